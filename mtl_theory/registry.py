@@ -1,0 +1,156 @@
+"""What a theory family plugs into the front door, and the registry that finds them.
+
+A family lives in ``mtl_theory/families/<name>.py`` and exposes one module-level object,
+``FAMILY``, a :class:`Family`. Everything theory-specific (spec keys, the setup it builds,
+the check, derivations, the default verification suite, phase diagrams) hangs off it; the
+command line, the report and the sweep engine are written once for all families.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from theory.model import CheckResult, Derivation, Statement
+
+from .spec import Schema
+
+#: The families the toolkit knows, in the order reports list them.
+FAMILY_NAMES: tuple[str, ...] = ("wta", "evidence", "gdln")
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """Options of one check: run the numerical verification? which seed and method?
+
+    ``quick`` asks for the small variant of the numerical routes (used by
+    ``mtl-theory verify --quick``); ``method`` is ``"auto"`` or one of ``Family.methods``.
+    """
+
+    verify: bool = False
+    seed: int = 0
+    method: str = "auto"
+    quick: bool = False
+
+
+@dataclass(frozen=True)
+class SuiteCase:
+    """One setup of the default verification suite: a name, a spec and whether it is quick."""
+
+    name: str
+    spec: Mapping[str, Any]
+    quick: bool = True
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class PhaseDiagram:
+    """A phase diagram: parameter points, a pure per-point computation and a renderer.
+
+    Parameters
+    ----------
+    name : str
+        Registry name (``"wta-capacity-tasks"``); also the stem of the PNG and CSV files.
+    theory : str
+        Family name.
+    title, description : str
+        Shown in ``mtl-theory list`` and in ``figures/README.md``; the description says what
+        is measured, which boundary is predicted and the provenance of the prediction.
+    points : callable () -> sequence of dict
+        The grid, each point a dict of JSON scalars (parameters).
+    compute : callable (params, seed) -> dict
+        A module-level (picklable) pure function; the seed is derived by the sweep engine
+        from (diagram, point, base seed). Returns a dict of JSON data.
+    render : callable (records, figure) -> None
+        Draws the measured map with the theory's predicted boundary over it onto a
+        matplotlib ``Figure``; ``records`` are :class:`numerics.sweep.PointRecord` in grid
+        order.
+    """
+
+    name: str
+    theory: str
+    title: str
+    description: str
+    points: Callable[[], Sequence[Mapping[str, Any]]]
+    compute: Callable[[Mapping[str, Any], int], Mapping[str, Any]]
+    render: Callable[[Sequence[Any], Any], None]
+
+
+@dataclass(frozen=True)
+class Family:
+    """A theory family as the front door sees it.
+
+    Parameters
+    ----------
+    name : str
+        ``"wta"``, ``"evidence"`` or ``"gdln"``: the spec's ``theory`` value.
+    title : str
+        One line for listings.
+    schema : Schema
+        The spec keys (validated before anything runs).
+    build : callable (validated spec dict) -> setup
+        Cross-key checks; raises :class:`mtl_theory.spec.SpecError` naming the key.
+    check : callable (setup, CheckOptions) -> CheckResult
+        Hypotheses, predictions and (with ``options.verify``) the verification.
+    statements : tuple of Statement
+        Every theorem, lemma, formula and claim of the family, with provenance.
+    derivations : tuple of callables () -> Derivation
+        The machine-checked derivations (``proofs/<name>.py``).
+    suite : tuple of SuiteCase
+        The default setups of ``mtl-theory verify``.
+    diagrams : tuple of PhaseDiagram
+    methods : tuple of str
+        Values accepted by ``check --method`` besides ``"auto"``.
+    report_figures : callable (results, directory) -> list of Path, optional
+        Figures for ``report.md``, drawn from the suite's check results.
+    """
+
+    name: str
+    title: str
+    schema: Schema
+    build: Callable[[Mapping[str, Any]], Any]
+    check: Callable[[Any, CheckOptions], CheckResult]
+    statements: tuple[Statement, ...] = ()
+    derivations: tuple[Callable[[], Derivation], ...] = ()
+    suite: tuple[SuiteCase, ...] = ()
+    diagrams: tuple[PhaseDiagram, ...] = ()
+    methods: tuple[str, ...] = ()
+    report_figures: Callable[[Sequence[CheckResult], Path], list[Path]] | None = None
+
+
+@dataclass(frozen=True)
+class Registry:
+    """The families that are installed, and the names of those not yet implemented."""
+
+    families: Mapping[str, Family] = field(default_factory=dict)
+    missing: tuple[str, ...] = ()
+
+    def diagrams(self) -> dict[str, PhaseDiagram]:
+        return {d.name: d for f in self.families.values() for d in f.diagrams}
+
+
+def load_registry(names: Sequence[str] = FAMILY_NAMES) -> Registry:
+    """Import ``mtl_theory.families.<name>`` for each family that exists.
+
+    A family whose module is absent is listed as missing (``verify`` says so) rather than
+    failing the whole toolkit; any other import error is a bug and propagates.
+    """
+    found: dict[str, Family] = {}
+    missing: list[str] = []
+    for name in names:
+        module_name = f"mtl_theory.families.{name}"
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            missing.append(name)
+            continue
+        family = module.FAMILY
+        if family.name != name:
+            raise RuntimeError(f"{module_name}.FAMILY is named {family.name!r}, not {name!r}")
+        found[name] = family
+    return Registry(families=found, missing=tuple(missing))

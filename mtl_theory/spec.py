@@ -1,0 +1,343 @@
+"""Task-setup specs: loading (TOML or JSON) and validation against a schema declared as data.
+
+A spec is data, never code. Every problem becomes one :class:`SpecError` whose message names
+the file, the key, what was expected and what was given; the command line prints it as one
+line and exits with status 2.
+
+Each theory family declares its keys as a :class:`Schema` of fields (``Integer``, ``Real``,
+``Choice``, ``IntegerList``, ``RealMatrix``, ...). The same declarations drive the validator
+and the property tests that draw malformed specs.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import math
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+THEORY_KEY = "theory"
+
+
+class SpecError(ValueError):
+    """An invalid spec or command-line value; ``str(err)`` is the one line shown to the user."""
+
+    def __init__(self, key: str, expected: str, given: Any, *, source: str = "") -> None:
+        self.key = key
+        self.expected = expected
+        self.given = given
+        self.source = source
+        super().__init__(self._line())
+
+    def _line(self) -> str:
+        where = f"{self.source}: " if self.source else ""
+        return f"{where}{self.key}: expected {self.expected}, given {_show(self.given)}"
+
+    def with_source(self, source: str) -> SpecError:
+        return SpecError(self.key, self.expected, self.given, source=source)
+
+
+def _show(value: Any, limit: int = 60) -> str:
+    """A short, single-line rendering of a given value for an error message."""
+    if isinstance(value, str):
+        text = repr(value)
+    elif isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, Mapping):
+        text = "a table"
+    else:
+        text = json.dumps(value, default=str) if _json_safe(value) else repr(value)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _json_safe(value: Any) -> bool:
+    try:
+        json.dumps(value, allow_nan=True)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------- fields
+
+_REQUIRED = object()
+
+
+@dataclass(frozen=True)
+class Field:
+    """Base of a spec key's declaration: what it accepts and its default."""
+
+    default: Any = _REQUIRED
+    help: str = ""
+
+    @property
+    def required(self) -> bool:
+        return self.default is _REQUIRED
+
+    def expected(self) -> str:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def parse(self, key: str, value: Any) -> Any:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def fail(self, key: str, value: Any) -> SpecError:
+        return SpecError(key, self.expected(), value)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_real(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _range_text(lo: float | None, hi: float | None, lo_open: bool = False) -> str:
+    parts = []
+    if lo is not None:
+        parts.append(f"{'>' if lo_open else '>='} {lo:g}")
+    if hi is not None:
+        parts.append(f"<= {hi:g}")
+    return " and ".join(parts)
+
+
+@dataclass(frozen=True)
+class Integer(Field):
+    minimum: int | None = None
+    maximum: int | None = None
+
+    def expected(self) -> str:
+        r = _range_text(self.minimum, self.maximum)
+        return f"an integer {r}".strip()
+
+    def parse(self, key: str, value: Any) -> int:
+        if not _is_int(value):
+            raise self.fail(key, value)
+        if (self.minimum is not None and value < self.minimum) or (
+            self.maximum is not None and value > self.maximum
+        ):
+            raise self.fail(key, value)
+        return int(value)
+
+
+@dataclass(frozen=True)
+class Real(Field):
+    minimum: float | None = None
+    maximum: float | None = None
+    exclusive_minimum: bool = False
+
+    def expected(self) -> str:
+        r = _range_text(self.minimum, self.maximum, self.exclusive_minimum)
+        return f"a finite number {r}".strip()
+
+    def parse(self, key: str, value: Any) -> float:
+        if not _is_real(value) or not math.isfinite(float(value)):
+            raise self.fail(key, value)
+        x = float(value)
+        lo_bad = self.minimum is not None and (
+            x <= self.minimum if self.exclusive_minimum else x < self.minimum
+        )
+        if lo_bad or (self.maximum is not None and x > self.maximum):
+            raise self.fail(key, value)
+        return x
+
+
+@dataclass(frozen=True)
+class Boolean(Field):
+    def expected(self) -> str:
+        return "true or false"
+
+    def parse(self, key: str, value: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.fail(key, value)
+        return value
+
+
+@dataclass(frozen=True)
+class Choice(Field):
+    options: tuple[str, ...] = ()
+
+    def expected(self) -> str:
+        return "one of " + ", ".join(repr(o) for o in self.options)
+
+    def parse(self, key: str, value: Any) -> str:
+        if not isinstance(value, str) or value not in self.options:
+            raise self.fail(key, value)
+        return value
+
+
+@dataclass(frozen=True)
+class IntegerList(Field):
+    """A list of integers, each within ``[minimum, maximum]``, of length within bounds."""
+
+    minimum: int | None = None
+    maximum: int | None = None
+    min_length: int = 1
+    max_length: int | None = None
+
+    def expected(self) -> str:
+        n = f"{self.min_length}" + (
+            f" to {self.max_length}" if self.max_length != self.min_length else ""
+        )
+        if self.max_length is None:
+            n = f"at least {self.min_length}"
+        r = _range_text(self.minimum, self.maximum)
+        return f"a list of {n} integers {r}".strip()
+
+    def parse(self, key: str, value: Any) -> tuple[int, ...]:
+        if not isinstance(value, list) or not all(_is_int(v) for v in value):
+            raise self.fail(key, value)
+        if len(value) < self.min_length or (
+            self.max_length is not None and len(value) > self.max_length
+        ):
+            raise self.fail(key, value)
+        for v in value:
+            if (self.minimum is not None and v < self.minimum) or (
+                self.maximum is not None and v > self.maximum
+            ):
+                raise self.fail(key, value)
+        return tuple(int(v) for v in value)
+
+
+@dataclass(frozen=True)
+class RealList(Field):
+    """A list of finite numbers (ranges checked by the family when they depend on others)."""
+
+    min_length: int = 1
+    minimum: float | None = None
+    maximum: float | None = None
+
+    def expected(self) -> str:
+        r = _range_text(self.minimum, self.maximum)
+        return f"a list of at least {self.min_length} finite numbers {r}".strip()
+
+    def parse(self, key: str, value: Any) -> tuple[float, ...]:
+        if not isinstance(value, list) or len(value) < self.min_length:
+            raise self.fail(key, value)
+        if not all(_is_real(v) and math.isfinite(float(v)) for v in value):
+            raise self.fail(key, value)
+        out = tuple(float(v) for v in value)
+        if any(
+            (self.minimum is not None and v < self.minimum)
+            or (self.maximum is not None and v > self.maximum)
+            for v in out
+        ):
+            raise self.fail(key, value)
+        return out
+
+
+@dataclass(frozen=True)
+class RealMatrix(Field):
+    """A non-empty rectangular table (list of equal-length rows) of finite numbers."""
+
+    def expected(self) -> str:
+        return "a non-empty table of equal-length rows of finite numbers"
+
+    def parse(self, key: str, value: Any) -> tuple[tuple[float, ...], ...]:
+        if not isinstance(value, list) or not value:
+            raise self.fail(key, value)
+        rows = []
+        for row in value:
+            if not isinstance(row, list) or not row:
+                raise self.fail(key, value)
+            if not all(_is_real(v) and math.isfinite(float(v)) for v in row):
+                raise self.fail(key, value)
+            rows.append(tuple(float(v) for v in row))
+        if len({len(r) for r in rows}) != 1:
+            raise SpecError(key, "rows of equal length", [len(r) for r in rows])
+        return tuple(rows)
+
+
+# --------------------------------------------------------------------------- schema
+
+
+@dataclass(frozen=True)
+class Schema:
+    """The keys a family's spec accepts (besides ``theory``), each a :class:`Field`."""
+
+    family: str
+    fields: Mapping[str, Field] = field(default_factory=dict)
+
+    def validate(self, spec: Mapping[str, Any]) -> dict[str, Any]:
+        """Check keys, types and ranges; fill defaults. Raises :class:`SpecError`."""
+        known = set(self.fields) | {THEORY_KEY}
+        for key in spec:
+            if key not in known:
+                raise SpecError(
+                    key,
+                    f"a known {self.family} key ({', '.join(sorted(self.fields))})"
+                    + _suggest(key, self.fields),
+                    key,
+                ) from None
+        out: dict[str, Any] = {THEORY_KEY: self.family}
+        for key, decl in self.fields.items():
+            if key in spec:
+                out[key] = decl.parse(key, spec[key])
+            elif decl.required:
+                raise SpecError(key, f"this key ({decl.expected()})", "nothing")
+            else:
+                out[key] = decl.default
+        return out
+
+
+def _suggest(key: str, names: Sequence[str] | Mapping[str, Any]) -> str:
+    close = difflib.get_close_matches(str(key), list(names), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def read_spec_file(path: str | Path) -> dict[str, Any]:
+    """Read a TOML or JSON spec as plain data; any failure is one :class:`SpecError`."""
+    p = Path(path)
+    source = str(path)
+    suffix = p.suffix.lower()
+    if suffix not in (".toml", ".json"):
+        raise SpecError("SPEC", "a file ending in .toml or .json", source)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise SpecError("SPEC", "an existing file", source) from None
+    except IsADirectoryError:
+        raise SpecError("SPEC", "a file, not a directory", source) from None
+    except OSError as exc:
+        raise SpecError("SPEC", "a readable file", f"{source} ({exc.strerror})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SpecError("SPEC", "UTF-8 text", f"{source} (undecodable bytes)") from None
+    try:
+        if suffix == ".toml":
+            data = tomllib.loads(text)
+        else:
+            data = json.loads(text, parse_constant=_reject_constant)
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError("SPEC", "valid TOML", f"{source} ({exc})") from None
+    except json.JSONDecodeError as exc:
+        raise SpecError("SPEC", "valid JSON", f"{source} ({exc.msg} at line {exc.lineno})") from None
+    except _NonFiniteJSON as exc:
+        raise SpecError("SPEC", "finite numbers only", f"{source} ({exc})") from None
+    if not isinstance(data, dict):
+        raise SpecError("SPEC", "a table (JSON object) at the top level", type(data).__name__)
+    return data
+
+
+class _NonFiniteJSON(ValueError):
+    pass
+
+
+def _reject_constant(name: str) -> Any:
+    raise _NonFiniteJSON(f"{name} is not a JSON number")
+
+
+def family_of(spec: Mapping[str, Any], families: Sequence[str]) -> str:
+    """The ``theory`` key, checked against the known families."""
+    if THEORY_KEY not in spec:
+        raise SpecError(THEORY_KEY, "one of " + ", ".join(repr(f) for f in families), "nothing")
+    name = spec[THEORY_KEY]
+    if not isinstance(name, str) or name not in families:
+        raise SpecError(THEORY_KEY, "one of " + ", ".join(repr(f) for f in families), name)
+    return name

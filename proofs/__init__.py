@@ -1,0 +1,1 @@
+"""Machine-checked derivations and per-setup verification (theory vs numerics)."""
