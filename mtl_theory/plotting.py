@@ -11,9 +11,9 @@ import matplotlib
 
 matplotlib.use("Agg")  # no screen on the machines this runs on; set before pyplot loads
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
 
 
 def grid_values(

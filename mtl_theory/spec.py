@@ -26,19 +26,23 @@ THEORY_KEY = "theory"
 class SpecError(ValueError):
     """An invalid spec or command-line value; ``str(err)`` is the one line shown to the user."""
 
-    def __init__(self, key: str, expected: str, given: Any, *, source: str = "") -> None:
+    def __init__(
+        self, key: str, expected: str, given: Any, *, source: str = "", verbatim: bool = False
+    ) -> None:
         self.key = key
         self.expected = expected
         self.given = given
         self.source = source
+        self.verbatim = verbatim
         super().__init__(self._line())
 
     def _line(self) -> str:
-        where = f"{self.source}: " if self.source else ""
-        return f"{where}{self.key}: expected {self.expected}, given {_show(self.given)}"
+        where = "".join(f"{part}: " for part in (self.source, self.key) if part)
+        given = " ".join(str(self.given).split()) if self.verbatim else _show(self.given)
+        return f"{where}expected {self.expected}, given {given}"
 
     def with_source(self, source: str) -> SpecError:
-        return SpecError(self.key, self.expected, self.given, source=source)
+        return SpecError(self.key, self.expected, self.given, source=source, verbatim=self.verbatim)
 
 
 def _show(value: Any, limit: int = 60) -> str:
@@ -270,16 +274,16 @@ class Schema:
             if key not in known:
                 raise SpecError(
                     key,
-                    f"a known {self.family} key ({', '.join(sorted(self.fields))})"
-                    + _suggest(key, self.fields),
-                    key,
+                    f"a known {self.family} key ({', '.join(sorted(self.fields))})",
+                    f"the unknown key {_show(key)}{_suggest(key, self.fields)}",
+                    verbatim=True,
                 ) from None
         out: dict[str, Any] = {THEORY_KEY: self.family}
         for key, decl in self.fields.items():
             if key in spec:
                 out[key] = decl.parse(key, spec[key])
             elif decl.required:
-                raise SpecError(key, f"this key ({decl.expected()})", "nothing")
+                raise SpecError(key, f"this key ({decl.expected()})", "nothing", verbatim=True)
             else:
                 out[key] = decl.default
         return out
@@ -287,41 +291,47 @@ class Schema:
 
 def _suggest(key: str, names: Sequence[str] | Mapping[str, Any]) -> str:
     close = difflib.get_close_matches(str(key), list(names), n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def read_spec_file(path: str | Path) -> dict[str, Any]:
     """Read a TOML or JSON spec as plain data; any failure is one :class:`SpecError`."""
     p = Path(path)
     source = str(path)
+
+    def fail(expected: str, given: str) -> SpecError:
+        return SpecError("", expected, given, source=source, verbatim=True)
+
     suffix = p.suffix.lower()
     if suffix not in (".toml", ".json"):
-        raise SpecError("SPEC", "a file ending in .toml or .json", source)
+        raise fail("a spec file ending in .toml or .json", f"the suffix {suffix!r}")
     try:
         raw = p.read_bytes()
     except FileNotFoundError:
-        raise SpecError("SPEC", "an existing file", source) from None
+        raise fail("an existing spec file", "a path that does not exist") from None
     except IsADirectoryError:
-        raise SpecError("SPEC", "a file, not a directory", source) from None
+        raise fail("a spec file", "a directory") from None
     except OSError as exc:
-        raise SpecError("SPEC", "a readable file", f"{source} ({exc.strerror})") from None
+        raise fail("a readable spec file", f"a file that cannot be read ({exc.strerror})") from None
     try:
         text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise SpecError("SPEC", "UTF-8 text", f"{source} (undecodable bytes)") from None
+    except UnicodeDecodeError as exc:
+        raise fail("UTF-8 text", f"undecodable bytes at offset {exc.start}") from None
     try:
         if suffix == ".toml":
             data = tomllib.loads(text)
         else:
             data = json.loads(text, parse_constant=_reject_constant)
     except tomllib.TOMLDecodeError as exc:
-        raise SpecError("SPEC", "valid TOML", f"{source} ({exc})") from None
+        raise fail("valid TOML", str(exc)) from None
     except json.JSONDecodeError as exc:
-        raise SpecError("SPEC", "valid JSON", f"{source} ({exc.msg} at line {exc.lineno})") from None
+        raise fail("valid JSON", f"{exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except _NonFiniteJSON as exc:
-        raise SpecError("SPEC", "finite numbers only", f"{source} ({exc})") from None
+        raise fail("finite JSON numbers", str(exc)) from None
+    except RecursionError:
+        raise fail("a spec of reasonable nesting depth", "a deeply nested document") from None
     if not isinstance(data, dict):
-        raise SpecError("SPEC", "a table (JSON object) at the top level", type(data).__name__)
+        raise fail("a table (JSON object) at the top level", type(data).__name__)
     return data
 
 
@@ -336,7 +346,9 @@ def _reject_constant(name: str) -> Any:
 def family_of(spec: Mapping[str, Any], families: Sequence[str]) -> str:
     """The ``theory`` key, checked against the known families."""
     if THEORY_KEY not in spec:
-        raise SpecError(THEORY_KEY, "one of " + ", ".join(repr(f) for f in families), "nothing")
+        raise SpecError(
+            THEORY_KEY, "one of " + ", ".join(repr(f) for f in families), "nothing", verbatim=True
+        )
     name = spec[THEORY_KEY]
     if not isinstance(name, str) or name not in families:
         raise SpecError(THEORY_KEY, "one of " + ", ".join(repr(f) for f in families), name)

@@ -160,12 +160,10 @@ class SweepStore:
         rows = self._db.execute(
             "SELECT key, params, seed, result FROM points WHERE diagram = ?", (diagram,)
         )
-        return {
-            k: PointRecord(k, json.loads(p), int(s), json.loads(r)) for k, p, s, r in rows
-        }
+        return {k: PointRecord(k, json.loads(p), int(s), json.loads(r)) for k, p, s, r in rows}
 
     def put(self, diagram: str, record: PointRecord) -> None:
-        result = json.dumps(record.result, sort_keys=True, allow_nan=True)
+        result = json.dumps(record.result, allow_nan=True)
         with self._transaction() as db:
             db.execute(
                 "INSERT OR REPLACE INTO points VALUES (?, ?, ?, ?, ?)",

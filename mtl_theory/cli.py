@@ -1,0 +1,234 @@
+"""The ``mtl-theory`` command line (contract in DESIGN.md).
+
+Exit status: 0 — ran, and every verification agrees with the theory; 1 — a verification
+contradicts a theorem whose hypotheses hold, or a derivation is refuted (a finding, printed
+loudly); 2 — invalid input: one line on stderr naming the field, what was expected and what
+was given, no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from . import __version__
+from .registry import FAMILY_NAMES, CheckOptions, Registry, load_registry
+from .render import json_dump, render_check, text_table
+from .spec import SpecError, family_of, read_spec_file
+
+EXIT_OK, EXIT_FINDING, EXIT_INVALID = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Invalid command-line input; the message is the one line shown."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but errors are one line on stderr and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        raise SystemExit(EXIT_INVALID)
+
+
+def _bounded_int(name: str, minimum: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected an integer >= {minimum}, given {text!r}"
+            ) from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, given {text!r}")
+        return value
+
+    parse.__name__ = name
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="mtl-theory",
+        description="Check, verify and draw three theories of disentangled and symbolic "
+        "representations in multi-task learning (WTA, EVIDENCE, GDLN).",
+    )
+    parser.add_argument("--version", action="version", version=f"mtl-theory {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    check = sub.add_parser("check", help="check a task setup against its theorem")
+    check.add_argument("spec", metavar="SPEC", help="task-setup spec (.toml or .json)")
+    check.add_argument("--verify", action="store_true", help="run the numerical verification")
+    check.add_argument("--json", action="store_true", help="print one JSON object")
+    check.add_argument("--seed", type=_bounded_int("--seed", 0), default=0)
+    check.add_argument(
+        "--method", default="auto", help="numerical route (theory-specific; default auto)"
+    )
+
+    verify = sub.add_parser("verify", help="run every theorem check and every derivation")
+    verify.add_argument("--quick", action="store_true", help="only the small setups")
+    verify.add_argument("--out", type=Path, default=Path("mtl-theory-report"), metavar="DIR")
+    verify.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    phase = sub.add_parser("phase", help="compute and draw phase diagrams")
+    phase.add_argument("names", nargs="*", metavar="NAME")
+    phase.add_argument("--all", action="store_true", help="every registered diagram")
+    phase.add_argument("--out", type=Path, default=Path("figures"), metavar="DIR")
+    phase.add_argument("--workers", type=_bounded_int("--workers", 1), default=1)
+    phase.add_argument("--dask", metavar="ADDRESS", default=None, help="dask scheduler address")
+    phase.add_argument("--resume", action="store_true", help="keep finished points")
+    phase.add_argument("--seed", type=_bounded_int("--seed", 0), default=0)
+
+    sub.add_parser("list", help="theorems, derivations and phase diagrams")
+    return parser
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_check(args: argparse.Namespace, registry: Registry) -> int:
+    raw = read_spec_file(args.spec)
+    try:
+        name = family_of(raw, tuple(dict.fromkeys((*FAMILY_NAMES, *registry.families))))
+    except SpecError as exc:
+        raise exc.with_source(args.spec) from None
+    if name not in registry.families:
+        raise SpecError("theory", "a theory implemented in this version", name, source=args.spec)
+    family = registry.families[name]
+    if args.method != "auto" and args.method not in family.methods:
+        options = ", ".join(repr(m) for m in ("auto", *family.methods))
+        raise SpecError("--method", f"one of {options} for {name}", args.method)
+    try:
+        setup = family.build(family.schema.validate(raw))
+    except SpecError as exc:
+        raise exc.with_source(args.spec) from None
+    options = CheckOptions(verify=args.verify, seed=args.seed, method=args.method)
+    result = family.check(setup, options)
+    if args.json:
+        print(json_dump(result.to_json()))
+    else:
+        print(render_check(result))
+    if result.contradiction:
+        sys.stderr.write(f"mtl-theory: CONTRADICTION in {result.statement.id}: see above\n")
+        return EXIT_FINDING
+    return EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace, registry: Registry) -> int:
+    from .report import run_verify, summary_lines, write_report
+
+    out: Path = args.out
+    _check_out_dir(out, "--out")
+    log = None if args.json else (lambda msg: print(msg, flush=True))
+    if log:
+        log(f"mtl-theory verify{' --quick' if args.quick else ''}: running...")
+    report = run_verify(registry, quick=args.quick, out_dir=out, log=log)
+    md = write_report(report, registry, out)
+    if args.json:
+        print(json_dump(report.to_json()))
+    else:
+        print()
+        print("\n".join(summary_lines(report)))
+        print(f"Report: {md}")
+    return EXIT_OK if report.agrees else EXIT_FINDING
+
+
+def cmd_phase(args: argparse.Namespace, registry: Registry) -> int:
+    from .phase import run_diagram, write_index
+
+    diagrams = registry.diagrams()
+    if args.all and args.names:
+        raise UsageError("phase: give diagram NAMEs or --all, not both")
+    if not args.all and not args.names:
+        raise UsageError(
+            "phase: expected diagram NAMEs or --all; known: " + (", ".join(diagrams) or "none")
+        )
+    names = list(diagrams) if args.all else args.names
+    for n in names:
+        if n not in diagrams:
+            close = difflib.get_close_matches(n, list(diagrams), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise UsageError(
+                f"phase: NAME: expected one of {', '.join(diagrams) or 'none'}, given {n!r}{hint}"
+            )
+    if args.dask is not None:
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise UsageError(
+                "--dask: expected the optional extra (pip install 'mtl-theory[dask]'), "
+                "given a Python without dask.distributed"
+            ) from None
+    _check_out_dir(args.out, "--out")
+    from numerics.sweep import SweepError
+
+    for n in names:
+        print(f"{n}: computing...", flush=True)
+        try:
+            out = run_diagram(
+                diagrams[n],
+                args.out,
+                workers=args.workers,
+                dask_address=args.dask,
+                resume=args.resume,
+                base_seed=args.seed,
+            )
+        except SweepError as exc:
+            raise UsageError(str(exc)) from None
+        print(f"{n}: {out.n_points} points in {out.seconds:.1f}s -> {out.png}, {out.csv}")
+    index = write_index(registry, args.out)
+    print(f"index: {index}")
+    return EXIT_OK
+
+
+def cmd_list(args: argparse.Namespace, registry: Registry) -> int:
+    for family in registry.families.values():
+        print(f"== {family.name}: {family.title}")
+        print("theorems and statements:")
+        rows = [(s.id, s.provenance, s.title) for s in family.statements]
+        print("\n".join("  " + r for r in text_table(rows, ("id", "provenance", "title"))))
+        print(f"derivations (proofs/{family.name}.py):")
+        for d in family.derivations:
+            doc = (d.__doc__ or "").strip().splitlines()
+            print(f"  {d.__name__}: {doc[0] if doc else ''}")
+        print("verification suite:")
+        for c in family.suite:
+            print(f"  {c.name}{'' if c.quick else '  (full only)'}")
+        print("phase diagrams:")
+        for dg in family.diagrams:
+            print(f"  {dg.name}: {dg.title}")
+        print()
+    for name in registry.missing:
+        print(f"== {name}: not implemented yet")
+    return EXIT_OK
+
+
+def _check_out_dir(path: Path, flag: str) -> None:
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{flag}: expected a directory, given the file {str(path)!r}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    registry = load_registry()
+    commands = {"check": cmd_check, "verify": cmd_verify, "phase": cmd_phase, "list": cmd_list}
+    try:
+        return commands[args.command](args, registry)
+    except (SpecError, UsageError) as exc:
+        sys.stderr.write(f"mtl-theory: error: {exc}\n")
+        return EXIT_INVALID
+    except KeyboardInterrupt:
+        sys.stderr.write("mtl-theory: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,985 @@
+"""Representation metrics on plain arrays: symbolic codes, disentanglement, abstraction, OOD r².
+
+Every metric is a pure function ``metric(codes, factors, ...)`` with every default in its
+signature (the disentanglement_lib convention). Arrays are converted to float64. Each docstring
+states the definition, its source, a provenance label and whether the metric is
+
+- **axis-aligned**: it looks at individual units (coordinates) of the code, so rotating the code
+  space changes it (MIG, DCI, per-unit factor dependence, the symbolic/complete verdict); or
+- **rotation-invariant**: it only depends on the code up to an orthogonal (often any invertible
+  linear) map of the code space (CCGP, parallelism, OOD linear r², angles between decoded axes).
+
+Shapes used throughout: ``codes`` is (P, U) -- P samples (points), U units; ``factors`` is
+(P, K) -- the K ground-truth factor values of each sample.
+
+Nothing here imports from the rest of the project: these are measurements, not theory.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = [
+    "DCIScore",
+    "SymbolicVerdict",
+    "ccgp",
+    "ccgp_per_factor",
+    "dci",
+    "decoded_axis_angles",
+    "discretize_codes",
+    "factor_dependence",
+    "importance_matrix",
+    "mutual_information",
+    "mutual_information_gap",
+    "mutual_information_matrix",
+    "onehot_code",
+    "ood_linear_r2",
+    "ood_linear_r2_all_orthants",
+    "orthant_index",
+    "parallelism_per_factor",
+    "parallelism_score",
+    "symbolic_verdict",
+]
+
+# A linear classifier's test score within this fraction of the training-score scale of the
+# decision threshold is a tie (credited 1/2): exactly symmetric codes then give exactly chance
+# instead of a coin flip decided by rounding error (~1e-16 relative).
+_TIE_RELATIVE_TOLERANCE = 1e-9
+
+
+# --------------------------------------------------------------------------------------------
+# input validation
+# --------------------------------------------------------------------------------------------
+
+
+def _as_codes(codes: object, name: str = "codes") -> np.ndarray:
+    array = np.asarray(codes, dtype=np.float64)
+    if array.ndim != 2:
+        raise ValueError(f"{name}: expected a 2-D array (samples, units), got shape {array.shape}")
+    if array.shape[0] == 0 or array.shape[1] == 0:
+        raise ValueError(f"{name}: expected at least one sample and one unit, got {array.shape}")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name}: expected finite values, got NaN or infinity")
+    return array
+
+
+def _as_factors(factors: object, n_samples: int) -> np.ndarray:
+    raw = np.asarray(factors)
+    if raw.ndim != 2:
+        raise ValueError(f"factors: expected a 2-D array (samples, factors), got shape {raw.shape}")
+    if raw.shape[0] != n_samples:
+        raise ValueError(
+            f"factors: expected {n_samples} rows (one per row of codes), got {raw.shape[0]}"
+        )
+    if raw.shape[1] == 0:
+        raise ValueError("factors: expected at least one factor column, got 0")
+    if raw.dtype.kind in "iub":
+        return raw.astype(np.int64)
+    as_float = np.asarray(raw, dtype=np.float64)
+    if not np.all(np.isfinite(as_float)) or not np.all(as_float == np.round(as_float)):
+        raise ValueError("factors: expected integer factor values, got non-integer entries")
+    return as_float.astype(np.int64)
+
+
+def _factor_codes(factors: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+    """Levels of each factor and the (P, K) matrix of level indices 0..n_k-1."""
+    levels, indices = [], []
+    for column in factors.T:
+        values, inverse = np.unique(column, return_inverse=True)
+        levels.append(values)
+        indices.append(inverse)
+    return levels, np.stack(indices, axis=1)
+
+
+def _grid_cube(codes: object, factors: object) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Arrange codes on the full factor grid: an array of shape (n_1, ..., n_K, U).
+
+    Raises ValueError when some combination of factor levels is missing or repeated.
+    """
+    code_array = _as_codes(codes)
+    factor_array = _as_factors(factors, code_array.shape[0])
+    levels, index = _factor_codes(factor_array)
+    shape = tuple(len(v) for v in levels)
+    flat = np.ravel_multi_index(tuple(index.T), shape)
+    counts = np.bincount(flat, minlength=math.prod(shape))
+    if np.any(counts > 1):
+        cell = np.unravel_index(int(np.argmax(counts > 1)), shape)
+        combo = tuple(int(levels[k][cell[k]]) for k in range(len(shape)))
+        raise ValueError(
+            f"factors: expected each combination of factor values once (a full grid), "
+            f"got {combo} {int(counts.max())} times"
+        )
+    if np.any(counts == 0):
+        cell = np.unravel_index(int(np.argmin(counts)), shape)
+        combo = tuple(int(levels[k][cell[k]]) for k in range(len(shape)))
+        raise ValueError(
+            f"factors: expected every combination of factor values (a full grid of {shape}), "
+            f"combination {combo} is missing"
+        )
+    cube = np.empty((*shape, code_array.shape[1]), dtype=np.float64)
+    cube.reshape(-1, code_array.shape[1])[flat] = code_array
+    return cube, levels
+
+
+# --------------------------------------------------------------------------------------------
+# discrete codes on a full factor grid: dependence, symbolic and complete (THEORY.md 1.2)
+# --------------------------------------------------------------------------------------------
+
+
+def factor_dependence(codes: object, factors: object, *, atol: float = 0.0) -> np.ndarray:
+    """Which factors each unit depends on, for a code given on the full factor grid.
+
+    Unit u *depends on* factor k iff some pair of grid points that differ only in z_k gives the
+    unit different activity (by more than ``atol``). Definition: THEORY.md 1.2
+    (`reconstructed` formalization of the WTA paper's "a neuron encodes a single feature").
+    Tag: **axis-aligned** (a property of individual units).
+
+    Parameters
+    ----------
+    codes : array_like, shape (P, U)
+        Activity of each unit at each grid point (0/1 or real).
+    factors : array_like of int, shape (P, K)
+        Factor values of each point; every combination of the observed values of the K factors
+        must appear exactly once (rows in any order).
+    atol : float, default 0.0
+        Activities that differ by at most ``atol`` count as equal (0: exact comparison, right
+        for 0/1 codes).
+
+    Returns
+    -------
+    ndarray of bool, shape (U, K)
+
+    Raises
+    ------
+    ValueError
+        If the shapes disagree, values are non-finite or non-integer factors, or the factor grid
+        is not full or has a repeated combination (the message names the combination).
+
+    Examples
+    --------
+    >>> z = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
+    >>> factor_dependence(np.c_[z[:, 0], z[:, 0] ^ z[:, 1]], z).tolist()
+    [[True, False], [True, True]]
+    """
+    cube, _ = _grid_cube(codes, factors)
+    n_factors = cube.ndim - 1
+    dependence = np.zeros((cube.shape[-1], n_factors), dtype=bool)
+    for k in range(n_factors):
+        spread = cube.max(axis=k) - cube.min(axis=k)  # shape: other factors..., U
+        other_axes = tuple(range(n_factors - 1))
+        dependence[:, k] = np.any(spread > atol, axis=other_axes) if other_axes else spread > atol
+    return dependence
+
+
+@dataclass(frozen=True, eq=False)
+class SymbolicVerdict:
+    """Symbolic/complete verdict for a code on a full factor grid (THEORY.md 1.2).
+
+    Attributes
+    ----------
+    symbolic : bool
+        Every live unit with a non-trivial receptive set depends on exactly one factor.
+    complete : bool
+        For every factor k, the units that depend only on k together separate all n_k values.
+    dependence : ndarray of bool, shape (U, K)
+        Output of :func:`factor_dependence`.
+    dead_units : tuple of int
+        Units that are never active (identically zero).
+    unit_factor : tuple of int
+        For each unit: the single factor it depends on; -1 if it depends on none (dead or
+        constant); -2 if it depends on several factors.
+    factor_complete : tuple of bool
+        For each factor: do its units separate all of its values.
+    """
+
+    symbolic: bool
+    complete: bool
+    dependence: np.ndarray
+    dead_units: tuple[int, ...]
+    unit_factor: tuple[int, ...]
+    factor_complete: tuple[bool, ...]
+
+
+CONSTANT_UNIT = -1
+MIXED_UNIT = -2
+
+
+def symbolic_verdict(codes: object, factors: object, *, atol: float = 0.0) -> SymbolicVerdict:
+    """Decide whether a code on the full factor grid is symbolic and complete.
+
+    Definitions (THEORY.md 1.2, `reconstructed` formalization of the WTA paper, Gutheil,
+    Hitzginger & Legenstein 2026, arXiv:2605.22472):
+
+    - a unit is *dead* if it is never active (identically zero activity);
+    - **symbolic**: every live unit whose receptive set is non-trivial (it is active somewhere
+      and inactive somewhere, i.e. non-constant) depends on exactly one factor. On a full grid a
+      non-constant unit depends on at least one factor, so symbolic <=> no unit depends on two
+      or more factors;
+    - **complete**: for every factor k, the units that depend only on k together separate all
+      n_k values of z_k (their joint activity, a function of z_k alone, is injective).
+
+    Tag: **axis-aligned** (rotate the code and units mix factors).
+
+    Parameters
+    ----------
+    codes : array_like, shape (P, U)
+        Unit activity on the full factor grid; 0/1 for WTA codes (see :func:`onehot_code`),
+        real activity also works (then "dead" means identically zero).
+    factors : array_like of int, shape (P, K)
+        Factor values; every combination exactly once.
+    atol : float, default 0.0
+        Tolerance of :func:`factor_dependence` and of value separation.
+
+    Returns
+    -------
+    SymbolicVerdict
+
+    Examples
+    --------
+    >>> z = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
+    >>> v = symbolic_verdict(onehot_code([z[:, 0], z[:, 1]], [2, 2]), z)
+    >>> (v.symbolic, v.complete, v.unit_factor)
+    (True, True, (0, 0, 1, 1))
+    """
+    dependence = factor_dependence(codes, factors, atol=atol)
+    cube, _ = _grid_cube(codes, factors)
+    n_factors = cube.ndim - 1
+    flat = cube.reshape(-1, cube.shape[-1])
+    dead = tuple(int(u) for u in np.flatnonzero(np.all(np.abs(flat) <= atol, axis=0)))
+    n_dependent = dependence.sum(axis=1)
+    unit_factor = tuple(
+        CONSTANT_UNIT if n == 0 else (int(np.argmax(row)) if n == 1 else MIXED_UNIT)
+        for n, row in zip(n_dependent, dependence, strict=True)
+    )
+    symbolic = bool(np.all(n_dependent <= 1))
+    factor_complete = []
+    for k in range(n_factors):
+        n_values = cube.shape[k]
+        units = [u for u, f in enumerate(unit_factor) if f == k]
+        # Units of factor k depend on z_k only, so one line through the grid (others at their
+        # first value) shows their whole activity pattern.
+        index = tuple(slice(None) if axis == k else 0 for axis in range(n_factors))
+        pattern = cube[index][:, units]  # (n_k, len(units))
+        factor_complete.append(_rows_distinct(pattern, atol) if n_values > 1 else True)
+    return SymbolicVerdict(
+        symbolic=symbolic,
+        complete=bool(all(factor_complete)),
+        dependence=dependence,
+        dead_units=dead,
+        unit_factor=unit_factor,
+        factor_complete=tuple(factor_complete),
+    )
+
+
+def _rows_distinct(pattern: np.ndarray, atol: float) -> bool:
+    """True iff every two rows differ in some entry by more than atol."""
+    if pattern.shape[1] == 0:
+        return pattern.shape[0] <= 1
+    gaps = np.abs(pattern[:, None, :] - pattern[None, :, :]).max(axis=2)
+    off_diagonal = ~np.eye(pattern.shape[0], dtype=bool)
+    return bool(np.all(gaps[off_diagonal] > atol))
+
+
+def onehot_code(winners: Sequence[object], module_sizes: Sequence[int]) -> np.ndarray:
+    """Concatenated one-hot code of G winner-take-all modules (THEORY.md 1.1).
+
+    Module g has m_g units and outputs e_{π_g(z)}; the code is the concatenation of the G
+    one-hot vectors (exactly G ones per row). Tag: a code constructor, not a metric.
+
+    Parameters
+    ----------
+    winners : sequence of G int arrays, each shape (P,)
+        Winning unit of module g at each grid point, values in 0..m_g-1.
+    module_sizes : sequence of G int
+        m_g, the number of units of each module.
+
+    Returns
+    -------
+    ndarray of float64, shape (P, sum m_g), entries 0.0/1.0
+
+    Examples
+    --------
+    >>> onehot_code([np.array([0, 1]), np.array([2, 0])], [2, 3]).tolist()
+    [[1.0, 0.0, 0.0, 0.0, 1.0], [0.0, 1.0, 1.0, 0.0, 0.0]]
+    """
+    if len(winners) != len(module_sizes):
+        raise ValueError(
+            f"winners: expected one array per module ({len(module_sizes)} modules), "
+            f"got {len(winners)}"
+        )
+    if len(winners) == 0:
+        raise ValueError("winners: expected at least one module, got none")
+    columns = []
+    n_points = None
+    for g, (winner, size) in enumerate(zip(winners, module_sizes, strict=True)):
+        if int(size) != size or size < 1:
+            raise ValueError(f"module_sizes[{g}]: expected a positive integer, got {size!r}")
+        w = np.asarray(winner)
+        if w.ndim != 1 or w.dtype.kind not in "iu":
+            raise ValueError(f"winners[{g}]: expected a 1-D integer array, got {w.dtype} {w.shape}")
+        if n_points is None:
+            n_points = w.shape[0]
+        elif w.shape[0] != n_points:
+            raise ValueError(f"winners[{g}]: expected {n_points} entries, got {w.shape[0]}")
+        if w.size and (w.min() < 0 or w.max() >= size):
+            raise ValueError(
+                f"winners[{g}]: expected unit indices in 0..{int(size) - 1}, "
+                f"got values in {int(w.min())}..{int(w.max())}"
+            )
+        columns.append(np.eye(int(size), dtype=np.float64)[w])
+    return np.concatenate(columns, axis=1)
+
+
+# --------------------------------------------------------------------------------------------
+# mutual information gap
+# --------------------------------------------------------------------------------------------
+
+
+def discretize_codes(codes: object, n_bins: int = 20) -> np.ndarray:
+    """Discretize each code unit for plug-in mutual information.
+
+    Rule: a unit that takes at most ``n_bins`` distinct values is already discrete and is used
+    as it is (each distinct value its own symbol); a unit with more distinct values is cut into
+    ``n_bins`` equal-width bins between its minimum and maximum (the histogram rule of
+    disentanglement_lib, Locatello et al. 2019, `code`), the last bin closed.
+
+    Returns
+    -------
+    ndarray of int64, shape (P, U): symbol of each sample, 0..(number of symbols - 1).
+    """
+    array = _as_codes(codes)
+    if int(n_bins) != n_bins or n_bins < 1:
+        raise ValueError(f"n_bins: expected a positive integer, got {n_bins!r}")
+    out = np.empty(array.shape, dtype=np.int64)
+    for u, column in enumerate(array.T):
+        values, inverse = np.unique(column, return_inverse=True)
+        if len(values) <= n_bins:
+            out[:, u] = inverse
+            continue
+        low, high = column.min(), column.max()
+        scaled = (column - low) / (high - low) * n_bins
+        out[:, u] = np.minimum(np.floor(scaled).astype(np.int64), n_bins - 1)
+    return out
+
+
+def _entropy_from_counts(counts: np.ndarray) -> float:
+    p = counts[counts > 0] / counts.sum()
+    return float(-np.sum(p * np.log(p)))
+
+
+def mutual_information(a: object, b: object) -> float:
+    """Plug-in (maximum-likelihood) mutual information I(A; B) in nats of two discrete arrays.
+
+    I(A; B) = Σ_{a,b} p(a,b) ln[p(a,b) / (p(a) p(b))] with p the empirical frequencies (Cover &
+    Thomas, *Elements of Information Theory*, eq. 2.28, `paper`). Biased upward; see
+    :func:`mutual_information_gap` Notes.
+    """
+    a = np.asarray(a).ravel()
+    b = np.asarray(b).ravel()
+    if a.shape != b.shape or a.size == 0:
+        raise ValueError(
+            f"mutual_information: expected two equal non-empty 1-D arrays, got "
+            f"{a.shape} and {b.shape}"
+        )
+    _, ia = np.unique(a, return_inverse=True)
+    _, ib = np.unique(b, return_inverse=True)
+    joint = np.zeros((ia.max() + 1, ib.max() + 1))
+    np.add.at(joint, (ia, ib), 1.0)
+    value = (
+        _entropy_from_counts(joint.sum(axis=1))
+        + _entropy_from_counts(joint.sum(axis=0))
+        - _entropy_from_counts(joint.ravel())
+    )
+    return max(value, 0.0)  # rounding can make an exact zero slightly negative
+
+
+def mutual_information_matrix(codes: object, factors: object, n_bins: int = 20) -> np.ndarray:
+    """Plug-in I(code_u; factor_k) in nats, shape (U, K), after :func:`discretize_codes`."""
+    symbols = discretize_codes(codes, n_bins)
+    factor_array = _as_factors(factors, symbols.shape[0])
+    return np.array(
+        [[mutual_information(s, f) for f in factor_array.T] for s in symbols.T], dtype=np.float64
+    )
+
+
+def mutual_information_gap(codes: object, factors: object, n_bins: int = 20) -> float:
+    """Mutual information gap (MIG) of a code with respect to discrete factors.
+
+    MIG = (1/K) Σ_k [I(c_{j(k)}; v_k) − max_{j ≠ j(k)} I(c_j; v_k)] / H(v_k), where j(k) is the
+    unit with the largest mutual information with factor v_k (Chen, Li, Grosse & Duvenaud 2018,
+    *Isolating Sources of Disentanglement in VAEs*, NeurIPS, eq. 6, `paper`). Mutual
+    information and entropies are plug-in estimates (nats; the ratio does not depend on the
+    base). With a single unit the second term is 0. Tag: **axis-aligned**.
+
+    Parameters
+    ----------
+    codes : array_like, shape (P, U)
+        Code of each sample. Units are discretized by :func:`discretize_codes`: a unit with at
+        most ``n_bins`` distinct values is used as it is; otherwise ``n_bins`` equal-width bins.
+    factors : array_like of int, shape (P, K)
+        Discrete ground-truth factors (each must take at least two values: H(v_k) > 0).
+    n_bins : int, default 20
+        Number of equal-width bins for continuous units (disentanglement_lib's default).
+
+    Returns
+    -------
+    float in [0, 1]; 1 for a code with one unit per factor that determines it and no other unit
+    informative about it.
+
+    Notes
+    -----
+    *Plug-in bias.* The plug-in estimate of I(A; B) from N samples is biased **upward**: for
+    independent A and B its expectation is ≈ (|A| − 1)(|B| − 1) / (2N) nats
+    = (|A| − 1)(|B| − 1) / (2N ln 2) bits (Miller 1955; it is the difference of the Miller–Madow
+    biases −(|X| − 1)/(2N) of the three entropies; 2N·Î is asymptotically χ² with
+    (|A| − 1)(|B| − 1) degrees of freedom). Uninformative units therefore look slightly
+    informative, which shrinks the gap.
+
+    *Bin count.* More bins raise |A| and with it the bias, and can split a single true level
+    into several bins; fewer bins merge levels and lose information. MIG values are comparable
+    only at the same ``n_bins`` and N. A discrete code with at most ``n_bins`` values is never
+    re-binned, so the exact answers for hand-built codes do not depend on ``n_bins``.
+
+    Examples
+    --------
+    >>> z = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
+    >>> mutual_information_gap(z, z)
+    1.0
+    >>> mutual_information_gap(np.c_[z[:, 0], z[:, 0], z[:, 1]], z)
+    0.5
+    """
+    code_array = _as_codes(codes)
+    factor_array = _as_factors(factors, code_array.shape[0])
+    information = mutual_information_matrix(code_array, factor_array, n_bins)
+    gaps = []
+    for k, column in enumerate(factor_array.T):
+        entropy = _entropy_from_counts(np.unique(column, return_counts=True)[1])
+        if entropy <= 0.0:
+            raise ValueError(f"factors: column {k} is constant; MIG needs H(v_k) > 0")
+        ranked = np.sort(information[:, k])[::-1]
+        second = ranked[1] if ranked.size > 1 else 0.0
+        gaps.append((ranked[0] - second) / entropy)
+    return float(np.clip(np.mean(gaps), 0.0, 1.0))
+
+
+# --------------------------------------------------------------------------------------------
+# DCI
+# --------------------------------------------------------------------------------------------
+
+
+def importance_matrix(codes: object, factors: object) -> np.ndarray:
+    """Linear importance matrix R (U, K) for DCI: |standardized least-squares coefficients|.
+
+    For each factor k, regress the standardized factor on the standardized units by least
+    squares with an intercept (minimum-norm solution when units are collinear), and set
+    R[u, k] = |β_uk|. This is the **linear variant** of Eastwood & Williams (2018, *A Framework
+    for the Quantitative Evaluation of Disentangled Representations*, ICLR, `paper`: their
+    LASSO regressor, here without the L1 penalty); they also use random-forest importances.
+    Constant units get importance 0. Standardizing makes R invariant to rescaling or shifting a
+    unit; the minimum-norm solution splits weight equally among identical (duplicated) units.
+    Tag: **axis-aligned**.
+
+    Parameters
+    ----------
+    codes : array_like, shape (P, U)
+    factors : array_like, shape (P, K)
+        Factor values (integers; each must vary).
+
+    Returns
+    -------
+    ndarray, shape (U, K), non-negative.
+    """
+    code_array = _as_codes(codes)
+    factor_array = _as_factors(factors, code_array.shape[0]).astype(np.float64)
+    code_std = code_array.std(axis=0)
+    live = code_std > 0
+    factor_std = factor_array.std(axis=0)
+    if np.any(factor_std == 0):
+        k = int(np.argmax(factor_std == 0))
+        raise ValueError(f"factors: column {k} is constant; importance needs a varying factor")
+    x = (code_array[:, live] - code_array[:, live].mean(axis=0)) / code_std[live]
+    y = (factor_array - factor_array.mean(axis=0)) / factor_std
+    importance = np.zeros((code_array.shape[1], factor_array.shape[1]))
+    if np.any(live):
+        beta, *_ = np.linalg.lstsq(x, y, rcond=None)
+        importance[live] = np.abs(beta)
+    return importance
+
+
+@dataclass(frozen=True)
+class DCIScore:
+    """DCI disentanglement and completeness (Eastwood & Williams 2018).
+
+    Attributes
+    ----------
+    disentanglement : float
+        Σ_u ρ_u D_u, ρ_u = relative importance of unit u.
+    completeness : float
+        Σ_k ρ_k C_k, ρ_k = relative importance of factor k.
+    code_disentanglement : tuple of float
+        D_u per unit (0 for a unit with zero importance).
+    factor_completeness : tuple of float
+        C_k per factor (0 for a factor no unit explains).
+    """
+
+    disentanglement: float
+    completeness: float
+    code_disentanglement: tuple[float, ...]
+    factor_completeness: tuple[float, ...]
+
+
+def _one_minus_entropy(weights: np.ndarray, base: int) -> float:
+    """1 − H_base(p) for p = weights / Σ weights (0 log 0 = 0); 1 when base == 1."""
+    total = weights.sum()
+    if total <= 0:
+        return 0.0
+    if base == 1:
+        return 1.0
+    p = weights[weights > 0] / total
+    return float(1.0 + np.sum(p * np.log(p)) / math.log(base))
+
+
+def dci(importance: object) -> DCIScore:
+    """DCI disentanglement and completeness from an importance matrix.
+
+    Eastwood & Williams (2018, ICLR, Sec. 3, `paper`), with R the (U, K) importance matrix
+    (unit u, factor k), K factors and U units:
+
+    - P_uk = R_uk / Σ_k' R_uk'; D_u = 1 − H_K(P_u·) = 1 + Σ_k P_uk log_K P_uk;
+      ρ_u = Σ_k R_uk / Σ_uk R_uk; **D** = Σ_u ρ_u D_u.
+    - P̃_uk = R_uk / Σ_u' R_u'k; C_k = 1 − H_U(P̃_·k) (log base U); ρ_k = Σ_u R_uk / Σ_uk R_uk;
+      **C** = Σ_k ρ_k C_k (weighting by relative factor importance as disentanglement_lib does,
+      `code`; the paper reports C_k per factor).
+
+    With a single factor every D_u = 1; with a single unit every C_k = 1 (log base 1 is
+    undefined and there is nothing to spread over). Units/factors with zero total importance
+    have zero weight. Tag: **axis-aligned** (with the linear :func:`importance_matrix`, a 45°
+    rotation of a 2-factor identity code gives D = C = 0).
+
+    Parameters
+    ----------
+    importance : array_like, shape (U, K), non-negative, not all zero.
+
+    Returns
+    -------
+    DCIScore
+
+    Examples
+    --------
+    >>> score = dci(np.eye(2))
+    >>> (score.disentanglement, score.completeness)
+    (1.0, 1.0)
+    """
+    r = np.asarray(importance, dtype=np.float64)
+    if r.ndim != 2 or r.size == 0:
+        raise ValueError(
+            f"importance: expected a non-empty 2-D array (units, factors), got {r.shape}"
+        )
+    if not np.all(np.isfinite(r)) or np.any(r < 0):
+        raise ValueError("importance: expected finite non-negative entries")
+    total = r.sum()
+    if total <= 0:
+        raise ValueError("importance: all entries are zero; DCI is undefined")
+    n_units, n_factors = r.shape
+    per_unit = np.array([_one_minus_entropy(row, n_factors) for row in r])
+    per_factor = np.array([_one_minus_entropy(col, n_units) for col in r.T])
+    unit_weight = r.sum(axis=1) / total
+    factor_weight = r.sum(axis=0) / total
+    return DCIScore(
+        disentanglement=float(np.sum(unit_weight * per_unit)),
+        completeness=float(np.sum(factor_weight * per_factor)),
+        code_disentanglement=tuple(float(v) for v in per_unit),
+        factor_completeness=tuple(float(v) for v in per_factor),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# abstraction: CCGP and parallelism (binary factors)
+# --------------------------------------------------------------------------------------------
+
+
+def _binary_conditions(codes: object, factors: object) -> tuple[np.ndarray, np.ndarray]:
+    """Validate binary factors with every condition present; return codes and 0/1 factors."""
+    code_array = _as_codes(codes)
+    factor_array = _as_factors(factors, code_array.shape[0])
+    n_factors = factor_array.shape[1]
+    if n_factors < 2:
+        raise ValueError(
+            "factors: expected at least 2 binary factors (a factor's conditions are the "
+            f"values of the others), got {n_factors}"
+        )
+    levels, index = _factor_codes(factor_array)
+    for k, values in enumerate(levels):
+        if len(values) != 2:
+            raise ValueError(
+                f"factors: column {k} must be binary (2 distinct values), got {len(values)}"
+            )
+    present = np.unique(np.ravel_multi_index(tuple(index.T), (2,) * n_factors))
+    if present.size != 2**n_factors:
+        missing = sorted(set(range(2**n_factors)) - set(present.tolist()))
+        combo = np.unravel_index(missing[0], (2,) * n_factors)
+        raise ValueError(
+            f"factors: expected every condition of the {n_factors} binary factors, "
+            f"condition (level indices) {tuple(int(c) for c in combo)} has no sample"
+        )
+    return code_array, index
+
+
+def _contexts(index: np.ndarray, k: int) -> np.ndarray:
+    """Context id (0..2^(K-1)-1) of each sample: the values of the factors other than k."""
+    others = np.delete(index, k, axis=1)
+    return np.ravel_multi_index(tuple(others.T), (2,) * others.shape[1])
+
+
+def _least_squares_classifier_accuracy(
+    x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray, ridge: float
+) -> float:
+    """Accuracy of sign(w·x + b) fit by (ridge) least squares on ±1 targets; ties count 1/2."""
+    mean = x_train.mean(axis=0)
+    xc = x_train - mean
+    target = np.where(y_train == 1, 1.0, -1.0)
+    bias = target.mean()
+    if ridge > 0:
+        n_features = xc.shape[1]
+        xc = np.vstack([xc, math.sqrt(ridge) * np.eye(n_features)])
+        padded = np.concatenate([target - bias, np.zeros(n_features)])
+        weights, *_ = np.linalg.lstsq(xc, padded, rcond=None)
+    else:
+        weights, *_ = np.linalg.lstsq(xc, target - bias, rcond=None)
+    train_scores = (x_train - mean) @ weights + bias
+    scale = max(float(np.max(np.abs(train_scores))), 1.0)
+    scores = (x_test - mean) @ weights + bias
+    tie = np.abs(scores) <= _TIE_RELATIVE_TOLERANCE * scale
+    correct = np.where(y_test == 1, scores > 0, scores < 0)
+    return float(np.mean(np.where(tie, 0.5, correct.astype(np.float64))))
+
+
+def ccgp_per_factor(
+    codes: object,
+    factors: object,
+    *,
+    n_held_out_contexts: int = 1,
+    ridge: float = 0.0,
+) -> np.ndarray:
+    """Cross-condition generalization performance of each binary factor.
+
+    Bernardi, Benna, Rigotti, Munuera, Fusi & Salzman (2020, *The Geometry of Abstraction in
+    the Hippocampus and Prefrontal Cortex*, Cell 183, `paper`): train a linear classifier for a
+    variable on some conditions and test it on conditions never seen in training. Here
+    (factorized variant, `reconstructed`): for factor k the *contexts* are the 2^(K−1)
+    assignments of the other factors; for every choice of ``n_held_out_contexts`` contexts, a
+    linear classifier sign(w·c + b) is fit by least squares on ±1 targets (intercept; optional
+    ridge on w; minimum-norm when degenerate) on all samples of the other contexts and tested
+    on all samples of the held-out ones. The result is the mean test accuracy over all choices.
+    A test score at the threshold (within 1e-9 of the training-score scale) counts 1/2.
+    Tag: **rotation-invariant** (with ``ridge=0`` invariant to any invertible linear map of the
+    code space; with ridge, to orthogonal maps).
+
+    Parameters
+    ----------
+    codes : array_like, shape (P, U)
+        Samples (several per condition allowed, e.g. noisy trials).
+    factors : array_like of int, shape (P, K), K ≥ 2
+        Binary factors; every one of the 2^K conditions must have a sample.
+    n_held_out_contexts : int, default 1
+        Contexts held out per split, 1..2^(K−1)−1.
+    ridge : float, default 0.0
+        L2 penalty λ‖w‖² added to the summed squared error.
+
+    Returns
+    -------
+    ndarray, shape (K,): accuracy in [0, 1] per factor (chance 0.5).
+
+    Examples
+    --------
+    >>> z = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
+    >>> ccgp_per_factor(z, z).tolist()
+    [1.0, 1.0]
+    """
+    code_array, index = _binary_conditions(codes, factors)
+    n_factors = index.shape[1]
+    n_contexts = 2 ** (n_factors - 1)
+    if int(n_held_out_contexts) != n_held_out_contexts or not (
+        1 <= n_held_out_contexts <= n_contexts - 1
+    ):
+        raise ValueError(
+            f"n_held_out_contexts: expected an integer in 1..{n_contexts - 1}, "
+            f"got {n_held_out_contexts!r}"
+        )
+    if not (ridge >= 0 and math.isfinite(ridge)):
+        raise ValueError(f"ridge: expected a finite non-negative number, got {ridge!r}")
+    result = np.empty(n_factors)
+    for k in range(n_factors):
+        context = _contexts(index, k)
+        accuracies = []
+        for held_out in itertools.combinations(range(n_contexts), n_held_out_contexts):
+            test = np.isin(context, held_out)
+            accuracies.append(
+                _least_squares_classifier_accuracy(
+                    code_array[~test], index[~test, k], code_array[test], index[test, k], ridge
+                )
+            )
+        result[k] = np.mean(accuracies)
+    return result
+
+
+def ccgp(
+    codes: object,
+    factors: object,
+    *,
+    n_held_out_contexts: int = 1,
+    ridge: float = 0.0,
+) -> float:
+    """Mean over factors of :func:`ccgp_per_factor` (same definition, source and tag:
+    **rotation-invariant**). Chance is 0.5; 1 for an identity (or any linear) code of the
+    factors."""
+    return float(
+        np.mean(
+            ccgp_per_factor(codes, factors, n_held_out_contexts=n_held_out_contexts, ridge=ridge)
+        )
+    )
+
+
+def parallelism_per_factor(codes: object, factors: object) -> np.ndarray:
+    """Parallelism score of each binary factor's coding directions across contexts.
+
+    Bernardi et al. (2020, Cell 183, `paper`): the coding vector of a variable is the
+    difference of the mean responses of two conditions that differ in it; the parallelism score
+    is the mean cosine between coding vectors of different condition pairs (the paper maximizes
+    over pairings of conditions; for a factor the natural pairing -- conditions that differ only
+    in that factor -- is used here, `reconstructed`). For factor k and context c (values of the
+    other factors), v_c = mean(code | z_k = high, c) − mean(code | z_k = low, c); the score is
+    the mean of cos(v_c, v_c') over all pairs of contexts c < c'. A zero coding vector has
+    cosine 0 with everything. Tag: **rotation-invariant** (orthogonal maps of the code space).
+
+    Returns
+    -------
+    ndarray, shape (K,): values in [−1, 1] (1: the factor is coded along one direction in every
+    context; 0 for an unstructured one-hot-of-condition code; −1 for a pure XOR unit).
+
+    Examples
+    --------
+    >>> z = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
+    >>> parallelism_per_factor(np.c_[z[:, 0] ^ z[:, 1]], z).tolist()
+    [-1.0, -1.0]
+    """
+    code_array, index = _binary_conditions(codes, factors)
+    n_factors = index.shape[1]
+    n_contexts = 2 ** (n_factors - 1)
+    result = np.empty(n_factors)
+    for k in range(n_factors):
+        context = _contexts(index, k)
+        vectors = np.array(
+            [
+                code_array[(context == c) & (index[:, k] == 1)].mean(axis=0)
+                - code_array[(context == c) & (index[:, k] == 0)].mean(axis=0)
+                for c in range(n_contexts)
+            ]
+        )
+        norms = np.linalg.norm(vectors, axis=1)
+        unit = np.divide(
+            vectors, norms[:, None], out=np.zeros_like(vectors), where=norms[:, None] > 0
+        )
+        cosines = [
+            float(unit[a] @ unit[b]) for a, b in itertools.combinations(range(n_contexts), 2)
+        ]
+        result[k] = np.clip(np.mean(cosines), -1.0, 1.0)
+    return result
+
+
+def parallelism_score(codes: object, factors: object) -> float:
+    """Mean over factors of :func:`parallelism_per_factor` (Bernardi et al. 2020, `paper`;
+    tag: **rotation-invariant**)."""
+    return float(np.mean(parallelism_per_factor(codes, factors)))
+
+
+# --------------------------------------------------------------------------------------------
+# out-of-distribution linear decoding and decoded axes (EVIDENCE, THEORY.md 2.2 EV-3, EV-6, EV-7)
+# --------------------------------------------------------------------------------------------
+
+
+def orthant_index(latents: object) -> np.ndarray:
+    """Orthant of each latent vector: bit j of the index is set iff latent j > 0.
+
+    A coordinate exactly 0 counts as negative (bit clear). Shape (N, D) -> (N,) int64.
+    """
+    array = _as_codes(latents, "latents")
+    return ((array > 0).astype(np.int64) << np.arange(array.shape[1], dtype=np.int64)).sum(axis=1)
+
+
+def _fit_affine_decoder(
+    features: np.ndarray, targets: np.ndarray, ridge: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Least-squares affine map targets ≈ features @ W + b, ridge λ‖W‖² on W only."""
+    feature_mean = features.mean(axis=0)
+    target_mean = targets.mean(axis=0)
+    centred = features - feature_mean
+    if ridge > 0:
+        n_features = centred.shape[1]
+        design = np.vstack([centred, math.sqrt(ridge) * np.eye(n_features)])
+        rhs = np.vstack([targets - target_mean, np.zeros((n_features, targets.shape[1]))])
+    else:
+        design, rhs = centred, targets - target_mean
+    weights, *_ = np.linalg.lstsq(design, rhs, rcond=None)
+    return weights, target_mean - feature_mean @ weights
+
+
+def _validated_decoding_inputs(
+    features: object, latents: object, latent_variance: object, ridge: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    feature_array = _as_codes(features, "features")
+    latent_array = _as_codes(latents, "latents")
+    if latent_array.shape[0] != feature_array.shape[0]:
+        raise ValueError(
+            f"latents: expected {feature_array.shape[0]} rows (one per row of features), "
+            f"got {latent_array.shape[0]}"
+        )
+    n_latent = latent_array.shape[1]
+    if latent_variance is None:
+        variance = latent_array.var(axis=0)
+    else:
+        variance = np.broadcast_to(np.asarray(latent_variance, dtype=np.float64), (n_latent,))
+    if not np.all(np.isfinite(variance)) or np.any(variance <= 0):
+        raise ValueError(
+            f"latent_variance: expected positive finite variance per latent coordinate, got "
+            f"{np.asarray(variance).tolist()}"
+        )
+    if not (ridge >= 0 and math.isfinite(ridge)):
+        raise ValueError(f"ridge: expected a finite non-negative number, got {ridge!r}")
+    return feature_array, latent_array, np.array(variance, dtype=np.float64)
+
+
+def ood_linear_r2(
+    features: object,
+    latents: object,
+    held_out_orthant: int,
+    *,
+    latent_variance: object = None,
+    ridge: float = 0.0,
+) -> np.ndarray:
+    """Out-of-distribution r² of a linear decoder fit outside one latent orthant.
+
+    Protocol of the EVIDENCE paper (Vafidis, Bhargava & Rangel, ICLR 2025, `code`:
+    github.com/panvaf/DisentangleRes; THEORY.md 2.2 EV-7): fit an affine decoder
+    x̂ = W f + b by least squares (minimum-norm when degenerate; optional ridge λ‖W‖² added to
+    the summed squared error, the bias unpenalized) on the samples whose latent lies outside
+    the held-out orthant, then on the held-out samples compute per coordinate
+    r²_j = 1 − mean((x̂_j − x_j)²) / Var_j. Var_j is ``latent_variance`` when given (the paper's
+    code uses 1/12, the variance of Uniform(−½, ½)) and otherwise the variance of latent
+    coordinate j over ALL samples (global, not the held-out orthant's: the held-out orthant's
+    own variance is smaller, which would deflate r²). Tag: **rotation-invariant** (with
+    ``ridge=0``, invariant to any invertible linear map of the features).
+
+    Parameters
+    ----------
+    features : array_like, shape (N, F)
+        Representation (e.g. network state) of each sample.
+    latents : array_like, shape (N, D)
+        The latent to decode.
+    held_out_orthant : int
+        0..2^D−1; bit j set <=> latent j > 0 (see :func:`orthant_index`).
+    latent_variance : float or array_like of shape (D,), optional
+        Normalizing variance; default: the global variance of each latent coordinate.
+    ridge : float, default 0.0
+
+    Returns
+    -------
+    ndarray, shape (D,): r² per latent coordinate (1 is perfect; can be negative).
+
+    Raises
+    ------
+    ValueError
+        If the held-out orthant or the training set has no samples, or inputs are malformed.
+
+    Examples
+    --------
+    >>> x = np.array([[-1.0, -1.0], [1.0, -1.0], [-1.0, 1.0], [1.0, 1.0]])
+    >>> ood_linear_r2(x, x, 3).tolist()
+    [1.0, 1.0]
+    """
+    feature_array, latent_array, variance = _validated_decoding_inputs(
+        features, latents, latent_variance, ridge
+    )
+    n_orthants = 2 ** latent_array.shape[1]
+    if int(held_out_orthant) != held_out_orthant or not 0 <= held_out_orthant < n_orthants:
+        raise ValueError(
+            f"held_out_orthant: expected an integer in 0..{n_orthants - 1}, "
+            f"got {held_out_orthant!r}"
+        )
+    test = orthant_index(latent_array) == held_out_orthant
+    if not np.any(test):
+        raise ValueError(f"held_out_orthant: orthant {held_out_orthant} contains no samples")
+    if np.all(test):
+        raise ValueError(
+            f"held_out_orthant: every sample lies in orthant {held_out_orthant}; "
+            "nothing to train on"
+        )
+    weights, bias = _fit_affine_decoder(feature_array[~test], latent_array[~test], ridge)
+    prediction = feature_array[test] @ weights + bias
+    mse = np.mean((prediction - latent_array[test]) ** 2, axis=0)
+    return 1.0 - mse / variance
+
+
+def ood_linear_r2_all_orthants(
+    features: object,
+    latents: object,
+    *,
+    latent_variance: object = None,
+    ridge: float = 0.0,
+) -> np.ndarray:
+    """:func:`ood_linear_r2` with each of the 2^D orthants held out in turn.
+
+    Same definition, source and tag (**rotation-invariant**). Row o is the r² vector with
+    orthant o held out; every orthant must contain samples.
+
+    Returns
+    -------
+    ndarray, shape (2^D, D)
+    """
+    latent_array = _as_codes(latents, "latents")
+    return np.array(
+        [
+            ood_linear_r2(features, latent_array, o, latent_variance=latent_variance, ridge=ridge)
+            for o in range(2 ** latent_array.shape[1])
+        ]
+    )
+
+
+def decoded_axis_angles(decoder_weights: object) -> np.ndarray:
+    """Pairwise angles (degrees) between the rows of a linear decoder.
+
+    Row j of a (D, F) decoder is the feature-space direction that reads out latent j; the angle
+    between rows i < j is arccos(w_i·w_j / (‖w_i‖ ‖w_j‖)) in [0°, 180°], listed in the order of
+    ``itertools.combinations(range(D), 2)``. Orthogonal decoded axes (90°) are the EVIDENCE
+    paper's disentanglement criterion (Vafidis et al. 2025, Corollary B.9, `paper`; THEORY.md
+    2.2 EV-6). Tag: **rotation-invariant** (orthogonal maps of feature space, and positive
+    rescaling of rows, leave it unchanged).
+
+    Parameters
+    ----------
+    decoder_weights : array_like, shape (D, F), no zero row.
+
+    Returns
+    -------
+    ndarray, shape (D (D − 1) / 2,)
+
+    Examples
+    --------
+    >>> decoded_axis_angles(np.array([[1.0, 0.0], [1.0, 1.0]])).round(6).tolist()
+    [45.0]
+    """
+    weights = _as_codes(decoder_weights, "decoder_weights")
+    norms = np.linalg.norm(weights, axis=1)
+    if np.any(norms == 0):
+        raise ValueError(
+            f"decoder_weights: row {int(np.argmin(norms))} is zero; its direction is undefined"
+        )
+    unit = weights / norms[:, None]
+    pairs = list(itertools.combinations(range(weights.shape[0]), 2))
+    cosines = np.array([unit[i] @ unit[j] for i, j in pairs], dtype=np.float64)
+    return np.degrees(np.arccos(np.clip(cosines, -1.0, 1.0)))

@@ -1,0 +1,534 @@
+"""Exactly-trained and gradient-trained WTA networks (the numerical routes for THEORY.md 1.5).
+
+Three routes, none of which evaluates the theorem's conclusion:
+
+1. :func:`exhaustive_search` enumerates every bottleneck code up to relabelling of units
+   within a module (set partitions of the training grid into <= m_g blocks, one per module,
+   as ordered tuples over modules), fits the optimal affine readout of every code by batched
+   normal equations built from contingency tables, and returns the exact global minimum of
+   the squared loss, the zero-loss codes, and which of them are symbolic.
+2. :func:`milp_search` solves a mixed-integer linear program (cvxpy + HiGHS) over one-hot
+   assignments and readout weights with the L1 or L-infinity loss, optionally restricted to
+   non-symbolic codes: a solver-certified global minimum for grids too large to enumerate.
+3. :func:`train_network` trains a small deep network (MLP encoder, G WTA modules as annealed
+   softmax, affine heads; hand-written gradients, Adam) on procedural RGB images and reads
+   out the hard code; :func:`train_relu_baseline` is the same-width ReLU bottleneck.
+
+Conventions: loss = mean over tasks and training grid points of the squared error;
+codes are counted as ordered tuples (pi_1, ..., pi_G) of set partitions, i.e. up to
+relabelling of the units within each module but not up to swapping modules.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from theory.wta import WTASetup
+
+# Zero loss is decided as loss <= ZERO_LOSS_RTOL * (1 + mean target^2). The loss is a
+# difference of two sums of O(P T max y^2) terms computed in float64 (relative error ~1e-14
+# each); the smallest non-zero loss of the small integer- or Gaussian-valued tasks used here
+# is many orders of magnitude larger (it is re-verified independently for every reported
+# counterexample).
+ZERO_LOSS_RTOL = 1e-9
+# Eigenvalues of the reduced Gram matrices below this (relative to their trace) are treated as
+# zero: they are rational with denominators <= P^m, so a genuine one is >= ~1e-6 on the grids
+# that can be enumerated, while round-off is ~1e-15.
+PINV_RTOL = 1e-9
+# Largest number of code tuples that exhaustive search accepts (about 60 s of work).
+MAX_EXHAUSTIVE_CODES = 60_000_000
+
+
+# --------------------------------------------------------------------------- partitions
+
+
+def set_partitions(n_points: int, max_blocks: int) -> np.ndarray:
+    """All set partitions of n points into <= max_blocks blocks, as restricted growth strings.
+
+    Row r is the label array of one partition: label[0] = 0 and label[i] <= 1 + max(label[:i]);
+    every partition appears exactly once (the canonical representative of its relabelling
+    class).
+
+    Examples
+    --------
+    >>> set_partitions(3, 2).tolist()
+    [[0, 0, 0], [0, 0, 1], [0, 1, 0], [0, 1, 1]]
+    >>> len(set_partitions(9, 3))  # S(9,1) + S(9,2) + S(9,3)
+    3281
+    """
+    labels = np.zeros((1, 1), dtype=np.int8)
+    highest = np.zeros(1, dtype=np.int8)
+    for _ in range(1, n_points):
+        new_rows, new_high = [], []
+        for lab in range(max_blocks):
+            ok = highest + 1 >= lab
+            rows = labels[ok]
+            new_rows.append(np.column_stack([rows, np.full(len(rows), lab, dtype=np.int8)]))
+            new_high.append(np.maximum(highest[ok], lab))
+        labels = np.concatenate(new_rows)
+        highest = np.concatenate(new_high)
+        order = np.lexsort(labels.T[::-1])
+        labels, highest = labels[order], highest[order]
+    return labels.astype(np.int64)
+
+
+def count_codes(n_points: int, modules: tuple[int, ...]) -> int:
+    """Number of code tuples exhaustive search would enumerate (Stirling sums, exact ints)."""
+
+    def stirling2(n: int, k: int) -> int:
+        return sum((-1) ** i * math.comb(k, i) * (k - i) ** n for i in range(k + 1)) // math.factorial(k)
+
+    per = [sum(stirling2(n_points, j) for j in range(1, min(m, n_points) + 1)) for m in modules]
+    return math.prod(per)
+
+
+def onehot(labels: np.ndarray, units: int) -> np.ndarray:
+    """(..., P) integer labels -> (..., P, units) float 0/1."""
+    return (labels[..., None] == np.arange(units)).astype(float)
+
+
+# --------------------------------------------------------------------------- symbolic test
+
+
+def _factor_edges(grid: np.ndarray, n_factors: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """For each factor k, the pairs of rows of ``grid`` that differ in factor k only."""
+    edges = []
+    for k in range(n_factors):
+        others = np.delete(grid, k, axis=1)
+        same_rest = np.all(others[:, None, :] == others[None, :, :], axis=2)
+        differ_k = grid[:, None, k] != grid[None, :, k]
+        i, j = np.nonzero(np.triu(same_rest & differ_k))
+        edges.append((i, j))
+    return edges
+
+
+def partition_unit_dependence(
+    labels: np.ndarray, units: int, grid: np.ndarray
+) -> np.ndarray:
+    """Vectorized per-unit factor dependence of many partitions at once.
+
+    A unit depends on factor k when changing z_k alone (between two rows of ``grid``) changes
+    whether the unit is active; this is the definition of THEORY.md 1.2, the same one
+    :func:`numerics.metrics.factor_dependence` implements for a single code (tested equal).
+
+    Parameters
+    ----------
+    labels : (N, P) int
+    units : int
+    grid : (P, K) int
+
+    Returns
+    -------
+    (N, units, K) bool
+    """
+    n_factors = grid.shape[1]
+    out = np.zeros((labels.shape[0], units, n_factors), dtype=bool)
+    for k, (i, j) in enumerate(_factor_edges(grid, n_factors)):
+        if i.size == 0:
+            continue
+        a, b = labels[:, i], labels[:, j]
+        for u in range(units):
+            out[:, u, k] = np.any((a == u) != (b == u), axis=1)
+    return out
+
+
+@dataclass(frozen=True)
+class PartitionClasses:
+    """Per-partition symbolic data used to classify code tuples without a loop.
+
+    ``symbolic[r]``: every unit of partition r with a non-trivial receptive set depends on
+    exactly one factor. ``separated[r]``: bitmask over (k, a, a') value pairs that units of
+    partition r attached to factor k separate. A code is symbolic iff all its partitions
+    are, and complete iff additionally the OR of the masks is ``full_mask``.
+    """
+
+    symbolic: np.ndarray
+    separated: np.ndarray
+    full_mask: int
+
+
+def classify_partitions(labels: np.ndarray, units: int, grid: np.ndarray) -> PartitionClasses:
+    """Symbolic flags and separation bitmasks of many partitions of the rows of ``grid``."""
+    dep = partition_unit_dependence(labels, units, grid)
+    sizes = np.stack([(labels == u).sum(axis=1) for u in range(units)], axis=1)
+    nontrivial = (sizes > 0) & (sizes < labels.shape[1])
+    n_dep = dep.sum(axis=2)
+    symbolic = np.all(~nontrivial | (n_dep == 1), axis=1)
+    pairs = [
+        (k, a, b)
+        for k in range(grid.shape[1])
+        for a in range(int(grid[:, k].max()) + 1)
+        for b in range(a + 1, int(grid[:, k].max()) + 1)
+    ]
+    separated = np.zeros(labels.shape[0], dtype=object)
+    separated[:] = 0
+    for bit, (k, a, b) in enumerate(pairs):
+        rows_a, rows_b = grid[:, k] == a, grid[:, k] == b
+        # unit u separates a and b if it is attached to k only and active on exactly one side
+        for u in range(units):
+            on_k = nontrivial[:, u] & dep[:, u, k] & (n_dep[:, u] == 1)
+            active = labels == u
+            in_a = np.any(active[:, rows_a], axis=1)
+            in_b = np.any(active[:, rows_b], axis=1)
+            hit = on_k & (in_a != in_b)
+            separated[hit] = separated[hit] | (1 << bit)
+    separated[~symbolic] = 0
+    return PartitionClasses(symbolic=symbolic, separated=separated, full_mask=(1 << len(pairs)) - 1)
+
+
+# --------------------------------------------------------------------------- exhaustive
+
+
+@dataclass(frozen=True)
+class ExhaustiveResult:
+    """Exact global picture of all codes of a setup (squared loss, ordered module tuples).
+
+    ``counterexample`` and ``argmin_code`` give, per module, the winning unit of every grid
+    point in row-major order (-1 at held-out points).
+    """
+
+    n_codes: int
+    zero_loss_codes: int
+    symbolic_zero_loss_codes: int
+    complete_symbolic_zero_loss_codes: int
+    min_loss: float
+    argmin_code: tuple[tuple[int, ...], ...]
+    counterexample: tuple[tuple[int, ...], ...] | None
+    zero_loss_tolerance: float
+    seconds: float
+
+
+def _pinv_psd(m: np.ndarray) -> np.ndarray:
+    """Pseudo-inverse of a batch of small symmetric PSD matrices (..., d, d).
+
+    d = 1 and d = 2 in closed form (the common (3,3)-module case); larger d by eigh.
+    Eigenvalues below PINV_RTOL times the trace count as zero.
+    """
+    d = m.shape[-1]
+    trace = np.trace(m, axis1=-2, axis2=-1)
+    tol = PINV_RTOL * np.maximum(trace, 1.0)
+    if d == 1:
+        return np.where(m > tol[..., None, None], 1.0 / np.where(m > 0, m, 1.0), 0.0)
+    if d == 2:
+        a, b, c = m[..., 0, 0], m[..., 0, 1], m[..., 1, 1]
+        lam_max = 0.5 * trace + np.sqrt(0.25 * (a - c) ** 2 + b**2)
+        det = a * c - b * b
+        safe_max = np.where(lam_max > 0, lam_max, 1.0)
+        lam_min = det / safe_max
+        full = lam_min > tol
+        rank1 = ~full & (lam_max > tol)
+        inv = np.stack([np.stack([c, -b], -1), np.stack([-b, a], -1)], -2)
+        inv = inv / np.where(full, det, 1.0)[..., None, None]
+        r1 = m / (safe_max**2)[..., None, None]
+        return np.where(full[..., None, None], inv, np.where(rank1[..., None, None], r1, 0.0))
+    w, v = np.linalg.eigh(m)
+    w_inv = np.where(w > tol[..., None], 1.0 / np.where(w > 0, w, 1.0), 0.0)
+    return (v * w_inv[..., None, :]) @ np.swapaxes(v, -1, -2)
+
+
+def _inner_design(
+    partitions: list[np.ndarray], modules: tuple[int, ...]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Design columns of modules 2..G for every combination of their partitions.
+
+    Column 0 of each module is dropped: it equals the constant minus the others, and the
+    constant already lies in module 1's span, so the spanned space is unchanged.
+    Returns (B of shape (n_inner, P, d), index array (n_inner, G - 1)).
+    """
+    n_points = partitions[0].shape[1]
+    if len(modules) == 1:
+        return np.zeros((1, n_points, 0)), np.zeros((1, 0), dtype=int)
+    sizes = [len(p) for p in partitions[1:]]
+    index = np.array(list(itertools.product(*(range(s) for s in sizes))), dtype=int)
+    blocks = [
+        onehot(partitions[g][index[:, g - 1]], modules[g])[..., 1:] for g in range(1, len(modules))
+    ]
+    return np.concatenate(blocks, axis=2), index
+
+
+def _code_losses_chunk(
+    labels1: np.ndarray, m1: int, y: np.ndarray, design: np.ndarray, gram: np.ndarray
+) -> np.ndarray:
+    """Squared-loss sums of every (outer partition, inner combination) pair of a chunk.
+
+    Projection onto span(A1) + span(B) = span(A1) (+) (I - P1) span(B): first block means of
+    module 1, then the normal equations of the residual on (I - P1) B, whose Gram matrix is
+    B'B - C' D1^-1 C with C = A1'B the contingency table between module 1 and the rest.
+    """
+    c, n_points = labels1.shape
+    a1 = onehot(labels1, m1)  # (c, P, m1)
+    counts = a1.sum(axis=1)
+    inv = np.where(counts > 0, 1.0 / np.where(counts > 0, counts, 1.0), 0.0)
+    means = np.einsum("cpi,pt->cit", a1, y) * inv[..., None]
+    resid = y[None] - a1 @ means  # (c, P, T)
+    base = np.einsum("cpt,cpt->c", resid, resid)
+    n_inner, _, d = design.shape
+    if d == 0:
+        return base[:, None]
+    flat = design.transpose(1, 0, 2).reshape(n_points, n_inner * d)
+    a1t = a1.transpose(0, 2, 1)  # (c, m1, P)
+    contingency = (a1t @ flat).reshape(c, m1, n_inner, d).transpose(0, 2, 1, 3)  # (c,n,m1,d)
+    weighted = contingency * inv[:, None, :, None]
+    gram_res = gram[None] - np.swapaxes(contingency, -1, -2) @ weighted  # (c, n, d, d)
+    rhs = (flat.T[None] @ resid).reshape(c, n_inner, d, -1)  # (c, n, d, T)
+    solved = _pinv_psd(gram_res) @ rhs
+    proj = np.einsum("cndt,cndt->cn", rhs, solved)
+    return np.maximum(base[:, None] - proj, 0.0)
+
+
+def code_losses(setup: WTASetup, chunk_elements: int = 4_000_000):
+    """Yield (outer partition indices, inner index table, loss block) over all codes.
+
+    Loss = mean over tasks and training points of the squared error of the optimal affine
+    readout of each code (exact up to float64 round-off).
+    """
+    support = setup.support
+    y = setup.target_array[:, support].T  # (P_s, T)
+    n_points, n_tasks = y.shape
+    partitions = [set_partitions(n_points, m) for m in setup.modules]
+    design, inner_index = _inner_design(partitions, setup.modules)
+    gram = np.swapaxes(design, 1, 2) @ design
+    per_outer = max(1, design.shape[0] * max(1, design.shape[2]) ** 2 * max(n_tasks, 1))
+    step = max(1, chunk_elements // per_outer)
+    scale = 1.0 / (n_points * max(n_tasks, 1))
+    for start in range(0, len(partitions[0]), step):
+        rows = np.arange(start, min(start + step, len(partitions[0])))
+        losses = _code_losses_chunk(partitions[0][rows], setup.modules[0], y, design, gram)
+        yield rows, inner_index, losses * scale, partitions
+
+
+def _code_winners(
+    setup: WTASetup, partitions: list[np.ndarray], outer: int, inner: np.ndarray
+) -> tuple[tuple[int, ...], ...]:
+    """Winners of each module over the full grid (-1 at held-out points)."""
+    support = setup.support
+    chosen = [partitions[0][outer]] + [partitions[g][inner[g - 1]] for g in range(1, len(partitions))]
+    out = []
+    for lab in chosen:
+        full = np.full(setup.n_points, -1, dtype=int)
+        full[support] = lab
+        out.append(tuple(int(v) for v in full))
+    return tuple(out)
+
+
+def exhaustive_search(setup: WTASetup) -> ExhaustiveResult:
+    """Every code of ``setup``, its optimal readout, the exact global minimum.
+
+    Raises
+    ------
+    ValueError
+        When the number of codes exceeds ``MAX_EXHAUSTIVE_CODES`` (use :func:`milp_search`).
+    """
+    started = time.perf_counter()
+    n_support = len(setup.support)
+    total = count_codes(n_support, setup.modules)
+    if total > MAX_EXHAUSTIVE_CODES:
+        raise ValueError(
+            f"{total} codes exceed the exhaustive limit {MAX_EXHAUSTIVE_CODES}; use method milp"
+        )
+    y = setup.target_array[:, setup.support]
+    tol = ZERO_LOSS_RTOL * (1.0 + float(np.mean(y**2)) if y.size else 1.0)
+    support_grid = setup.grid[setup.support]
+    classes = None
+    zero = sym = complete = 0
+    best, best_code, counterexample = math.inf, None, None
+    for rows, inner, losses, partitions in code_losses(setup):
+        if classes is None:
+            classes = [classify_partitions(p, m, support_grid) for p, m in zip(partitions, setup.modules, strict=True)]
+        k = np.unravel_index(int(np.argmin(losses)), losses.shape)
+        if losses[k] < best:
+            best = float(losses[k])
+            best_code = _code_winners(setup, partitions, int(rows[k[0]]), inner[k[1]])
+        oi, ii = np.nonzero(losses <= tol)
+        if oi.size == 0:
+            continue
+        zero += oi.size
+        outer_idx = rows[oi]
+        is_sym = classes[0].symbolic[outer_idx].copy()
+        mask = classes[0].separated[outer_idx].copy()
+        for g in range(1, len(partitions)):
+            part = inner[ii, g - 1]
+            is_sym &= classes[g].symbolic[part]
+            mask = mask | classes[g].separated[part]
+        sym += int(is_sym.sum())
+        complete += int(np.sum(is_sym & (mask == classes[0].full_mask)))
+        if counterexample is None and not np.all(is_sym):
+            first = int(np.argmin(is_sym))
+            counterexample = _code_winners(setup, partitions, int(outer_idx[first]), inner[ii[first]])
+    return ExhaustiveResult(
+        n_codes=total,
+        zero_loss_codes=zero,
+        symbolic_zero_loss_codes=sym,
+        complete_symbolic_zero_loss_codes=complete,
+        min_loss=best,
+        argmin_code=best_code,
+        counterexample=counterexample,
+        zero_loss_tolerance=tol,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def naive_code_loss(setup: WTASetup, winners: tuple[tuple[int, ...], ...]) -> float:
+    """Loss of one code by an independent plain least-squares fit (``np.linalg.lstsq``).
+
+    Design = [1, one-hot of every module]; used to re-verify counterexamples and as the
+    naive baseline of the benchmark.
+    """
+    support = setup.support
+    cols = [np.ones(len(support))]
+    for g, m in enumerate(setup.modules):
+        lab = np.asarray(winners[g])[support]
+        cols.extend((lab == u).astype(float) for u in range(m))
+    x = np.column_stack(cols)
+    y = setup.target_array[:, support].T
+    coef, *_ = np.linalg.lstsq(x, y, rcond=None)
+    return float(np.mean((x @ coef - y) ** 2))
+
+
+def naive_search_losses(setup: WTASetup, limit: int | None = None) -> np.ndarray:
+    """Losses of the first ``limit`` codes by a per-code lstsq loop (the benchmark baseline)."""
+    support = setup.support
+    partitions = [set_partitions(len(support), m) for m in setup.modules]
+    out = []
+    for n, combo in enumerate(itertools.product(*(range(len(p)) for p in partitions))):
+        if limit is not None and n >= limit:
+            break
+        winners = []
+        for g, r in enumerate(combo):
+            full = np.full(setup.n_points, -1, dtype=int)
+            full[support] = partitions[g][r]
+            winners.append(tuple(full))
+        out.append(naive_code_loss(setup, tuple(winners)))
+    return np.array(out)
+
+
+# --------------------------------------------------------------------------- MILP
+
+
+@dataclass(frozen=True)
+class MILPResult:
+    """A solver-certified optimum of the L1 or L-infinity multi-task loss over codes.
+
+    ``loss`` is mean |error| (``"l1"``) or max |error| (``"linf"``) over tasks and training
+    points; ``status`` is the cvxpy status (``"optimal"`` or ``"infeasible"``);
+    ``weight_bound`` is the big-M bound on readout weights under which the optimum is
+    certified and ``bound_active`` says whether the solution touches it (then the certificate
+    covers only codes whose readout fits within the bound).
+    """
+
+    objective: str
+    nonsymbolic_only: bool
+    status: str
+    loss: float | None
+    code: tuple[tuple[int, ...], ...] | None
+    weight_bound: float
+    bound_active: bool
+    seconds: float
+
+
+def milp_search(
+    setup: WTASetup,
+    *,
+    objective: str = "linf",
+    nonsymbolic_only: bool = False,
+    weight_bound: float | None = None,
+    time_limit: float = 120.0,
+) -> MILPResult:
+    """Global minimum of the multi-task loss over all codes, by a MILP (cvxpy + HiGHS).
+
+    Variables: one-hot assignments a[g][z, j] in {0, 1}, readout weights w[g][t, j] with the
+    gauge w[g][t, 0] = 0 (a shift of a module's weights is absorbed by the bias b_t), and
+    products p = w * a linearised by big-M constraints |p| <= M a, |p - w| <= M (1 - a).
+    Relabelling symmetry is broken by a[g][0, 0] = 1 (point 0 wins unit 0 in every module).
+
+    With ``nonsymbolic_only`` the code must contain a unit that depends on two or more
+    factors: binary e[g, j, edge] may be 1 only when the unit's activity differs across an
+    edge (two training points differing in one factor), d[g, j, k] <= sum of e over k's edges,
+    and some unit has sum_k d >= 2. The minimum is then zero iff a zero-loss non-symbolic code
+    exists (up to the solver's feasibility tolerance, ~1e-7).
+    """
+    import cvxpy as cp
+
+    started = time.perf_counter()
+    support = setup.support
+    grid = setup.grid[support]
+    y = setup.target_array[:, support]  # (T, P)
+    n_tasks, n_points = y.shape
+    spread = float(np.ptp(y)) if y.size else 1.0
+    big_m = float(weight_bound) if weight_bound is not None else 4.0 * len(setup.modules) * max(spread, 1.0)
+    assign, weights, products, cons = [], [], [], []
+    for m in setup.modules:
+        a = cp.Variable((n_points, m), boolean=True)
+        w = cp.Variable((n_tasks, m))
+        cons += [cp.sum(a, axis=1) == 1, a[0, 0] == 1, w[:, 0] == 0, cp.abs(w) <= big_m]
+        prods = []
+        for t in range(n_tasks):
+            p = cp.Variable((n_points, m))
+            w_rows = np.ones((n_points, 1)) @ cp.reshape(w[t, :], (1, m), order="C")
+            cons += [cp.abs(p) <= big_m * a, cp.abs(p - w_rows) <= big_m * (1 - a)]
+            prods.append(p)
+        assign.append(a)
+        weights.append(w)
+        products.append(prods)
+    bias = cp.Variable(n_tasks)
+    errors = []
+    for t in range(n_tasks):
+        pred = sum(cp.sum(products[g][t], axis=1) for g in range(len(setup.modules))) + bias[t]
+        errors.append(pred - y[t])
+    err = cp.hstack(errors)
+    if objective == "l1":
+        goal = cp.sum(cp.abs(err)) / (n_tasks * n_points)
+    elif objective == "linf":
+        goal = cp.max(cp.abs(err))
+    else:
+        raise ValueError(f"objective must be 'l1' or 'linf', given {objective!r}")
+    if nonsymbolic_only:
+        edges = _factor_edges(grid, grid.shape[1])
+        multi = []
+        for g, m in enumerate(setup.modules):
+            a = assign[g]
+            for j in range(m):
+                dep = []
+                for i_idx, j_idx in edges:
+                    if i_idx.size == 0:
+                        continue
+                    e = cp.Variable(i_idx.size, boolean=True)
+                    cons += [e <= a[i_idx, j] + a[j_idx, j], e <= 2 - a[i_idx, j] - a[j_idx, j]]
+                    d = cp.Variable(boolean=True)
+                    cons.append(d <= cp.sum(e))
+                    dep.append(d)
+                if len(dep) >= 2:
+                    s = cp.Variable(boolean=True)
+                    cons.append(2 * s <= cp.sum(cp.hstack(dep)))
+                    multi.append(s)
+        if not multi:
+            return MILPResult(objective, True, "infeasible", None, None, big_m, False,
+                              time.perf_counter() - started)
+        cons.append(cp.sum(cp.hstack(multi)) >= 1)
+    problem = cp.Problem(cp.Minimize(goal), cons)
+    problem.solve(solver=cp.HIGHS, time_limit=time_limit)
+    status = problem.status
+    if status not in ("optimal", "optimal_inaccurate") or assign[0].value is None:
+        return MILPResult(objective, nonsymbolic_only, status, None, None, big_m, False,
+                          time.perf_counter() - started)
+    code = []
+    for a in assign:
+        full = np.full(setup.n_points, -1, dtype=int)
+        full[support] = np.argmax(a.value, axis=1)
+        code.append(tuple(int(v) for v in full))
+    w_max = max(float(np.max(np.abs(w.value))) for w in weights)
+    return MILPResult(
+        objective=objective,
+        nonsymbolic_only=nonsymbolic_only,
+        status=status,
+        loss=float(problem.value),
+        code=tuple(code),
+        weight_bound=big_m,
+        bound_active=bool(w_max >= big_m * (1 - 1e-6)),
+        seconds=time.perf_counter() - started,
+    )

@@ -1,0 +1,23 @@
+"""A toy phase-diagram computation for the sweep-engine tests (importable by worker processes)."""
+
+import time
+
+import numpy as np
+
+
+def toy_point(params, seed):
+    """Deterministic in (params, seed); a little CPU work so points finish out of order."""
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((40, 40))
+    for _ in range(int(params.get("work", 1))):
+        a = np.tanh(a @ a.T / 40.0)
+    return {
+        "value": float(params["x"] * 10 + params["y"] + a[0, 0]),
+        "draw": float(rng.standard_normal()),
+        "vector": [float(v) for v in a[0, :3]],
+    }
+
+
+def slow_point(params, seed):
+    time.sleep(float(params.get("sleep", 0.05)))
+    return toy_point(params, seed)

@@ -1,0 +1,125 @@
+"""The command line as a contract: commands, exit statuses, JSON keys, report and figures."""
+
+import json
+
+import pytest
+import toy_family
+
+from mtl_theory import cli
+
+
+@pytest.fixture
+def toy(monkeypatch):
+    def use(bias=0.0):
+        monkeypatch.setattr(cli, "load_registry", lambda: toy_family.make_registry(bias))
+
+    use()
+    return use
+
+
+def run(args, capsys):
+    code = cli.main([str(a) for a in args])  # never SystemExit for these: main returns
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_check_json_has_the_contract_keys(tmp_path, capsys, toy):
+    spec = tmp_path / "t.toml"
+    spec.write_text('theory = "toy"\nx = 1.5\n')
+    code, out, _ = run(["check", spec, "--verify", "--json"], capsys)
+    data = json.loads(out)
+    assert code == 0
+    assert {"theory", "theorem", "applies", "hypotheses", "predictions", "verification"} <= set(
+        data
+    )
+    assert data["theorem"] == "TOY-1" and data["applies"] is True
+    assert data["hypotheses"] == [{"id": "x-positive", "holds": True, "detail": "x = 1.5"}]
+    assert data["verification"]["agrees"] is True
+    assert data["verification"]["measured"] == {"y": 3.0}
+
+
+def test_check_without_verify_has_null_verification(tmp_path, capsys, toy):
+    spec = tmp_path / "t.json"
+    spec.write_text('{"theory": "toy", "x": -1}')
+    code, out, _ = run(["check", spec, "--json"], capsys)
+    data = json.loads(out)
+    assert code == 0 and data["verification"] is None and data["applies"] is False
+
+
+def test_a_contradiction_exits_1_and_says_so_loudly(tmp_path, capsys, toy):
+    spec = tmp_path / "t.toml"
+    spec.write_text('theory = "toy"\nx = 1.0\nbias = 0.5\n')
+    code, out, err = run(["check", spec, "--verify"], capsys)
+    assert code == 1
+    assert "CONTRADICTION" in out and "DISAGREES" in out and "CONTRADICTION" in err
+
+
+def test_unknown_method_is_invalid_input(tmp_path, capsys, toy):
+    spec = tmp_path / "t.toml"
+    spec.write_text('theory = "toy"\nx = 1.0\n')
+    code, _, err = run(["check", spec, "--method", "magic"], capsys)
+    assert code == 2 and "--method" in err and err.count("\n") == 1
+
+
+def test_verify_writes_the_report_and_agrees(tmp_path, capsys, toy):
+    code, out, _ = run(["verify", "--quick", "--out", tmp_path / "rep"], capsys)
+    assert code == 0
+    md = (tmp_path / "rep" / "report.md").read_text()
+    assert "TOY-1" in md and "`derived`" in md and "exact arithmetic" in md
+    assert "gdln: not implemented yet" in out
+    data = json.loads((tmp_path / "rep" / "report.json").read_text())
+    assert data["agrees"] is True and data["missing_theories"] == ["gdln"]
+
+
+def test_verify_exits_1_on_a_contradiction(tmp_path, capsys, toy):
+    toy(bias=1.0)
+    code, out, _ = run(["verify", "--out", tmp_path / "rep", "--json"], capsys)
+    assert code == 1
+    assert json.loads(out)["agrees"] is False
+
+
+def test_verify_refuses_a_file_as_out_dir(tmp_path, capsys, toy):
+    f = tmp_path / "file"
+    f.write_text("")
+    code, _, err = run(["verify", "--out", f], capsys)
+    assert code == 2 and "--out" in err
+
+
+def test_phase_writes_png_csv_and_index_and_resumes(tmp_path, capsys, toy):
+    out_dir = tmp_path / "figs"
+    code, _out, _ = run(["phase", "toy-map", "--out", out_dir], capsys)
+    assert code == 0
+    png, csv = out_dir / "toy-map.png", out_dir / "toy-map.csv"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    rows = csv.read_text().splitlines()
+    assert rows[0].startswith("x,y,seed,value") and len(rows) == 7
+    assert "toy-map" in (out_dir / "README.md").read_text()
+    code, _, _ = run(["phase", "--all", "--out", out_dir, "--resume", "--workers", "2"], capsys)
+    assert code == 0 and csv.read_text().splitlines() == rows
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["phase"], "expected diagram NAMEs or --all"),
+        (["phase", "toy-mop"], "did you mean 'toy-map'"),
+        (["phase", "toy-map", "--all"], "not both"),
+        (["phase", "--all", "--workers", "0"], "expected an integer >= 1"),
+        (["check", "x.toml", "--seed", "-1"], "expected an integer >= 0"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
+def test_bad_flags_are_one_line_exit_2(capsys, toy, args, fragment):
+    try:
+        code = cli.main(args)
+    except SystemExit as exc:  # argparse's own errors leave through SystemExit
+        code = exc.code
+    err = capsys.readouterr().err
+    assert code == 2 and fragment in err and err.count("\n") == 1
+
+
+def test_list_names_everything(capsys, toy):
+    code, out, _ = run(["list"], capsys)
+    assert code == 0
+    for name in ("TOY-1", "derive_doubling", "double-one", "toy-map", "gdln: not implemented"):
+        assert name in out

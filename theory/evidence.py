@@ -1,0 +1,456 @@
+"""EVIDENCE: optimal multi-task evidence aggregation gives a disentangled latent (THEORY.md §2).
+
+Vafidis, Bhargava, Rangel (ICLR 2025), *Disentangling Representations through Multi-task
+Learning*, arXiv:2407.11249; authors' code github.com/panvaf/DisentangleRes.
+
+Setup (``reconstructed``, matches the authors' code): a latent x* ~ Uniform([-1/2, 1/2]^D)
+(Var x*_j = 1/12), evidence X(tau) = x* + eps(tau), eps ~ N(0, sigma^2 I_D) i.i.d. for
+tau = 1..t, and N_task binary tasks y_i = 1[c_i^T x* + d_i > 0]. C stacks the normals c_i
+(N_task x D), d the offsets, N_c = diag(||c_i||), mu(t) = (1/t) sum_tau X(tau).
+
+This module is the statement of the theory: the setup, the hypotheses as named predicates
+with a reason, and the closed forms (sympy expressions with overflow-safe numeric twins).
+It imports nothing of ours except :mod:`theory.model`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import sympy as sp
+from scipy.special import ndtr, ndtri
+
+from theory.model import HypothesisCheck, Statement
+
+#: Half-width of the prior box [-1/2, 1/2]^D (``code``: uniform latents in the authors' code).
+BOX_HALF_WIDTH = 0.5
+#: Var x*_j under the box prior, (2 * 0.5)^2 / 12 (``code``).
+BOX_VARIANCE = 1.0 / 12.0
+
+Boundaries = Literal["even", "random", "explicit"]
+Network = Literal["none", "filter", "rnn"]
+
+# --------------------------------------------------------------------------- statements
+
+SOURCE = "Vafidis, Bhargava, Rangel (ICLR 2025), arXiv:2407.11249"
+STATEMENTS: tuple[Statement, ...] = (
+    Statement(
+        "EV-1",
+        "Ideal observer (flat prior)",
+        "P(y_i = 1 | X(1..t)) = Phi(sqrt(t) (c_i^T mu(t) + d_i) / (sigma ||c_i||)) under a flat "
+        "prior on x*; with the bounded uniform prior of the code the exact Bayes posterior "
+        "differs near the box edges.",
+        "derived",
+        "THEORY.md §2.2; derivation ev-posterior-flat in proofs/evidence.py",
+    ),
+    Statement(
+        "EV-2",
+        "Optimal outputs encode mu(t)",
+        "If sigma > 0, t finite and rank C = D, the optimal outputs determine mu(t) "
+        "bijectively, so any latent state from which they are computed encodes mu(t).",
+        "reconstructed",
+        f"{SOURCE}, appendix Theorem B.6 (statement reconstructed)",
+    ),
+    Statement(
+        "EV-3",
+        "Closed-form extraction",
+        "mu(t) = (C^T C)^-1 C^T [(sigma/sqrt t) N_c Phi^-1(P(t)) - d]; with a readout "
+        "Phi(W Z + b), mu is an affine function of Z(t), so a linear decoder fit on any "
+        "region of latent space generalizes out of distribution.",
+        "reconstructed",
+        f"{SOURCE}; reviewers quote (C^T C)^-1 C^T",
+    ),
+    Statement(
+        "EV-4",
+        "Failure modes",
+        "rank C < D: the null space of C is not represented and a linear decoder's r^2 on it "
+        "collapses. sigma = 0: outputs name only the cell of the hyperplane arrangement, at "
+        "most sum_{k<=D} C(N,k) cells for affine hyperplanes in general position, "
+        "2 sum_{k<D} C(N-1,k) for central ones in general position, 2N for central lines in "
+        "2-D.",
+        "reconstructed",
+        "THEORY.md §2.2; cell counts: Schläfli / Cover (1965) / Zaslavsky (1975)",
+    ),
+    Statement(
+        "EV-5",
+        "Eq. 7 bound",
+        "r^2(t) = 1 - sigma^2 / (t Var x*_j) is the r^2 of mu(t) as an estimate of x*; the "
+        "best linear (shrinkage) estimator reaches Var / (Var + sigma^2 / t).",
+        "code",
+        "authors' figure script: 1 - 0.48/(timing+1), 'equation 7 from paper'",
+    ),
+    Statement(
+        "EV-6",
+        "Orthogonality of decoded axes",
+        "The decoded latent axes are orthogonal iff C^T N_c^-2 C is proportional to I. Even "
+        "2-D boundaries: C^T C = (N/2) I for every N >= 2. Random unit normals: "
+        "cond(C) -> (1 + sqrt(D/N)) / (1 - sqrt(D/N)) (Marchenko-Pastur edges).",
+        "reconstructed",
+        f"{SOURCE}, Corollary B.9",
+    ),
+    Statement(
+        "EV-7",
+        "Trained RNNs generalize out of distribution",
+        "RNNs trained on the multi-task task, with a linear decoder fit on 2^D - 1 orthants "
+        "and tested on the held-out one, reach high OOD r^2 rising with N_task.",
+        "paper",
+        f"{SOURCE}, Fig. 3 (numbers not available)",
+    ),
+)
+STATEMENT_BY_ID = {s.id: s for s in STATEMENTS}
+
+
+# --------------------------------------------------------------------------- setup
+
+
+@dataclass(frozen=True)
+class EvidenceSetup:
+    """One evidence-aggregation task setup.
+
+    Parameters
+    ----------
+    normals : tuple of tuple of float
+        Rows c_i of C (N_task x D), as given (not normalized).
+    offsets : tuple of float
+        d_i.
+    sigma : float
+        Noise standard deviation per sample per coordinate (>= 0).
+    t : int
+        Number of evidence samples (>= 1).
+    boundaries : {"even", "random", "explicit"}
+        How the normals were made (for reports).
+    network : {"none", "filter", "rnn"}
+        Which trained network the verification also runs.
+    n_trials : int
+        Monte-Carlo trials of the numerical routes.
+    seed : int
+        Seed of the random boundaries (the simulation seed comes from the check options).
+    rnn_batches : int
+        Training batches of the RNN route (the paper's budget is 10^5 of 16).
+    """
+
+    normals: tuple[tuple[float, ...], ...]
+    offsets: tuple[float, ...]
+    sigma: float
+    t: int
+    boundaries: Boundaries = "explicit"
+    network: Network = "none"
+    n_trials: int = 4000
+    seed: int = 0
+    rnn_batches: int = 3000
+
+    @property
+    def D(self) -> int:
+        return len(self.normals[0])
+
+    @property
+    def n_tasks(self) -> int:
+        return len(self.normals)
+
+    @property
+    def C(self) -> np.ndarray:
+        return np.asarray(self.normals, dtype=float)
+
+    @property
+    def d(self) -> np.ndarray:
+        return np.asarray(self.offsets, dtype=float)
+
+    @property
+    def central(self) -> bool:
+        """All boundaries pass through the origin."""
+        return all(o == 0.0 for o in self.offsets)
+
+
+def even_normals(n_tasks: int) -> np.ndarray:
+    """Unit normals of the authors' evenly spaced central lines in 2-D (``code``).
+
+    phi_k = (k + 1/2) pi / N_task and c_k = sign(cos phi_k) (-sin phi_k, cos phi_k): the
+    line y = tan(phi_k) x written without tan, which overflows at phi = pi/2.
+
+    Examples
+    --------
+    >>> np.round(even_normals(2), 3)
+    array([[-0.707,  0.707],
+           [-0.707, -0.707]])
+    """
+    k = np.arange(n_tasks)
+    phi = (k + 0.5) * np.pi / n_tasks
+    sign = np.where(np.cos(phi) >= 0, 1.0, -1.0)
+    return sign[:, None] * np.stack([-np.sin(phi), np.cos(phi)], axis=1)
+
+
+def random_normals(n_tasks: int, D: int, seed: int) -> np.ndarray:
+    """Gaussian directions normalized to unit length (``code``: higher-D boundaries)."""
+    rng = np.random.Generator(np.random.PCG64(seed))
+    g = rng.standard_normal((n_tasks, D))
+    return g / np.linalg.norm(g, axis=1, keepdims=True)
+
+
+# --------------------------------------------------------------------------- hypotheses
+
+
+def noise_positive(setup: EvidenceSetup) -> HypothesisCheck:
+    """sigma > 0: otherwise outputs are indicators of arrangement cells (EV-4)."""
+    holds = setup.sigma > 0
+    detail = (
+        f"sigma = {setup.sigma:g} > 0"
+        if holds
+        else "sigma = 0: optimal outputs are 0/1 indicators of the cell of the arrangement"
+    )
+    return HypothesisCheck("noise-positive", holds, detail)
+
+
+def finite_time(setup: EvidenceSetup) -> HypothesisCheck:
+    """t finite: as t -> infinity the outputs saturate like sigma -> 0 (EV-4)."""
+    holds = math.isfinite(setup.t)
+    return HypothesisCheck("finite-time", holds, f"t = {setup.t} samples (finite)")
+
+
+def rank_hypothesis(setup: EvidenceSetup) -> HypothesisCheck:
+    """rank C = D (needs N_task >= D); otherwise names an unrepresented direction."""
+    C = setup.C
+    rank = int(np.linalg.matrix_rank(C))
+    D = setup.D
+    if rank == D:
+        return HypothesisCheck("rank", True, f"rank C = {rank} = D")
+    null = null_space_basis(C)[:, 0]
+    null = null * (1.0 if null[np.argmax(np.abs(null))] > 0 else -1.0)
+    shown = ", ".join(f"{v:.2f}" for v in null)
+    return HypothesisCheck(
+        "rank",
+        False,
+        f"rank C = {rank} < D = {D}: the direction ({shown}) is not represented",
+    )
+
+
+def hypotheses(setup: EvidenceSetup) -> tuple[HypothesisCheck, ...]:
+    return (noise_positive(setup), finite_time(setup), rank_hypothesis(setup))
+
+
+def null_space_basis(C: np.ndarray) -> np.ndarray:
+    """Orthonormal basis (columns) of the null space of C (empty when rank C = D)."""
+    _, s, vt = np.linalg.svd(C)
+    tol = max(C.shape) * np.finfo(float).eps * (s[0] if s.size else 0.0)
+    rank = int(np.sum(s > tol))
+    return vt[rank:].T
+
+
+# --------------------------------------------------------------------------- EV-1, EV-3
+
+
+def ideal_observer_flat(
+    mu: np.ndarray, C: np.ndarray, d: np.ndarray, sigma: float, t: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """EV-1 (``derived``, flat prior): P(y_i = 1 | X) and its complement, overflow-safe.
+
+    P = Phi(z), z = sqrt(t) (c_i^T mu + d_i) / (sigma ||c_i||). The complement Q = Phi(-z)
+    is returned separately because 1 - P loses every digit once P rounds to 1.
+
+    Parameters
+    ----------
+    mu : ndarray (n, D)
+    C, d : ndarray (N, D), (N,)
+    sigma : float > 0
+    t : int
+
+    Returns
+    -------
+    p, q : ndarray (n, N)
+    """
+    z = probit_argument(mu, C, d, sigma, t)
+    return ndtr(z), ndtr(-z)
+
+
+def probit_argument(
+    mu: np.ndarray, C: np.ndarray, d: np.ndarray, sigma: float, t: int
+) -> np.ndarray:
+    """z_i = sqrt(t) (c_i^T mu + d_i) / (sigma ||c_i||) (EV-1)."""
+    norms = np.linalg.norm(C, axis=1)
+    return math.sqrt(t) * (mu @ C.T + d) / (sigma * norms)
+
+
+def stable_probit(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Phi^-1(p) computed from whichever of p and q = 1 - p is smaller.
+
+    ``ndtri(p)`` is accurate for p <= 1/2; above, -ndtri(q) uses the upper tail, where p
+    itself carries no information (it has rounded towards 1).
+    """
+    p = np.asarray(p, dtype=float)
+    q = np.asarray(q, dtype=float)
+    return np.where(p <= q, ndtri(np.minimum(p, 0.5)), -ndtri(np.minimum(q, 0.5)))
+
+
+def extract_mu(
+    p: np.ndarray, q: np.ndarray, C: np.ndarray, d: np.ndarray, sigma: float, t: int
+) -> np.ndarray:
+    """EV-3 (``reconstructed``): mu = (C^T C)^-1 C^T [(sigma/sqrt t) N_c Phi^-1(P) - d].
+
+    Uses the pseudo-inverse via least squares (needs rank C = D for uniqueness).
+    """
+    norms = np.linalg.norm(C, axis=1)
+    rhs = (sigma / math.sqrt(t)) * norms * stable_probit(p, q) - d  # (n, N)
+    sol, *_ = np.linalg.lstsq(C, rhs.T, rcond=None)
+    return sol.T
+
+
+def count_saturated(p: np.ndarray) -> int:
+    """Probabilities that are exactly 0 or 1 in float64 (never clipped, only counted)."""
+    p = np.asarray(p)
+    return int(np.count_nonzero((p == 0.0) | (p == 1.0)))
+
+
+# --------------------------------------------------------------------------- EV-5
+
+
+def r2_eq7(sigma: float, t: int, variance: float = BOX_VARIANCE) -> float:
+    """EV-5, "Eq. 7" (``code``): r^2 = 1 - sigma^2 / (t Var x*_j).
+
+    Examples
+    --------
+    >>> round(r2_eq7(0.2, 20), 4)
+    0.976
+    """
+    return 1.0 - sigma**2 / (t * variance)
+
+
+def r2_lmmse(sigma: float, t: int, variance: float = BOX_VARIANCE) -> float:
+    """EV-5 shrinkage variant (``derived``): r^2 of the best linear estimator of x* from mu,
+    Var / (Var + sigma^2 / t)."""
+    return variance / (variance + sigma**2 / t)
+
+
+def r2_eq7_expression() -> sp.Expr:
+    sigma, t, v = sp.symbols("sigma t V", positive=True)
+    return 1 - sigma**2 / (t * v)
+
+
+# --------------------------------------------------------------------------- EV-4 cells
+
+
+@dataclass(frozen=True)
+class CellPrediction:
+    """Predicted number of open cells of the arrangement {c_i^T x + d_i = 0} in R^D.
+
+    ``kind`` is ``"exact"`` when the formula is exact for this arrangement (general position
+    checked, or distinct central lines in 2-D), ``"upper-bound"`` otherwise.
+    """
+
+    count: int
+    kind: Literal["exact", "upper-bound"]
+    formula: str
+
+
+def cells_general_affine(n: int, D: int) -> int:
+    """sum_{k=0}^{D} C(N, k): affine hyperplanes in general position (``reconstructed``)."""
+    return sum(math.comb(n, k) for k in range(D + 1))
+
+
+def cells_general_central(n: int, D: int) -> int:
+    """2 sum_{k=0}^{D-1} C(N-1, k): central hyperplanes in general position (Cover 1965)."""
+    if n == 0:
+        return 1
+    return 2 * sum(math.comb(n - 1, k) for k in range(D))
+
+
+def _independent(rows: np.ndarray) -> bool:
+    return int(np.linalg.matrix_rank(rows)) == rows.shape[0]
+
+
+def in_general_position(C: np.ndarray, d: np.ndarray, central: bool) -> bool:
+    """Every min(N, D) normals independent; (affine) no D + 1 hyperplanes share a point.
+
+    For central arrangements the second condition is vacuous beyond the origin. Exhaustive
+    over subsets: meant for the small N of checks (C(24, 3) = 2024 subsets at most).
+    """
+    n, D = C.shape
+    k = min(n, D) if central else min(n, D)
+    for subset in itertools.combinations(range(n), k):
+        if not _independent(C[list(subset)]):
+            return False
+    if not central and n > D:
+        aug = np.hstack([C, d[:, None]])
+        for subset in itertools.combinations(range(n), D + 1):
+            if not _independent(aug[list(subset)]):
+                return False
+    return True
+
+
+def predicted_cells(setup: EvidenceSetup) -> CellPrediction:
+    """EV-4 cell count at sigma = 0, with the exactness of the formula stated."""
+    C, d = setup.C, setup.d
+    n, D = C.shape
+    if setup.central and D == 2:
+        unit = C / np.linalg.norm(C, axis=1, keepdims=True)
+        # lines through the origin are the same line iff their unit normals are +-equal
+        distinct = _count_distinct_directions(unit)
+        return CellPrediction(2 * distinct, "exact", "2 N_distinct (central lines in 2-D)")
+    if setup.central:
+        gp = in_general_position(C, d, central=True)
+        return CellPrediction(
+            cells_general_central(n, D),
+            "exact" if gp else "upper-bound",
+            "2 sum_{k<D} C(N-1, k) (central, general position)",
+        )
+    gp = in_general_position(C, d, central=False)
+    return CellPrediction(
+        cells_general_affine(n, D),
+        "exact" if gp else "upper-bound",
+        "sum_{k<=D} C(N, k) (affine, general position)",
+    )
+
+
+def _count_distinct_directions(unit: np.ndarray, tol: float = 1e-12) -> int:
+    reps: list[np.ndarray] = []
+    for u in unit:
+        if not any(min(np.linalg.norm(u - r), np.linalg.norm(u + r)) < tol for r in reps):
+            reps.append(u)
+    return len(reps)
+
+
+# --------------------------------------------------------------------------- EV-6
+
+
+def normalized_gram(C: np.ndarray) -> np.ndarray:
+    """G = C^T N_c^-2 C: the Gram matrix of the decoded axes (EV-6)."""
+    unit = C / np.linalg.norm(C, axis=1, keepdims=True)
+    return unit.T @ unit
+
+
+def condition_number(C: np.ndarray) -> float:
+    """cond(N_c^-1 C) = s_max / s_min (inf when rank < D)."""
+    unit = C / np.linalg.norm(C, axis=1, keepdims=True)
+    s = np.linalg.svd(unit, compute_uv=False)
+    if s.size < C.shape[1] or s[-1] <= s[0] * C.shape[1] * np.finfo(float).eps:
+        return math.inf
+    return float(s[0] / s[-1])
+
+
+def decoded_axis_angles_closed_form(C: np.ndarray) -> np.ndarray:
+    """Pairwise angles (degrees) between the columns of N_c^-1 C, from the Gram matrix.
+
+    Axis j of the latent is carried in output-logit space along column j of N_c^-1 C; the
+    axes are orthogonal iff G = C^T N_c^-2 C is diagonal (EV-6).
+    """
+    G = normalized_gram(C)
+    D = G.shape[0]
+    out = []
+    for j, k in itertools.combinations(range(D), 2):
+        cos = G[j, k] / math.sqrt(G[j, j] * G[k, k])
+        out.append(math.degrees(math.acos(max(-1.0, min(1.0, cos)))))
+    return np.asarray(out)
+
+
+def marchenko_pastur_condition(n_tasks: int, D: int) -> float:
+    """Asymptotic cond(C) for random unit normals (``reconstructed``, Marchenko-Pastur).
+
+    kappa ~ (1 + sqrt(D/N)) / (1 - sqrt(D/N)) as N, D -> infinity with D/N fixed < 1;
+    inf for N <= D.
+    """
+    if n_tasks <= D:
+        return math.inf
+    r = math.sqrt(D / n_tasks)
+    return (1 + r) / (1 - r)

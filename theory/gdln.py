@@ -1,0 +1,743 @@
+"""GDLN: deep linear networks, gated deep linear networks and the Make Haste Slowly claims.
+
+Statements of THEORY.md section 3 as data and pure functions: setups (frozen dataclasses),
+hypotheses (named predicates returning holds + a reason), closed forms with overflow-safe
+numeric twins, and the provenance label of every formula.
+
+Conventions (all sections): loss ½ Σ_µ ‖y_µ − ŷ_µ‖² summed over the P datapoints, full-batch
+gradient descent with rate η, time t in epochs, τ = 1/(η P) (Saxe 2014, `paper`). With this
+convention τ dW/dt = −∇_W L_avg where L_avg = L / P, and every correlation is an average:
+Σʸˣ = (1/P) Y Xᵀ, Σˣ = (1/P) X Xᵀ.
+
+References
+----------
+Saxe, McClelland, Ganguli (ICLR 2014), arXiv:1312.6120 — deep linear dynamics.
+Saxe, McClelland, Ganguli (PNAS 2019), arXiv:1810.10531 — hierarchy dataset.
+Saxe, Sodhani, Lewallen (ICML 2022), arXiv:2207.10430 — gated networks, neural race.
+Jarvis, Klein, Rosman, Saxe (ICLR 2025), arXiv:2503.06181 — Make Haste Slowly.
+Authors' code: github.com/CAandL-Lab/make-haste-slowly (``gen_data.py``, ``closed.py``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import integrate, optimize
+
+from theory.model import HypothesisCheck, Statement
+
+THEORY = "gdln"
+
+# --------------------------------------------------------------------------- statements
+
+STATEMENTS: tuple[Statement, ...] = (
+    Statement(
+        "GDLN-1",
+        "Two-layer linear mode dynamics",
+        "Decoupled balanced small init: each mode obeys τ ȧ = 2a(s − d a), d = vᵀΣˣv, so "
+        "a(t) = (s/d) / [1 + (s/(d a₀) − 1) e^{−2st/τ}], τ = 1/(ηP); learning time "
+        "t = (τ/2s) ln[a(s − d a₀)/(a₀(s − d a))]; before balancing a² − b² is conserved.",
+        "paper",
+        "Saxe et al. 2014, Eqs. 5-8; non-white d as in the authors' closed.py",
+    ),
+    Statement(
+        "GDLN-2",
+        "Deep linear mode dynamics",
+        "N_l layers (N = N_l − 1 weight matrices), balanced init: τ u̇ = N u^{2−2/N}(s − u); "
+        "t(u) by quadrature; as N → ∞, t = (τ/N)[s⁻² ln(u(s − u₀)/(u₀(s − u))) + 1/(s u₀) "
+        "− 1/(s u)].",
+        "paper",
+        "Saxe et al. 2014, Section 3 (deep networks)",
+    ),
+    Statement(
+        "GDLN-3",
+        "Discretization and solver agreement",
+        "Gradient descent departs from the gradient flow by O(η): halving η halves the maximal "
+        "mode error; the full network's gradient flow agrees with the closed form to solver "
+        "tolerance.",
+        "reconstructed",
+        "THEORY.md 3.1",
+    ),
+    Statement(
+        "GDLN-4",
+        "Hierarchy singular values",
+        "The Saxe-2019 binary hierarchy (8 items, 15 features) with one-hot items has "
+        "Σʸˣ singular values [√15, √7, √3, √3, 1, 1, 1, 1]/8; broader splits are learned first.",
+        "paper",
+        "Saxe et al. 2019, Fig. 3",
+    ),
+    Statement(
+        "GDLN-5",
+        "Path-gradient formula",
+        "τ dW_e/dt = Σ_{p∋e} W_after(p,e)ᵀ [Σʸˣ(p) − Σ_{j∈T(p)} W_j Σˣ(j,p)] W_before(p,e)ᵀ "
+        "equals the ordinary (backprop) gradient flow of the gated network.",
+        "paper",
+        "Saxe, Sodhani, Lewallen 2022, Eq. (path dynamics)",
+    ),
+    Statement(
+        "GDLN-6",
+        "Neural race reduction",
+        "If the correlations are mutually diagonalizable and the weights start aligned, each "
+        "path is a set of scalar deep networks: τ Ḃ_e = Σ_{p∋e} B_after[S(p) − Σ_j B_j D(j,p)]"
+        "B_before; two 2-layer paths in the small-weight regime: a₁/a₂ ∝ e^{2(s₁−s₂)t/τ}.",
+        "paper",
+        "Saxe, Sodhani, Lewallen 2022, Section 4; winner ratio `derived`",
+    ),
+    Statement(
+        "GDLN-7",
+        "Routing race",
+        "M input modules → shared layer → M output modules, K trained pairs per input, loss "
+        "averaged over all M² pairs: the shared layer learns at rate K/M, the modules at K/M²; "
+        "M b₁² − b₂² is conserved (b₁ a module's mode strength, b₂ the shared layer's).",
+        "code",
+        "gated-dln routing notebook (via THEORY.md 3.2)",
+    ),
+    Statement(
+        "GDLN-8",
+        "ReLU ≈ ReLN on the context task",
+        "A ReLU network trained on the context task is matched by a GDLN whose pathways are the "
+        "context sets of its hidden units (ReLN): the ReLN's loss curve tracks the ReLU's more "
+        "closely than the modular GDLN (one pathway per context) does.",
+        "reconstructed",
+        "Jarvis et al. 2025, abstract and Fig. 3",
+    ),
+    Statement(
+        "GDLN-9",
+        "Structured mixed selectivity",
+        "On the context task the strong hidden units of a ReLU net are never single-context "
+        "(active in all contexts or in C − 1 of them), and the modular network falls behind.",
+        "reconstructed",
+        "Jarvis et al. 2025, abstract; THEORY.md 3.3",
+    ),
+    Statement(
+        "GDLN-10",
+        "Learning-speed factor",
+        "With the same structure in every context, on the full targets a pathway active in "
+        "C − 1 contexts has leading singular value √(C(C−1)/2) times that of a single-context "
+        "pathway; on the residual after the common pathway both are equal.",
+        "derived",
+        "this toolkit (proofs/gdln.py: M_Aᵀ M_A = (|A|² + |A|) HᵀH / P²)",
+    ),
+    Statement(
+        "GDLN-11",
+        "Authors' closed-form context curves (flagged)",
+        "The code's closed-form loss: common pathway a(t) with s, d paired by rank, a₀ = 5e-9; "
+        "each (C−1)-context pathway fits the common pathway's final residual with its own s and "
+        "d/(C − 1), a₀ = 5e-5. The division by C − 1 is not derived in the paper; shown as "
+        "`code`, never compared as a prediction.",
+        "code",
+        "make-haste-slowly/3_context_diff/closed.py (pred_svds_mod: d = d/2)",
+    ),
+)
+
+STATEMENT_BY_ID: Mapping[str, Statement] = {s.id: s for s in STATEMENTS}
+
+#: Initial mode strength of the common pathway in the authors' closed.py (`code`).
+AUTHORS_COMMON_A0 = 5e-9
+#: Initial mode strength of the context pathways in the authors' closed.py (`code`).
+AUTHORS_CONTEXT_A0 = 5e-5
+
+
+# --------------------------------------------------------------------------- 3.1 mode dynamics
+
+
+def time_constant(lr: float, n_data: int) -> float:
+    """τ = 1/(η P) in epochs for the loss ½Σ_µ (Saxe 2014, `paper`)."""
+    return 1.0 / (lr * n_data)
+
+
+def mode_trajectory(t, s, a0, tau: float = 1.0, d=1.0) -> np.ndarray:
+    """Closed-form two-layer mode strength a(t) solving τ ȧ = 2a(s − d a) (Saxe 2014, `paper`).
+
+    a(t) = (s/d) / [1 + (s/(d a₀) − 1) e^{−2 s t/τ}]  (whitened d = 1:
+    a(t) = s e^{2st/τ} / (e^{2st/τ} − 1 + s/a₀)). Written with e^{−x}, x = 2st/τ ≥ 0, so it
+    never overflows: e^{−x} underflows harmlessly to 0 and a → s/d. For s = 0 the limit
+    a(t) = a₀/(1 + 2 d a₀ t/τ) is used. Broadcasts over all arguments.
+
+    Parameters
+    ----------
+    t : array_like, epochs (≥ 0).
+    s : array_like, singular value of Σʸˣ (≥ 0).
+    a0 : array_like, initial mode strength (> 0).
+    tau : float, time constant 1/(ηP).
+    d : array_like, input variance along the mode vᵀΣˣv (> 0).
+
+    Examples
+    --------
+    >>> float(mode_trajectory(1e6, 2.0, 1e-12))
+    2.0
+    """
+    t, s, a0, d = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (t, s, a0, d)))
+    x = 2.0 * s * t / tau
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        decay = np.exp(-x)
+        growing = (s / d) / (1.0 + (s / (d * a0) - 1.0) * decay)
+        zero_s = a0 / (1.0 + 2.0 * d * a0 * t / tau)
+    return np.where(s > 0, growing, zero_s)
+
+
+def learning_time(a, s, a0, tau: float = 1.0, d=1.0) -> np.ndarray:
+    """Epochs for a mode to go from a₀ to a: t = (τ/2s) ln[a(s − d a₀)/(a₀(s − d a))].
+
+    Valid for a between a₀ and the fixed point s/d (Saxe 2014, `paper`); computed as a
+    difference of logs so that tiny a₀ does not lose precision.
+    """
+    a, s, a0, d = (np.asarray(v, dtype=float) for v in (a, s, a0, d))
+    return (tau / (2.0 * s)) * (
+        np.log(a) - np.log(a0) + np.log(np.abs(s - d * a0)) - np.log(np.abs(s - d * a))
+    )
+
+
+def conserved_imbalance(a_layer: float, b_layer: float) -> float:
+    """a² − b² for the two layers' mode strengths: conserved by the flow (Saxe 2014, `paper`)."""
+    return a_layer**2 - b_layer**2
+
+
+def two_layer_mode_rhs(a, b, s, d=1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Unbalanced mode flow τ ȧ = b(s − d ab), τ ḃ = a(s − d ab) (Saxe 2014, `paper`)."""
+    r = s - d * a * b
+    return b * r, a * r
+
+
+def deep_mode_rhs(u, s, n_weights: int) -> np.ndarray:
+    """τ u̇ = N u^{2−2/N}(s − u), N = N_l − 1 weight matrices, whitened (Saxe 2014, `paper`)."""
+    u = np.asarray(u, dtype=float)
+    return n_weights * np.abs(u) ** (2.0 - 2.0 / n_weights) * (s - u)
+
+
+def deep_learning_time(u, s: float, u0: float, n_weights: int, tau: float = 1.0) -> float:
+    """Epochs from u₀ to u for an N-matrix deep mode, by quadrature (Saxe 2014, `paper`).
+
+    t(u) = (τ/N) ∫_{u₀}^{u} dv / (v^{2−2/N}(s − v)). For N = 2 the exact two-layer learning
+    time is returned. The integrand is split at the geometric midpoint so quad sees no
+    endpoint singularity from both ends at once.
+    """
+    if n_weights == 2:
+        return float(learning_time(u, s, u0, tau))
+    p = 2.0 - 2.0 / n_weights
+
+    def integrand(logv: float) -> float:
+        v = math.exp(logv)
+        return v / (v**p * (s - v))
+
+    # integrate in log v: the integrand spans many decades between u0 and u
+    val, _ = integrate.quad(integrand, math.log(u0), math.log(u), limit=200, epsabs=0, epsrel=1e-12)
+    return tau / n_weights * val
+
+
+def deep_learning_time_large_depth(u, s, u0, n_weights: int, tau: float = 1.0):
+    """Large-depth closed form t = (τ/N)[s⁻² ln(u(s−u₀)/(u₀(s−u))) + 1/(s u₀) − 1/(s u)].
+
+    Exact for the flow τ u̇ = N u²(s − u), the N → ∞ limit of the exponent 2 − 2/N
+    (Saxe 2014, `paper`).
+    """
+    u, s, u0 = (np.asarray(v, dtype=float) for v in (u, s, u0))
+    log_term = np.log(u) - np.log(u0) + np.log(s - u0) - np.log(s - u)
+    return tau / n_weights * (log_term / s**2 + 1.0 / (s * u0) - 1.0 / (s * u))
+
+
+def deep_mode_trajectory(t, s: float, u0: float, n_weights: int, tau: float = 1.0) -> np.ndarray:
+    """u(t) for an N-matrix deep mode: inverts the quadrature t(u) by bracketing root-finding.
+
+    For N = 2 this is :func:`mode_trajectory`. Otherwise u(t) is the unique root of
+    t(u) − t in (u₀, s) (t(u) is strictly increasing there). Whitened inputs only.
+    """
+    t = np.atleast_1d(np.asarray(t, dtype=float))
+    if n_weights == 2:
+        return mode_trajectory(t, s, u0, tau)
+    out = np.empty_like(t)
+    hi_cap = s * (1.0 - 1e-15)
+    t_cap = deep_learning_time(hi_cap, s, u0, n_weights, tau)
+    for i, ti in enumerate(t):
+        if ti <= 0:
+            out[i] = u0
+        elif ti >= t_cap:
+            out[i] = hi_cap
+        else:
+            out[i] = optimize.brentq(
+                lambda u: deep_learning_time(u, s, u0, n_weights, tau) - ti,
+                u0,
+                hi_cap,
+                xtol=1e-15 * s,
+                rtol=1e-13,
+            )
+    return out
+
+
+# --------------------------------------------------------------------------- datasets
+
+
+def hierarchy_features(n_items: int = 8) -> np.ndarray:
+    """Binary-tree hierarchy: one feature per tree node, (2n − 1) × n (Saxe 2019, `paper`).
+
+    Row order as in the authors' gen_data.py (`code`): root, then 2, 4, ..., n blocks.
+    """
+    if n_items < 1 or n_items & (n_items - 1):
+        raise ValueError(f"n_items must be a power of two, given {n_items}")
+    rows = []
+    height = 1
+    while height <= n_items:
+        width = n_items // height
+        for i in range(height):
+            row = np.zeros(n_items)
+            row[i * width : (i + 1) * width] = 1.0
+            rows.append(row)
+        height *= 2
+    return np.array(rows)
+
+
+def ring_features() -> np.ndarray:
+    """The ring structure of the authors' gen_data.py (8 items, 15 rows), scaled ×2 as in
+    gen_data3 so its maximum is 1 (`code`)."""
+    base = np.array([0.0, 0.33, 0.66, 1.0, 1.0, 0.66, 0.33, 0.0])
+    rows = [np.ones(8)] + [np.roll(base, -k) for k in range(7)] + [np.roll(base, -k) for k in range(7)]
+    return np.array(rows) * 0.5 * 2.0
+
+
+def cross_cutting_features() -> np.ndarray:
+    """Hierarchy with the 4-block level replaced by cross-cutting pairs (gen_data3, `code`)."""
+    h = hierarchy_features(8)
+    h[3] = [1, 0, 1, 0, 0, 0, 0, 0]
+    h[4] = [0, 1, 0, 1, 0, 0, 0, 0]
+    h[5] = [0, 0, 0, 0, 1, 0, 1, 0]
+    h[6] = [0, 0, 0, 0, 0, 1, 0, 1]
+    return h
+
+
+#: Distinct structures available for structures = "different" (gen_data3 order, `code`).
+DIFFERENT_STRUCTURES = ("hierarchy", "ring", "cross-cutting")
+
+
+def structure_matrix(name: str) -> np.ndarray:
+    return {
+        "hierarchy": hierarchy_features,
+        "ring": ring_features,
+        "cross-cutting": cross_cutting_features,
+    }[name]()
+
+
+def max_contexts(structures: str) -> int | None:
+    """How many contexts a structure choice supports (None: unbounded)."""
+    return len(DIFFERENT_STRUCTURES) if structures == "different" else None
+
+
+@dataclass(frozen=True)
+class ContextTask:
+    """The Make Haste Slowly context dataset (THEORY.md 3.3; construction `code`).
+
+    Inputs X: one-hot item (n) stacked over one-hot context (C), (n + C) × nC, columns ordered
+    context-major (all items of context 0, then context 1, ...). Targets Y: the common
+    block (the hierarchy in every context) over C context blocks, block c equal to context c's
+    structure in context c and 0 elsewhere: (2n − 1)(C + 1) × nC.
+    """
+
+    n_items: int
+    n_contexts: int
+    structures: str  # "same" | "different"
+    X: np.ndarray = field(repr=False)
+    Y: np.ndarray = field(repr=False)
+    context_of: np.ndarray = field(repr=False)  # context index of each datapoint
+
+    @property
+    def n_data(self) -> int:
+        return self.X.shape[1]
+
+
+def context_task(n_contexts: int, structures: str = "different", n_items: int = 8) -> ContextTask:
+    """Build the context task; raises ValueError when the structures cannot support C."""
+    cap = max_contexts(structures)
+    if cap is not None and n_contexts > cap:
+        raise ValueError(f"structures='different' supports at most {cap} contexts")
+    if structures == "different" and n_items != 8:
+        raise ValueError("the ring and cross-cutting structures are defined for 8 items")
+    h = hierarchy_features(n_items)
+    names = (
+        DIFFERENT_STRUCTURES[:n_contexts] if structures == "different" else ("hierarchy",) * n_contexts
+    )
+    mats = [structure_matrix(nm) if structures == "different" else h for nm in names]
+    m = h.shape[0]
+    P = n_items * n_contexts
+    Y = np.zeros((m * (n_contexts + 1), P))
+    X = np.zeros((n_items + n_contexts, P))
+    ctx = np.repeat(np.arange(n_contexts), n_items)
+    for c in range(n_contexts):
+        cols = slice(c * n_items, (c + 1) * n_items)
+        X[:n_items, cols] = np.eye(n_items)
+        X[n_items + c, cols] = 1.0
+        Y[:m, cols] = h
+        Y[m * (c + 1) : m * (c + 2), cols] = mats[c]
+    return ContextTask(n_items, n_contexts, structures, X, Y, ctx)
+
+
+def correlations(X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Σʸˣ = YXᵀ/P and Σˣ = XXᵀ/P (Saxe 2014 conventions, `paper`)."""
+    P = X.shape[1]
+    return Y @ X.T / P, X @ X.T / P
+
+
+def hierarchy_singular_values(n_items: int = 8) -> np.ndarray:
+    """Singular values of Σʸˣ for the hierarchy with one-hot items (numeric twin of GDLN-4)."""
+    h = hierarchy_features(n_items)
+    return np.linalg.svd(h / n_items, compute_uv=False)
+
+
+# --------------------------------------------------------------------------- 3.2 gated graphs
+
+
+@dataclass(frozen=True)
+class GatedGraph:
+    """A gated deep linear network: a DAG of layers with weight matrices on edges.
+
+    h_v = g_v(µ) Σ_{e into v} g_e(µ) W_e h_{source(e)}; input nodes h_v = g_v(µ) x_v(µ).
+    Loss ½⟨Σ_{output v} ‖y_v − h_v‖²⟩ averaged over data (Saxe et al. 2022, `paper`).
+
+    Parameters
+    ----------
+    sizes : mapping node -> width.
+    edges : sequence of (source, target) node pairs; edge e is its index.
+    inputs, outputs : node names.
+    """
+
+    sizes: Mapping[str, int]
+    edges: tuple[tuple[str, str], ...]
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+
+    def shape(self, e: int) -> tuple[int, int]:
+        src, dst = self.edges[e]
+        return (self.sizes[dst], self.sizes[src])
+
+    def topological_order(self) -> list[str]:
+        order: list[str] = []
+        indeg = {v: 0 for v in self.sizes}
+        for _, dst in self.edges:
+            indeg[dst] += 1
+        ready = [v for v in self.sizes if indeg[v] == 0]
+        while ready:
+            v = ready.pop(0)
+            order.append(v)
+            for src, dst in self.edges:
+                if src == v:
+                    indeg[dst] -= 1
+                    if indeg[dst] == 0:
+                        ready.append(dst)
+        if len(order) != len(self.sizes):
+            raise ValueError("gated graph has a cycle")
+        return order
+
+
+@dataclass(frozen=True)
+class Path:
+    """A path from an input node to an output node: its edge indices in order."""
+
+    edges: tuple[int, ...]
+    source: str
+    target: str
+
+
+def enumerate_paths(graph: GatedGraph) -> list[Path]:
+    """All input-to-output paths of a gated graph (depth-first; Saxe et al. 2022, `paper`)."""
+    out_edges: dict[str, list[int]] = {v: [] for v in graph.sizes}
+    for e, (src, _) in enumerate(graph.edges):
+        out_edges[src].append(e)
+    paths: list[Path] = []
+
+    def walk(node: str, start: str, acc: tuple[int, ...]) -> None:
+        if node in graph.outputs and acc:
+            paths.append(Path(acc, start, node))
+        for e in out_edges[node]:
+            walk(graph.edges[e][1], start, (*acc, e))
+
+    for v in graph.inputs:
+        walk(v, v, ())
+    return paths
+
+
+def _path_nodes(graph: GatedGraph, path: Path) -> list[str]:
+    return [path.source] + [graph.edges[e][1] for e in path.edges]
+
+
+def path_gate(graph, path, node_gates, edge_gates) -> np.ndarray:
+    """g_p(µ): product of all node gates and edge gates on the path."""
+    g = np.asarray(node_gates[path.source], dtype=float).copy()
+    for e in path.edges:
+        g = g * edge_gates[e] * node_gates[graph.edges[e][1]]
+    return g
+
+
+def _chain(weights, edges: Sequence[int], dim: int) -> np.ndarray:
+    """W_{e_k} ⋯ W_{e_1} for the edge sequence (identity of size dim when empty)."""
+    m = np.eye(dim)
+    for e in edges:
+        m = weights[e] @ m
+    return m
+
+
+def path_gradient(graph: GatedGraph, weights, X, Y, node_gates, edge_gates) -> list[np.ndarray]:
+    """The path-gradient formula: τ dW_e/dt for every edge (Saxe et al. 2022, `paper`).
+
+    τ dW_e/dt = Σ_{p∋e} W_after(p,e)ᵀ [Σʸˣ(p) − Σ_{j∈T(p)} W_j Σˣ(j,p)] W_before(p,e)ᵀ with
+    Σʸˣ(p) = ⟨g_p y_{t(p)} x_{s(p)}ᵀ⟩, Σˣ(j,p) = ⟨g_j g_p x_{s(j)} x_{s(p)}ᵀ⟩ and T(p) the
+    paths ending at p's output node. Computed by enumerating paths; no backpropagation.
+
+    Parameters
+    ----------
+    weights : list of arrays, one per edge.
+    X, Y : mappings node -> (dim, P) arrays for input and output nodes.
+    node_gates : mapping node -> (P,) array; edge_gates : list of (P,) arrays.
+    """
+    paths = enumerate_paths(graph)
+    P = next(iter(X.values())).shape[1]
+    gates = [path_gate(graph, p, node_gates, edge_gates) for p in paths]
+    maps = [_chain(weights, p.edges, graph.sizes[p.source]) for p in paths]
+    grads = [np.zeros(graph.shape(e)) for e in range(len(graph.edges))]
+    for i, p in enumerate(paths):
+        xp = X[p.source] * gates[i]
+        syx = Y[p.target] @ xp.T / P
+        pred = np.zeros_like(syx)
+        for j, q in enumerate(paths):
+            if q.target != p.target:
+                continue
+            sxx = (X[q.source] * gates[j]) @ xp.T / P
+            pred += maps[j] @ sxx
+        err = syx - pred
+        for k, e in enumerate(p.edges):
+            before = _chain(weights, p.edges[:k], graph.sizes[p.source])
+            after = _chain(weights, p.edges[k + 1 :], graph.sizes[graph.edges[e][1]])
+            grads[e] += after.T @ err @ before.T
+    return grads
+
+
+# --------------------------------------------------------------------------- race reduction
+
+
+@dataclass(frozen=True)
+class RaceSetup:
+    """K two-layer pathways between one input and one output, gated by condition.
+
+    Datapoints: every item i (one-hot, n items) in every condition c; targets α_c H e_i
+    (H the hierarchy); pathway k is on in condition c iff gates[k][c] = 1. This makes all
+    Σʸˣ(p) ∝ H and all Σˣ(j,p) ∝ I: mutually diagonalizable (Saxe et al. 2022 assumption).
+    """
+
+    n_items: int
+    condition_scales: tuple[float, ...]  # α_c
+    gates: tuple[tuple[int, ...], ...]  # gates[k][c]
+    a0: float
+    hidden: int
+
+    @property
+    def n_conditions(self) -> int:
+        return len(self.condition_scales)
+
+    @property
+    def n_paths(self) -> int:
+        return len(self.gates)
+
+
+def race_data(setup: RaceSetup):
+    """X (n × nC), Y (m × nC), condition of each datapoint and the feature matrix H."""
+    h = hierarchy_features(setup.n_items)
+    C, n = setup.n_conditions, setup.n_items
+    X = np.tile(np.eye(n), (1, C))
+    cond = np.repeat(np.arange(C), n)
+    Y = np.hstack([a * h for a in setup.condition_scales])
+    return X, Y, cond, h
+
+
+def race_reduced_coefficients(setup: RaceSetup) -> tuple[np.ndarray, np.ndarray]:
+    """S(p)_k and D(j,p) of the diagonal race (Saxe et al. 2022 reduction, `paper`).
+
+    S(p)_k = (Σ_c g_p(c) α_c) σ_k(H) / (nC), D(j,p) = (Σ_c g_j(c) g_p(c)) / (nC): both
+    follow from Σʸˣ(p) = ⟨g_p y xᵀ⟩, Σˣ(j,p) = ⟨g_j g_p x xᵀ⟩ with one-hot items.
+    """
+    g = np.array(setup.gates, dtype=float)
+    alpha = np.array(setup.condition_scales)
+    sig = hierarchy_singular_values(setup.n_items) * setup.n_items  # σ(H)
+    P = setup.n_items * setup.n_conditions
+    S = np.outer(g @ alpha, sig) / P
+    D = g @ g.T / P
+    return S, D
+
+
+def alignment_hypothesis(
+    sigma_yx: Sequence[np.ndarray], sigma_x: Sequence[np.ndarray], tol: float = 1e-10
+) -> HypothesisCheck:
+    """Are all Σʸˣ(p) diagonal in one (U, V) pair and all Σˣ(j,p) diagonal in V? (checkable
+    form of the race-reduction assumption, Saxe et al. 2022, `paper`)."""
+    ref = max(sigma_yx, key=lambda m: np.linalg.norm(m))
+    U, _, Vt = np.linalg.svd(ref)
+    worst = 0.0
+    for m in sigma_yx:
+        core = U.T @ m @ Vt.T
+        off = core - np.diag(np.diag(core)) if core.shape[0] == core.shape[1] else core.copy()
+        if core.shape[0] != core.shape[1]:
+            k = min(core.shape)
+            off[np.arange(k), np.arange(k)] = 0.0
+        worst = max(worst, float(np.max(np.abs(off))) / max(np.linalg.norm(m), 1e-300))
+    for m in sigma_x:
+        core = Vt @ m @ Vt.T
+        off = core - np.diag(np.diag(core))
+        worst = max(worst, float(np.max(np.abs(off))) / max(np.linalg.norm(m), 1e-300))
+    holds = worst <= tol
+    return HypothesisCheck(
+        "aligned-correlations",
+        holds,
+        f"largest off-diagonal correlation in the common basis {worst:.2e} "
+        f"({'<=' if holds else '>'} {tol:g})",
+    )
+
+
+def race_reduced_rhs(a: np.ndarray, S: np.ndarray, D: np.ndarray) -> np.ndarray:
+    """Two-layer balanced paths: τ ȧ_{p,k} = 2 a_{p,k}(S(p)_k − Σ_j a_{j,k} D(j,p)).
+
+    The balanced (b_in = b_out = √a) specialization of the reduced dynamics (`paper`).
+    """
+    return 2.0 * a * (S - D @ a)
+
+
+def race_reduced_trajectory(setup: RaceSetup, t: np.ndarray, tau: float) -> np.ndarray:
+    """Integrate the reduced race (K paths × modes) at times t: shape (len(t), K, modes).
+
+    A K·r-dimensional ODE, integrated with DOP853 at rtol 1e-11 (it is the theory's
+    prediction; the full network is simulated in numerics/gdln.py).
+    """
+    from scipy.integrate import solve_ivp
+
+    S, D = race_reduced_coefficients(setup)
+    a0 = np.full(S.shape, setup.a0)
+    # modes whose singular value is zero stay at a0 decay; include them for completeness
+    sol = solve_ivp(
+        lambda _t, y: race_reduced_rhs(y.reshape(S.shape), S, D).ravel() / tau,
+        (0.0, float(t[-1])),
+        a0.ravel(),
+        t_eval=t,
+        method="DOP853",
+        rtol=1e-11,
+        atol=1e-14,
+    )
+    return sol.y.T.reshape(len(t), *S.shape)
+
+
+def two_path_log_ratio(t, s1: float, s2: float, tau: float, log_ratio0: float = 0.0):
+    """ln(a₁/a₂) = ln(a₁(0)/a₂(0)) + 2(s₁ − s₂)t/τ while both paths are small (`derived`)."""
+    return log_ratio0 + 2.0 * (s1 - s2) * np.asarray(t, dtype=float) / tau
+
+
+# --------------------------------------------------------------------------- routing
+
+
+@dataclass(frozen=True)
+class RoutingSetup:
+    """Routing example (`code`): M input modules → shared layer → M output modules.
+
+    Pair (i, j) is trained iff (j − i) mod M < K; datapoints are all M² pairs × n items (the
+    untrained ones fully gated off), targets the hierarchy H applied to the item.
+    """
+
+    modules: int  # M
+    pairs_per_input: int  # K
+    n_items: int
+    hidden: int
+    a0: float  # initial mode strength of each layer (b), all equal at t = 0
+
+
+def routing_rates(setup: RoutingSetup) -> tuple[float, float]:
+    """(module rate, shared rate) = (K/M², K/M) (`code`, derived from the path gradient)."""
+    M, K = setup.modules, setup.pairs_per_input
+    return K / M**2, K / M
+
+
+def routing_reduced_rhs(b: np.ndarray, sigma: np.ndarray, setup: RoutingSetup) -> np.ndarray:
+    """Symmetric reduced routing flow for b = (b_in, b_shared, b_out) per mode.
+
+    τ ḃ_in = (K/M²)(1/n) b_s b_out (σ_k − a), τ ḃ_s = (K/M)(1/n) b_in b_out (σ_k − a),
+    τ ḃ_out = (K/M²)(1/n) b_in b_s (σ_k − a), a = b_in b_s b_out (`derived` from the
+    path-gradient formula with Σʸˣ(p) = H/(M²n), Σˣ(p,p) = I/(M²n)).
+    """
+    r_mod, r_sh = routing_rates(setup)
+    b_in, b_s, b_out = b
+    err = (sigma - b_in * b_s * b_out) / setup.n_items
+    return np.array([r_mod * b_s * b_out * err, r_sh * b_in * b_out * err, r_mod * b_in * b_s * err])
+
+
+def routing_conserved(b_module, b_shared, modules: int):
+    """M b₁² − b₂², conserved by the routing flow (`code`, proved in proofs/gdln.py)."""
+    return modules * np.asarray(b_module) ** 2 - np.asarray(b_shared) ** 2
+
+
+def routing_reduced_trajectory(setup: RoutingSetup, t: np.ndarray, tau: float) -> np.ndarray:
+    """Integrate the reduced routing flow: shape (len(t), 3, modes)."""
+    from scipy.integrate import solve_ivp
+
+    sigma = hierarchy_singular_values(setup.n_items) * setup.n_items
+    b0 = np.full((3, sigma.size), setup.a0)
+    sol = solve_ivp(
+        lambda _t, y: routing_reduced_rhs(y.reshape(3, -1), sigma, setup).ravel() / tau,
+        (0.0, float(t[-1])),
+        b0.ravel(),
+        t_eval=t,
+        method="DOP853",
+        rtol=1e-11,
+        atol=1e-14,
+    )
+    return sol.y.T.reshape(len(t), 3, -1)
+
+
+# --------------------------------------------------------------------------- 3.3 Make Haste Slowly
+
+
+def context_subsets(n_contexts: int, size: int) -> list[tuple[int, ...]]:
+    return list(itertools.combinations(range(n_contexts), size))
+
+
+def pathway_correlation(task: ContextTask, contexts: Sequence[int], targets=None) -> np.ndarray:
+    """Σʸˣ of a pathway with item-only input, gated on in ``contexts``: ⟨g_A y x_itemᵀ⟩."""
+    Y = task.Y if targets is None else targets
+    gate = np.isin(task.context_of, list(contexts)).astype(float)
+    return (Y * gate) @ task.X[: task.n_items].T / task.n_data
+
+
+def speed_factor(n_contexts: int) -> float:
+    """√(C(C−1)/2): leading-singular-value ratio of a (C−1)-context to a single-context pathway
+    on the full targets, same structure in every context (`derived`, GDLN-10)."""
+    return math.sqrt(n_contexts * (n_contexts - 1) / 2.0)
+
+
+def common_pathway_residual(task: ContextTask) -> np.ndarray:
+    """Targets minus their best linear fit from the full input: what is left once the common
+    pathway (full input, on everywhere) has converged to its least-squares fixed point."""
+    W, *_ = np.linalg.lstsq(task.X.T, task.Y.T, rcond=None)
+    return task.Y - W.T @ task.X
+
+
+def authors_closed_form_loss(task: ContextTask, lr: float, epochs: np.ndarray) -> np.ndarray:
+    """The closed-form loss curve of the authors' closed.py, generalized to C (`code`, FLAGGED).
+
+    Common pathway: a(t) on Σʸˣ, Σˣ of the full data, singular values of both paired by rank,
+    a₀ = 5e-9. Each (C−1)-context pathway: item input, data of its contexts, target = Y minus
+    the common pathway's FINAL prediction, s from svd(ΣʸˣA), d = (svd(ΣˣA) paired by rank) /
+    (C − 1), both normalized by the full P, a₀ = 5e-5. The code's d/(C − 1) and the pairing of
+    s and d by rank are not derived in the paper; this curve is drawn, never asserted.
+    """
+    X, Y, P, n, C = task.X, task.Y, task.n_data, task.n_items, task.n_contexts
+    tau = time_constant(lr, P)
+    t = np.asarray(epochs, dtype=float)[:, None]
+    U, s, Vt = np.linalg.svd(Y @ X.T / P, full_matrices=False)
+    d = np.linalg.svd(X @ X.T / P, compute_uv=False)[: s.size]
+    a = mode_trajectory(t, s, AUTHORS_COMMON_A0, tau, d)  # (T, r)
+    preds = np.einsum("ir,tr,rp->tip", U, a, Vt @ X)
+    common_end = preds[-1]
+    for subset in context_subsets(C, C - 1):
+        cols = np.isin(task.context_of, subset)
+        Xa = X[:n, cols]
+        Ra = (Y - common_end)[:, cols]
+        Ua, sa, Vat = np.linalg.svd(Ra @ Xa.T / P, full_matrices=False)
+        da = np.linalg.svd(Xa @ Xa.T / P, compute_uv=False)[: sa.size] / (C - 1)
+        aa = mode_trajectory(t, sa, AUTHORS_CONTEXT_A0, tau, da)
+        preds[:, :, cols] += np.einsum("ir,tr,rp->tip", Ua, aa, Vat @ Xa)
+    return 0.5 * np.sum((preds - Y[None]) ** 2, axis=(1, 2))
