@@ -25,6 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = [
+    "CONSTANT_UNIT",
+    "MIXED_UNIT",
     "DCIScore",
     "SymbolicVerdict",
     "ccgp",
@@ -50,6 +52,9 @@ __all__ = [
 # decision threshold is a tie (credited 1/2): exactly symmetric codes then give exactly chance
 # instead of a coin flip decided by rounding error (~1e-16 relative).
 _TIE_RELATIVE_TOLERANCE = 1e-9
+# Relative spread below which a unit counts as constant in importance_matrix (float64 rounding
+# of an exactly constant activity is ~1e-16 relative).
+_CONSTANT_RELATIVE_SPREAD = 1e-12
 
 
 # --------------------------------------------------------------------------------------------
@@ -167,6 +172,10 @@ def factor_dependence(codes: object, factors: object, *, atol: float = 0.0) -> n
     [[True, False], [True, True]]
     """
     cube, _ = _grid_cube(codes, factors)
+    return _cube_dependence(cube, atol)
+
+
+def _cube_dependence(cube: np.ndarray, atol: float) -> np.ndarray:
     n_factors = cube.ndim - 1
     dependence = np.zeros((cube.shape[-1], n_factors), dtype=bool)
     for k in range(n_factors):
@@ -205,8 +214,9 @@ class SymbolicVerdict:
     factor_complete: tuple[bool, ...]
 
 
-CONSTANT_UNIT = -1
-MIXED_UNIT = -2
+# unit_factor markers of SymbolicVerdict
+CONSTANT_UNIT = -1  # depends on no factor (dead, or active everywhere)
+MIXED_UNIT = -2  # depends on two or more factors
 
 
 def symbolic_verdict(codes: object, factors: object, *, atol: float = 0.0) -> SymbolicVerdict:
@@ -246,8 +256,8 @@ def symbolic_verdict(codes: object, factors: object, *, atol: float = 0.0) -> Sy
     >>> (v.symbolic, v.complete, v.unit_factor)
     (True, True, (0, 0, 1, 1))
     """
-    dependence = factor_dependence(codes, factors, atol=atol)
     cube, _ = _grid_cube(codes, factors)
+    dependence = _cube_dependence(cube, atol)
     n_factors = cube.ndim - 1
     flat = cube.reshape(-1, cube.shape[-1])
     dead = tuple(int(u) for u in np.flatnonzero(np.all(np.abs(flat) <= atol, axis=0)))
@@ -347,6 +357,9 @@ def discretize_codes(codes: object, n_bins: int = 20) -> np.ndarray:
     as it is (each distinct value its own symbol); a unit with more distinct values is cut into
     ``n_bins`` equal-width bins between its minimum and maximum (the histogram rule of
     disentanglement_lib, Locatello et al. 2019, `code`), the last bin closed.
+
+    Values are compared exactly: a discrete code whose levels carry rounding noise (e.g. 0 and
+    1e-17) has more symbols than intended; round such codes before calling.
 
     Returns
     -------
@@ -480,24 +493,32 @@ def importance_matrix(codes: object, factors: object) -> np.ndarray:
     R[u, k] = |β_uk|. This is the **linear variant** of Eastwood & Williams (2018, *A Framework
     for the Quantitative Evaluation of Disentangled Representations*, ICLR, `paper`: their
     LASSO regressor, here without the L1 penalty); they also use random-forest importances.
-    Constant units get importance 0. Standardizing makes R invariant to rescaling or shifting a
-    unit; the minimum-norm solution splits weight equally among identical (duplicated) units.
+    Constant units (spread below 1e-12 of their magnitude) get importance 0. Standardizing
+    makes R invariant to rescaling or shifting a unit; the minimum-norm solution splits weight
+    equally among identical (duplicated) units.
     Tag: **axis-aligned**.
 
     Parameters
     ----------
     codes : array_like, shape (P, U)
     factors : array_like, shape (P, K)
-        Factor values (integers; each must vary).
+        Factor values (discrete or continuous; each must vary).
 
     Returns
     -------
     ndarray, shape (U, K), non-negative.
     """
     code_array = _as_codes(codes)
-    factor_array = _as_factors(factors, code_array.shape[0]).astype(np.float64)
+    factor_array = _as_codes(factors, "factors")
+    if factor_array.shape[0] != code_array.shape[0]:
+        raise ValueError(
+            f"factors: expected {code_array.shape[0]} rows (one per row of codes), "
+            f"got {factor_array.shape[0]}"
+        )
     code_std = code_array.std(axis=0)
-    live = code_std > 0
+    # A unit whose spread is rounding noise relative to its magnitude is constant: standardizing
+    # it would blow the noise up into a spurious regressor.
+    live = code_std > _CONSTANT_RELATIVE_SPREAD * np.maximum(np.abs(code_array).max(axis=0), 1.0)
     factor_std = factor_array.std(axis=0)
     if np.any(factor_std == 0):
         k = int(np.argmax(factor_std == 0))
