@@ -81,7 +81,9 @@ def count_codes(n_points: int, modules: tuple[int, ...]) -> int:
     """Number of code tuples exhaustive search would enumerate (Stirling sums, exact ints)."""
 
     def stirling2(n: int, k: int) -> int:
-        return sum((-1) ** i * math.comb(k, i) * (k - i) ** n for i in range(k + 1)) // math.factorial(k)
+        return sum(
+            (-1) ** i * math.comb(k, i) * (k - i) ** n for i in range(k + 1)
+        ) // math.factorial(k)
 
     per = [sum(stirling2(n_points, j) for j in range(1, min(m, n_points) + 1)) for m in modules]
     return math.prod(per)
@@ -107,9 +109,7 @@ def _factor_edges(grid: np.ndarray, n_factors: int) -> list[tuple[np.ndarray, np
     return edges
 
 
-def partition_unit_dependence(
-    labels: np.ndarray, units: int, grid: np.ndarray
-) -> np.ndarray:
+def partition_unit_dependence(labels: np.ndarray, units: int, grid: np.ndarray) -> np.ndarray:
     """Vectorized per-unit factor dependence of many partitions at once.
 
     A unit depends on factor k when changing z_k alone (between two rows of ``grid``) changes
@@ -150,6 +150,7 @@ class PartitionClasses:
     symbolic: np.ndarray
     separated: np.ndarray
     full_mask: int
+    has_dead_unit: np.ndarray
 
 
 def classify_partitions(labels: np.ndarray, units: int, grid: np.ndarray) -> PartitionClasses:
@@ -178,7 +179,12 @@ def classify_partitions(labels: np.ndarray, units: int, grid: np.ndarray) -> Par
             hit = on_k & (in_a != in_b)
             separated[hit] = separated[hit] | (1 << bit)
     separated[~symbolic] = 0
-    return PartitionClasses(symbolic=symbolic, separated=separated, full_mask=(1 << len(pairs)) - 1)
+    return PartitionClasses(
+        symbolic=symbolic,
+        separated=separated,
+        full_mask=(1 << len(pairs)) - 1,
+        has_dead_unit=np.any(sizes == 0, axis=1),
+    )
 
 
 # --------------------------------------------------------------------------- exhaustive
@@ -196,6 +202,7 @@ class ExhaustiveResult:
     zero_loss_codes: int
     symbolic_zero_loss_codes: int
     complete_symbolic_zero_loss_codes: int
+    dead_unit_zero_loss_codes: int
     min_loss: float
     argmin_code: tuple[tuple[int, ...], ...]
     counterexample: tuple[tuple[int, ...], ...] | None
@@ -307,7 +314,9 @@ def _code_winners(
 ) -> tuple[tuple[int, ...], ...]:
     """Winners of each module over the full grid (-1 at held-out points)."""
     support = setup.support
-    chosen = [partitions[0][outer]] + [partitions[g][inner[g - 1]] for g in range(1, len(partitions))]
+    chosen = [partitions[0][outer]] + [
+        partitions[g][inner[g - 1]] for g in range(1, len(partitions))
+    ]
     out = []
     for lab in chosen:
         full = np.full(setup.n_points, -1, dtype=int)
@@ -335,11 +344,14 @@ def exhaustive_search(setup: WTASetup) -> ExhaustiveResult:
     tol = ZERO_LOSS_RTOL * (1.0 + float(np.mean(y**2)) if y.size else 1.0)
     support_grid = setup.grid[setup.support]
     classes = None
-    zero = sym = complete = 0
+    zero = sym = complete = dead = 0
     best, best_code, counterexample = math.inf, None, None
     for rows, inner, losses, partitions in code_losses(setup):
         if classes is None:
-            classes = [classify_partitions(p, m, support_grid) for p, m in zip(partitions, setup.modules, strict=True)]
+            classes = [
+                classify_partitions(p, m, support_grid)
+                for p, m in zip(partitions, setup.modules, strict=True)
+            ]
         k = np.unravel_index(int(np.argmin(losses)), losses.shape)
         if losses[k] < best:
             best = float(losses[k])
@@ -351,20 +363,26 @@ def exhaustive_search(setup: WTASetup) -> ExhaustiveResult:
         outer_idx = rows[oi]
         is_sym = classes[0].symbolic[outer_idx].copy()
         mask = classes[0].separated[outer_idx].copy()
+        has_dead = classes[0].has_dead_unit[outer_idx].copy()
         for g in range(1, len(partitions)):
             part = inner[ii, g - 1]
             is_sym &= classes[g].symbolic[part]
             mask = mask | classes[g].separated[part]
+            has_dead |= classes[g].has_dead_unit[part]
+        dead += int(has_dead.sum())
         sym += int(is_sym.sum())
         complete += int(np.sum(is_sym & (mask == classes[0].full_mask)))
         if counterexample is None and not np.all(is_sym):
             first = int(np.argmin(is_sym))
-            counterexample = _code_winners(setup, partitions, int(outer_idx[first]), inner[ii[first]])
+            counterexample = _code_winners(
+                setup, partitions, int(outer_idx[first]), inner[ii[first]]
+            )
     return ExhaustiveResult(
         n_codes=total,
         zero_loss_codes=zero,
         symbolic_zero_loss_codes=sym,
         complete_symbolic_zero_loss_codes=complete,
+        dead_unit_zero_loss_codes=dead,
         min_loss=best,
         argmin_code=best_code,
         counterexample=counterexample,
@@ -460,7 +478,11 @@ def milp_search(
     y = setup.target_array[:, support]  # (T, P)
     n_tasks, n_points = y.shape
     spread = float(np.ptp(y)) if y.size else 1.0
-    big_m = float(weight_bound) if weight_bound is not None else 4.0 * len(setup.modules) * max(spread, 1.0)
+    big_m = (
+        float(weight_bound)
+        if weight_bound is not None
+        else 4.0 * len(setup.modules) * max(spread, 1.0)
+    )
     assign, weights, products, cons = [], [], [], []
     for m in setup.modules:
         a = cp.Variable((n_points, m), boolean=True)
@@ -507,15 +529,31 @@ def milp_search(
                     cons.append(2 * s <= cp.sum(cp.hstack(dep)))
                     multi.append(s)
         if not multi:
-            return MILPResult(objective, True, "infeasible", None, None, big_m, False,
-                              time.perf_counter() - started)
+            return MILPResult(
+                objective,
+                True,
+                "infeasible",
+                None,
+                None,
+                big_m,
+                False,
+                time.perf_counter() - started,
+            )
         cons.append(cp.sum(cp.hstack(multi)) >= 1)
     problem = cp.Problem(cp.Minimize(goal), cons)
     problem.solve(solver=cp.HIGHS, time_limit=time_limit)
     status = problem.status
     if status not in ("optimal", "optimal_inaccurate") or assign[0].value is None:
-        return MILPResult(objective, nonsymbolic_only, status, None, None, big_m, False,
-                          time.perf_counter() - started)
+        return MILPResult(
+            objective,
+            nonsymbolic_only,
+            status,
+            None,
+            None,
+            big_m,
+            False,
+            time.perf_counter() - started,
+        )
     code = []
     for a in assign:
         full = np.full(setup.n_points, -1, dtype=int)
@@ -532,3 +570,279 @@ def milp_search(
         bound_active=bool(w_max >= big_m * (1 - 1e-6)),
         seconds=time.perf_counter() - started,
     )
+
+
+# --------------------------------------------------------------------------- images
+
+
+# 4x4 shape stencils (factor 0), RGB colours (factor 1), 2x2 quadrant positions (factor 2)
+_SHAPES = np.array(
+    [
+        [[1, 1, 1, 1], [1, 1, 1, 1], [1, 1, 1, 1], [1, 1, 1, 1]],  # filled square
+        [[0, 1, 1, 0], [1, 1, 1, 1], [1, 1, 1, 1], [0, 1, 1, 0]],  # disc
+        [[1, 0, 0, 1], [0, 1, 1, 0], [0, 1, 1, 0], [1, 0, 0, 1]],  # cross
+        [[1, 1, 1, 1], [1, 0, 0, 1], [1, 0, 0, 1], [1, 1, 1, 1]],  # ring
+    ],
+    dtype=float,
+)
+_COLOURS = np.array([[1, 0.1, 0.1], [0.1, 0.9, 0.1], [0.2, 0.3, 1], [0.9, 0.9, 0.1]])
+_POSITIONS = ((0, 0), (0, 4), (4, 0), (4, 4))
+IMAGE_SIDE = 8
+MAX_RENDERABLE = (4, 4, 4)
+
+
+def renderable(factors: tuple[int, ...]) -> bool:
+    """Images exist for <= 3 factors of <= 4 values (shape, colour, position)."""
+    return len(factors) <= 3 and all(n <= m for n, m in zip(factors, MAX_RENDERABLE, strict=False))
+
+
+def render_images(points: np.ndarray, noise: float, rng: np.random.Generator) -> np.ndarray:
+    """Procedural RGB images of objects, flattened to (N, 8*8*3).
+
+    Factor 0 = shape, factor 1 = colour (white if absent), factor 2 = position (top-left if
+    absent); i.i.d. Gaussian pixel noise of standard deviation ``noise``. The map from factors
+    to pixels is injective and non-linear (shape x colour x position interact multiplicatively).
+    """
+    n = len(points)
+    img = np.zeros((n, IMAGE_SIDE, IMAGE_SIDE, 3))
+    for i, z in enumerate(points):
+        stencil = _SHAPES[z[0]]
+        colour = _COLOURS[z[1]] if len(z) > 1 else np.ones(3)
+        r, c = _POSITIONS[z[2]] if len(z) > 2 else _POSITIONS[0]
+        img[i, r : r + 4, c : c + 4, :] = stencil[..., None] * colour
+    img += noise * rng.standard_normal(img.shape)
+    return img.reshape(n, -1)
+
+
+# --------------------------------------------------------------------------- network
+
+
+def init_network(
+    n_in: int, hidden: int, width: int, n_tasks: int, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
+    """He-initialised MLP encoder (one ReLU layer), bottleneck pre-activations, affine heads."""
+    return {
+        "W1": rng.standard_normal((n_in, hidden)) * np.sqrt(2.0 / n_in),
+        "b1": np.zeros(hidden),
+        "W2": rng.standard_normal((hidden, width)) * np.sqrt(2.0 / hidden),
+        "b2": np.zeros(width),
+        "Wo": rng.standard_normal((width, n_tasks)) * np.sqrt(1.0 / width),
+        "bo": np.zeros(n_tasks),
+    }
+
+
+def _bottleneck(u: np.ndarray, modules: tuple[int, ...], kind: str, tau: float) -> np.ndarray:
+    if kind == "relu":
+        return np.maximum(u, 0.0)
+    out = np.empty_like(u)
+    start = 0
+    for m in modules:
+        block = u[:, start : start + m] / tau
+        if kind == "hard":
+            out[:, start : start + m] = np.eye(m)[np.argmax(block, axis=1)]
+        else:
+            e = np.exp(block - block.max(axis=1, keepdims=True))
+            out[:, start : start + m] = e / e.sum(axis=1, keepdims=True)
+        start += m
+    return out
+
+
+def forward(
+    params: dict[str, np.ndarray], x: np.ndarray, modules: tuple[int, ...], kind: str, tau: float
+) -> dict[str, np.ndarray]:
+    """Forward pass; ``kind`` is ``"softmax"`` (annealed WTA), ``"hard"`` or ``"relu"``."""
+    a1 = x @ params["W1"] + params["b1"]
+    h = np.maximum(a1, 0.0)
+    u = h @ params["W2"] + params["b2"]
+    s = _bottleneck(u, modules, kind, tau)
+    return {"a1": a1, "h": h, "u": u, "s": s, "yhat": s @ params["Wo"] + params["bo"]}
+
+
+def loss_and_grad(
+    params: dict[str, np.ndarray],
+    x: np.ndarray,
+    y: np.ndarray,
+    modules: tuple[int, ...],
+    kind: str,
+    tau: float,
+) -> tuple[float, dict[str, np.ndarray]]:
+    """Mean squared error over samples and tasks and its hand-written gradient.
+
+    Softmax module backward: du_g = s_g * (ds_g - <ds_g, s_g>) / tau; ReLU: du = ds [u > 0].
+    Checked against central finite differences in the tests.
+    """
+    f = forward(params, x, modules, "softmax" if kind == "straight-through" else kind, tau)
+    if kind == "straight-through":
+        # forward through the hard one-hot code, backward through the softmax (Bengio 2013)
+        f["soft"] = f["s"]
+        f["s"] = _bottleneck(f["u"], modules, "hard", tau)
+        f["yhat"] = f["s"] @ params["Wo"] + params["bo"]
+    n, t = y.shape
+    diff = f["yhat"] - y
+    loss = float(np.mean(diff**2))
+    dy = 2.0 * diff / (n * t)
+    grads = {"Wo": f["s"].T @ dy, "bo": dy.sum(axis=0)}
+    ds = dy @ params["Wo"].T
+    if kind == "relu":
+        du = ds * (f["u"] > 0)
+    elif kind in ("softmax", "straight-through"):
+        soft = f["soft"] if kind == "straight-through" else f["s"]
+        du = np.empty_like(ds)
+        start = 0
+        for m in modules:
+            sg, dg = soft[:, start : start + m], ds[:, start : start + m]
+            du[:, start : start + m] = sg * (dg - np.sum(dg * sg, axis=1, keepdims=True)) / tau
+            start += m
+    else:
+        raise ValueError("hard WTA has no gradient; train with kind='softmax'")
+    grads["W2"] = f["h"].T @ du
+    grads["b2"] = du.sum(axis=0)
+    da1 = (du @ params["W2"].T) * (f["a1"] > 0)
+    grads["W1"] = x.T @ da1
+    grads["b1"] = da1.sum(axis=0)
+    return loss, grads
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Training hyper-parameters (small enough to train in about a second)."""
+
+    hidden: int = 64
+    epochs: int = 1500
+    lr: float = 0.01
+    samples_per_point: int = 12
+    noise: float = 0.1
+    tau_start: float = 1.0
+    tau_end: float = 0.05
+
+
+def train(
+    setup: WTASetup, kind: str, seed: int, config: TrainConfig
+) -> tuple[dict[str, np.ndarray], float]:
+    """Full-batch Adam on noisy images of the training combinations; returns params, loss.
+
+    ``kind`` = ``"softmax"``: WTA modules with the temperature annealed geometrically from
+    ``tau_start`` to ``tau_end``; ``"relu"``: a same-width ReLU bottleneck.
+    """
+    rng = np.random.Generator(np.random.PCG64(seed))
+    support = setup.support
+    points = np.repeat(setup.grid[support], config.samples_per_point, axis=0)
+    targets = np.repeat(setup.target_array[:, support].T, config.samples_per_point, axis=0)
+    x = render_images(points, config.noise, rng)
+    params = init_network(x.shape[1], config.hidden, sum(setup.modules), targets.shape[1], rng)
+    moments = {k: (np.zeros_like(v), np.zeros_like(v)) for k, v in params.items()}
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    loss = math.nan
+    for step in range(1, config.epochs + 1):
+        frac = (step - 1) / max(config.epochs - 1, 1)
+        tau = config.tau_start * (config.tau_end / config.tau_start) ** frac
+        loss, grads = loss_and_grad(params, x, targets, setup.modules, kind, tau)
+        for k, g in grads.items():
+            m, v = moments[k]
+            m *= beta1
+            m += (1 - beta1) * g
+            v *= beta2
+            v += (1 - beta2) * g * g
+            params[k] -= (
+                config.lr * (m / (1 - beta1**step)) / (np.sqrt(v / (1 - beta2**step)) + eps)
+            )
+    return params, loss
+
+
+def nearest_point_accuracy(yhat: np.ndarray, y: np.ndarray, table: np.ndarray) -> float:
+    """Fraction of samples whose output is nearest (Euclidean) to their own target vector.
+
+    ``table`` (P, T) holds every grid point's target vector; a sample is correct when the
+    nearest row equals its own target (rows identical to it count as correct).
+    """
+    if len(y) == 0:
+        return math.nan
+    dist = np.sum((yhat[:, None, :] - table[None, :, :]) ** 2, axis=2)
+    nearest = table[np.argmin(dist, axis=1)]
+    return float(np.mean(np.all(np.isclose(nearest, y, rtol=0, atol=1e-12), axis=1)))
+
+
+def gradient_experiment(
+    setup: WTASetup,
+    *,
+    seed: int = 0,
+    quick: bool = False,
+    config: TrainConfig | None = None,
+    wta_kind: str = "straight-through",
+) -> dict[str, object]:
+    """Train the WTA network and the ReLU baseline; read out codes and held-out accuracy.
+
+    The hard WTA code is the per-grid-point majority winner over fresh noisy images of every
+    grid point (held-out combinations included: the network sees them only at test time).
+    Its loss is that of the optimal affine readout (lstsq) on the training points, so "zero
+    loss" means the same as in exhaustive search. Symbolic/complete and per-unit factor
+    dependence come from :mod:`numerics.metrics` on the full grid. The ReLU baseline's
+    dependence uses the mean activity per grid point with tolerance 0.05 x its largest value
+    (real activity never repeats exactly).
+    """
+    from numerics.metrics import factor_dependence, onehot_code, symbolic_verdict
+
+    if not renderable(setup.factors):
+        raise ValueError("images exist for at most 3 factors of at most 4 values")
+    config = config or TrainConfig(epochs=600 if quick else 1500)
+    started = time.perf_counter()
+    rng = np.random.Generator(np.random.PCG64(seed + 1))
+    test_points = np.repeat(setup.grid, 8, axis=0)
+    test_index = np.repeat(np.arange(setup.n_points), 8)
+    x_test = render_images(test_points, config.noise, rng)
+    y_test = setup.target_array.T[test_index]
+    table = setup.target_array.T
+    held = np.isin(test_index, np.asarray(setup.holdout, dtype=int))
+    out: dict[str, object] = {
+        "images": f"{IMAGE_SIDE}x{IMAGE_SIDE} RGB, shape x colour x position, noise {config.noise}",
+        "epochs": config.epochs,
+        "holdout": list(setup.holdout),
+    }
+    for kind in (wta_kind, "relu"):
+        params, train_loss = train(setup, kind, seed, config)
+        run_kind = "relu" if kind == "relu" else "hard"
+        f = forward(params, x_test, setup.modules, run_kind, 1.0)
+        res: dict[str, object] = {"train_loss": train_loss}
+        res["train_accuracy"] = nearest_point_accuracy(f["yhat"][~held], y_test[~held], table)
+        res["heldout_accuracy"] = (
+            nearest_point_accuracy(f["yhat"][held], y_test[held], table) if held.any() else None
+        )
+        if kind != "relu":
+            winners = []
+            start = 0
+            for m in setup.modules:
+                votes = np.argmax(f["u"][:, start : start + m], axis=1)
+                counts = np.zeros((setup.n_points, m), dtype=int)
+                np.add.at(counts, (test_index, votes), 1)
+                winners.append(np.argmax(counts, axis=1))
+                start += m
+            code = tuple(tuple(int(v) for v in w) for w in winners)
+            loss = naive_code_loss(setup, code)
+            tol = ZERO_LOSS_RTOL * (1.0 + float(np.mean(setup.target_array**2)))
+            verdict = symbolic_verdict(onehot_code(winners, setup.modules), setup.grid)
+            res.update(
+                hard_code=[list(c) for c in code],
+                hard_code_loss=loss,
+                hard_code_zero_loss=bool(loss <= tol),
+                symbolic=verdict.symbolic,
+                complete=verdict.complete,
+                dead_units=list(verdict.dead_units),
+                unit_factor=list(verdict.unit_factor),
+                dependence=verdict.dependence.astype(int).tolist(),
+            )
+            out["wta"] = res
+        else:
+            mean_act = np.zeros((setup.n_points, f["s"].shape[1]))
+            np.add.at(mean_act, test_index, f["s"])
+            mean_act /= 8
+            atol = 0.05 * max(float(np.max(np.abs(mean_act))), 1e-12)
+            dep = factor_dependence(mean_act, setup.grid, atol=atol)
+            res.update(
+                dependence=dep.astype(int).tolist(),
+                units_on_one_factor=int(np.sum(dep.sum(axis=1) == 1)),
+                units_on_several_factors=int(np.sum(dep.sum(axis=1) > 1)),
+                dependence_atol=atol,
+            )
+            out["relu"] = res
+    out["seconds"] = time.perf_counter() - started
+    return out

@@ -22,7 +22,7 @@ from typing import Literal
 
 import numpy as np
 import sympy as sp
-from scipy.special import ndtr, ndtri
+from scipy.special import log_ndtr, ndtr, ndtri, ndtri_exp
 
 from theory.model import HypothesisCheck, Statement
 
@@ -284,15 +284,47 @@ def stable_probit(p: np.ndarray, q: np.ndarray) -> np.ndarray:
     return np.where(p <= q, ndtri(np.minimum(p, 0.5)), -ndtri(np.minimum(q, 0.5)))
 
 
+def ideal_observer_flat_log(
+    mu: np.ndarray, C: np.ndarray, d: np.ndarray, sigma: float, t: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """EV-1 in log space: (log P, log(1 - P)) = (log Phi(z), log Phi(-z)).
+
+    Neither underflows before |z| ~ 1e154, whereas Phi(-z) itself is 0 beyond z ~ 38.5:
+    the representation the extraction uses when the noise is small.
+    """
+    z = probit_argument(mu, C, d, sigma, t)
+    return log_ndtr(z), log_ndtr(-z)
+
+
+def stable_probit_log(log_p: np.ndarray, log_q: np.ndarray) -> np.ndarray:
+    """Phi^-1(P) from (log P, log(1 - P)), using whichever tail is smaller (ndtri_exp)."""
+    log_p = np.asarray(log_p, dtype=float)
+    log_q = np.asarray(log_q, dtype=float)
+    half = math.log(0.5)
+    return np.where(
+        log_p <= log_q, ndtri_exp(np.minimum(log_p, half)), -ndtri_exp(np.minimum(log_q, half))
+    )
+
+
 def extract_mu(
-    p: np.ndarray, q: np.ndarray, C: np.ndarray, d: np.ndarray, sigma: float, t: int
+    p: np.ndarray,
+    q: np.ndarray,
+    C: np.ndarray,
+    d: np.ndarray,
+    sigma: float,
+    t: int,
+    *,
+    log: bool = False,
 ) -> np.ndarray:
     """EV-3 (``reconstructed``): mu = (C^T C)^-1 C^T [(sigma/sqrt t) N_c Phi^-1(P) - d].
 
-    Uses the pseudo-inverse via least squares (needs rank C = D for uniqueness).
+    ``p, q`` are P and 1 - P, or their logarithms with ``log=True`` (exact for every
+    |z| < 1e154; the linear pair fails once Phi(-|z|) underflows, |z| > 38.5). Uses the
+    pseudo-inverse via least squares (rank C = D for uniqueness).
     """
     norms = np.linalg.norm(C, axis=1)
-    rhs = (sigma / math.sqrt(t)) * norms * stable_probit(p, q) - d  # (n, N)
+    probit = stable_probit_log(p, q) if log else stable_probit(p, q)
+    rhs = (sigma / math.sqrt(t)) * norms * probit - d  # (n, N)
     sol, *_ = np.linalg.lstsq(C, rhs.T, rcond=None)
     return sol.T
 
@@ -356,26 +388,30 @@ def cells_general_central(n: int, D: int) -> int:
     return 2 * sum(math.comb(n - 1, k) for k in range(D))
 
 
-def _independent(rows: np.ndarray) -> bool:
-    return int(np.linalg.matrix_rank(rows)) == rows.shape[0]
+def _all_subsets_independent(rows: np.ndarray, k: int) -> bool:
+    """Every k-subset of the rows is linearly independent (batched determinants of Gram
+    matrices, relative to the product of row norms: Hadamard's bound makes it scale-free)."""
+    unit = rows / np.linalg.norm(rows, axis=1, keepdims=True)
+    idx = np.array(list(itertools.combinations(range(rows.shape[0]), k)), dtype=int)
+    for start in range(0, idx.shape[0], 20000):
+        sub = unit[idx[start : start + 20000]]  # (m, k, D)
+        gram = sub @ np.swapaxes(sub, 1, 2)
+        if np.any(np.linalg.det(gram) <= 1e-20):
+            return False
+    return True
 
 
 def in_general_position(C: np.ndarray, d: np.ndarray, central: bool) -> bool:
     """Every min(N, D) normals independent; (affine) no D + 1 hyperplanes share a point.
 
     For central arrangements the second condition is vacuous beyond the origin. Exhaustive
-    over subsets: meant for the small N of checks (C(24, 3) = 2024 subsets at most).
+    over subsets (C(24, 3) = 2024 of them for N = 24, D = 2).
     """
     n, D = C.shape
-    k = min(n, D) if central else min(n, D)
-    for subset in itertools.combinations(range(n), k):
-        if not _independent(C[list(subset)]):
-            return False
+    if not _all_subsets_independent(C, min(n, D)):
+        return False
     if not central and n > D:
-        aug = np.hstack([C, d[:, None]])
-        for subset in itertools.combinations(range(n), D + 1):
-            if not _independent(aug[list(subset)]):
-                return False
+        return _all_subsets_independent(np.hstack([C, d[:, None]]), D + 1)
     return True
 
 

@@ -203,29 +203,44 @@ def two_layer_mode_rhs(a, b, s, d=1.0) -> tuple[np.ndarray, np.ndarray]:
     return b * r, a * r
 
 
-def deep_mode_rhs(u, s, n_weights: int) -> np.ndarray:
-    """τ u̇ = N u^{2−2/N}(s − u), N = N_l − 1 weight matrices, whitened (Saxe 2014, `paper`)."""
+def deep_mode_rhs(u, s, n_weights: int, d: float = 1.0) -> np.ndarray:
+    """τ u̇ = N u^{2−2/N}(s − d u), N = N_l − 1 weight matrices (Saxe 2014, `paper`; the
+    isotropic input variance d is `derived`: Σˣ = d I)."""
     u = np.asarray(u, dtype=float)
-    return n_weights * np.abs(u) ** (2.0 - 2.0 / n_weights) * (s - u)
+    return n_weights * np.abs(u) ** (2.0 - 2.0 / n_weights) * (s - d * u)
 
 
-def deep_learning_time(u, s: float, u0: float, n_weights: int, tau: float = 1.0) -> float:
+def deep_learning_time(
+    u, s: float, u0: float, n_weights: int, tau: float = 1.0, d: float = 1.0
+) -> float:
     """Epochs from u₀ to u for an N-matrix deep mode, by quadrature (Saxe 2014, `paper`).
 
-    t(u) = (τ/N) ∫_{u₀}^{u} dv / (v^{2−2/N}(s − v)). For N = 2 the exact two-layer learning
-    time is returned. The integrand is split at the geometric midpoint so quad sees no
-    endpoint singularity from both ends at once.
+    t(u) = (τ/N) ∫_{u₀}^{u} dv / (v^{2−2/N}(s − d v)). For N = 2 the exact two-layer learning
+    time is returned. Isotropic d reduces to d = 1 by w = d v:
+    t_d(u; u₀) = d^{1−2/N} t_1(d u; d u₀) (`derived`). The pole at v = s/d is subtracted
+    analytically so quad only integrates a smooth function.
     """
     if n_weights == 2:
-        return float(learning_time(u, s, u0, tau))
+        return float(learning_time(u, s, u0, tau, d))
+    if d != 1.0:
+        return d ** (1.0 - 2.0 / n_weights) * deep_learning_time(d * u, s, d * u0, n_weights, tau)
     p = 2.0 - 2.0 / n_weights
+    # Subtract the pole at v = s analytically: 1/(v^p (s−v)) = g(v) + 1/(s^p (s−v)) with
+    # g(v) = (s^p − v^p)/(v^p s^p (s − v)) regular at s, so quad only sees a smooth integrand.
+    sp = s**p
 
-    def integrand(logv: float) -> float:
+    def regular_part(logv: float) -> float:
         v = math.exp(logv)
-        return v / (v**p * (s - v))
+        gap = s - v
+        if abs(gap) < 1e-9 * s:
+            return v * p / (s * sp)  # limit of g(v) at v = s, times dv/dlogv = v
+        return v * (sp - v**p) / (v**p * sp * gap)
 
     # integrate in log v: the integrand spans many decades between u0 and u
-    val, _ = integrate.quad(integrand, math.log(u0), math.log(u), limit=200, epsabs=0, epsrel=1e-12)
+    val, _ = integrate.quad(
+        regular_part, math.log(u0), math.log(u), limit=200, epsabs=0, epsrel=1e-12
+    )
+    val += (math.log(abs(s - u0)) - math.log(abs(s - u))) / sp
     return tau / n_weights * val
 
 
@@ -240,17 +255,21 @@ def deep_learning_time_large_depth(u, s, u0, n_weights: int, tau: float = 1.0):
     return tau / n_weights * (log_term / s**2 + 1.0 / (s * u0) - 1.0 / (s * u))
 
 
-def deep_mode_trajectory(t, s: float, u0: float, n_weights: int, tau: float = 1.0) -> np.ndarray:
+def deep_mode_trajectory(
+    t, s: float, u0: float, n_weights: int, tau: float = 1.0, d: float = 1.0
+) -> np.ndarray:
     """u(t) for an N-matrix deep mode: inverts the quadrature t(u) by bracketing root-finding.
 
     For N = 2 this is :func:`mode_trajectory`. Otherwise u(t) is the unique root of
-    t(u) − t in (u₀, s) (t(u) is strictly increasing there). Whitened inputs only.
+    t(u) − t in (u₀, s/d) (t(u) is strictly increasing there). Isotropic input (Σˣ = d I).
     """
     t = np.atleast_1d(np.asarray(t, dtype=float))
     if n_weights == 2:
-        return mode_trajectory(t, s, u0, tau)
+        return mode_trajectory(t, s, u0, tau, d)
+    if d != 1.0:
+        return deep_mode_trajectory(t, s, d * u0, n_weights, tau * d ** (1.0 - 2.0 / n_weights)) / d
     out = np.empty_like(t)
-    hi_cap = s * (1.0 - 1e-15)
+    hi_cap = s * (1.0 - 1e-13)
     t_cap = deep_learning_time(hi_cap, s, u0, n_weights, tau)
     for i, ti in enumerate(t):
         if ti <= 0:
@@ -294,7 +313,9 @@ def ring_features() -> np.ndarray:
     """The ring structure of the authors' gen_data.py (8 items, 15 rows), scaled ×2 as in
     gen_data3 so its maximum is 1 (`code`)."""
     base = np.array([0.0, 0.33, 0.66, 1.0, 1.0, 0.66, 0.33, 0.0])
-    rows = [np.ones(8)] + [np.roll(base, -k) for k in range(7)] + [np.roll(base, -k) for k in range(7)]
+    rows = (
+        [np.ones(8)] + [np.roll(base, -k) for k in range(7)] + [np.roll(base, -k) for k in range(7)]
+    )
     return np.array(rows) * 0.5 * 2.0
 
 
@@ -356,7 +377,9 @@ def context_task(n_contexts: int, structures: str = "different", n_items: int = 
         raise ValueError("the ring and cross-cutting structures are defined for 8 items")
     h = hierarchy_features(n_items)
     names = (
-        DIFFERENT_STRUCTURES[:n_contexts] if structures == "different" else ("hierarchy",) * n_contexts
+        DIFFERENT_STRUCTURES[:n_contexts]
+        if structures == "different"
+        else ("hierarchy",) * n_contexts
     )
     mats = [structure_matrix(nm) if structures == "different" else h for nm in names]
     m = h.shape[0]
@@ -662,7 +685,9 @@ def routing_reduced_rhs(b: np.ndarray, sigma: np.ndarray, setup: RoutingSetup) -
     r_mod, r_sh = routing_rates(setup)
     b_in, b_s, b_out = b
     err = (sigma - b_in * b_s * b_out) / setup.n_items
-    return np.array([r_mod * b_s * b_out * err, r_sh * b_in * b_out * err, r_mod * b_in * b_s * err])
+    return np.array(
+        [r_mod * b_s * b_out * err, r_sh * b_in * b_out * err, r_mod * b_in * b_s * err]
+    )
 
 
 def routing_conserved(b_module, b_shared, modules: int):
@@ -741,3 +766,68 @@ def authors_closed_form_loss(task: ContextTask, lr: float, epochs: np.ndarray) -
         aa = mode_trajectory(t, sa, AUTHORS_CONTEXT_A0, tau, da)
         preds[:, :, cols] += np.einsum("ir,tr,rp->tip", Ua, aa, Vat @ Xa)
     return 0.5 * np.sum((preds - Y[None]) ** 2, axis=(1, 2))
+
+
+# --------------------------------------------------------------------------- setups
+
+
+@dataclass(frozen=True)
+class GdlnSetup:
+    """One validated GDLN task setup (built by mtl_theory/families/gdln.py from a spec).
+
+    ``model`` picks the theorem: "linear" (GDLN-1/3/4), "deep-linear" (GDLN-2/3), "gated"
+    (GDLN-5/6), "routing" (GDLN-7), "context" (GDLN-8/9/10/11).
+    """
+
+    model: str
+    items: int = 8
+    hidden: tuple[int, ...] = (8,)
+    lr: float = 1e-3
+    epochs: int = 8000
+    a0: float = 1e-3
+    input_variances: tuple[float, ...] | None = None
+    contexts: int = 3
+    structures: str = "different"
+    n_seeds: int = 1
+    init_std: float = 0.005 / 700
+    strong_fraction: float = 0.1
+    modules: int = 3
+    pairs: int = 2
+    race_gates: tuple[tuple[int, ...], ...] = ((1, 1), (1, 0))
+    condition_scales: tuple[float, ...] = (1.0, 1.0)
+
+
+def linear_dataset(items: int, input_variances: Sequence[float] | None):
+    """Hierarchy targets with one-hot items (whitened up to scale, Σˣ = I/P) or with input
+    variances d_k along the hierarchy's right singular vectors (non-white, decoupled).
+
+    Non-white: X = √P diag(√d) Wᵀ with H = U_H S_H Wᵀ, so Σˣ = diag(d) and
+    Σʸˣ = U_H S_H diag(√d)/√P: modes stay decoupled with s_k = σ_k(H)√d_k/√P (`derived`).
+    Returns X, Y, U, s, V, d (mode k: Σʸˣ v_k = s_k u_k, v_kᵀΣˣv_k = d_k).
+    """
+    H = hierarchy_features(items)
+    P = items
+    U, sig, Wt = np.linalg.svd(H, full_matrices=False)
+    if input_variances is None:
+        X = np.eye(items)
+        d = np.full(items, 1.0 / P)
+        V = Wt.T
+    else:
+        d = np.asarray(input_variances, dtype=float)
+        X = math.sqrt(P) * np.diag(np.sqrt(d)) @ Wt
+        V = np.eye(items)
+    # modes by construction (not by an SVD of Σʸˣ): accidental degeneracies of s_k = σ_k√(d_k P)/P
+    # between modes of different d_k must not mix them
+    s = sig * np.sqrt(d * P) / P
+    return X, H, U, s, V, d
+
+
+def gd_stability_limit(s: np.ndarray, d: np.ndarray, n_weights: int, n_data: int) -> float:
+    """Largest η for which GD is linearly stable at the learned fixed point (`derived`).
+
+    Linearizing the balanced layer flow of an N-matrix mode at u = s/d gives the fastest
+    relaxation rate N d (s/d)^{2−2/N} / τ per epoch (N = 2: 2s/τ); a GD step of one epoch is
+    stable iff that rate is below 2, i.e. η P N d (s/d)^{2−2/N} < 2.
+    """
+    rate = n_weights * d * (s / d) ** (2.0 - 2.0 / n_weights)
+    return float(2.0 / (n_data * np.max(rate)))

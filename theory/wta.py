@@ -122,6 +122,8 @@ class WTASetup:
         Grid indices that never occur in training (empty = full support).
     task_name : str
         How the targets were made (a task family name, or ``"targets"``).
+    method : str
+        Preferred numerical route of the verification (``"auto"`` lets the toolkit choose).
     """
 
     factors: tuple[int, ...]
@@ -129,6 +131,7 @@ class WTASetup:
     targets: tuple[tuple[float, ...], ...]
     holdout: tuple[int, ...] = ()
     task_name: str = "targets"
+    method: str = "auto"
 
     def __post_init__(self) -> None:
         n_points = math.prod(self.factors)
@@ -252,8 +255,12 @@ def dimension_formulas(n_factors: int, n_modules: int) -> dict[str, sp.Expr]:
 
 def codes_per_module(n_points: int, units: int) -> int:
     """Number of codes of one module up to relabelling: sum_{j <= m} S(P, j) (Stirling)."""
-    return int(sum(sp.functions.combinatorial.numbers.stirling(n_points, j) for j in
-                   range(1, min(units, n_points) + 1)))
+    return int(
+        sum(
+            sp.functions.combinatorial.numbers.stirling(n_points, j)
+            for j in range(1, min(units, n_points) + 1)
+        )
+    )
 
 
 # --------------------------------------------------------------------------- hypotheses

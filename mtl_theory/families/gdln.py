@@ -1,0 +1,332 @@
+"""The GDLN family: gated deep linear networks and Make Haste Slowly (thin glue)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from mtl_theory.plotting import grid_values, heatmap
+from mtl_theory.registry import Family, PhaseDiagram, SuiteCase
+from mtl_theory.spec import (
+    Choice,
+    Integer,
+    IntegerList,
+    Real,
+    RealList,
+    RealMatrix,
+    Schema,
+    SpecError,
+)
+from proofs import gdln as proofs
+from theory import gdln as th
+
+MODELS = ("linear", "deep-linear", "gated", "routing", "context")
+
+SCHEMA = Schema(
+    family="gdln",
+    fields={
+        "model": Choice(
+            options=MODELS, help="which theorem: linear, deep, gated race, routing, context"
+        ),
+        "contexts": Integer(
+            default=3, minimum=1, maximum=8, help="context model: number of contexts C"
+        ),
+        "structures": Choice(default="different", options=("different", "same")),
+        "hidden": IntegerList(default=None, minimum=1, maximum=4096, min_length=1, max_length=4),
+        "lr": Real(default=1e-3, minimum=0.0, exclusive_minimum=True),
+        "epochs": Integer(default=8000, minimum=1, maximum=200000),
+        "items": Integer(
+            default=8, minimum=1, maximum=64, help="items of the hierarchy (power of 2)"
+        ),
+        "a0": Real(default=1e-3, minimum=0.0, exclusive_minimum=True, help="initial mode strength"),
+        "input_variances": RealList(default=None, minimum=1e-12, help="linear: d_k per mode"),
+        "n_seeds": Integer(
+            default=1, minimum=1, maximum=32, help="context: seeds batched in one run"
+        ),
+        "init_std": Real(default=None, minimum=0.0, exclusive_minimum=True),
+        "strong_fraction": Real(default=0.1, minimum=0.0, maximum=1.0, exclusive_minimum=True),
+        "modules": Integer(default=3, minimum=2, maximum=8, help="routing: M"),
+        "pairs": Integer(
+            default=2, minimum=1, maximum=8, help="routing: K trained pairs per input"
+        ),
+        "race_gates": RealMatrix(default=None, help="gated: gates[path][condition] in {0, 1}"),
+        "condition_scales": RealList(
+            default=None, minimum=0.0, help="gated: target scale per condition"
+        ),
+    },
+)
+
+_DEFAULT_HIDDEN = {
+    "linear": (8,),
+    "deep-linear": (8, 8),
+    "gated": (8,),
+    "routing": (8,),
+    "context": (700,),
+}
+
+
+def build(spec: Mapping[str, Any]) -> th.GdlnSetup:
+    """Cross-key checks; every problem is a SpecError naming the key."""
+    model = spec["model"]
+    items = spec["items"]
+    if items < 2 or items & (items - 1):
+        raise SpecError("items", "a power of two >= 2 (the binary hierarchy)", items)
+    hidden = spec["hidden"] or _DEFAULT_HIDDEN[model]
+    if model in ("linear", "gated", "routing") and len(hidden) != 1:
+        raise SpecError("hidden", f"one hidden width for model {model!r}", list(hidden))
+    if model in ("linear", "deep-linear", "gated", "routing") and min(hidden) < items:
+        raise SpecError("hidden", f"widths >= items = {items} (one unit per mode)", list(hidden))
+    if model == "context" and len(hidden) > 2:
+        raise SpecError("hidden", "one or two hidden layers for the context model", list(hidden))
+    iv = spec["input_variances"]
+    if iv is not None:
+        if model != "linear":
+            raise SpecError("input_variances", "only with model = 'linear'", list(iv))
+        if len(iv) != items:
+            raise SpecError("input_variances", f"{items} values (one per mode)", list(iv))
+    contexts, structures = spec["contexts"], spec["structures"]
+    if model == "context":
+        cap = th.max_contexts(structures)
+        if cap is not None and contexts > cap:
+            raise SpecError(
+                "contexts",
+                f"at most {cap} with structures = 'different' (hierarchy, ring, cross-cutting)",
+                contexts,
+            )
+        if structures == "different" and items != 8:
+            raise SpecError(
+                "items", "8 with structures = 'different' (ring/cross are 8-item)", items
+            )
+        if contexts < 2:
+            raise SpecError("contexts", "at least 2 for the context model", contexts)
+    if spec["pairs"] > spec["modules"]:
+        raise SpecError("pairs", f"at most modules = {spec['modules']}", spec["pairs"])
+    gates = spec["race_gates"]
+    scales = spec["condition_scales"]
+    if gates is None:
+        gates = ((1, 1), (1, 0))
+    if any(g not in (0.0, 1.0) for row in gates for g in row):
+        raise SpecError(
+            "race_gates", "a table of 0/1 gates (paths × conditions)", [list(r) for r in gates]
+        )
+    gates = tuple(tuple(int(g) for g in row) for row in gates)
+    if scales is None:
+        scales = (1.0,) * len(gates[0])
+    if len(scales) != len(gates[0]):
+        raise SpecError(
+            "condition_scales", f"{len(gates[0])} values (one per condition)", list(scales)
+        )
+    std = spec["init_std"]
+    if std is None:
+        # authors' code: 0.005/N_h for one hidden layer, 0.0006 for the depth experiment
+        std = 0.005 / hidden[0] if len(hidden) == 1 else 0.0006
+    return th.GdlnSetup(
+        model=model,
+        items=items,
+        hidden=tuple(hidden),
+        lr=spec["lr"],
+        epochs=spec["epochs"],
+        a0=spec["a0"],
+        input_variances=None if iv is None else tuple(iv),
+        contexts=contexts,
+        structures=structures,
+        n_seeds=spec["n_seeds"],
+        init_std=std,
+        strong_fraction=spec["strong_fraction"],
+        modules=spec["modules"],
+        pairs=spec["pairs"],
+        race_gates=gates,
+        condition_scales=tuple(scales),
+    )
+
+
+SUITE = (
+    SuiteCase("gdln-linear-hierarchy", {"model": "linear", "epochs": 4000}, quick=True),
+    SuiteCase(
+        "gdln-linear-nonwhite",
+        {"model": "linear", "epochs": 3000, "input_variances": [1, 2, 0.5, 1, 1.5, 1, 3, 1]},
+        quick=False,
+    ),
+    SuiteCase(
+        "gdln-deep-linear",
+        {"model": "deep-linear", "hidden": [8, 8], "epochs": 3000, "a0": 0.01},
+        quick=True,
+    ),
+    SuiteCase("gdln-gated-race", {"model": "gated", "epochs": 3000}, quick=True),
+    SuiteCase(
+        "gdln-routing", {"model": "routing", "epochs": 3000, "lr": 2e-3, "a0": 0.1}, quick=True
+    ),
+    SuiteCase(
+        "gdln-context-3-different",
+        {"model": "context", "contexts": 3, "structures": "different", "epochs": 8000},
+        quick=True,
+    ),
+    SuiteCase(
+        "gdln-context-5-same",
+        {"model": "context", "contexts": 5, "structures": "same", "hidden": [300], "epochs": 8000},
+        quick=False,
+    ),
+)
+
+
+# --------------------------------------------------------------------------- diagram renderers
+
+
+def saxe_render(records, fig) -> None:
+    axes = fig.subplots(1, len(records), sharey=True, squeeze=False)[0]
+    for ax, rec in zip(axes, records, strict=True):
+        r = rec.result
+        t = np.array(r["t"])
+        meas, cf = np.array(r["measured"]), np.array(r["closed_form"])
+        for k in range(meas.shape[1]):
+            color = f"C{k}"
+            ax.plot(
+                t,
+                cf[:, k],
+                color=color,
+                lw=1.5,
+                label=f"mode {k + 1}: s/d = {r['s_over_d'][k]:.2f}" if k in (0, 1, 2, 4) else None,
+            )
+            ax.plot(t[::8], meas[::8, k], "o", color=color, ms=3)
+            ax.axvline(r["learning_times"][k], color=color, ls=":", lw=0.8)
+        ax.set_xlabel("epoch")
+        ax.set_title(f"{rec.params['route'].upper()} (dots) over closed form (lines)")
+    axes[0].set_ylabel("mode strength uᵀ W₂W₁ v")
+    axes[0].legend(
+        fontsize=7, loc="center right", title="dotted: predicted half-time", title_fontsize=7
+    )
+
+
+def context_loss_render(records, fig) -> None:
+    ax = fig.subplots()
+    t = np.array(records[0].result["t"])
+    styles = {
+        "relu": ("ReLU network", "k", "-"),
+        "reln": ("ReLN (gates read off the ReLU)", "C0", "-"),
+        "modular": ("modular GDLN (one pathway per context)", "C3", "-"),
+        "closed_form_code": ("authors' closed form (code; d/(C−1) not derived)", "C2", "--"),
+    }
+    for key, (label, color, ls) in styles.items():
+        curves = np.array([r.result[key] for r in records])
+        ax.plot(t, curves.mean(axis=0), color=color, ls=ls, label=f"{label}")
+        if key != "closed_form_code" and len(records) > 1:
+            ax.fill_between(t, curves.min(axis=0), curves.max(axis=0), color=color, alpha=0.15)
+    counts = np.sum([r.result["counts"] for r in records], axis=0)
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss ½Σ‖y − ŷ‖²")
+    ax.set_title(
+        f"3 contexts, different structures, {len(records)} seeds; strong units by #active contexts "
+        f"{dict(enumerate(counts.tolist()))} (predicted: none single-context)",
+        fontsize=8,
+    )
+    ax.legend(fontsize=8)
+
+
+def contexts_depth_render(records, fig) -> None:
+    ax1, ax2 = fig.subplots(1, 2)
+    xs, ys, z = grid_values(records, "contexts", "depth", "mixed_fraction")
+    heatmap(
+        ax1,
+        xs,
+        ys,
+        z,
+        xlabel="contexts C",
+        ylabel="hidden layers",
+        colorbar_label="fraction of strong units active in >1 but not all contexts",
+        vmin=0,
+        vmax=1,
+    )
+    xs, ys, g = grid_values(records, "contexts", "depth", "gap_final")
+    heatmap(
+        ax2,
+        xs,
+        ys,
+        g,
+        xlabel="contexts C",
+        ylabel="hidden layers",
+        colorbar_label="final loss: modular − ReLN",
+        cmap="magma",
+    )
+    for rec in records:
+        c, dp = rec.params["contexts"], rec.params["depth"]
+        ax1.text(
+            c,
+            dp,
+            f"1-ctx: {rec.result['single_context_units']}",
+            ha="center",
+            va="center",
+            fontsize=7,
+            color="w",
+        )
+        ax2.text(
+            c, dp, f"{rec.result['gap_final']:.2g}", ha="center", va="center", fontsize=7, color="c"
+        )
+    for ax in (ax1, ax2):
+        ax.set_yticks([1, 2])
+        ax.set_xticks(range(2, 7))
+    # predicted boundary (GDLN-9): single-context units = 0 in every cell, gap > 0: the
+    # boundary gap = 0 is drawn where the measured map crosses it
+    if np.nanmin(g) < 0 < np.nanmax(g):
+        ax2.contour(xs, ys, g, levels=[0.0], colors="w", linestyles="--")
+    ax2.set_title("predicted: gap > 0 everywhere (GDLN-9); dashed: gap = 0", fontsize=8)
+    ax1.set_title("predicted: no single-context unit ('1-ctx: 0')", fontsize=8)
+
+
+def _diagrams():
+    return (
+        PhaseDiagram(
+            "gdln-saxe",
+            "gdln",
+            "Saxe 2019 hierarchy: mode trajectories, closed form over simulation",
+            "Two-layer linear net on the 8-item hierarchy (one-hot, η = 1e-3, a₀ = 1e-3, hidden 16): "
+            "mode strengths uᵀW₂W₁v by GD and by the full-network flow (dots) over the closed form "
+            "a(t) (lines, `paper`); dotted verticals: predicted half-learning times. Broad splits "
+            "(larger s) are learned first.",
+            proofs.saxe_points,
+            proofs.saxe_compute,
+            saxe_render,
+        ),
+        PhaseDiagram(
+            "gdln-context-losses",
+            "gdln",
+            "Make Haste Slowly, 3 contexts: ReLU, ReLN, modular GDLN and closed-form losses",
+            "Paper sizes (11 → 700 → 60, std 0.005/700, η = 1e-3, 8000 epochs, different structures), "
+            "two seeds (band = range). ReLN: gates read off the trained ReLU (strong units grouped by "
+            "their set of active contexts), ReLU's own initial weights. The closed form is the "
+            "authors' code (d/(C−1), `code`, flagged) and is drawn, not asserted.",
+            proofs.context_loss_points,
+            proofs.context_loss_compute,
+            context_loss_render,
+        ),
+        PhaseDiagram(
+            "gdln-contexts-depth",
+            "gdln",
+            "Mixed selectivity and modular-minus-ReLN loss gap vs contexts and depth",
+            "Same hierarchy in every context, C = 2..6, 1 or 2 hidden layers, REDUCED to fit 3 "
+            "minutes: widths 200 (depth 1, std 0.005/200) and 100-100 (depth 2, std 0.02), η = 2e-3, "
+            "4000 epochs (same flow time as η = 1e-3 for 8000 epochs). Left: fraction of strong units "
+            "active in more than one but not all contexts (cell text: single-context units, "
+            "predicted 0). Right: final loss of the modular GDLN minus the ReLN's (predicted > 0, "
+            "growing with C; `reconstructed`).",
+            proofs.contexts_depth_points,
+            proofs.contexts_depth_compute,
+            contexts_depth_render,
+        ),
+    )
+
+
+FAMILY = Family(
+    name="gdln",
+    title="GDLN: deep linear and gated deep linear dynamics; ReLU ↔ ReLN on contextual tasks",
+    schema=SCHEMA,
+    build=build,
+    check=proofs.check,
+    statements=th.STATEMENTS,
+    derivations=proofs.DERIVATIONS,
+    suite=SUITE,
+    diagrams=_diagrams(),
+    methods=(),
+)

@@ -1,0 +1,276 @@
+"""The WTA family: spec keys, setup building, and the registry entry (thin glue)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from mtl_theory.plotting import grid_values, heatmap
+from mtl_theory.registry import Family, PhaseDiagram, SuiteCase
+from mtl_theory.spec import Choice, Integer, IntegerList, RealMatrix, Schema, SpecError
+from proofs import wta as pw
+from theory import wta as tw
+
+SCHEMA = Schema(
+    family="wta",
+    fields={
+        "factors": IntegerList(
+            minimum=2, maximum=8, min_length=1, max_length=6, help="values per factor, n_k"
+        ),
+        "modules": IntegerList(
+            minimum=2, maximum=16, min_length=1, max_length=6, help="units per WTA module, m_g"
+        ),
+        "tasks": Choice(default=None, options=tw.TASK_FAMILIES, help="named task family"),
+        "targets": RealMatrix(
+            default=None,
+            help="explicit table: one row per task over the "
+            "grid in row-major order, last factor fastest",
+        ),
+        "n_tasks": Integer(
+            default=None,
+            minimum=1,
+            maximum=64,
+            help="number of tasks of tasks = 'random-additive' (default 2)",
+        ),
+        "seed": Integer(default=0, minimum=0, help="seed of tasks = 'random-additive'"),
+        "method": Choice(
+            default="auto",
+            options=("auto", *pw.METHODS),
+            help="numerical route of --verify (the --method flag overrides it)",
+        ),
+        "holdout": IntegerList(
+            default=None,
+            minimum=0,
+            min_length=1,
+            help="grid indices of combinations never seen in training",
+        ),
+    },
+)
+
+
+def build(spec: Mapping[str, Any]) -> tw.WTASetup:
+    """Cross-key checks; every problem names its key."""
+    factors, modules = spec["factors"], spec["modules"]
+    n_points = math.prod(factors)
+    if n_points > 4096:
+        raise SpecError("factors", "a grid of at most 4096 combinations", list(factors))
+    too_big = [m for m in modules if m > n_points]
+    if too_big:
+        raise SpecError(
+            "modules",
+            f"at most |Z| = {n_points} units per module (more can never all win: dead units)",
+            list(modules),
+        )
+    tasks, targets = spec["tasks"], spec["targets"]
+    if tasks is not None and targets is not None:
+        raise SpecError("targets", "either tasks or targets, not both", "both")
+    if tasks is None and targets is None:
+        raise SpecError(
+            "tasks", "one of " + ", ".join(tw.TASK_FAMILIES) + " (or targets)", "nothing"
+        )
+    if spec["n_tasks"] is not None and tasks != "random-additive":
+        raise SpecError("n_tasks", "only with tasks = 'random-additive'", spec["n_tasks"])
+    if targets is not None:
+        width = len(targets[0])
+        if width != n_points:
+            raise SpecError(
+                "targets",
+                f"rows of {n_points} entries (one per grid point of factors {list(factors)}, "
+                "row-major, last factor fastest)",
+                f"rows of {width}",
+            )
+        rows, name = targets, "targets"
+    else:
+        if tasks == "xor" and len(factors) < 2:
+            raise SpecError("tasks", "at least two factors for 'xor'", list(factors))
+        rows = tw.make_targets(factors, tasks, n_tasks=spec["n_tasks"] or 2, seed=spec["seed"])
+        name = tasks
+    holdout = tuple(spec["holdout"] or ())
+    if any(h >= n_points for h in holdout):
+        raise SpecError("holdout", f"grid indices in 0..{n_points - 1}", list(holdout))
+    if len(set(holdout)) != len(holdout):
+        raise SpecError("holdout", "distinct grid indices", list(holdout))
+    if len(holdout) >= n_points:
+        raise SpecError("holdout", "fewer indices than grid points", list(holdout))
+    return tw.WTASetup(
+        tuple(factors), tuple(modules), tuple(rows), holdout, name, method=spec["method"]
+    )
+
+
+def check(setup: tw.WTASetup, options: Any):
+    """proofs.wta.check, with an unavailable method turned into a one-line spec error."""
+    if options.method == "auto" and setup.method != "auto":
+        options = dataclasses.replace(options, method=setup.method)
+    try:
+        return pw.check(setup, options)
+    except pw.MethodUnavailable as exc:
+        raise SpecError(exc.key, exc.expected, exc.given) from None
+
+
+def _outline_theorem_region(ax: Any, records: Any) -> None:
+    """Draw the cells where all hypotheses of Theorem WTA-1 hold (red outline)."""
+    from matplotlib.patches import Rectangle
+
+    xs = sorted({r.params["slack"] for r in records})
+    ys = sorted({r.params["n_tasks"] for r in records})
+    for r in records:
+        if r.result["theorem_applies"]:
+            x, y = r.params["slack"], r.params["n_tasks"]
+            i = ys.index(y)
+            lo = (ys[i - 1] + y) / 2 if i > 0 else y - 0.5
+            hi = (ys[i + 1] + y) / 2 if i + 1 < len(ys) else y + 0.5
+            ax.add_patch(
+                Rectangle((x - 0.5, lo), 1.0, hi - lo, fill=False, edgecolor="red", linewidth=2.0)
+            )
+    ax.plot([], [], color="red", linewidth=2.0, label="Theorem WTA-1 applies (H1-H3)")
+    ax.set_xticks(xs)
+    ax.set_yticks(ys)
+    ax.legend(loc="upper right", fontsize=7)
+
+
+def capacity_render(records: Any, fig: Any) -> None:
+    """Symbolic fraction of zero-loss codes over (slack, n_tasks) with the theorem's region."""
+    ax = fig.add_subplot(1, 1, 1)
+    xs, ys, z = grid_values(records, "slack", "n_tasks", "symbolic_fraction")
+    ax.set_facecolor("0.8")
+    heatmap(
+        ax,
+        xs,
+        ys,
+        z,
+        xlabel="capacity slack sum(m_g-1) - sum(n_k-1)",
+        ylabel="number of random additive tasks",
+        colorbar_label="symbolic / zero-loss codes",
+        vmin=0.0,
+        vmax=1.0,
+    )
+    for r in records:
+        ax.text(
+            r.params["slack"],
+            r.params["n_tasks"],
+            f"{r.result['symbolic_zero_loss_codes']}/{r.result['zero_loss_codes']}",
+            ha="center",
+            va="center",
+            fontsize=7,
+            color="white",
+        )
+    _outline_theorem_region(ax, records)
+    ax.set_title("WTA, factors (2,3): symbolic/zero-loss codes (exhaustive; grey = none)")
+
+
+def gradient_render(records: Any, fig: Any) -> None:
+    """Symbolic+complete seed fraction, and held-out accuracy WTA minus ReLU."""
+    left, right = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
+    xs, ys, z = grid_values(records, "slack", "n_tasks", "symbolic_complete_fraction")
+    heatmap(
+        left,
+        xs,
+        ys,
+        z,
+        xlabel="capacity slack",
+        ylabel="number of random additive tasks",
+        colorbar_label="fraction of seeds symbolic and complete",
+        vmin=0.0,
+        vmax=1.0,
+    )
+    _outline_theorem_region(left, records)
+    left.set_title("trained WTA: symbolic and complete")
+    xs, ys, d = grid_values(
+        records,
+        "slack",
+        "n_tasks",
+        lambda r: r["heldout_accuracy_wta"] - r["heldout_accuracy_relu"],
+    )
+    heatmap(
+        right,
+        xs,
+        ys,
+        d,
+        xlabel="capacity slack",
+        ylabel="number of random additive tasks",
+        colorbar_label="held-out accuracy: WTA - ReLU",
+        vmin=-1.0,
+        vmax=1.0,
+        cmap="coolwarm",
+    )
+    for r in records:
+        right.text(
+            r.params["slack"],
+            r.params["n_tasks"],
+            f"{r.result['heldout_accuracy_wta']:.2f}\n{r.result['heldout_accuracy_relu']:.2f}",
+            ha="center",
+            va="center",
+            fontsize=6,
+        )
+    _outline_theorem_region(right, records)
+    right.set_title("held-out combination (WTA top, ReLU bottom)")
+
+
+SUITE = (
+    SuiteCase(
+        "theorem-applies-2x3",
+        {"factors": [2, 3], "modules": [2, 3], "tasks": "factor-onehot"},
+        quick=True,
+    ),
+    SuiteCase("thermometer", {"factors": [2, 2], "modules": [2, 2], "tasks": "sum"}, quick=True),
+    SuiteCase(
+        "slack-capacity",
+        {"factors": [2, 2], "modules": [3, 2], "tasks": "factor-onehot"},
+        quick=True,
+    ),
+    SuiteCase("xor", {"factors": [2, 2], "modules": [2, 2], "tasks": "xor"}, quick=True),
+    SuiteCase(
+        "h2-not-necessary",
+        {"factors": [2, 3], "modules": [2, 3], "tasks": "random-additive", "n_tasks": 2},
+        quick=True,
+    ),
+    SuiteCase(
+        "partial-support",
+        {"factors": [2, 3], "modules": [2, 3], "tasks": "factor-onehot", "holdout": [4]},
+        quick=True,
+    ),
+    SuiteCase(
+        "three-factors",
+        {"factors": [2, 2, 2], "modules": [2, 2, 2], "tasks": "factor-onehot"},
+        quick=False,
+    ),
+    SuiteCase(
+        "theorem-applies-3x3",
+        {"factors": [3, 3], "modules": [3, 3], "tasks": "factor-onehot"},
+        quick=False,
+    ),
+)
+
+FAMILY = Family(
+    name="wta",
+    title="Winner-take-all bottlenecks give symbolic codes (Theorem WTA-1)",
+    schema=SCHEMA,
+    build=build,
+    check=check,
+    statements=tw.STATEMENTS,
+    derivations=pw.DERIVATIONS,
+    suite=SUITE,
+    diagrams=(
+        PhaseDiagram(
+            name="wta-capacity-tasks",
+            theory="wta",
+            title="Symbolic fraction of zero-loss codes: capacity slack x number of tasks",
+            description=pw.CAPACITY_DESCRIPTION,
+            points=pw.capacity_points,
+            compute=pw.capacity_compute,
+            render=capacity_render,
+        ),
+        PhaseDiagram(
+            name="wta-gradient",
+            theory="wta",
+            title="Gradient-trained WTA networks: symbolic+complete seeds, held-out accuracy",
+            description=pw.GRADIENT_DESCRIPTION,
+            points=pw.gradient_points,
+            compute=pw.gradient_compute,
+            render=gradient_render,
+        ),
+    ),
+    methods=pw.METHODS,
+)

@@ -1,0 +1,554 @@
+"""GDLN numerics: full networks trained by gradient descent and by the full gradient flow.
+
+The independent route of THEORY.md 3.4. Nothing here evaluates a closed form of the
+quantity it measures: networks are full weight matrices, gradients are hand-written backward
+passes (checked against finite differences in tests/test_gdln_numerics.py), and the flow is
+integrated by scipy's adaptive DOP853 on the full parameter vector. ``theory.gdln`` is
+imported for setup types and datasets only.
+
+Conventions: loss ½ Σ_µ ‖y − ŷ‖² summed over the P datapoints; a GD step W ← W − η ∇L; the
+flow dW/dt = −η ∇L has time in epochs (τ = 1/(ηP) is the theory's unit, not used here).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.integrate import solve_ivp
+
+from theory.gdln import ContextTask, GatedGraph
+
+#: Solver tolerances of every gradient-flow integration here (stated for the comparisons).
+FLOW_RTOL = 1e-10
+FLOW_ATOL = 1e-13
+
+#: GD is declared diverged when the loss exceeds this multiple of its initial value
+#: (or is non-finite): a linear net's loss can never legitimately grow that much under GD
+#: that follows the flow, which decreases the loss monotonically.
+DIVERGENCE_FACTOR = 1e6
+
+
+# --------------------------------------------------------------------------- linear chains
+
+
+def aligned_chain_init(U, V, b0, hidden: Sequence[int], rng: np.random.Generator) -> list:
+    """Weights W_1 … W_N of a linear chain, decoupled and balanced (Saxe 2014 init).
+
+    W_1 = R_1 diag(b0) Vᵀ, W_l = R_l diag(b0) R_{l−1}ᵀ, W_N = U diag(b0) R_{N−1}ᵀ with random
+    R_l having orthonormal columns (hidden_l × r). The product is U diag(b0^N) Vᵀ.
+    """
+    r = U.shape[1]
+    Rs = []
+    for h in hidden:
+        if h < r:
+            raise ValueError(f"hidden width {h} is smaller than the number of modes {r}")
+        q, _ = np.linalg.qr(rng.standard_normal((h, r)))
+        Rs.append(q)
+    B = np.diag(np.broadcast_to(np.asarray(b0, dtype=float), (r,)))
+    Ws = [Rs[0] @ B @ V.T]
+    for lo, hi in zip(Rs[:-1], Rs[1:], strict=True):
+        Ws.append(hi @ B @ lo.T)
+    Ws.append(U @ B @ Rs[-1].T)
+    return Ws
+
+
+def chain_product(Ws: Sequence[np.ndarray]) -> np.ndarray:
+    out = Ws[0]
+    for W in Ws[1:]:
+        out = W @ out
+    return out
+
+
+def chain_loss_and_grads(Ws, X, Y) -> tuple[float, list[np.ndarray]]:
+    """Loss ½Σ‖Y − W_N⋯W_1 X‖² and its gradients by a hand-written backward pass."""
+    acts = [X]
+    for W in Ws:
+        acts.append(W @ acts[-1])
+    E = acts[-1] - Y
+    grads: list[np.ndarray] = [np.empty(0)] * len(Ws)
+    back = E
+    for i in range(len(Ws) - 1, -1, -1):
+        grads[i] = back @ acts[i].T
+        back = Ws[i].T @ back
+    return 0.5 * float(np.sum(E * E)), grads
+
+
+@dataclass(frozen=True)
+class ChainRun:
+    """Products W_N⋯W_1 at the recorded epochs, the loss, and where GD diverged (or None)."""
+
+    epochs: np.ndarray
+    products: np.ndarray  # (T, out, in)
+    losses: np.ndarray
+    diverged_at: int | None
+    final_weights: tuple[np.ndarray, ...] = ()
+
+
+def chain_gd(Ws, X, Y, lr: float, epochs: int, record: Sequence[int]) -> ChainRun:
+    """Full-batch GD on a linear chain; records products at the epochs in ``record``.
+
+    Stops at the first epoch whose loss is non-finite or above DIVERGENCE_FACTOR × initial,
+    so a too-large η yields a reported divergence, never a page of nan.
+    """
+    Ws = [W.copy() for W in Ws]
+    record = sorted(set(int(r) for r in record if 0 <= r <= epochs))
+    want = set(record)
+    prods, losses, done = [], [], []
+    loss0 = None
+    for k in range(epochs + 1):
+        loss, grads = chain_loss_and_grads(Ws, X, Y)
+        if loss0 is None:
+            loss0 = max(loss, 1e-300)
+        if not np.isfinite(loss) or loss > DIVERGENCE_FACTOR * loss0:
+            return ChainRun(np.array(done), np.array(prods), np.array(losses), k)
+        if k in want:
+            done.append(k)
+            prods.append(chain_product(Ws))
+            losses.append(loss)
+        if k == epochs:
+            break
+        with np.errstate(over="ignore", invalid="ignore"):
+            for W, g in zip(Ws, grads, strict=True):
+                W -= lr * g
+    return ChainRun(np.array(done), np.array(prods), np.array(losses), None, tuple(Ws))
+
+
+def chain_flow(Ws, X, Y, lr: float, t_eval: Sequence[float]) -> ChainRun:
+    """Integrate the full parameter flow dW/dt = −η∇L with DOP853 (rtol/atol FLOW_RTOL/ATOL)."""
+    shapes = [W.shape for W in Ws]
+    sizes = [W.size for W in Ws]
+    splits = np.cumsum(sizes)[:-1]
+
+    def unpack(y):
+        return [p.reshape(s) for p, s in zip(np.split(y, splits), shapes, strict=True)]
+
+    def rhs(_t, y):
+        _, grads = chain_loss_and_grads(unpack(y), X, Y)
+        return -lr * np.concatenate([g.ravel() for g in grads])
+
+    t_eval = np.asarray(t_eval, dtype=float)
+    sol = solve_ivp(
+        rhs,
+        (0.0, float(t_eval[-1])),
+        np.concatenate([W.ravel() for W in Ws]),
+        method="DOP853",
+        t_eval=t_eval,
+        rtol=FLOW_RTOL,
+        atol=FLOW_ATOL,
+    )
+    if not sol.success:
+        raise RuntimeError(f"gradient-flow integration failed: {sol.message}")
+    prods, losses = [], []
+    for y in sol.y.T:
+        W = unpack(y)
+        loss, _ = chain_loss_and_grads(W, X, Y)
+        prods.append(chain_product(W))
+        losses.append(loss)
+    return ChainRun(t_eval, np.array(prods), np.array(losses), None, tuple(unpack(sol.y[:, -1])))
+
+
+def mode_strengths(products: np.ndarray, U: np.ndarray, V: np.ndarray) -> np.ndarray:
+    """a_k = u_kᵀ W v_k for each recorded product: (T, r)."""
+    return np.einsum("ir,tij,jr->tr", U, products, V)
+
+
+# --------------------------------------------------------------------------- gated graphs
+
+
+def gated_forward(graph: GatedGraph, weights, X, node_gates, edge_gates) -> dict[str, np.ndarray]:
+    """Node activities h_v (dim × P) of a gated linear network (Saxe et al. 2022 model)."""
+    h: dict[str, np.ndarray] = {}
+    P = next(iter(X.values())).shape[1]
+    for v in graph.topological_order():
+        if v in graph.inputs:
+            h[v] = X[v] * node_gates[v]
+            continue
+        acc = np.zeros((graph.sizes[v], P))
+        for e, (src, dst) in enumerate(graph.edges):
+            if dst == v:
+                acc += (weights[e] @ h[src]) * edge_gates[e]
+        h[v] = acc * node_gates[v]
+    return h
+
+
+def gated_loss_and_grads(graph, weights, X, Y, node_gates, edge_gates):
+    """Average loss ½⟨Σ_out ‖y_v − h_v‖²⟩ and its gradients by reverse-mode accumulation.
+
+    Backward pass: δ_v = ∂L/∂h_v; for an edge e = (u → v) with pre-gate message m_e = W_e h_u,
+    ∂L/∂W_e = (δ_v ⊙ g_v ⊙ g_e) h_uᵀ and δ_u += W_eᵀ(δ_v ⊙ g_v ⊙ g_e).
+    """
+    P = next(iter(X.values())).shape[1]
+    h = gated_forward(graph, weights, X, node_gates, edge_gates)
+    delta = {v: np.zeros((graph.sizes[v], P)) for v in graph.sizes}
+    loss = 0.0
+    for v in graph.outputs:
+        E = h[v] - Y[v]
+        loss += 0.5 * float(np.sum(E * E)) / P
+        delta[v] += E / P
+    grads = [np.zeros(graph.shape(e)) for e in range(len(graph.edges))]
+    for v in reversed(graph.topological_order()):
+        if v in graph.inputs:
+            continue
+        back = delta[v] * node_gates[v]
+        for e, (src, dst) in enumerate(graph.edges):
+            if dst == v:
+                be = back * edge_gates[e]
+                grads[e] += be @ h[src].T
+                delta[src] += weights[e].T @ be
+    return loss, grads
+
+
+def gated_gd(graph, weights, X, Y, node_gates, edge_gates, lr_avg: float, epochs: int, record):
+    """GD on the averaged loss with step lr_avg (= ηP): returns {epoch: weights} at record."""
+    Ws = [W.copy() for W in weights]
+    out = {}
+    want = set(int(r) for r in record)
+    for k in range(epochs + 1):
+        if k in want:
+            out[k] = [W.copy() for W in Ws]
+        if k == epochs:
+            break
+        _, grads = gated_loss_and_grads(graph, Ws, X, Y, node_gates, edge_gates)
+        for W, g in zip(Ws, grads, strict=True):
+            W -= lr_avg * g
+    return out
+
+
+def gated_flow(graph, weights, X, Y, node_gates, edge_gates, rate: float, t_eval):
+    """Full gated-network flow dW/dt = −rate ∇L_avg (rate = 1/τ), DOP853 at FLOW_RTOL/ATOL."""
+    shapes = [W.shape for W in weights]
+    splits = np.cumsum([W.size for W in weights])[:-1]
+
+    def unpack(y):
+        return [p.reshape(s) for p, s in zip(np.split(y, splits), shapes, strict=True)]
+
+    def rhs(_t, y):
+        _, g = gated_loss_and_grads(graph, unpack(y), X, Y, node_gates, edge_gates)
+        return -rate * np.concatenate([x.ravel() for x in g])
+
+    t_eval = np.asarray(t_eval, dtype=float)
+    sol = solve_ivp(
+        rhs,
+        (0.0, float(t_eval[-1])),
+        np.concatenate([W.ravel() for W in weights]),
+        method="DOP853",
+        t_eval=t_eval,
+        rtol=FLOW_RTOL,
+        atol=FLOW_ATOL,
+    )
+    if not sol.success:
+        raise RuntimeError(f"gated-network flow integration failed: {sol.message}")
+    return [unpack(y) for y in sol.y.T]
+
+
+def finite_difference_grads(graph, weights, X, Y, node_gates, edge_gates, h: float = 1e-6):
+    """Central finite differences of the averaged loss, entry by entry (O(h²) accurate)."""
+    grads = []
+    for e, W in enumerate(weights):
+        g = np.zeros_like(W)
+        for idx in np.ndindex(W.shape):
+            plus = [w.copy() for w in weights]
+            minus = [w.copy() for w in weights]
+            plus[e][idx] += h
+            minus[e][idx] -= h
+            lp, _ = gated_loss_and_grads(graph, plus, X, Y, node_gates, edge_gates)
+            lm, _ = gated_loss_and_grads(graph, minus, X, Y, node_gates, edge_gates)
+            g[idx] = (lp - lm) / (2 * h)
+        grads.append(g)
+    return grads
+
+
+def race_graph(n_in: int, n_out: int, hidden: int, n_paths: int) -> GatedGraph:
+    """K two-layer pathways in → h_k → out, the network of the race experiment."""
+    sizes = {"in": n_in, "out": n_out} | {f"h{k}": hidden for k in range(n_paths)}
+    edges = tuple(e for k in range(n_paths) for e in (("in", f"h{k}"), (f"h{k}", "out")))
+    return GatedGraph(sizes, edges, ("in",), ("out",))
+
+
+def routing_graph(modules: int, n_in: int, n_out: int, hidden: int) -> GatedGraph:
+    """in_i → hid1 (module weights A_i), hid1 → hid2 (shared B), hid2 → out_j (C_j)."""
+    sizes = {f"in{i}": n_in for i in range(modules)} | {"hid1": hidden, "hid2": hidden}
+    sizes |= {f"out{j}": n_out for j in range(modules)}
+    edges = tuple((f"in{i}", "hid1") for i in range(modules))
+    edges += (("hid1", "hid2"),)
+    edges += tuple(("hid2", f"out{j}") for j in range(modules))
+    return GatedGraph(
+        sizes,
+        edges,
+        tuple(f"in{i}" for i in range(modules)),
+        tuple(f"out{j}" for j in range(modules)),
+    )
+
+
+# --------------------------------------------------------------------------- context task
+
+
+@dataclass(frozen=True)
+class ContextRun:
+    """A batch of S networks trained on the context task.
+
+    losses : (S, epochs + 1) loss ½Σ before each update (index k = after k updates).
+    hidden : list over layers of (S, h, P) final hidden activities (ReLU nets).
+    weights0, weights : initial and final weights per layer, each (S, out, in).
+    diverged_at : first epoch with a non-finite or exploding loss in any seed, else None.
+    """
+
+    losses: np.ndarray
+    hidden: tuple[np.ndarray, ...]
+    weights0: tuple[np.ndarray, ...]
+    weights: tuple[np.ndarray, ...]
+    diverged_at: int | None
+
+
+def init_context_weights(
+    sizes: Sequence[int], std: float, seeds: Sequence[int]
+) -> list[np.ndarray]:
+    """Stacked normal(0, std) weights, one PCG64 stream per seed: list of (S, out, in)."""
+    layers = [[] for _ in range(len(sizes) - 1)]
+    for s in seeds:
+        rng = np.random.Generator(np.random.PCG64(s))
+        for i, (m, n) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+            layers[i].append(rng.normal(0.0, std, (n, m)))
+    return [np.stack(ws) for ws in layers]
+
+
+def train_context_net(
+    task: ContextTask,
+    weights: Sequence[np.ndarray],
+    lr: float,
+    epochs: int,
+    *,
+    gates: Sequence[np.ndarray] | None = None,
+    input_mask: np.ndarray | None = None,
+) -> ContextRun:
+    """Full-batch GD for S stacked bias-free networks with 1 or 2 hidden layers.
+
+    ``gates is None``: ReLU network. Otherwise a gated linear network (GDLN with per-unit
+    gates, e.g. the ReLN or the modular network): h_l = G_l ⊙ (W_l h_{l−1}), G_l fixed
+    (S, h_l, P) in {0, 1}. ``input_mask`` (S, h_1, n_in) zeroes first-layer weights (item-only
+    pathways); masked entries start at 0 and get no gradient. All seeds advance in one
+    batched matmul per layer.
+    """
+    X, Y = task.X, task.Y
+    Ws = [W.copy() for W in weights]
+    if input_mask is not None:
+        Ws[0] *= input_mask
+    W0 = tuple(W.copy() for W in Ws)
+    S = Ws[0].shape[0]
+    losses = np.full((S, epochs + 1), np.nan)
+    loss0 = None
+    diverged = None
+    acts: tuple[np.ndarray, ...] = ()
+    for k in range(epochs + 1):
+        loss, grads, acts = context_loss_and_grads(Ws, X, Y, gates, input_mask)
+        losses[:, k] = loss
+        if loss0 is None:
+            loss0 = np.maximum(loss, 1e-300)
+        if not np.all(np.isfinite(loss)) or np.any(loss > DIVERGENCE_FACTOR * loss0):
+            diverged = k
+            break
+        if k == epochs:
+            break
+        for W, g in zip(Ws, grads, strict=True):
+            W -= lr * g
+    return ContextRun(losses, tuple(acts), W0, tuple(Ws), diverged)
+
+
+def context_loss_and_grads(Ws, X, Y, gates=None, input_mask=None):
+    """Per-seed losses ½Σ‖Y − ŷ‖² (S,), hand-written gradients and hidden activities.
+
+    ReLU (``gates is None``): h_l = max(W_l h_{l−1}, 0), backward through the indicator
+    1[W_l h_{l−1} > 0]. Gated linear: h_l = G_l ⊙ (W_l h_{l−1}), backward through G_l.
+    """
+    S = Ws[0].shape[0]
+    L = len(Ws)
+    acts = [np.broadcast_to(X, (S, *X.shape))]
+    pres = []
+    for i in range(L - 1):
+        Z = Ws[i] @ acts[-1]
+        pres.append(Z)
+        acts.append(np.maximum(Z, 0.0) if gates is None else Z * gates[i])
+    E = Ws[-1] @ acts[-1] - Y
+    loss = 0.5 * np.einsum("sij,sij->s", E, E)
+    back = E
+    grads = [None] * L
+    for i in range(L - 1, -1, -1):
+        grads[i] = back @ acts[i].transpose(0, 2, 1)
+        if i > 0:
+            back = Ws[i].transpose(0, 2, 1) @ back
+            back = back * (pres[i - 1] > 0) if gates is None else back * gates[i - 1]
+    if input_mask is not None:
+        grads[0] = grads[0] * input_mask
+    return loss, grads, tuple(acts[1:])
+
+
+def unit_context_sets(hidden: np.ndarray, context_of: np.ndarray, n_contexts: int) -> np.ndarray:
+    """Boolean (S, h, C): unit active (h > 0) on at least one item of context c."""
+    return np.stack(
+        [np.any(hidden[:, :, context_of == c] > 0, axis=2) for c in range(n_contexts)], -1
+    )
+
+
+def unit_strength(hidden: np.ndarray, out_weights: np.ndarray) -> np.ndarray:
+    """Output contribution of each unit, ‖W_out[:, u]‖ · max_µ h_u(µ): (S, h)."""
+    return np.linalg.norm(out_weights, axis=1) * hidden.max(axis=2)
+
+
+def strong_units(strength: np.ndarray, fraction: float) -> np.ndarray:
+    """Units whose contribution is at least ``fraction`` of the strongest in their network."""
+    return strength >= fraction * strength.max(axis=1, keepdims=True)
+
+
+def count_by_active_contexts(active: np.ndarray, strong: np.ndarray, n_contexts: int) -> np.ndarray:
+    """(S, C + 1): number of strong units active in exactly k contexts, k = 0..C."""
+    k = active.sum(axis=2)
+    return np.stack([np.sum(strong & (k == j), axis=1) for j in range(n_contexts + 1)], axis=1)
+
+
+def gates_from_context_sets(
+    sets: np.ndarray, keep: np.ndarray, context_of: np.ndarray
+) -> np.ndarray:
+    """Per-unit gates G[s, u, µ] = keep[s, u] · sets[s, u, context(µ)]: (S, h, P)."""
+    return (sets[:, :, context_of] & keep[:, :, None]).astype(float)
+
+
+def modular_context_sets(common: np.ndarray, keep: np.ndarray, n_contexts: int) -> np.ndarray:
+    """Modular reassignment: common units keep all contexts; the other kept units are dealt
+    round-robin to single contexts (one pathway per context). (S, h, C) boolean."""
+    S, h = keep.shape
+    sets = np.zeros((S, h, n_contexts), dtype=bool)
+    sets[common] = True
+    for s in range(S):
+        others = np.flatnonzero(keep[s] & ~common[s])
+        sets[s, others, np.arange(others.size) % n_contexts] = True
+    return sets
+
+
+def item_only_mask(common: np.ndarray, n_items: int, n_inputs: int) -> np.ndarray:
+    """(S, h, n_in) input mask: common units see the full input, others only the item."""
+    mask = np.ones((*common.shape, n_inputs))
+    mask[:, :, n_items:] = common[:, :, None].astype(float)
+    return mask
+
+
+@dataclass(frozen=True)
+class ContextExperiment:
+    """ReLU, ReLN and modular GDLN on one context task, S seeds batched."""
+
+    relu: ContextRun
+    reln: ContextRun
+    modular: ContextRun
+    counts: np.ndarray  # (S, C + 1) strong units by number of active contexts (last layer pooled)
+    strong_fraction: float
+    pathway_sets: tuple[tuple[tuple[int, ...], ...], ...]  # per seed, the ReLN's context sets
+
+
+def run_context_experiment(
+    task: ContextTask,
+    hidden: Sequence[int],
+    lr: float,
+    epochs: int,
+    init_std: float,
+    seeds: Sequence[int],
+    strong_fraction: float = 0.1,
+    item_only: bool = True,
+) -> ContextExperiment:
+    """Train the ReLU net, read its gating structure, build and train the ReLN and modular GDLN.
+
+    Gating structure (per hidden layer): a unit's context set is the set of contexts in which
+    it is active on some item at the end of training; only strong units (output contribution
+    ≥ ``strong_fraction`` × the largest in that layer) are kept. The ReLN gives every kept unit
+    fixed gates on its context set, starts from the ReLU's own initial weights, and cuts the
+    context input of units not active in all contexts (item-only pathways, as the authors'
+    gdln.py). The modular GDLN is identical except that the non-common kept units are dealt to
+    single contexts.
+    """
+    sizes = [task.X.shape[0], *hidden, task.Y.shape[0]]
+    W0 = init_context_weights(sizes, init_std, seeds)
+    relu = train_context_net(task, W0, lr, epochs)
+    C = task.n_contexts
+    sets, keeps, commons = [], [], []
+    counts = np.zeros((len(seeds), C + 1), dtype=int)
+    for layer, H in enumerate(relu.hidden):
+        act = unit_context_sets(H, task.context_of, C)
+        # a unit's downstream weights: the next layer's columns
+        strength = unit_strength(H, relu.weights[layer + 1])
+        keep = strong_units(strength, strong_fraction)
+        counts += count_by_active_contexts(act, keep, C)
+        common = keep & act.all(axis=2)
+        sets.append(act)
+        keeps.append(keep)
+        commons.append(common)
+    mask = item_only_mask(commons[0] if item_only else keeps[0], task.n_items, task.X.shape[0])
+    reln_gates = [
+        gates_from_context_sets(a, k, task.context_of) for a, k in zip(sets, keeps, strict=True)
+    ]
+    mod_sets = [modular_context_sets(c, k, C) for c, k in zip(commons, keeps, strict=True)]
+    mod_gates = [
+        gates_from_context_sets(a, k, task.context_of) for a, k in zip(mod_sets, keeps, strict=True)
+    ]
+    # Units with no gate anywhere never move: drop them (padded to the widest seed) so the
+    # gated networks cost only what they use.
+    idx = _kept_index(keeps)
+    w0 = _take_units(relu.weights0, idx)
+    mask_k = _take_rows(mask, idx[0])
+    reln = train_context_net(
+        task, w0, lr, epochs, gates=_take_gates(reln_gates, idx), input_mask=mask_k
+    )
+    modular = train_context_net(
+        task, w0, lr, epochs, gates=_take_gates(mod_gates, idx), input_mask=mask_k
+    )
+    pathway_sets = tuple(
+        tuple(
+            sorted(
+                {
+                    tuple(int(c) for c in np.flatnonzero(a[s, u]))
+                    for a, k in zip(sets, keeps, strict=True)
+                    for u in np.flatnonzero(k[s])
+                }
+            )
+        )
+        for s in range(len(seeds))
+    )
+    return ContextExperiment(relu, reln, modular, counts, strong_fraction, pathway_sets)
+
+
+def _kept_index(keeps: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """Per layer, (S, w) indices of kept units first (w = most kept in any seed)."""
+    out = []
+    for keep in keeps:
+        w = int(keep.sum(axis=1).max())
+        out.append(np.argsort(~keep, axis=1, kind="stable")[:, :w])
+    return out
+
+
+def _take_rows(a: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    return np.take_along_axis(a, idx[:, :, None], axis=1)
+
+
+def _take_gates(gates, idx) -> list[np.ndarray]:
+    return [_take_rows(g, i) for g, i in zip(gates, idx, strict=True)]
+
+
+def _take_units(weights, idx) -> list[np.ndarray]:
+    """Restrict stacked weights to the selected hidden units of every layer."""
+    out = []
+    for layer, W in enumerate(weights):
+        if layer < len(idx):
+            W = _take_rows(W, idx[layer])
+        if layer > 0:
+            W = np.take_along_axis(W, idx[layer - 1][:, None, :], axis=2)
+        out.append(W)
+    return out
+
+
+def context_checkpoint_losses(run: ContextRun, checkpoints: Sequence[int]) -> np.ndarray:
+    """(S, len(checkpoints)) losses, nan past a divergence."""
+    cps = [min(c, run.losses.shape[1] - 1) for c in checkpoints]
+    return run.losses[:, cps]
+
+
+def layer_sizes(task: ContextTask, hidden: Sequence[int]) -> list[int]:
+    return [task.X.shape[0], *hidden, task.Y.shape[0]]

@@ -1,0 +1,280 @@
+"""EVIDENCE: closed forms, hypotheses, independent routes and the spec (THEORY.md §2)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from mtl_theory.families.evidence import FAMILY
+from mtl_theory.registry import CheckOptions
+from mtl_theory.spec import SpecError
+from numerics import evidence as ne
+from proofs import evidence as pe
+from theory import evidence as te
+
+
+def build(**spec):
+    return FAMILY.build(FAMILY.schema.validate({"theory": "evidence", **spec}))
+
+
+# --------------------------------------------------------------------------- closed forms
+
+
+def test_even_normals_are_unit_and_orthogonal_design():
+    for n in range(2, 30):
+        C = te.even_normals(n)
+        assert np.allclose(np.linalg.norm(C, axis=1), 1.0)
+        # EV-6: C^T C = (N/2) I (1e-12: float sums of n terms of size 1)
+        assert np.allclose(C.T @ C, n / 2 * np.eye(2), atol=1e-12)
+    # phi = pi/2 occurs for odd N: no overflow, normal (-1, 0) up to sign
+    assert np.all(np.isfinite(te.even_normals(7)))
+
+
+def test_eq7_numbers_of_theory_md():
+    # THEORY.md EV-5: sigma = 0.2, Var = 1/12: t = 5 -> 0.904, 10 -> 0.952, 20 -> 0.976
+    assert [round(te.r2_eq7(0.2, t), 3) for t in (5, 10, 20, 21)] == [0.904, 0.952, 0.976, 0.977]
+    assert te.r2_lmmse(0.2, 20) > te.r2_eq7(0.2, 20)
+
+
+def test_stable_probit_survives_saturation():
+    z = np.array([-30.0, -8.5, 0.0, 8.5, 30.0])
+    p, q = te.ideal_observer_flat(z[:, None], np.eye(1), np.zeros(1), 1.0, 1)
+    assert te.count_saturated(p) == 2  # Phi(8.5) and Phi(30) round to exactly 1
+    assert np.allclose(te.stable_probit(p, q)[:, 0], z, rtol=1e-12)
+
+
+@settings(deadline=None, max_examples=30)
+@given(
+    D=st.integers(1, 5),
+    extra=st.integers(0, 6),
+    sigma=st.floats(0.01, 1.0),
+    t=st.integers(1, 200),
+    seed=st.integers(0, 2**31),
+    affine=st.booleans(),
+)
+@example(D=2, extra=4, sigma=0.2, t=20, seed=0, affine=False)  # the paper's main setting
+@example(D=1, extra=0, sigma=0.01171875, t=1, seed=0, affine=False)  # Phi(-z) underflows
+def test_extraction_recovers_mu_to_rounding(D, extra, sigma, t, seed, affine):
+    """EV-3 round trip with N >= D; tolerance: rounding, eps x cond(C) x scale x 1e3."""
+    rng = ne.rng_from(seed)
+    N = D + extra
+    C = rng.standard_normal((N, D)) * rng.uniform(0.5, 2.0, size=(N, 1))
+    d = rng.uniform(-0.3, 0.3, N) if affine else np.zeros(N)
+    trials = ne.simulate_trials(D, sigma, t, 300, rng)
+    log_p, log_q = te.ideal_observer_flat_log(trials.mean, C, d, sigma, t)
+    mu_hat = te.extract_mu(log_p, log_q, C, d, sigma, t, log=True)
+    cond = np.linalg.cond(C)
+    scale = np.max(np.abs(trials.mean)) + np.max(np.abs(d), initial=0.0) + 1.0
+    assert np.max(np.abs(mu_hat - trials.mean)) <= 1e3 * np.finfo(float).eps * cond * scale
+
+
+# --------------------------------------------------------------------------- hypotheses
+
+
+def test_rank_hypothesis_names_the_missing_direction():
+    h = te.rank_hypothesis(build(D=2, n_tasks=1, boundaries="even"))
+    assert not h.holds
+    # the single even line at phi = pi/2 has normal (-1, 0): the direction (0, 1) is lost
+    assert h.detail == "rank C = 1 < D = 2: the direction (0.00, 1.00) is not represented"
+    h = te.rank_hypothesis(build(D=2, normals=[[1, -1], [2, -2]]))
+    assert h.detail == "rank C = 1 < D = 2: the direction (0.71, 0.71) is not represented"
+    assert te.rank_hypothesis(build(D=2, n_tasks=3, boundaries="even")).holds
+
+
+def test_noise_hypothesis():
+    assert not te.noise_positive(build(D=2, n_tasks=2, boundaries="even", sigma=0.0)).holds
+    assert te.noise_positive(build(D=2, n_tasks=2, boundaries="even", sigma=0.1)).holds
+
+
+# --------------------------------------------------------------------------- numerics routes
+
+
+@settings(deadline=None, max_examples=12)
+@given(
+    D=st.integers(1, 4),
+    extra=st.integers(0, 4),
+    sigma=st.floats(0.05, 0.6),
+    t=st.integers(1, 50),
+    seed=st.integers(0, 2**31),
+)
+def test_r2_of_mu_matches_eq7_within_mc_se(D, extra, sigma, t, seed):
+    """EV-5 against simulation: |r2_sim - Eq. 7| <= 4.5 SE (per-example false alarm 7e-6)."""
+    rng = ne.rng_from(seed)
+    trials = ne.simulate_trials(D, sigma, t, 3000, rng)
+    r2, se = ne.r2_of_estimate(trials.mean, trials.x_star, te.BOX_VARIANCE)
+    assert abs(r2 - te.r2_eq7(sigma, t)) <= 4.5 * se
+
+
+def test_bayes_observer_flat_matches_ev1_and_box_differs_near_edges():
+    """EV-1 (flat prior) vs importance sampling; RMS standardized deviation ~ 1."""
+    rng = ne.rng_from(5)
+    C, d, sigma, t = te.even_normals(6), np.zeros(6), 0.2, 20
+    trials = ne.simulate_trials(2, sigma, t, 300, rng)
+    flat = ne.bayes_observer_mc(trials.samples, C, d, sigma, prior="flat", rng=rng)
+    p, _ = te.ideal_observer_flat(trials.mean, C, d, sigma, t)
+    live = (p > 1e-3) & (p < 1 - 1e-3)
+    z = (flat.p - p)[live] / flat.se[live]
+    m = z.size
+    assert abs(math.sqrt(np.mean(z**2)) - 1.0) <= 5 / math.sqrt(2 * m) + 0.05
+    # a wrong formula is caught: doubling the noise level in the probit shifts P by O(0.1)
+    p_wrong, _ = te.ideal_observer_flat(trials.mean, C, d, 2 * sigma, t)
+    z_wrong = (flat.p - p_wrong)[live] / flat.se[live]
+    assert math.sqrt(np.mean(z_wrong**2)) > 3
+    # the box prior's posterior differs from the flat one only near the edges
+    box = ne.bayes_observer_mc(trials.samples, C, d, sigma, prior="box", rng=rng)
+    dev = np.max(np.abs(box.p - p), axis=1)
+    edge = np.max(np.abs(trials.mean), axis=1) > 0.5 - 2 * sigma / math.sqrt(t)
+    assert np.median(dev[edge]) > np.median(dev[~edge])
+
+
+@settings(deadline=None, max_examples=6)
+@given(
+    D=st.integers(2, 3),
+    extra=st.integers(0, 3),
+    sigma=st.floats(0.1, 0.4),
+    t=st.integers(3, 30),
+    seed=st.integers(0, 2**31),
+)
+def test_filter_network_ood_r2_matches_ideal(D, extra, sigma, t, seed):
+    """Probit readouts on Z = sum X: OOD r2 of the logits equals the ideal route within 4 SE;
+    readout directions are parallel to c_i within the MLE's asymptotic spread."""
+    rng = ne.rng_from(seed)
+    N = D + extra
+    C = te.random_normals(N, D, seed)
+    d = np.zeros(N)
+    trials = ne.simulate_trials(D, sigma, t, 2500, rng)
+    Y = ne.task_labels(trials.x_star, C, d)
+    ro = ne.fit_readouts_scipy(trials.integrator, Y, "probit")
+    ideal = ne.ood_r2_all(trials.mean, trials.x_star, te.BOX_VARIANCE)
+    net = ne.ood_r2_all(ro.logits(trials.integrator), trials.x_star, te.BOX_VARIANCE)
+    se = pe._ood_se(trials.mean, trials.x_star, te.BOX_VARIANCE)
+    assert abs(net.mean() - ideal.mean()) <= 4 * se
+    angles, ses = ne.direction_angle_and_se(ro, C)
+    from scipy.stats import chi2
+
+    k = math.sqrt(chi2.ppf(1 - 1e-4 / N, D - 1))
+    assert np.all(angles <= k * ses)
+
+
+def test_cvxpy_and_scipy_logistic_readouts_agree():
+    rng = ne.rng_from(2)
+    C, d = te.even_normals(3), np.zeros(3)
+    trials = ne.simulate_trials(2, 0.2, 10, 400, rng)
+    Y = ne.task_labels(trials.x_star, C, d)
+    a = ne.fit_readouts_cvxpy(trials.integrator, Y)
+    b = ne.fit_readouts_scipy(trials.integrator, Y, "logistic")
+    # both at solver tolerance <= 1e-8 on a strictly convex problem
+    assert abs(a.objective - b.objective) <= 1e-6 * b.objective
+    assert np.allclose(a.W, b.W, atol=1e-4)
+
+
+@settings(deadline=None, max_examples=8)
+@given(D=st.integers(2, 4), sigma=st.floats(0.1, 0.4), seed=st.integers(0, 2**31))
+def test_rank_deficient_null_space_r2_collapses(D, sigma, seed):
+    """N < D: rank hypothesis fails, null-space r2 ~ 0, row-space coordinates keep Eq. 7."""
+    N = D - 1
+    setup = build(
+        D=D, n_tasks=N, boundaries="random", seed=seed % 1000, sigma=sigma, t=10, n_trials=3000
+    )
+    assert not te.rank_hypothesis(setup).holds
+    result = FAMILY.check(setup, CheckOptions(verify=True, seed=seed))
+    m = result.verification.measured
+    # the comparisons include null-space r2 <= 0 + 4 SE and the rank(C)/D law (EV-4)
+    assert all(c.agrees for c in result.verification.comparisons)
+    assert m["null_space_r2"] < 0.5 * m["mean_coordinate_r2_from_outputs"]
+    assert "extraction_max_error" not in m  # EV-3 makes no claim here
+
+
+@settings(deadline=None, max_examples=10)
+@given(D=st.integers(2, 3), N=st.integers(1, 7), seed=st.integers(0, 2**31), central=st.booleans())
+@example(D=2, N=6, seed=0, central=True)
+def test_zero_noise_counted_cells_equal_formula(D, N, seed, central):
+    rng = ne.rng_from(seed)
+    C = rng.standard_normal((N, D))
+    d = np.zeros(N) if central else rng.uniform(-0.5, 0.5, N)
+    setup = build(D=D, normals=C.tolist(), offsets=d.tolist(), sigma=0.0)
+    pred = te.predicted_cells(setup)
+    counted = ne.count_cells_lp(C, d)
+    assert pred.kind == "exact"  # Gaussian draws are in general position almost surely
+    assert counted == pred.count
+
+
+def test_cells_not_in_general_position_are_counted_not_assumed():
+    # three lines through one point (not general position) and a duplicate line
+    C = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [1.0, 0.0]])
+    d = np.array([0.1, 0.1, 0.2, 0.1])
+    setup = build(D=2, normals=C.tolist(), offsets=d.tolist(), sigma=0.0)
+    pred = te.predicted_cells(setup)
+    assert pred.kind == "upper-bound" and pred.count == 1 + 4 + 6
+    assert ne.count_cells_lp(C, d) == 6  # 3 concurrent lines: 6 cells
+    # even central lines: 2N
+    assert ne.count_cells_lp(te.even_normals(5), np.zeros(5)) == 10
+
+
+def test_marchenko_pastur_and_theory_md_medians():
+    """EV-6: median cond(C) of random unit normals near THEORY.md's numbers (2000 draws)."""
+    rng = ne.rng_from(0)
+
+    def median_cond(n, D):
+        out = []
+        for _ in range(2000):
+            g = rng.standard_normal((n, D))
+            out.append(np.linalg.cond(g / np.linalg.norm(g, axis=1, keepdims=True)))
+        return np.median(out)
+
+    # THEORY.md: D=2: 2.43 (N=2), 1.65 (4), 1.32 (10); 2000 draws give ~3% relative SE
+    for n, seen in ((2, 2.43), (4, 1.65), (10, 1.32)):
+        assert abs(median_cond(n, 2) - seen) / seen < 0.1
+    # D/N = 1/4: singular-value edges 1 +- 1/2, ratio exactly 3; -> 1 as N/D grows
+    assert te.marchenko_pastur_condition(40, 10) == pytest.approx(3.0, rel=1e-12)
+    assert te.marchenko_pastur_condition(10**6, 2) < 1.003
+    assert te.marchenko_pastur_condition(2, 2) == math.inf
+
+
+# --------------------------------------------------------------------------- spec
+
+
+@pytest.mark.parametrize(
+    "spec,key",
+    [
+        ({"D": 0, "n_tasks": 2}, "D"),
+        ({"D": 2, "n_tasks": 2, "sigma": -0.1}, "sigma"),
+        ({"D": 2, "n_tasks": 2, "t": 0}, "t"),
+        ({"D": 3, "normals": [[1, 0], [0, 1]]}, "normals"),
+        ({"D": 2, "normals": [[1, 0], [0, 0]]}, "normals"),
+        ({"D": 3, "n_tasks": 4, "boundaries": "even"}, "D"),
+        ({"D": 2, "normals": [[1, 0]], "offsets": [0.1, 0.2]}, "offsets"),
+        ({"D": 2, "n_tasks": 2, "sigmma": 0.2}, "sigmma"),
+        ({"D": 2, "boundaries": "random"}, "n_tasks"),
+    ],
+)
+def test_bad_specs_name_the_key(spec, key):
+    with pytest.raises(SpecError) as err:
+        build(**spec)
+    assert err.value.key == key
+
+
+def test_check_json_contract_keys():
+    setup = build(D=2, n_tasks=4, boundaries="even", network="filter", n_trials=600)
+    out = FAMILY.check(setup, CheckOptions(verify=True, seed=1, quick=True)).to_json()
+    assert {h["id"] for h in out["hypotheses"]} == {"noise-positive", "finite-time", "rank"}
+    assert {"r2_ideal", "r2_lmmse", "cond_C", "cells_at_zero_noise"} <= set(out["predictions"])
+    measured = out["verification"]["measured"]
+    assert {"extraction_max_error", "ood_r2_ideal", "ood_r2_network"} <= set(measured)
+    assert out["verification"]["agrees"]
+
+
+def test_same_seed_same_numbers():
+    setup = build(D=2, n_tasks=3, boundaries="even", n_trials=500)
+    a = FAMILY.check(setup, CheckOptions(verify=True, seed=3, quick=True)).to_json()
+    b = FAMILY.check(setup, CheckOptions(verify=True, seed=3, quick=True)).to_json()
+    assert a == b
+
+
+def test_derivations_are_proved():
+    for derive in FAMILY.derivations:
+        assert derive().status == "proved"
