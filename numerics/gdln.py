@@ -12,6 +12,7 @@ flow dW/dt = −η ∇L has time in epochs (τ = 1/(ηP) is the theory's unit, n
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -48,7 +49,7 @@ def aligned_chain_init(U, V, b0, hidden: Sequence[int], rng: np.random.Generator
         Rs.append(q)
     B = np.diag(np.broadcast_to(np.asarray(b0, dtype=float), (r,)))
     Ws = [Rs[0] @ B @ V.T]
-    for lo, hi in zip(Rs[:-1], Rs[1:], strict=True):
+    for lo, hi in itertools.pairwise(Rs):
         Ws.append(hi @ B @ lo.T)
     Ws.append(U @ B @ Rs[-1].T)
     return Ws
@@ -309,7 +310,7 @@ def init_context_weights(
     layers = [[] for _ in range(len(sizes) - 1)]
     for s in seeds:
         rng = np.random.Generator(np.random.PCG64(s))
-        for i, (m, n) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        for i, (m, n) in enumerate(itertools.pairwise(sizes)):
             layers[i].append(rng.normal(0.0, std, (n, m)))
     return [np.stack(ws) for ws in layers]
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import itertools
 import math
 import time
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -541,7 +542,11 @@ def milp_search(
             )
         cons.append(cp.sum(cp.hstack(multi)) >= 1)
     problem = cp.Problem(cp.Minimize(goal), cons)
-    problem.solve(solver=cp.HIGHS, time_limit=time_limit)
+    with warnings.catch_warnings():
+        # cvxpy's bound propagation warns on the infinite bounds of free variables (harmless)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        problem.solve(solver=cp.HIGHS, time_limit=time_limit)
     status = problem.status
     if status not in ("optimal", "optimal_inaccurate") or assign[0].value is None:
         return MILPResult(
@@ -559,7 +564,11 @@ def milp_search(
         full = np.full(setup.n_points, -1, dtype=int)
         full[support] = np.argmax(a.value, axis=1)
         code.append(tuple(int(v) for v in full))
-    w_max = max(float(np.max(np.abs(w.value))) for w in weights)
+    # weights of dead units are unconstrained by the loss: only live units' weights count
+    w_max = max(
+        float(np.max(np.abs(w.value[:, np.asarray(a.value).max(axis=0) > 0.5]), initial=0.0))
+        for w, a in zip(weights, assign, strict=True)
+    )
     return MILPResult(
         objective=objective,
         nonsymbolic_only=nonsymbolic_only,
@@ -714,6 +723,7 @@ class TrainConfig:
     noise: float = 0.1
     tau_start: float = 1.0
     tau_end: float = 0.05
+    soft_fraction: float = 0.6
 
 
 def train(
@@ -736,7 +746,13 @@ def train(
     for step in range(1, config.epochs + 1):
         frac = (step - 1) / max(config.epochs - 1, 1)
         tau = config.tau_start * (config.tau_end / config.tau_start) ** frac
-        loss, grads = loss_and_grad(params, x, targets, setup.modules, kind, tau)
+        # soft warm-up: hard straight-through WTA from the start collapses modules onto one
+        # unit (a unit that never wins gets no useful gradient); the last epochs train the
+        # heads on the hard code that is read out
+        phase_kind = kind
+        if kind == "straight-through" and frac < config.soft_fraction:
+            phase_kind = "softmax"
+        loss, grads = loss_and_grad(params, x, targets, setup.modules, phase_kind, tau)
         for k, g in grads.items():
             m, v = moments[k]
             m *= beta1

@@ -765,8 +765,16 @@ def tasks_noise_render(records: Sequence[Any], fig: Any) -> None:
         math.sqrt(2), color="r", lw=1.5, label="rank boundary: N_task >= D = 2 needed (EV-2)"
     )
     ok = xs >= 2
-    if np.count_nonzero(ok) >= 2:
-        cs = ax.contour(xs[ok], ys, z[:, ok], levels=[0.9, 0.95, 0.98], colors="k", linewidths=0.8)
+    live = ys > 0  # sigma = 0 is the cell-indicator regime, not Eq. 7's
+    if np.count_nonzero(ok) >= 2 and np.count_nonzero(live) >= 2:
+        cs = ax.contour(
+            xs[ok],
+            ys[live],
+            z[np.ix_(live, ok)],
+            levels=[0.9, 0.95, 0.98],
+            colors="k",
+            linewidths=0.8,
+        )
         ax.clabel(cs, fontsize=7, fmt="measured %.2f")
     ax.set_xscale("log")
     ax.set_xticks(xs)
@@ -911,7 +919,9 @@ def rnn_compute(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
     n, sigma, t = int(params["n_tasks"]), 0.2, 20
     C = te.even_normals(n)
     d = np.zeros(n)
-    result = ne.train_rnn(C, d, sigma, t, batches=RNN_DIAGRAM_BATCHES, seed=seed)
+    # a child process with one BLAS thread: tiny products are many times slower when
+    # OpenBLAS threads fight over the two cores (the sweep's workers inherit no thread limit)
+    result = train_rnn_isolated(C, d, sigma, t, RNN_DIAGRAM_BATCHES, seed)
     rng = ne.rng_from(seed + 1)
     trials = ne.simulate_trials(2, sigma, t, 2000, rng)
     states = ne.rnn_states(result, trials.samples)

@@ -68,17 +68,20 @@ def test_closed_form_matches_full_network_flow(svals, depth, d, log_a0, seed):
     Ws = num.aligned_chain_init(U, V, a0 ** (1 / depth), [n + 1] * (depth - 1), rng)
     flow = num.chain_flow(Ws, X, Y, lr, t)
     measured = num.mode_strengths(flow.products, U, V)
-    predicted = np.stack(
-        [th.deep_mode_trajectory(t, sk, a0, depth, tau, d) for sk in s], axis=1
-    )
-    # DOP853 at rtol 1e-10: global error ≤ 1e4·rtol·(s/d) (see proofs._flow_tolerance)
-    assert np.max(np.abs(measured - predicted)) <= 1e4 * num.FLOW_RTOL * max(s[0] / d, 1)
+    predicted = np.stack([th.deep_mode_trajectory(t, sk, a0, depth, tau, d) for sk in s], axis=1)
+    # DOP853 at rtol 1e-10: value error plus a time shift of the steep transition
+    # (proofs._flow_tolerance): 1e4·rtol·(max(s/d, 1) + t_end·max|u̇|)
+    rate = th.max_mode_rate(s, d, depth, tau)
+    allowed = 1e4 * num.FLOW_RTOL * (max(s[0] / d, 1) + t_end * rate)
+    assert np.max(np.abs(measured - predicted)) <= allowed
 
 
 def test_deep_quadrature_limits():
     # N = 2 quadrature equals the exact two-layer learning time
     assert math.isclose(
-        th.deep_learning_time(1.0, 2.0, 1e-3, 2), float(th.learning_time(1.0, 2.0, 1e-3)), rel_tol=1e-12
+        th.deep_learning_time(1.0, 2.0, 1e-3, 2),
+        float(th.learning_time(1.0, 2.0, 1e-3)),
+        rel_tol=1e-12,
     )
     # large N: N·t(u) → the large-depth form; the exponent 2 − 2/N differs from 2 by 2/N, so the
     # relative gap is at most (2/N)|ln u₀| (plus quadrature error)

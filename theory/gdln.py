@@ -271,6 +271,10 @@ def deep_mode_trajectory(
     out = np.empty_like(t)
     hi_cap = s * (1.0 - 1e-13)
     t_cap = deep_learning_time(hi_cap, s, u0, n_weights, tau)
+
+    def time_gap(u: float, target: float) -> float:
+        return deep_learning_time(u, s, u0, n_weights, tau) - target
+
     for i, ti in enumerate(t):
         if ti <= 0:
             out[i] = u0
@@ -278,11 +282,12 @@ def deep_mode_trajectory(
             out[i] = hi_cap
         else:
             out[i] = optimize.brentq(
-                lambda u: deep_learning_time(u, s, u0, n_weights, tau) - ti,
+                time_gap,
                 u0,
                 hi_cap,
                 xtol=1e-15 * s,
                 rtol=1e-13,
+                args=(float(ti),),
             )
     return out
 
@@ -831,3 +836,13 @@ def gd_stability_limit(s: np.ndarray, d: np.ndarray, n_weights: int, n_data: int
     """
     rate = n_weights * d * (s / d) ** (2.0 - 2.0 / n_weights)
     return float(2.0 / (n_data * np.max(rate)))
+
+
+def max_mode_rate(s, d, n_weights: int, tau: float) -> float:
+    """max over u ∈ (0, s/d) of |u̇| = N u^p (s − d u)/τ, p = 2 − 2/N (`derived`): at
+    u* = p s/(d(p + 1)). Used to turn a solver's relative error into a time-shift error bound."""
+    s = np.asarray(s, dtype=float)
+    d = np.broadcast_to(np.asarray(d, dtype=float), s.shape)
+    p = 2.0 - 2.0 / n_weights
+    u = p * s / (d * (p + 1.0))
+    return float(np.max(n_weights * u**p * (s - d * u) / tau))

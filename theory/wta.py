@@ -175,7 +175,12 @@ def grid_points(factors: tuple[int, ...]) -> np.ndarray:
 
 
 def make_targets(
-    factors: tuple[int, ...], family: str, *, n_tasks: int = 2, seed: int = 0
+    factors: tuple[int, ...],
+    family: str,
+    *,
+    n_tasks: int = 2,
+    seed: int = 0,
+    levels: int | None = None,
 ) -> tuple[tuple[float, ...], ...]:
     """Targets of a named task family over the grid (rows = tasks).
 
@@ -183,7 +188,9 @@ def make_targets(
     ``sum``: the single task sum_k z_k (additive, rank 2: H2 fails when dim A > 2).
     ``xor``: the one-hot tasks plus the parity (z_1 + z_2) mod 2 (non-additive).
     ``random-additive``: ``n_tasks`` tasks sum_k f_k(z_k), f_k(a) ~ N(0, 1) i.i.d. drawn from
-    ``Generator(PCG64(seed))`` (rank min(n_tasks + 1, dim A) almost surely).
+    ``Generator(PCG64(seed))`` (rank min(n_tasks + 1, dim A) almost surely); with ``levels``
+    the f_k(a) are uniform integers in {0, ..., levels - 1} instead (ties between sums make
+    non-symbolic zero-loss codes likely when the tasks do not span A).
     """
     z = grid_points(factors)
     rows: list[np.ndarray] = []
@@ -199,7 +206,10 @@ def make_targets(
     elif family == "random-additive":
         rng = np.random.Generator(np.random.PCG64(seed))
         for _ in range(n_tasks):
-            tables = [rng.standard_normal(n) for n in factors]
+            tables = [
+                rng.standard_normal(n) if levels is None else rng.integers(0, levels, n) * 1.0
+                for n in factors
+            ]
             rows.append(sum(tables[k][z[:, k]] for k in range(len(factors))))
     else:
         raise ValueError(f"tasks: unknown task family {family!r}")

@@ -218,8 +218,8 @@ def context_loss_render(records, fig) -> None:
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss ½Σ‖y − ŷ‖²")
     ax.set_title(
-        f"3 contexts, different structures, {len(records)} seeds; strong units by #active contexts "
-        f"{dict(enumerate(counts.tolist()))} (predicted: none single-context)",
+        f"3 contexts, different structures, {len(records)} seeds\nstrong units by number of "
+        f"active contexts {dict(enumerate(counts.tolist()))} (predicted: none single-context)",
         fontsize=8,
     )
     ax.legend(fontsize=8)
@@ -281,8 +281,9 @@ def _diagrams():
             "gdln-saxe",
             "gdln",
             "Saxe 2019 hierarchy: mode trajectories, closed form over simulation",
-            "Two-layer linear net on the 8-item hierarchy (one-hot, η = 1e-3, a₀ = 1e-3, hidden 16): "
-            "mode strengths uᵀW₂W₁v by GD and by the full-network flow (dots) over the closed form "
+            "Two-layer linear net on the 8-item hierarchy (one-hot, η = 1e-3, a₀ = 1e-3, "
+            "hidden 16, 7000 epochs): mode strengths uᵀW₂W₁v by GD and by the full-network flow "
+            "(dots) over the closed form "
             "a(t) (lines, `paper`); dotted verticals: predicted half-learning times. Broad splits "
             "(larger s) are learned first.",
             proofs.saxe_points,
@@ -293,9 +294,10 @@ def _diagrams():
             "gdln-context-losses",
             "gdln",
             "Make Haste Slowly, 3 contexts: ReLU, ReLN, modular GDLN and closed-form losses",
-            "Paper sizes (11 → 700 → 60, std 0.005/700, η = 1e-3, 8000 epochs, different structures), "
-            "two seeds (band = range). ReLN: gates read off the trained ReLU (strong units grouped by "
-            "their set of active contexts), ReLU's own initial weights. The closed form is the "
+            "Paper sizes (11 → 700 → 60, std 0.005/700, η = 1e-3, 8000 epochs, different "
+            "structures), two seeds (band = range). ReLN: gates read off the trained ReLU (strong "
+            "units grouped by their set of active contexts), ReLU's own initial weights. The "
+            "closed form is the "
             "authors' code (d/(C−1), `code`, flagged) and is drawn, not asserted.",
             proofs.context_loss_points,
             proofs.context_loss_compute,
@@ -306,9 +308,10 @@ def _diagrams():
             "gdln",
             "Mixed selectivity and modular-minus-ReLN loss gap vs contexts and depth",
             "Same hierarchy in every context, C = 2..6, 1 or 2 hidden layers, REDUCED to fit 3 "
-            "minutes: widths 200 (depth 1, std 0.005/200) and 100-100 (depth 2, std 0.02), η = 2e-3, "
-            "4000 epochs (same flow time as η = 1e-3 for 8000 epochs). Left: fraction of strong units "
-            "active in more than one but not all contexts (cell text: single-context units, "
+            "minutes: widths 200 (depth 1, std 0.005/200) and 100-100 (depth 2, std 0.02), "
+            "η = 2e-3, 4000 epochs (same flow time as η = 1e-3 for 8000 epochs). Left: fraction of "
+            "strong units active in more than one but not all contexts (cell text: single-context "
+            "units, "
             "predicted 0). Right: final loss of the modular GDLN minus the ReLN's (predicted > 0, "
             "growing with C; `reconstructed`).",
             proofs.contexts_depth_points,

@@ -35,6 +35,12 @@ SCHEMA = Schema(
             help="number of tasks of tasks = 'random-additive' (default 2)",
         ),
         "seed": Integer(default=0, minimum=0, help="seed of tasks = 'random-additive'"),
+        "levels": Integer(
+            default=None,
+            minimum=2,
+            maximum=16,
+            help="random-additive tables uniform in {0..levels-1} (default: Gaussian)",
+        ),
         "method": Choice(
             default="auto",
             options=("auto", *pw.METHODS),
@@ -85,7 +91,11 @@ def build(spec: Mapping[str, Any]) -> tw.WTASetup:
     else:
         if tasks == "xor" and len(factors) < 2:
             raise SpecError("tasks", "at least two factors for 'xor'", list(factors))
-        rows = tw.make_targets(factors, tasks, n_tasks=spec["n_tasks"] or 2, seed=spec["seed"])
+        if spec["levels"] is not None and tasks != "random-additive":
+            raise SpecError("levels", "only with tasks = 'random-additive'", spec["levels"])
+        rows = tw.make_targets(
+            factors, tasks, n_tasks=spec["n_tasks"] or 2, seed=spec["seed"], levels=spec["levels"]
+        )
         name = tasks
     holdout = tuple(spec["holdout"] or ())
     if any(h >= n_points for h in holdout):
@@ -234,6 +244,27 @@ SUITE = (
     SuiteCase(
         "three-factors",
         {"factors": [2, 2, 2], "modules": [2, 2, 2], "tasks": "factor-onehot"},
+        quick=False,
+    ),
+    SuiteCase(
+        "milp-sum-2x3",
+        {"factors": [2, 3], "modules": [2, 3], "tasks": "sum", "method": "milp"},
+        quick=False,
+    ),
+    SuiteCase(
+        "gradient-3x3",
+        {"factors": [3, 3], "modules": [3, 3], "tasks": "factor-onehot", "method": "gradient"},
+        quick=False,
+    ),
+    SuiteCase(
+        "gradient-holdout-3x3",
+        {
+            "factors": [3, 3],
+            "modules": [3, 3],
+            "tasks": "factor-onehot",
+            "holdout": [4],
+            "method": "gradient",
+        },
         quick=False,
     ),
     SuiteCase(

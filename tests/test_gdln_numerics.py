@@ -1,0 +1,179 @@
+"""GDLN numerics: hand-written gradients, path gradients, race reduction, GD order, batching."""
+
+import itertools
+import math
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from numerics import gdln as num
+from theory import gdln as th
+
+
+def _fd(f, W, h=1e-6):
+    g = np.zeros_like(W)
+    for idx in np.ndindex(W.shape):
+        Wp, Wm = W.copy(), W.copy()
+        Wp[idx] += h
+        Wm[idx] -= h
+        g[idx] = (f(Wp) - f(Wm)) / (2 * h)
+    return g
+
+
+def test_chain_gradients_match_finite_differences():
+    rng = np.random.Generator(np.random.PCG64(0))
+    X, Y = rng.standard_normal((3, 5)), rng.standard_normal((2, 5))
+    Ws = [rng.standard_normal((4, 3)), rng.standard_normal((3, 4)), rng.standard_normal((2, 3))]
+    _, grads = num.chain_loss_and_grads(Ws, X, Y)
+    for i in range(3):
+
+        def loss(W, i=i, Ws=Ws):
+            return num.chain_loss_and_grads([*Ws[:i], W, *Ws[i + 1 :]], X, Y)[0]
+
+        # central differences: O(h²)·|f'''| + eps·|f|/h ≈ 1e-9 here
+        assert np.allclose(grads[i], _fd(loss, Ws[i]), atol=1e-6)
+
+
+def test_context_gradients_match_finite_differences():
+    task = th.context_task(2, "different")
+    rng = np.random.Generator(np.random.PCG64(1))
+    for depth in (1, 2):
+        sizes = [task.X.shape[0], *([6] * depth), task.Y.shape[0]]
+        Ws = [rng.normal(0, 0.4, (1, n, m)) for m, n in itertools.pairwise(sizes)]
+        for gates in (None, [rng.integers(0, 2, (1, 6, task.n_data)).astype(float)] * depth):
+            _, grads, _ = num.context_loss_and_grads(Ws, task.X, task.Y, gates)
+            for i in range(len(Ws)):
+
+                def loss(W, i=i, gates=gates, Ws=Ws):
+                    Wl = [*Ws[:i], W[None], *Ws[i + 1 :]]
+                    return num.context_loss_and_grads(Wl, task.X, task.Y, gates)[0][0]
+
+                # ReLU kinks: a random point is a.s. at distance ≫ h from any kink
+                assert np.allclose(grads[i][0], _fd(loss, Ws[i][0]), atol=1e-5)
+
+
+@st.composite
+def gated_graphs(draw):
+    """Random small DAGs: 1-2 inputs, 1-3 hidden nodes, 1-2 outputs, random gates."""
+    n_in, n_hid, n_out = draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(1, 2))
+    names = [f"i{k}" for k in range(n_in)] + [f"h{k}" for k in range(n_hid)]
+    names += [f"o{k}" for k in range(n_out)]
+    sizes = {v: draw(st.integers(1, 3)) for v in names}
+    edges = []
+    for a, u in enumerate(names):
+        for v in names[a + 1 :]:
+            if u.startswith("o") or v.startswith("i"):
+                continue
+            if draw(st.booleans()):
+                edges.append((u, v))
+    for v in (f"o{k}" for k in range(n_out)):  # every output reachable
+        if not any(dst == v for _, dst in edges):
+            edges.append(("i0", v))
+    graph = th.GatedGraph(sizes, tuple(edges), tuple(names[:n_in]), tuple(names[-n_out:]))
+    seed = draw(st.integers(0, 2**16))
+    return graph, seed
+
+
+@settings(max_examples=20)
+@given(gated_graphs())
+def test_path_gradient_equals_backprop_and_finite_differences(case):
+    graph, seed = case
+    rng = np.random.Generator(np.random.PCG64(seed))
+    P = 5
+    W = [rng.normal(0, 0.7, graph.shape(e)) for e in range(len(graph.edges))]
+    X = {v: rng.standard_normal((graph.sizes[v], P)) for v in graph.inputs}
+    Y = {v: rng.standard_normal((graph.sizes[v], P)) for v in graph.outputs}
+    ng = {v: rng.integers(0, 2, P).astype(float) for v in graph.sizes}
+    eg = [rng.integers(0, 2, P).astype(float) for _ in graph.edges]
+    path = th.path_gradient(graph, W, X, Y, ng, eg)
+    _, back = num.gated_loss_and_grads(graph, W, X, Y, ng, eg)
+    fd = num.finite_difference_grads(graph, W, X, Y, ng, eg)
+    for p, b, f in zip(path, back, fd, strict=True):
+        assert np.allclose(-p, b, atol=1e-12)  # same sums, rounding only
+        assert np.allclose(b, f, atol=1e-6)  # central-difference error
+
+
+@settings(max_examples=8)
+@given(
+    gates=st.lists(st.lists(st.integers(0, 1), min_size=2, max_size=2), min_size=2, max_size=3),
+    scales=st.lists(st.floats(0.5, 2.0), min_size=2, max_size=2),
+    seed=st.integers(0, 2**16),
+)
+def test_race_reduction_matches_full_network(gates, scales, seed):
+    gates = [g for g in gates if any(g)] or [[1, 1]]
+    rs = th.RaceSetup(4, tuple(scales), tuple(map(tuple, gates)), 1e-3, 4)
+    X, Y, cond, H = th.race_data(rs)
+    U, _, Vt = np.linalg.svd(H, full_matrices=False)
+    graph = num.race_graph(4, H.shape[0], 4, rs.n_paths)
+    rng = np.random.Generator(np.random.PCG64(seed))
+    W = []
+    for _ in range(rs.n_paths):
+        W += num.aligned_chain_init(U, Vt.T, math.sqrt(rs.a0), [4], rng)
+    g = np.array(gates, dtype=float)
+    ng = {"in": np.ones(X.shape[1]), "out": np.ones(X.shape[1])}
+    ng |= {f"h{k}": g[k][cond] for k in range(rs.n_paths)}
+    eg = [np.ones(X.shape[1]) for _ in graph.edges]
+    tau = 1.0
+    t = np.linspace(0, 40, 9)
+    red = th.race_reduced_trajectory(rs, t, tau)
+    traj = num.gated_flow(graph, W, {"in": X}, {"out": Y}, ng, eg, 1 / tau, t)
+    full = np.array(
+        [[np.diag(U.T @ w[2 * k + 1] @ w[2 * k] @ Vt.T) for k in range(rs.n_paths)] for w in traj]
+    )
+    S, D = th.race_reduced_coefficients(rs)
+    rate = max(float(np.max(np.abs(th.race_reduced_rhs(r, S, D)))) for r in red)
+    allowed = 1e4 * num.FLOW_RTOL * (max(float(np.max(red)), 1) + t[-1] * rate)
+    assert np.max(np.abs(full - red)) <= allowed
+
+
+def test_gd_error_is_first_order_in_lr():
+    """Halving η halves the max mode error of GD against the closed form (ratio 2 ± 0.2: the
+    second-order term is ~η·P·s·ln(s/(d a₀)) ≈ 0.03 relative)."""
+    X, Y, U, s, V, d = th.linear_dataset(8, None)
+    a0, epochs = 1e-3, 3000
+    Ws = num.aligned_chain_init(U, V, math.sqrt(a0), [8], np.random.Generator(np.random.PCG64(0)))
+
+    def error(lr):
+        k = round(1e-3 / lr)
+        rec = np.arange(0, epochs * k + 1, 100 * k)
+        run = num.chain_gd(Ws, X, Y, lr, epochs * k, rec)
+        # same continuous time at every η: τ = 1/(ηP) scales with the epochs
+        pred = th.mode_trajectory(rec[:, None], s, a0, th.time_constant(lr, 8), d)
+        return float(np.max(np.abs(num.mode_strengths(run.products, U, V) - pred)))
+
+    e1, e2, e4 = error(1e-3), error(5e-4), error(2.5e-4)
+    assert 1.8 <= e1 / e2 <= 2.2 and 1.8 <= e2 / e4 <= 2.2
+
+
+def test_gd_divergence_is_reported_not_nan():
+    X, Y, U, s, V, d = th.linear_dataset(8, None)
+    Ws = num.aligned_chain_init(U, V, 0.03, [8], np.random.Generator(np.random.PCG64(0)))
+    limit = th.gd_stability_limit(s, d, 2, 8)
+    run = num.chain_gd(Ws, X, Y, 3 * limit, 5000, range(0, 5001, 100))
+    assert run.diverged_at is not None and np.all(np.isfinite(run.losses))
+    ok = num.chain_gd(Ws, X, Y, 0.5 * limit, 5000, [5000])
+    assert ok.diverged_at is None
+
+
+def test_batched_seeds_equal_sequential_runs():
+    task = th.context_task(3, "different")
+    sizes = [11, 30, 60]
+    batch = num.init_context_weights(sizes, 0.01, [3, 4])
+    together = num.train_context_net(task, batch, 1e-2, 150)
+    for k, seed in enumerate([3, 4]):
+        alone = num.train_context_net(
+            task, num.init_context_weights(sizes, 0.01, [seed]), 1e-2, 150
+        )
+        assert np.allclose(together.losses[k], alone.losses[0], rtol=1e-12, atol=1e-12)
+
+
+def test_context_experiment_small_runs_and_counts_units():
+    """Reduced size (width 120, η 4e-3, 2000 epochs: the 8000-epoch flow time at η = 1e-3):
+    no strong unit is single-context and the modular network ends behind the ReLN."""
+    task = th.context_task(3, "different")
+    ex = num.run_context_experiment(task, [120], 4e-3, 2000, 0.005 / 120, [0, 1], 0.1)
+    assert ex.relu.losses.shape == (2, 2001)
+    assert np.all(ex.counts[:, 1] == 0)
+    assert np.all(ex.modular.losses[:, -1] > ex.reln.losses[:, -1])
+    assert np.all(ex.relu.losses[:, -1] < 0.1 * ex.relu.losses[:, 0])
