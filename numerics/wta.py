@@ -588,9 +588,9 @@ def milp_search(
 _SHAPES = np.array(
     [
         [[1, 1, 1, 1], [1, 1, 1, 1], [1, 1, 1, 1], [1, 1, 1, 1]],  # filled square
-        [[0, 1, 1, 0], [1, 1, 1, 1], [1, 1, 1, 1], [0, 1, 1, 0]],  # disc
         [[1, 0, 0, 1], [0, 1, 1, 0], [0, 1, 1, 0], [1, 0, 0, 1]],  # cross
         [[1, 1, 1, 1], [1, 0, 0, 1], [1, 0, 0, 1], [1, 1, 1, 1]],  # ring
+        [[0, 1, 1, 0], [1, 1, 1, 1], [1, 1, 1, 1], [0, 1, 1, 0]],  # disc
     ],
     dtype=float,
 )
@@ -731,6 +731,9 @@ def train(
 ) -> tuple[dict[str, np.ndarray], float]:
     """Full-batch Adam on noisy images of the training combinations; returns params, loss.
 
+    The returned loss is the last standardised training loss times the mean target variance
+    (the original-unit loss when all tasks have the same scale; an indication otherwise).
+
     ``kind`` = ``"softmax"``: WTA modules with the temperature annealed geometrically from
     ``tau_start`` to ``tau_end``; ``"relu"``: a same-width ReLU bottleneck.
     """
@@ -739,6 +742,11 @@ def train(
     points = np.repeat(setup.grid[support], config.samples_per_point, axis=0)
     targets = np.repeat(setup.target_array[:, support].T, config.samples_per_point, axis=0)
     x = render_images(points, config.noise, rng)
+    # train on standardised targets (Adam's step size is then right for every task scale) and
+    # fold the scaling back into the heads at the end
+    mean = targets.mean(axis=0)
+    scale = np.where(targets.std(axis=0) > 0, targets.std(axis=0), 1.0)
+    targets = (targets - mean) / scale
     params = init_network(x.shape[1], config.hidden, sum(setup.modules), targets.shape[1], rng)
     moments = {k: (np.zeros_like(v), np.zeros_like(v)) for k, v in params.items()}
     beta1, beta2, eps = 0.9, 0.999, 1e-8
@@ -762,7 +770,9 @@ def train(
             params[k] -= (
                 config.lr * (m / (1 - beta1**step)) / (np.sqrt(v / (1 - beta2**step)) + eps)
             )
-    return params, loss
+    params["Wo"] = params["Wo"] * scale
+    params["bo"] = params["bo"] * scale + mean
+    return params, float(loss * np.mean(scale**2))
 
 
 def nearest_point_accuracy(yhat: np.ndarray, y: np.ndarray, table: np.ndarray) -> float:

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from typing import Any
 
@@ -290,6 +291,10 @@ def train_rnn_isolated(C, d, sigma, t, batches, seed) -> ne.RNNResult:
             os.environ[k] = "1"
         with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
             return pool.submit(_train_rnn_single_thread, (C, d, sigma, t, batches, seed)).result()
+    except BrokenProcessPool:
+        # spawning needs an importable __main__ (not so under `python -` or some embedders):
+        # train here instead; the numbers are identical, only slower with a threaded BLAS
+        return ne.train_rnn(C, d, sigma, t, batches=batches, seed=seed)
     finally:
         for k, v in saved.items():
             if v is None:
@@ -662,6 +667,13 @@ def _filter(setup, trials, measured, comparisons, notes, quick, ood_se) -> None:
     )
 
 
+def _decoder_rows(features: np.ndarray, x_star: np.ndarray) -> np.ndarray:
+    """Rows (D, F) of the least-squares affine decoder of x* from the features."""
+    A = np.hstack([features, np.ones((features.shape[0], 1))])
+    coef = np.linalg.lstsq(A, x_star, rcond=None)[0]
+    return coef[:-1].T
+
+
 def _rnn(setup, options, trials, measured, comparisons, notes, quick) -> None:
     batches = min(setup.rnn_batches, 300) if quick else setup.rnn_batches
     result = train_rnn_isolated(
@@ -684,6 +696,7 @@ def _rnn(setup, options, trials, measured, comparisons, notes, quick) -> None:
             "rnn_eval_bce": eval_loss,
             "rnn_baseline_bce": result.baseline_loss,
             "rnn_active_units": int(np.count_nonzero(states.max(axis=0) > 0)),
+            "decoded_axis_angles_network_deg": ne.axis_angles(_decoder_rows(states, sub.x_star)),
         }
     )
     comparisons.append(
@@ -738,51 +751,6 @@ def tasks_noise_compute(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
     }
 
 
-def tasks_noise_render(records: Sequence[Any], fig: Any) -> None:
-    from mtl_theory.plotting import grid_values, heatmap
-
-    ax = fig.add_subplot(1, 1, 1)
-    xs, ys, z = grid_values(records, "n_tasks", "sigma", "ood_r2")
-    heatmap(
-        ax,
-        xs,
-        ys,
-        np.clip(z, -0.5, 1.0),
-        xlabel="N_task (even central boundaries)",
-        ylabel="sigma (per sample)",
-        colorbar_label="OOD r² of ideal route (D=2, t=20)",
-        vmin=-0.5,
-        vmax=1.0,
-    )
-    nn = np.linspace(xs[0] - 0.5, xs[-1] + 0.5, 2)
-    for level in (0.9, 0.95, 0.98):
-        s_level = math.sqrt((1 - level) * 20 * te.BOX_VARIANCE)
-        ax.plot(nn, [s_level, s_level], "w--", lw=1)
-        ax.text(
-            xs[-1], s_level, f" Eq.7 r²={level}", color="w", va="bottom", ha="right", fontsize=8
-        )
-    ax.axvline(
-        math.sqrt(2), color="r", lw=1.5, label="rank boundary: N_task >= D = 2 needed (EV-2)"
-    )
-    ok = xs >= 2
-    live = ys > 0  # sigma = 0 is the cell-indicator regime, not Eq. 7's
-    if np.count_nonzero(ok) >= 2 and np.count_nonzero(live) >= 2:
-        cs = ax.contour(
-            xs[ok],
-            ys[live],
-            z[np.ix_(live, ok)],
-            levels=[0.9, 0.95, 0.98],
-            colors="k",
-            linewidths=0.8,
-        )
-        ax.clabel(cs, fontsize=7, fmt="measured %.2f")
-    ax.set_xscale("log")
-    ax.set_xticks(xs)
-    ax.set_xticklabels([str(int(v)) for v in xs])
-    ax.legend(loc="lower right", fontsize=8)
-    ax.set_title("EVIDENCE: OOD r² from optimal outputs; Eq. 7 contours (dashed)")
-
-
 def tasks_dim_points() -> list[dict[str, Any]]:
     return [
         {"n_tasks": n, "D": D}
@@ -810,36 +778,6 @@ def tasks_dim_compute(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
         "angle_dev_mean": float(np.mean(devs)),
         "mp_cond": te.marchenko_pastur_condition(n, D),
     }
-
-
-def tasks_dim_render(records: Sequence[Any], fig: Any) -> None:
-    ax1 = fig.add_subplot(1, 2, 1)
-    ax2 = fig.add_subplot(1, 2, 2)
-    Ds = sorted({r.params["D"] for r in records})
-    colors = ["C0", "C1", "C2", "C3", "C4"]
-    for D, col in zip(Ds, colors, strict=False):
-        rs = sorted((r for r in records if r.params["D"] == D), key=lambda r: r.params["n_tasks"])
-        ns = np.array([r.params["n_tasks"] for r in rs])
-        med = np.array([r.result["cond_median"] for r in rs])
-        q1 = np.array([r.result["cond_q25"] for r in rs])
-        q3 = np.array([r.result["cond_q75"] for r in rs])
-        ax1.plot(ns, med, "o-", color=col, label=f"D={D} measured median")
-        ax1.fill_between(ns, q1, q3, color=col, alpha=0.2)
-        nn = np.geomspace(D * 1.2, 500, 100)
-        ratio = np.sqrt(D / nn)  # Marchenko-Pastur singular-value edges 1 +- sqrt(D/N)
-        ax1.plot(nn, (1 + ratio) / (1 - ratio), "--", color=col, lw=1)
-        ax2.plot(ns, [r.result["angle_dev_mean"] for r in rs], "o-", color=col, label=f"D={D}")
-    ax1.set_xscale("log")
-    ax1.set_yscale("log")
-    ax1.set_xlabel("N_task")
-    ax1.set_ylabel("cond(C), random unit normals")
-    ax1.set_title("cond(C): median, IQR band;\ndashed: Marchenko–Pastur", fontsize=10)
-    ax1.legend(fontsize=7)
-    ax2.axhline(0, color="k", lw=1, label="orthogonal (C^T C ∝ I)")
-    ax2.set_xscale("log")
-    ax2.set_xlabel("N_task")
-    ax2.set_ylabel("mean |angle − 90°| between decoded axes (deg)")
-    ax2.legend(fontsize=7)
 
 
 def time_points() -> list[dict[str, Any]]:
@@ -870,42 +808,6 @@ def time_compute(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
     }
 
 
-def time_render(records: Sequence[Any], fig: Any) -> None:
-    ax = fig.add_subplot(1, 1, 1)
-    rs = sorted(records, key=lambda r: r.params["t"])
-    ts = np.array([r.params["t"] for r in rs], dtype=float)
-    tt = np.geomspace(1, ts.max(), 200)
-    ax.plot(tt, [te.r2_eq7(0.2, v) for v in tt], "k-", label="Eq. 7: 1 − σ²/(t·Var)")
-    ax.plot(tt, [te.r2_lmmse(0.2, v) for v in tt], "k:", label="shrinkage Var/(Var+σ²/t)")
-    ax.errorbar(
-        ts,
-        [r.result["r2_mu"] for r in rs],
-        yerr=[2 * r.result["r2_mu_se"] for r in rs],
-        fmt="o",
-        label="simulated r² of µ(t) (±2 SE)",
-    )
-    ax.plot(
-        ts,
-        [r.result["ood_r2_ideal"] for r in rs],
-        "s",
-        mfc="none",
-        label="ideal route, OOD (held-out quadrant)",
-    )
-    ax.plot(
-        ts,
-        [r.result["ood_r2_filter"] for r in rs],
-        "x",
-        ms=8,
-        label="filter network (probit readouts), OOD",
-    )
-    ax.set_xscale("log")
-    ax.set_ylim(0.3, 1.02)
-    ax.set_xlabel("t (evidence samples)")
-    ax.set_ylabel("r²")
-    ax.set_title("EVIDENCE: r² vs aggregation time (σ=0.2, D=2, N_task=6)")
-    ax.legend(fontsize=8, loc="lower right")
-
-
 RNN_DIAGRAM_BATCHES = 4000
 RNN_DIAGRAM_BATCH_SIZE = 16
 
@@ -934,39 +836,3 @@ def rnn_compute(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
         "baseline_bce": result.baseline_loss,
         "seconds": result.seconds,
     }
-
-
-def rnn_render(records: Sequence[Any], fig: Any) -> None:
-    ax = fig.add_subplot(1, 1, 1)
-    ns = sorted({r.params["n_tasks"] for r in records})
-    for i, n in enumerate(ns):
-        vals = np.concatenate(
-            [r.result["ood_r2_per_quadrant"] for r in records if r.params["n_tasks"] == n]
-        )
-        ideal = np.concatenate(
-            [r.result["ideal_per_quadrant"] for r in records if r.params["n_tasks"] == n]
-        )
-        q1, med, q3 = np.percentile(vals, [25, 50, 75])
-        ax.plot([i] * vals.size, np.clip(vals, -1, 1), ".", color="C0", alpha=0.4)
-        ax.errorbar(
-            i,
-            med,
-            yerr=[[med - q1], [q3 - med]],
-            fmt="o",
-            color="C0",
-            capsize=4,
-            label="trained RNN: median, IQR (seeds × quadrants)" if i == 0 else None,
-        )
-        ax.plot(i, np.median(ideal), "k_", ms=20, label="ideal route µ(t), OOD" if i == 0 else None)
-    ax.axhline(te.r2_eq7(0.2, 20), color="k", ls="--", lw=1, label="Eq. 7 (σ=0.2, t=20)")
-    ax.axhline(0.9, color="r", ls=":", lw=1, label="paper's 0.9 reference line")
-    ax.set_xticks(range(len(ns)))
-    ax.set_xticklabels([str(n) for n in ns])
-    ax.set_xlabel("N_task")
-    ax.set_ylabel("OOD r² (held-out quadrant; values clipped at −1)")
-    ax.set_ylim(-1.05, 1.05)
-    ax.set_title(
-        f"EVIDENCE: trained RNN, reduced budget {RNN_DIAGRAM_BATCHES} batches of "
-        f"{RNN_DIAGRAM_BATCH_SIZE} (paper: 10^5)"
-    )
-    ax.legend(fontsize=8, loc="lower right")

@@ -361,6 +361,8 @@ def _verify_exhaustive(setup, applies, preds) -> Verification:
         )
     )
     notes = []
+    if setup.holdout:
+        notes.append("codes give winner -1 at held-out grid points (never seen in training)")
     if r.counterexample is not None:
         cex = _independent_code_check(setup, r.counterexample)
         measured["counterexample_check"] = cex

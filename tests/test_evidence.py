@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -278,3 +279,42 @@ def test_same_seed_same_numbers():
 def test_derivations_are_proved():
     for derive in FAMILY.derivations:
         assert derive().status == "proved"
+
+
+# --------------------------------------------------------------------------- command line
+
+EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("evidence-*.toml"))
+
+
+def test_examples_validate_and_build():
+    from mtl_theory.spec import read_spec_file
+
+    assert len(EXAMPLES) >= 4
+    for path in EXAMPLES:
+        setup = FAMILY.build(FAMILY.schema.validate(read_spec_file(path)))
+        assert setup.n_tasks >= 1
+
+
+def test_cli_rank_deficient_example_end_to_end(capsys):
+    import json
+
+    from mtl_theory import cli
+
+    path = next(p for p in EXAMPLES if p.name == "evidence-rank-deficient.toml")
+    code = cli.main(["check", str(path), "--verify", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert out["applies"] is False
+    rank = next(h for h in out["hypotheses"] if h["id"] == "rank")
+    assert rank["detail"].startswith("rank C = 1 < D = 2")
+
+
+def test_cli_bad_input_is_one_line_exit_2(tmp_path, capsys):
+    from mtl_theory import cli
+
+    spec = tmp_path / "bad.toml"
+    spec.write_text('theory = "evidence"\nD = 2\nnormals = [[1, 0], [0, 0]]\n')
+    code = cli.main(["check", str(spec)])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert len(err.splitlines()) == 1 and "normals" in err

@@ -262,3 +262,32 @@ def test_explicit_targets_equal_named_family():
     )
     np.testing.assert_array_equal(named.target_array, explicit.target_array)
     assert named.target_array[0].tolist() == [0, 1, 2, 1, 2, 3]  # row-major, last fastest
+
+
+@pytest.mark.parametrize(
+    "path", sorted(__import__("pathlib").Path(__file__).parent.parent.glob("examples/wta-*.toml"))
+)
+def test_examples_validate_and_build(path):
+    from mtl_theory.spec import read_spec_file
+
+    spec = read_spec_file(path)
+    assert spec["theory"] == "wta"
+    setup = FAMILY.build(FAMILY.schema.validate(spec))
+    assert len(tw.check_hypotheses(setup)) == 3
+
+
+def test_cli_bad_targets_is_one_line_exit_2(tmp_path):
+    import subprocess
+    import sys
+
+    spec = tmp_path / "bad.toml"
+    spec.write_text('theory = "wta"\nfactors = [2, 3]\nmodules = [2, 3]\ntargets = [[0, 1, 2]]\n')
+    run = subprocess.run(
+        [sys.executable, "-m", "mtl_theory.cli", "check", str(spec), "--verify"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 2
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and "targets" in lines[0] and "Traceback" not in run.stderr

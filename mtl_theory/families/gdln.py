@@ -180,17 +180,17 @@ def saxe_render(records, fig) -> None:
         r = rec.result
         t = np.array(r["t"])
         meas, cf = np.array(r["measured"]), np.array(r["closed_form"])
+        # degenerate modes (equal s/d) share a colour and a legend entry
+        levels = sorted({round(v, 9) for v in r["s_over_d"]}, reverse=True)
         for k in range(meas.shape[1]):
-            color = f"C{k}"
-            ax.plot(
-                t,
-                cf[:, k],
-                color=color,
-                lw=1.5,
-                label=f"mode {k + 1}: s/d = {r['s_over_d'][k]:.2f}" if k in (0, 1, 2, 4) else None,
-            )
-            ax.plot(t[::8], meas[::8, k], "o", color=color, ms=3)
-            ax.axvline(r["learning_times"][k], color=color, ls=":", lw=0.8)
+            g = levels.index(round(r["s_over_d"][k], 9))
+            members = [j + 1 for j, v in enumerate(r["s_over_d"]) if round(v, 9) == levels[g]]
+            first = members[0] == k + 1
+            label = f"modes {members}: s/d = {levels[g]:.2f}" if first else None
+            ax.plot(t, cf[:, k], color=f"C{g}", lw=1.5, label=label)
+            ax.plot(t[::8], meas[::8, k], "o", color=f"C{g}", ms=3)
+            if first:
+                ax.axvline(r["learning_times"][k], color=f"C{g}", ls=":", lw=0.8)
         ax.set_xlabel("epoch")
         ax.set_title(f"{rec.params['route'].upper()} (dots) over closed form (lines)")
     axes[0].set_ylabel("mode strength uᵀ W₂W₁ v")
@@ -271,8 +271,14 @@ def contexts_depth_render(records, fig) -> None:
     # boundary gap = 0 is drawn where the measured map crosses it
     if np.nanmin(g) < 0 < np.nanmax(g):
         ax2.contour(xs, ys, g, levels=[0.0], colors="w", linestyles="--")
-    ax2.set_title("predicted: gap > 0 everywhere (GDLN-9); dashed: gap = 0", fontsize=8)
-    ax1.set_title("predicted: no single-context unit ('1-ctx: 0')", fontsize=8)
+    ax2.set_title(
+        "predicted: gap > 0, growing with C (GDLN-9); dashed: measured gap = 0", fontsize=7
+    )
+    ax1.set_title(
+        "predicted for C ≥ 3: no single-context unit ('1-ctx: 0'); at C = 2 a (C−1)-context "
+        "unit is single-context",
+        fontsize=7,
+    )
 
 
 def _diagrams():
