@@ -577,3 +577,38 @@ def rnn_eval_loss(result: RNNResult, trials: Trials, C: np.ndarray, d: np.ndarra
     Y = task_labels(trials.x_star, C, d)
     loss, _ = rnn_loss_and_grads(result.params, rnn_inputs(result.encoder, trials.samples), Y)
     return loss
+
+
+def rnn_autonomous_jacobians(
+    result: RNNResult, states: np.ndarray, relax_steps: int = 50
+) -> tuple[np.ndarray, float]:
+    """Eigenvalues of the decision-period dynamics' Jacobian near its slow points.
+
+    With no stimulus and the fixation input off, h <- relu(h W_rec + b) is autonomous. Each
+    decision-step state is relaxed for ``relax_steps`` steps (a continuous attractor keeps it
+    where it is); the Jacobian there is diag(1[a > 0]) W_rec^T. A 2-D continuous attractor
+    has two eigenvalues near 1 (the "two near-zero eigenvalues" of the continuous-time
+    linearization J - I, THEORY.md EV-7) and the rest inside the unit circle.
+
+    Returns
+    -------
+    eigenvalues : ndarray (n, H)
+        Moduli sorted in decreasing order, one row per state.
+    drift : float
+        Median ||h_relaxed - h|| / ||h||: how far the states move while relaxing.
+    """
+    W, b = result.params["W_rec"], result.params["b"]
+    h = states.copy()
+    for _ in range(relax_steps):
+        h = np.maximum(h @ W + b, 0.0)
+    drift = float(
+        np.median(
+            np.linalg.norm(h - states, axis=1) / np.maximum(np.linalg.norm(states, axis=1), 1e-12)
+        )
+    )
+    a = h @ W + b
+    eig = np.empty_like(h)
+    for k in range(h.shape[0]):
+        J = (a[k] > 0)[:, None] * W.T
+        eig[k] = np.sort(np.abs(np.linalg.eigvals(J)))[::-1]
+    return eig, drift
