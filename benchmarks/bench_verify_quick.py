@@ -23,7 +23,7 @@ def timed(args):
 
 
 def main():
-    code0, base_s, base_mib = timed(["list"])
+    code0, base_s, _ = timed(["list"])
     with tempfile.TemporaryDirectory() as out:
         code, seconds, peak_mib = timed(["verify", "--quick", "--out", out])
     ok = code == 0 and seconds < 60 and peak_mib < 1024

@@ -321,26 +321,17 @@ def read_spec_file(path: str | Path) -> dict[str, Any]:
         if suffix == ".toml":
             data = tomllib.loads(text)
         else:
-            data = json.loads(text, parse_constant=_reject_constant)
+            # NaN/Infinity are read as floats so that the schema names the key holding one.
+            data = json.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise fail("valid TOML", str(exc)) from None
     except json.JSONDecodeError as exc:
         raise fail("valid JSON", f"{exc.msg} at line {exc.lineno} column {exc.colno}") from None
-    except _NonFiniteJSON as exc:
-        raise fail("finite JSON numbers", str(exc)) from None
     except RecursionError:
         raise fail("a spec of reasonable nesting depth", "a deeply nested document") from None
     if not isinstance(data, dict):
         raise fail("a table (JSON object) at the top level", type(data).__name__)
     return data
-
-
-class _NonFiniteJSON(ValueError):
-    pass
-
-
-def _reject_constant(name: str) -> Any:
-    raise _NonFiniteJSON(f"{name} is not a JSON number")
 
 
 def family_of(spec: Mapping[str, Any], families: Sequence[str]) -> str:
