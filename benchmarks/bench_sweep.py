@@ -6,18 +6,25 @@ not a particular theory. Both runs happen in this script, one after the other.
 """
 
 import argparse
+import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
+# One BLAS thread in this process too, as in the workers: otherwise the 1-worker baseline runs
+# multi-threaded BLAS, which on small matrices and a busy machine is far slower, and the ratio
+# would flatter the engine.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
 
-from numerics.sweep import run_sweep
+import numpy as np  # noqa: E402
+
+from numerics.sweep import run_sweep  # noqa: E402
 
 
 def cpu_point(params, seed):
-    """About 0.3 s of single-threaded matrix work per point."""
+    """About 0.4 s of single-threaded matrix work per point."""
     rng = np.random.default_rng(seed)
     a = rng.standard_normal((200, 200)) / 200**0.5
     acc = 0.0
@@ -38,7 +45,7 @@ def main():
         name, compute, points = diagram.name, diagram.compute, list(diagram.points())
     else:
         name, compute = "bench-cpu", cpu_point
-        points = [{"i": i, "reps": 60} for i in range(16)]
+        points = [{"i": i, "reps": 1000} for i in range(24)]
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         t0 = time.perf_counter()

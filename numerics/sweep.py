@@ -289,9 +289,12 @@ def run_sweep(
 
 
 def _run_processes(compute: Compute, todo: list, workers: int, record: Callable) -> None:
-    with _single_thread_environment():
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
-    with pool:
+    # Workers are started lazily at submit time, so the environment they inherit must stay
+    # set for the pool's whole life.
+    with (
+        _single_thread_environment(),
+        ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool,
+    ):
         pending: dict[Future, tuple[str, dict, int]] = {}
         queue = iter(todo)
         # Keep at most 2 points per worker in flight: a kill loses little, memory stays flat.
