@@ -436,7 +436,7 @@ def init_rnn_params(n_in: int, hidden: int, n_out: int, rng: np.random.Generator
     }
 
 
-def rnn_forward(params: dict, inputs: np.ndarray) -> tuple[np.ndarray, list]:
+def rnn_forward(params: dict, inputs: np.ndarray) -> np.ndarray:
     """h_tau = relu(u_tau W_in + h_{tau-1} W_rec + b), h_0 = 0; returns all states (B, T, H)."""
     B, T, _ = inputs.shape
     H = params["W_rec"].shape[0]
@@ -448,13 +448,13 @@ def rnn_forward(params: dict, inputs: np.ndarray) -> tuple[np.ndarray, list]:
         a = pre[:, k] + h @ W_rec
         h = np.maximum(a, 0.0)
         states[:, k] = h
-    return states, []
+    return states
 
 
 def rnn_loss_and_grads(params: dict, inputs: np.ndarray, Y: np.ndarray) -> tuple[float, dict]:
     """Mean binary cross-entropy at the decision step and its exact gradient (BPTT)."""
     B, T, _ = inputs.shape
-    states, _ = rnn_forward(params, inputs)
+    states = rnn_forward(params, inputs)
     hT = states[:, -1]
     o = hT @ params["W_out"] + params["b_out"]
     n = Y.size
@@ -569,7 +569,7 @@ def train_rnn(
 
 def rnn_states(result: RNNResult, samples: np.ndarray) -> np.ndarray:
     """Hidden state at the decision step (B, H): the representation decoded out of distribution."""
-    states, _ = rnn_forward(result.params, rnn_inputs(result.encoder, samples))
+    states = rnn_forward(result.params, rnn_inputs(result.encoder, samples))
     return states[:, -1]
 
 

@@ -816,7 +816,7 @@ def time_compute(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
     }
 
 
-RNN_DIAGRAM_BATCHES = 4000
+RNN_DIAGRAM_BATCHES = 12000
 RNN_DIAGRAM_BATCH_SIZE = 16
 
 
