@@ -180,7 +180,11 @@ def _evaluate(compute: Compute, params: Mapping[str, Any], seed: int) -> dict[st
 
 
 @contextmanager
-def _single_thread_environment() -> Iterator[None]:
+def single_thread_blas_environment() -> Iterator[None]:
+    """Set the BLAS/OpenMP thread variables to 1 for processes started inside this block.
+
+    A child process reads them when its BLAS loads; this process's own BLAS is unaffected.
+    """
     saved = {k: os.environ.get(k) for k in _SINGLE_THREAD_ENV}
     os.environ.update(_SINGLE_THREAD_ENV)
     try:
@@ -292,7 +296,7 @@ def _run_processes(compute: Compute, todo: list, workers: int, record: Callable)
     # Workers are started lazily at submit time, so the environment they inherit must stay
     # set for the pool's whole life.
     with (
-        _single_thread_environment(),
+        single_thread_blas_environment(),
         ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool,
     ):
         pending: dict[Future, tuple[str, dict, int]] = {}

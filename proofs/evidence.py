@@ -12,7 +12,6 @@ Monte-Carlo or rounding tolerances. The phase-diagram computations live here too
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -25,6 +24,7 @@ from scipy.special import ndtri
 from scipy.stats import chi2
 
 from numerics import evidence as ne
+from numerics.sweep import single_thread_blas_environment
 from theory import evidence as te
 from theory.model import CheckResult, Comparison, Derivation, Verification
 
@@ -285,26 +285,16 @@ def train_rnn_isolated(C, d, sigma, t, batches, seed) -> ne.RNNResult:
     a spawned child reads the thread variables at start-up (the same environment the sweep
     engine gives its workers).
     """
-    saved = {k: os.environ.get(k) for k in ne_thread_vars()}
     try:
-        for k in saved:
-            os.environ[k] = "1"
-        with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+        with (
+            single_thread_blas_environment(),
+            ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool,
+        ):
             return pool.submit(_train_rnn_single_thread, (C, d, sigma, t, batches, seed)).result()
     except BrokenProcessPool:
         # spawning needs an importable __main__ (not so under `python -` or some embedders):
-        # train here instead; the numbers are identical, only slower with a threaded BLAS
+        # train here instead, only slower with a threaded BLAS
         return ne.train_rnn(C, d, sigma, t, batches=batches, seed=seed)
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
-def ne_thread_vars() -> tuple[str, ...]:
-    return ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def check(setup: te.EvidenceSetup, options) -> CheckResult:
