@@ -156,12 +156,8 @@ def run_verify(
                 )
                 say(f"  {family.name:9s} check {case.name} ERROR")
             cases.append(outcome)
-        if out_dir is not None and family.report_figures is not None and results:
-            try:
-                figures[family.name] = list(family.report_figures(results, out_dir))
-            except Exception:
-                figures[family.name] = []
-                say(f"  {family.name:9s} report figures ERROR:\n{traceback.format_exc()}")
+        if out_dir is not None and results:
+            figures[family.name] = _family_figures(family, cases, out_dir, say)
     return VerifyReport(
         quick=quick,
         derivations=tuple(derivations),
@@ -170,6 +166,65 @@ def run_verify(
         figures=figures,
         seconds=time.monotonic() - start,
     )
+
+
+def _family_figures(
+    family: Family, cases: list[CaseOutcome], out_dir: Path, say: Callable[[str], None]
+) -> list[Path]:
+    """The agreement-margin figure of every family, then the family's own figures."""
+    paths: list[Path] = []
+    mine = [c for c in cases if c.family == family.name and c.result is not None]
+    try:
+        margin = agreement_margin_figure(family.name, mine, out_dir / "figures")
+        if margin is not None:
+            paths.append(margin)
+        if family.report_figures is not None:
+            paths += list(family.report_figures([c.result for c in mine], out_dir / "figures"))
+    except Exception:  # a figure bug must not lose the report; it is shown, not hidden
+        say(f"  {family.name:9s} report figures ERROR:\n{traceback.format_exc()}")
+    return paths
+
+
+def agreement_margin_figure(name: str, cases: list[CaseOutcome], directory: Path) -> Path | None:
+    """Every toleranced comparison of a family as |error| / tolerance, on a log axis.
+
+    An agreement is a bar left of the line at 1; how far left says how much room the
+    tolerance leaves. Exact comparisons (counts, booleans) have no margin and are omitted.
+    """
+    import numpy as np
+
+    from .plotting import new_figure, save_figure_atomic
+
+    rows = []
+    for c in cases:
+        for comp in c.result.verification.comparisons if c.result.verification else ():
+            if comp.kind == "exact" or not comp.tolerance or comp.error is None:
+                continue
+            # An upper bound met with room to spare has a negative excess: no error at all.
+            err = max(comp.error, 0.0) if comp.kind == "upper-bound" else abs(comp.error)
+            ratio = err / comp.tolerance if np.isfinite(err) else np.inf
+            label = f"{c.case.name}: {comp.quantity}"
+            rows.append((label if len(label) <= 70 else label[:67] + "...", ratio, comp.agrees))
+    if not rows:
+        return None
+    fig = new_figure(10.0, 1.2 + 0.28 * len(rows))
+    ax = fig.add_subplot()
+    y = np.arange(len(rows))
+    finite = [r for _, r, _ in rows if np.isfinite(r) and r > 0]
+    floor = min([*finite, 1.0]) / 10
+    # Bars start at the floor so that an exact agreement (error 0) is still drawn.
+    shown = [min(max(r, floor), 1e3) - floor for _, r, _ in rows]
+    colours = ["tab:green" if ok else "tab:red" for _, _, ok in rows]
+    ax.barh(y, shown, left=floor, color=colours)
+    ax.axvline(1.0, color="black", linestyle="--", label="tolerance")
+    ax.set_xscale("log")
+    ax.set_xlim(floor, max(10.0, max(shown) * 2))
+    ax.set_yticks(y, [label for label, _, _ in rows], fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel("|error| / tolerance  (left of the dashed line: agrees)")
+    ax.set_title(f"{name}: |error| / tolerance of every toleranced comparison", fontsize=9)
+    ax.legend(loc="lower right")
+    return save_figure_atomic(fig, directory / f"{name}-agreement-margins.png")
 
 
 def summary_lines(report: VerifyReport) -> list[str]:
