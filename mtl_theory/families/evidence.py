@@ -28,10 +28,21 @@ SCHEMA = Schema(
         "offsets": RealList(default=None, help="task offsets d_i (default 0)"),
         "sigma": Real(default=0.2, minimum=0.0, maximum=100.0, help="noise sd per sample"),
         "t": Integer(default=20, minimum=1, maximum=100000, help="evidence samples"),
-        "network": Choice(default="none", options=("none", "filter", "rnn")),
+        "network": Choice(
+            default="none",
+            options=("none", "filter", "rnn"),
+            help="trained by --verify: none, filter (integrator + fitted readouts), rnn (BPTT)",
+        ),
         "seed": Integer(default=0, minimum=0, help="seed of random boundaries"),
-        "n_trials": Integer(default=4000, minimum=200, maximum=1_000_000),
-        "rnn_batches": Integer(default=3000, minimum=1, maximum=1_000_000),
+        "n_trials": Integer(
+            default=4000, minimum=200, maximum=1_000_000, help="Monte-Carlo trials of the simulator"
+        ),
+        "rnn_batches": Integer(
+            default=3000,
+            minimum=1,
+            maximum=1_000_000,
+            help="RNN training batches of 16 (paper: 100000)",
+        ),
     },
 )
 

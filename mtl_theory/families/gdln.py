@@ -33,10 +33,26 @@ SCHEMA = Schema(
         "contexts": Integer(
             default=3, minimum=1, maximum=8, help="context model: number of contexts C"
         ),
-        "structures": Choice(default="different", options=("different", "same")),
-        "hidden": IntegerList(default=None, minimum=1, maximum=4096, min_length=1, max_length=4),
-        "lr": Real(default=1e-3, minimum=0.0, exclusive_minimum=True),
-        "epochs": Integer(default=8000, minimum=1, maximum=200000),
+        "structures": Choice(
+            default="different",
+            options=("different", "same"),
+            help="context: a different Saxe-2019 structure per context, or the same hierarchy",
+        ),
+        "hidden": IntegerList(
+            default=None,
+            minimum=1,
+            maximum=4096,
+            min_length=1,
+            max_length=4,
+            help="hidden widths (context: [700] or [420, 420] as in the paper)",
+        ),
+        "lr": Real(
+            default=1e-3,
+            minimum=0.0,
+            exclusive_minimum=True,
+            help="learning rate eta of full-batch GD",
+        ),
+        "epochs": Integer(default=8000, minimum=1, maximum=200000, help="full-batch GD epochs"),
         "items": Integer(
             default=8, minimum=1, maximum=64, help="items of the hierarchy (power of 2)"
         ),
@@ -45,8 +61,19 @@ SCHEMA = Schema(
         "n_seeds": Integer(
             default=1, minimum=1, maximum=32, help="context: seeds batched in one run"
         ),
-        "init_std": Real(default=None, minimum=0.0, exclusive_minimum=True),
-        "strong_fraction": Real(default=0.1, minimum=0.0, maximum=1.0, exclusive_minimum=True),
+        "init_std": Real(
+            default=None,
+            minimum=0.0,
+            exclusive_minimum=True,
+            help="context: weight init sd (default 0.005/N_h, the authors' code)",
+        ),
+        "strong_fraction": Real(
+            default=0.1,
+            minimum=0.0,
+            maximum=1.0,
+            exclusive_minimum=True,
+            help="context: strong unit = output contribution >= this fraction of the largest",
+        ),
         "modules": Integer(default=3, minimum=2, maximum=8, help="routing: M"),
         "pairs": Integer(
             default=2, minimum=1, maximum=8, help="routing: K trained pairs per input"
