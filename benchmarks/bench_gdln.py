@@ -50,7 +50,8 @@ def main() -> None:
 
     ex, dt = _timed(experiment)
     print(
-        f"context experiment (ReLU+ReLN+modular+closed form, 700 hidden, 8001 epochs, 1 seed): "
+        f"context experiment (ReLU+ReLN[authors-mixed]+modular+closed form, 700 hidden, "
+        f"8001 epochs, 1 seed): "
         f"{dt:.1f} s; final losses ReLU {ex.relu.losses[0, -1]:.3g} "
         f"ReLN {ex.reln.losses[0, -1]:.3g} modular {ex.modular.losses[0, -1]:.3g}"
     )

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from theory.gdln import ContextTask, GatedGraph
+from theory.gdln import RELN_CONSTRUCTIONS, ContextTask, GatedGraph
 
 #: Solver tolerances of every gradient-flow integration here (stated for the comparisons).
 FLOW_RTOL = 1e-10
@@ -357,11 +357,13 @@ def train_context_net(
     return ContextRun(losses, tuple(acts), W0, tuple(Ws), diverged)
 
 
-def context_loss_and_grads(Ws, X, Y, gates=None, input_mask=None):
+def context_loss_and_grads(Ws, X, Y, gates=None, input_mask=None, weight_masks=None):
     """Per-seed losses ½Σ‖Y − ŷ‖² (S,), hand-written gradients and hidden activities.
 
     ReLU (``gates is None``): h_l = max(W_l h_{l−1}, 0), backward through the indicator
     1[W_l h_{l−1} > 0]. Gated linear: h_l = G_l ⊙ (W_l h_{l−1}), backward through G_l.
+    ``Y`` may be (n_out, P) or per seed (S, n_out, P). ``weight_masks`` (one entry per layer,
+    None = free) zero the gradient of structurally absent weights (block-diagonal pathways).
     """
     S = Ws[0].shape[0]
     L = len(Ws)
@@ -382,7 +384,155 @@ def context_loss_and_grads(Ws, X, Y, gates=None, input_mask=None):
             back = back * (pres[i - 1] > 0) if gates is None else back * gates[i - 1]
     if input_mask is not None:
         grads[0] = grads[0] * input_mask
+    if weight_masks is not None:
+        grads = [g if m is None else g * m for g, m in zip(grads, weight_masks, strict=True)]
     return loss, grads, tuple(acts[1:])
+
+
+def gated_linear_predict(Ws, X, gates) -> np.ndarray:
+    """ŷ = W_L (G_{L−1} ⊙ (… (G_1 ⊙ (W_1 X)))) for stacked seeds: (S, n_out, P)."""
+    h = X
+    for W, G in zip(Ws[:-1], gates, strict=True):
+        h = (W @ h) * G
+    return Ws[-1] @ h
+
+
+# ------------------------------------------------------------ the authors' pathway construction
+
+
+#: Initial sd of the context pathways relative to the common pathway's in the authors' code
+#: (3_context_diff/gdln.py: 2e1 vs 1e1 × 0.0005/700, the common sd equal to the ReLU's; `code`).
+CONTEXT_PATHWAY_STD_FACTOR = 2.0
+
+
+def authors_pathway_sets(n_contexts: int, construction: str) -> tuple[tuple[int, ...], ...]:
+    """Context sets of the context pathways (the common pathway, all contexts, is separate).
+
+    "authors-mixed": the (C−1)-subsets; "authors-all": the single contexts then the
+    (C−1)-subsets (deduplicated when C = 2); "modular": the single contexts
+    (make-haste-slowly 3_context_diff/gdln_single.py; `code`).
+    """
+    C = n_contexts
+    single = [(c,) for c in range(C)]
+    mixed = [tuple(a) for a in itertools.combinations(range(C), C - 1)] if C >= 2 else []
+    sets = {"authors-mixed": mixed, "authors-all": single + mixed, "modular": single}[construction]
+    return tuple(dict.fromkeys(sets))
+
+
+def pathway_width(hidden: int, n_contexts: int) -> int:
+    """Units per pathway: hidden / (2C + 1), the authors' 700 / 7 = 100 for C = 3.
+
+    3_context_diff/gdln.py splits the ReLU's 700 units into 1 + 3 + 3 modules of 100 (`code`);
+    for other C the same rule (common + C single + C mixed slots) is a `reconstructed` choice.
+    """
+    return max(1, hidden // (2 * n_contexts + 1))
+
+
+@dataclass(frozen=True)
+class PathwayNetwork:
+    """A common pathway (full input, every datapoint, all outputs: a plain linear net) and K
+    gated context pathways (item input only, active on the data of their contexts, all
+    outputs), each ``width`` units per hidden layer, block-diagonal between hidden layers.
+
+    common : weights per layer (S, out, in). context : weights per layer, hidden layers of
+    K · width units (pathway k owns units k·width … (k+1)·width − 1). gates : per hidden
+    layer (S, K·width, P). masks : per layer, 1 where a context weight exists.
+    """
+
+    sets: tuple[tuple[int, ...], ...]
+    width: int
+    common: tuple[np.ndarray, ...]
+    context: tuple[np.ndarray, ...]
+    common_gates: tuple[np.ndarray, ...]
+    gates: tuple[np.ndarray, ...]
+    masks: tuple[np.ndarray | None, ...]
+
+
+def build_pathway_network(
+    task: ContextTask,
+    sets: Sequence[tuple[int, ...]],
+    width: int,
+    depth: int,
+    std: float,
+    seeds: Sequence[int],
+) -> PathwayNetwork:
+    """Independent normal init (own PCG64 stream per seed, as the authors draw a fresh init):
+    common pathway sd ``std``, context pathways sd CONTEXT_PATHWAY_STD_FACTOR · std (`code`).
+
+    For depth 2 the block-diagonal pathways are a `reconstructed` generalization: the
+    authors' depth/gdln.py is not published in the stored repository (only gdln_off.py).
+    """
+    n_in, n_out, P = task.X.shape[0], task.Y.shape[0], task.X.shape[1]
+    K = len(sets)
+    common_sizes = [n_in, *([width] * depth), n_out]
+    ctx_sizes = [n_in, *([K * width] * depth), n_out]
+    common, context = [[] for _ in range(depth + 1)], [[] for _ in range(depth + 1)]
+    for s in seeds:
+        # a stream distinct from the ReLU's (seed s): spawn key 1
+        rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(s, spawn_key=(1,))))
+        for i, (m, n) in enumerate(itertools.pairwise(common_sizes)):
+            common[i].append(rng.normal(0.0, std, (n, m)))
+        for i, (m, n) in enumerate(itertools.pairwise(ctx_sizes)):
+            context[i].append(rng.normal(0.0, CONTEXT_PATHWAY_STD_FACTOR * std, (n, m)))
+    owner = np.repeat(np.arange(K), width)  # pathway of each context unit
+    member = np.array([[c in A for c in range(task.n_contexts)] for A in sets], dtype=bool)
+    gate = member[owner][:, task.context_of].astype(float)  # (K·width, P)
+    S = len(seeds)
+    item_only = np.zeros((K * width, n_in))
+    item_only[:, : task.n_items] = 1.0
+    block = (owner[:, None] == owner[None, :]).astype(float)
+    masks = [item_only, *([block] * (depth - 1)), None]
+    context = [np.stack(w) for w in context]
+    context = [w if m is None else w * m for w, m in zip(context, masks, strict=True)]
+    return PathwayNetwork(
+        tuple(sets),
+        width,
+        tuple(np.stack(w) for w in common),
+        tuple(context),
+        tuple(np.ones((S, width, P)) for _ in range(depth)),
+        tuple(np.broadcast_to(gate, (S, *gate.shape)) for _ in range(depth)),
+        tuple(masks),
+    )
+
+
+def train_pathway_network(
+    task: ContextTask, net: PathwayNetwork, lr: float, epochs: int
+) -> ContextRun:
+    """Full-batch GD with the authors' split loss (3_context_diff/gdln.py, `code`).
+
+    The common pathway descends ½‖Y − ŷ_common‖² (it learns as if alone); the context pathways
+    descend ½‖(Y − ŷ_common) − ŷ_context‖² with ŷ_common held fixed, which is the total loss
+    as a function of their weights. Both gradients are taken at the same weights, then both
+    steps applied. Recorded loss: the total ½‖Y − ŷ_common − ŷ_context‖².
+    """
+    X, Y = task.X, task.Y
+    Wc = [W.copy() for W in net.common]
+    Wx = [W.copy() for W in net.context]
+    W0 = tuple(W.copy() for W in Wx)
+    S = Wc[0].shape[0]
+    losses = np.full((S, epochs + 1), np.nan)
+    loss0 = None
+    diverged = None
+    acts: tuple[np.ndarray, ...] = ()
+    for k in range(epochs + 1):
+        y_common = gated_linear_predict(Wc, X, net.common_gates)
+        _, grads_c, _ = context_loss_and_grads(Wc, X, Y, net.common_gates)
+        loss, grads_x, acts = context_loss_and_grads(
+            Wx, X, Y - y_common, net.gates, weight_masks=net.masks
+        )
+        losses[:, k] = loss
+        if loss0 is None:
+            loss0 = np.maximum(loss, 1e-300)
+        if not np.all(np.isfinite(loss)) or np.any(loss > DIVERGENCE_FACTOR * loss0):
+            diverged = k
+            break
+        if k == epochs:
+            break
+        for W, g in zip(Wc, grads_c, strict=True):
+            W -= lr * g
+        for W, g in zip(Wx, grads_x, strict=True):
+            W -= lr * g
+    return ContextRun(losses, tuple(acts), W0, tuple(Wx), diverged)
 
 
 def unit_context_sets(hidden: np.ndarray, context_of: np.ndarray, n_contexts: int) -> np.ndarray:
@@ -444,6 +594,28 @@ class ContextExperiment:
     counts: np.ndarray  # (S, C + 1) strong units by number of active contexts (last layer pooled)
     strong_fraction: float
     pathway_sets: tuple[tuple[tuple[int, ...], ...], ...]  # per seed, the ReLN's context sets
+    construction: str = "authors-mixed"
+
+
+def relu_unit_counts(task: ContextTask, relu: ContextRun, strong_fraction: float):
+    """Per hidden layer of the trained ReLU: context sets (S, h, C), strong units (S, h), and
+    the pooled (S, C + 1) counts of strong units by number of active contexts.
+
+    A unit's context set: the contexts in which it is active (h > 0) on at least one item at
+    the end of training; strong: output contribution ‖W_next[:, u]‖ · max_µ h_u(µ) at least
+    ``strong_fraction`` × the largest in its layer (`reconstructed`: the authors' code counts
+    no units; their gates are hard-coded modules, not read off the ReLU).
+    """
+    C = task.n_contexts
+    sets, keeps = [], []
+    counts = np.zeros((relu.weights[0].shape[0], C + 1), dtype=int)
+    for layer, H in enumerate(relu.hidden):
+        act = unit_context_sets(H, task.context_of, C)
+        keep = strong_units(unit_strength(H, relu.weights[layer + 1]), strong_fraction)
+        counts += count_by_active_contexts(act, keep, C)
+        sets.append(act)
+        keeps.append(keep)
+    return sets, keeps, counts
 
 
 def run_context_experiment(
@@ -455,33 +627,71 @@ def run_context_experiment(
     seeds: Sequence[int],
     strong_fraction: float = 0.1,
     item_only: bool = True,
+    construction: str = "authors-mixed",
 ) -> ContextExperiment:
-    """Train the ReLU net, read its gating structure, build and train the ReLN and modular GDLN.
+    """Train the ReLU net, count its units by context set, build and train ReLN and modular.
+
+    ``construction`` in RELN_CONSTRUCTIONS. The authors' constructions (make-haste-slowly
+    3_context_diff/gdln.py and gdln_single.py, `code`): fixed pathways of
+    ``pathway_width(hidden, C)`` units, independent init, split common/residual loss
+    (``train_pathway_network``); the modular GDLN is the common pathway plus one pathway per
+    context. "relu-gates" (`reconstructed`) is ``run_relu_gated_experiment``.
+    """
+    if construction not in RELN_CONSTRUCTIONS:
+        raise ValueError(f"construction must be one of {RELN_CONSTRUCTIONS}, got {construction!r}")
+    if construction == "relu-gates":
+        return run_relu_gated_experiment(
+            task, hidden, lr, epochs, init_std, seeds, strong_fraction, item_only
+        )
+    sizes = [task.X.shape[0], *hidden, task.Y.shape[0]]
+    relu = train_context_net(task, init_context_weights(sizes, init_std, seeds), lr, epochs)
+    _, _, counts = relu_unit_counts(task, relu, strong_fraction)
+    C = task.n_contexts
+    width = pathway_width(hidden[0], C)
+    runs = {}
+    for name, kind in (("reln", construction), ("modular", "modular")):
+        sets = authors_pathway_sets(C, kind)
+        net = build_pathway_network(task, sets, width, len(hidden), init_std, seeds)
+        runs[name] = train_pathway_network(task, net, lr, epochs)
+    common = tuple(range(C))
+    reln_sets = (common, *authors_pathway_sets(C, construction))
+    return ContextExperiment(
+        relu,
+        runs["reln"],
+        runs["modular"],
+        counts,
+        strong_fraction,
+        tuple(reln_sets for _ in seeds),
+        construction,
+    )
+
+
+def run_relu_gated_experiment(
+    task: ContextTask,
+    hidden: Sequence[int],
+    lr: float,
+    epochs: int,
+    init_std: float,
+    seeds: Sequence[int],
+    strong_fraction: float = 0.1,
+    item_only: bool = True,
+) -> ContextExperiment:
+    """This project's alternative ReLN ("relu-gates", `reconstructed`), not the authors'.
 
     Gating structure (per hidden layer): a unit's context set is the set of contexts in which
     it is active on some item at the end of training; only strong units (output contribution
     ≥ ``strong_fraction`` × the largest in that layer) are kept. The ReLN gives every kept unit
-    fixed gates on its context set, starts from the ReLU's own initial weights, and cuts the
-    context input of units not active in all contexts (item-only pathways, as the authors'
-    gdln.py). The modular GDLN is identical except that the non-common kept units are dealt to
-    single contexts.
+    fixed gates on its context set, starts from the ReLU's own initial weights, cuts the
+    context input of units not active in all contexts (item-only pathways) and trains on the
+    total loss. The modular GDLN is identical except that the non-common kept units are dealt
+    to single contexts.
     """
     sizes = [task.X.shape[0], *hidden, task.Y.shape[0]]
     W0 = init_context_weights(sizes, init_std, seeds)
     relu = train_context_net(task, W0, lr, epochs)
     C = task.n_contexts
-    sets, keeps, commons = [], [], []
-    counts = np.zeros((len(seeds), C + 1), dtype=int)
-    for layer, H in enumerate(relu.hidden):
-        act = unit_context_sets(H, task.context_of, C)
-        # a unit's downstream weights: the next layer's columns
-        strength = unit_strength(H, relu.weights[layer + 1])
-        keep = strong_units(strength, strong_fraction)
-        counts += count_by_active_contexts(act, keep, C)
-        common = keep & act.all(axis=2)
-        sets.append(act)
-        keeps.append(keep)
-        commons.append(common)
+    sets, keeps, counts = relu_unit_counts(task, relu, strong_fraction)
+    commons = [k & a.all(axis=2) for a, k in zip(sets, keeps, strict=True)]
     mask = item_only_mask(commons[0] if item_only else keeps[0], task.n_items, task.X.shape[0])
     reln_gates = [
         gates_from_context_sets(a, k, task.context_of) for a, k in zip(sets, keeps, strict=True)
@@ -513,7 +723,9 @@ def run_context_experiment(
         )
         for s in range(len(seeds))
     )
-    return ContextExperiment(relu, reln, modular, counts, strong_fraction, pathway_sets)
+    return ContextExperiment(
+        relu, reln, modular, counts, strong_fraction, pathway_sets, "relu-gates"
+    )
 
 
 def _kept_index(keeps: Sequence[np.ndarray]) -> list[np.ndarray]:

@@ -832,7 +832,9 @@ def run_context(setup: th.GdlnSetup, seed: int, quick: bool = False):
         std = std * setup.hidden[0] / hidden[0]
         lr, epochs = lr * 4, max(1, epochs // 4)
     seeds = [seed * 1000 + k for k in range(setup.n_seeds)]
-    ex = num.run_context_experiment(task, hidden, lr, epochs, std, seeds, setup.strong_fraction)
+    ex = num.run_context_experiment(
+        task, hidden, lr, epochs, std, seeds, setup.strong_fraction, construction=setup.reln
+    )
     return task, ex, (hidden, lr, epochs)
 
 
@@ -923,6 +925,7 @@ def _check_context(setup: th.GdlnSetup, options) -> CheckResult:
                 "unit_context_counts": {str(k): int(counts[k]) for k in range(C + 1)},
                 "strong_unit_rule": f"output contribution ‖W_out[:,u]‖·max h_u ≥ "
                 f"{setup.strong_fraction:g} × the largest in its layer",
+                "reln_construction": ex.construction,
                 "reln_pathways_per_seed": [list(map(list, p)) for p in ex.pathway_sets],
                 "run": {"hidden": list(hidden), "lr": lr, "epochs": epochs, "seeds": setup.n_seeds},
             }
@@ -1008,6 +1011,7 @@ _RELEVANT_KEYS = {
         "n_seeds",
         "init_std",
         "strong_fraction",
+        "reln",
     ),
 }
 

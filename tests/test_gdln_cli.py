@@ -40,6 +40,7 @@ def test_examples_validate(path):
         ({"model": "gated", "race_gates": [[1, 0.5]]}, "race_gates"),
         ({"model": "linear", "lr": 0}, "lr"),
         ({"model": "linear", "hiden": [8]}, "hiden"),
+        ({"model": "context", "reln": "relu"}, "reln"),
     ],
 )
 def test_bad_specs_name_the_key(spec, key):

@@ -177,3 +177,83 @@ def test_context_experiment_small_runs_and_counts_units():
     assert np.all(ex.counts[:, 1] == 0)
     assert np.all(ex.modular.losses[:, -1] > ex.reln.losses[:, -1])
     assert np.all(ex.relu.losses[:, -1] < 0.1 * ex.relu.losses[:, 0])
+
+
+def test_relu_gated_alternative_still_runs():
+    """The project's own ReLN ("relu-gates"): gates read off the ReLU, kept as an option."""
+    task = th.context_task(3, "different")
+    ex = num.run_context_experiment(
+        task, [60], 8e-3, 300, 0.005 / 60, [0], 0.1, construction="relu-gates"
+    )
+    assert ex.construction == "relu-gates"
+    assert ex.reln.losses[0, -1] < ex.reln.losses[0, 0]
+
+
+def test_authors_pathway_sets():
+    """make-haste-slowly 3_context_diff: modules d, e, f = the two-context sets; a, b, c single."""
+    assert num.authors_pathway_sets(3, "authors-mixed") == ((0, 1), (0, 2), (1, 2))
+    assert num.authors_pathway_sets(3, "modular") == ((0,), (1,), (2,))
+    assert len(num.authors_pathway_sets(3, "authors-all")) == 6
+    # C = 2: the (C − 1)-context pathways are the single-context ones (no duplicates)
+    assert num.authors_pathway_sets(2, "authors-all") == ((0,), (1,))
+    assert num.pathway_width(700, 3) == 100
+
+
+@given(depth=st.sampled_from([1, 2]), seed=st.integers(0, 10))
+@settings(max_examples=4, deadline=None)
+def test_split_loss_gradients_match_finite_differences(depth, seed):
+    """The authors' split loss: the common pathway's gradient is that of ½‖Y − ŷ_common‖², the
+    context pathways' that of the TOTAL loss (common output held fixed). Central differences,
+    h = 1e-6 on O(1) weights: error O(h²) ≈ 1e-12 plus rounding, tolerance 1e-6 relative."""
+    task = th.context_task(3, "different")
+    net = num.build_pathway_network(task, ((0, 1), (1, 2)), 2, depth, 0.3, [seed])
+    X, Y = task.X, task.Y
+
+    def common_loss(Wc):
+        E = num.gated_linear_predict(Wc, X, net.common_gates) - Y
+        return 0.5 * float(np.sum(E * E))
+
+    def total_loss(Wx):
+        pred = num.gated_linear_predict(list(net.common), X, net.common_gates)
+        pred = pred + num.gated_linear_predict(Wx, X, net.gates)
+        return 0.5 * float(np.sum((pred - Y) ** 2))
+
+    y_common = num.gated_linear_predict(list(net.common), X, net.common_gates)
+    _, gc, _ = num.context_loss_and_grads(list(net.common), X, Y, net.common_gates)
+    loss, gx, _ = num.context_loss_and_grads(
+        list(net.context), X, Y - y_common, net.gates, weight_masks=net.masks
+    )
+    assert math.isclose(float(loss[0]), total_loss(list(net.context)), rel_tol=1e-12)
+    for i in range(depth + 1):
+
+        def fc(W, i=i):
+            Ws = list(net.common)
+            Ws[i] = W
+            return common_loss(Ws)
+
+        def fx(W, i=i):
+            Ws = list(net.context)
+            Ws[i] = W
+            return total_loss(Ws)
+
+        assert np.allclose(gc[i], _fd(fc, net.common[i]), rtol=1e-6, atol=1e-8)
+        fd = _fd(fx, net.context[i])
+        if net.masks[i] is not None:
+            fd = fd * net.masks[i]  # absent weights (item-only input, off-block) get no gradient
+        assert np.allclose(gx[i], fd, rtol=1e-6, atol=1e-8)
+
+
+def test_pathway_structure_is_preserved_by_training():
+    """Item-only context pathways and block-diagonal hidden layers stay so under GD; every
+    context unit is gated exactly on the data of its pathway's contexts."""
+    task = th.context_task(3, "same")
+    sets = num.authors_pathway_sets(3, "authors-mixed")
+    net = num.build_pathway_network(task, sets, 4, 2, 0.05, [0])
+    run = num.train_pathway_network(task, net, 1e-2, 50)
+    assert run.diverged_at is None
+    W1, W2 = run.weights[0][0], run.weights[1][0]
+    assert np.all(W1[:, task.n_items :] == 0.0)
+    assert np.all(W2[net.masks[1] == 0.0] == 0.0)
+    for k, A in enumerate(sets):
+        g = net.gates[0][0, 4 * k]
+        assert np.array_equal(g == 1.0, np.isin(task.context_of, A))

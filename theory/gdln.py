@@ -99,11 +99,13 @@ STATEMENTS: tuple[Statement, ...] = (
     Statement(
         "GDLN-8",
         "ReLU ≈ ReLN on the context task",
-        "A ReLU network trained on the context task is matched by a GDLN whose pathways are the "
-        "context sets of its hidden units (ReLN): the ReLN's loss curve tracks the ReLU's more "
-        "closely than the modular GDLN (one pathway per context) does.",
+        "A ReLU network trained on the context task is matched by a GDLN (ReLN) with a common "
+        "pathway and item-only pathways gated on the ReLU's implicit modules (the (C − 1)-context "
+        "sets; make-haste-slowly code: fixed modules, split common/residual loss): the ReLN's "
+        "loss curve tracks the ReLU's more closely than the modular GDLN (common pathway + one "
+        "pathway per context) does.",
         "reconstructed",
-        "Jarvis et al. 2025, abstract and Fig. 3",
+        "Jarvis et al. 2025, abstract and Fig. 3; make-haste-slowly 3_context_diff/gdln.py",
     ),
     Statement(
         "GDLN-9",
@@ -776,6 +778,16 @@ def authors_closed_form_loss(task: ContextTask, lr: float, epochs: np.ndarray) -
 # --------------------------------------------------------------------------- setups
 
 
+#: ReLN constructions of the context model. "authors-mixed": common pathway + one item-only
+#: pathway per (C−1)-context subset (THEORY.md 3.3's "common + the three two-context
+#: pathways"; the commented-out alternative in make-haste-slowly 3_context_diff/gdln.py and the
+#: construction of diff_context_num/gdln4.py; `code`). "authors-all": additionally one pathway
+#: per single context (3_context_diff/gdln.py as stored: 7 modules for C = 3; `code`).
+#: "relu-gates": this project's alternative (`reconstructed`): per-unit gates read off the
+#: trained ReLU's context sets, the ReLU's own initial weights, trained on the total loss.
+RELN_CONSTRUCTIONS = ("authors-mixed", "authors-all", "relu-gates")
+
+
 @dataclass(frozen=True)
 class GdlnSetup:
     """One validated GDLN task setup (built by mtl_theory/families/gdln.py from a spec).
@@ -796,6 +808,7 @@ class GdlnSetup:
     n_seeds: int = 1
     init_std: float = 0.005 / 700
     strong_fraction: float = 0.1
+    reln: str = "authors-mixed"
     modules: int = 3
     pairs: int = 2
     race_gates: tuple[tuple[int, ...], ...] = ((1, 1), (1, 0))

@@ -74,6 +74,13 @@ SCHEMA = Schema(
             exclusive_minimum=True,
             help="context: strong unit = output contribution >= this fraction of the largest",
         ),
+        "reln": Choice(
+            default="authors-mixed",
+            options=th.RELN_CONSTRUCTIONS,
+            help="context: ReLN construction; authors-mixed = common + (C-1)-context pathways, "
+            "authors-all = also single-context ones (make-haste-slowly code, split loss), "
+            "relu-gates = gates read off the trained ReLU (this project's alternative)",
+        ),
         "modules": Integer(default=3, minimum=2, maximum=8, help="routing: M"),
         "pairs": Integer(
             default=2, minimum=1, maximum=8, help="routing: K trained pairs per input"
@@ -162,6 +169,7 @@ def build(spec: Mapping[str, Any]) -> th.GdlnSetup:
         n_seeds=spec["n_seeds"],
         init_std=std,
         strong_fraction=spec["strong_fraction"],
+        reln=spec["reln"],
         modules=spec["modules"],
         pairs=spec["pairs"],
         race_gates=gates,
@@ -231,8 +239,8 @@ def context_loss_render(records, fig) -> None:
     t = np.array(records[0].result["t"])
     styles = {
         "relu": ("ReLU network", "k", "-"),
-        "reln": ("ReLN (gates read off the ReLU)", "C0", "-"),
-        "modular": ("modular GDLN (one pathway per context)", "C3", "-"),
+        "reln": ("ReLN (common + (C−1)-context pathways, authors' code)", "C0", "-"),
+        "modular": ("modular GDLN (common + one pathway per context)", "C3", "-"),
         "closed_form_code": ("authors' closed form (code; d/(C−1) not derived)", "C2", "--"),
     }
     for key, (label, color, ls) in styles.items():
@@ -299,11 +307,13 @@ def contexts_depth_render(records, fig) -> None:
     if np.nanmin(g) < 0 < np.nanmax(g):
         ax2.contour(xs, ys, g, levels=[0.0], colors="w", linestyles="--")
     ax2.set_title(
-        "predicted: gap > 0, growing with C (GDLN-9); dashed: measured gap = 0", fontsize=7
+        "predicted: gap > 0, growing with C (GDLN-9)\n"
+        "C = 2: ReLN ≡ modular, gap 0; dashed: measured gap = 0",
+        fontsize=7,
     )
     ax1.set_title(
-        "predicted for C ≥ 3: no single-context unit ('1-ctx: 0'); at C = 2 a (C−1)-context "
-        "unit is single-context",
+        "predicted for C ≥ 3: no single-context unit ('1-ctx: 0')\n"
+        "at C = 2 a (C−1)-context unit is single-context",
         fontsize=7,
     )
 
@@ -328,10 +338,12 @@ def _diagrams():
             "gdln",
             "Make Haste Slowly, 3 contexts: ReLU, ReLN, modular GDLN and closed-form losses",
             "Paper sizes (11 → 700 → 60, std 0.005/700, η = 1e-3, 8000 epochs, different "
-            "structures), two seeds (band = range). ReLN: gates read off the trained ReLU (strong "
-            "units grouped by their set of active contexts), ReLU's own initial weights. The "
-            "closed form is the "
-            "authors' code (d/(C−1), `code`, flagged) and is drawn, not asserted.",
+            "structures), two seeds (band = range). ReLN and modular GDLN as in the authors' "
+            "code (make-haste-slowly 3_context_diff/gdln.py, gdln_single.py): a common pathway "
+            "(full input, 100 units, sd 0.005/700) trained alone on the targets plus item-only "
+            "context pathways (100 units each, sd 0.01/700) trained on the residual; ReLN = the "
+            "three two-context pathways, modular = the three single-context ones. The closed "
+            "form is the authors' code (d/(C−1), `code`, flagged) and is drawn, not asserted.",
             proofs.context_loss_points,
             proofs.context_loss_compute,
             context_loss_render,
@@ -342,7 +354,11 @@ def _diagrams():
             "Mixed selectivity and modular-minus-ReLN loss gap vs contexts and depth",
             "Same hierarchy in every context, C = 2..6, 1 or 2 hidden layers, REDUCED to fit 3 "
             "minutes: widths 200 (depth 1, std 0.005/200) and 100-100 (depth 2, std 0.02), "
-            "η = 2e-3, 4000 epochs (same flow time as η = 1e-3 for 8000 epochs). Left: fraction of "
+            "η = 2e-3, 4000 epochs (same flow time as η = 1e-3 for 8000 epochs). ReLN and "
+            "modular GDLN as in the authors' code (common pathway + item-only (C−1)-context, "
+            "resp. single-context, pathways of width/(2C + 1) units, split loss); at depth 2 the "
+            "pathways are block-diagonal through both hidden layers (`reconstructed`: the "
+            "authors' depth GDLN script is not published). Left: fraction of "
             "strong units active in more than one but not all contexts (cell text: single-context "
             "units, "
             "predicted 0). Right: final loss of the modular GDLN minus the ReLN's (predicted > 0, "
