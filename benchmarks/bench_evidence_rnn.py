@@ -1,8 +1,9 @@
 """EVIDENCE RNN training speed vs this machine's matrix-multiply peak, side by side.
 
 Prints one line: training steps per second of the paper's RNN (BPTT + Adam, batch 16,
-t = 20 stimulus steps + 1 decision step) and the fraction of the matmul peak (a 1024^3
-float64 product timed in the same process, same thread count) that its useful FLOPs reach.
+1 fixation + t = 20 stimulus + 1 decision step, the authors' layout) and the fraction of
+the matmul peak (a 1024^3 float64 product timed in the same process, same thread count)
+that its useful FLOPs reach.
 Runs single-threaded (as the sweep workers do); pass --threads N to change.
 """
 
@@ -41,7 +42,7 @@ def rnn_flops_per_batch(B: int, t: int, D: int, n_tasks: int, H: int = 64) -> fl
     """Useful multiply-adds x 2: encoder, recurrent forward, BPTT (2 products per forward)."""
     enc = B * t * (D * 100 + 100 * 100 + 100 * 40)
     n_in = 41
-    T = t + 1
+    T = t + 2  # fixation + stimulus + decision steps
     forward = B * T * (n_in * H + H * H) + B * H * n_tasks
     backward = 2 * forward  # gradients w.r.t. inputs/states and w.r.t. weights
     return 2.0 * (enc + forward + backward)
@@ -54,7 +55,7 @@ def main() -> None:
     result = ne.train_rnn(C, d, sigma, t, batches=batches, seed=0)
     per_batch = result.seconds / batches
     achieved = rnn_flops_per_batch(B, t, 2, n_tasks) / per_batch / 1e9
-    steps = batches * (t + 1) / result.seconds
+    steps = batches * (t + 2) / result.seconds
     full_budget_min = 1e5 * per_batch / 60
     print(
         f"evidence RNN ({THREADS} BLAS thread): {steps:,.0f} time steps/s "

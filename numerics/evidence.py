@@ -23,6 +23,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.linalg import solve_toeplitz
 from scipy.optimize import linprog, minimize
 from scipy.special import expit, log_ndtr, ndtr
 
@@ -72,12 +73,70 @@ class Trials:
 
 
 def simulate_trials(
-    D: int, sigma: float, t: int, n_trials: int, rng: np.random.Generator
+    D: int,
+    sigma: float,
+    t: int,
+    n_trials: int,
+    rng: np.random.Generator,
+    *,
+    scales: np.ndarray | None = None,
+    rho_time: float = 0.0,
+    rho_coord: float = 0.0,
 ) -> Trials:
-    """x* ~ Uniform([-1/2, 1/2]^D), X(tau) = x* + sigma eps(tau), eps ~ N(0, I) i.i.d."""
+    """x* ~ Uniform([-1/2, 1/2]^D), X(tau) = x* + sigma eps(tau); vectorized over trials.
+
+    eps defaults to N(0, I) i.i.d. (isotropic). Options (the noise families of
+    ``theory.evidence.NOISE_KINDS``): ``scales`` multiplies coordinate j by s_j
+    (anisotropic); ``rho_coord`` correlates the coordinates, Cov = (1 - rho) I + rho 1 1^T
+    (Cholesky factor); ``rho_time`` makes each coordinate a stationary AR(1) process,
+    eps(tau) = rho eps(tau - 1) + sqrt(1 - rho^2) xi(tau), eps(1) = xi(1). The isotropic
+    draws are unchanged by the options' existence (same generator calls, same numbers).
+    """
     x = rng.uniform(-BOX_HALF_WIDTH, BOX_HALF_WIDTH, size=(n_trials, D))
     noise = rng.standard_normal((n_trials, t, D))
+    if rho_time != 0.0:
+        innovation = math.sqrt(1.0 - rho_time**2)
+        for k in range(1, t):  # recursion in time; every trial and coordinate at once
+            noise[:, k] = rho_time * noise[:, k - 1] + innovation * noise[:, k]
+    if rho_coord != 0.0:
+        R = (1.0 - rho_coord) * np.eye(D) + rho_coord * np.ones((D, D))
+        noise = noise @ np.linalg.cholesky(R).T
+    if scales is not None:
+        noise = noise * np.asarray(scales, dtype=float)
     return Trials(x_star=x, samples=x[:, None, :] + sigma * noise)
+
+
+def simulate_setup_trials(setup, n_trials: int, rng: np.random.Generator) -> Trials:
+    """simulate_trials with the noise family of an EvidenceSetup."""
+    return simulate_trials(
+        setup.D,
+        setup.sigma,
+        setup.t,
+        n_trials,
+        rng,
+        scales=setup.noise_scales if setup.noise == "anisotropic" else None,
+        rho_time=setup.noise_rho if setup.noise == "autocorrelated" else 0.0,
+        rho_coord=setup.noise_rho if setup.noise == "correlated" else 0.0,
+    )
+
+
+def gls_weights(t: int, rho_time: float) -> np.ndarray:
+    """Weights w of the best linear unbiased (GLS) estimate of a constant under AR(1) noise.
+
+    Computed numerically, w = T^-1 1 / (1^T T^-1 1) with T_ij = rho^|i - j| solved by
+    Levinson recursion (scipy.linalg.solve_toeplitz) -- not from the closed form of its
+    variance, which is what the check compares against.
+    """
+    column = rho_time ** np.arange(t)
+    w = solve_toeplitz(column, np.ones(t))
+    return w / w.sum()
+
+
+def optimal_estimate(samples: np.ndarray, rho_time: float) -> np.ndarray:
+    """The flat-prior posterior mean of x*: the sample mean, or the GLS mean under AR(1)."""
+    if rho_time == 0.0:
+        return samples.mean(axis=1)
+    return np.einsum("ntd,t->nd", samples, gls_weights(samples.shape[1], rho_time))
 
 
 def task_labels(x_star: np.ndarray, C: np.ndarray, d: np.ndarray) -> np.ndarray:
@@ -386,14 +445,37 @@ def count_cells_sampled(
 # --------------------------------------------------------------------------- RNN
 
 
+#: Where the RNN setting was read (provenance ``code``): panvaf/DisentangleRes, files
+#: ``RNN.py`` (leaky ReLU RNN, alpha = dt/tau), ``train.py`` (64 units, batch 16, 1e5
+#: batches, Adam lr 1e-3, dt = tau = 100 ms, timing fixation 100 / stimulus 2000 / decision
+#: 100 ms, input noise 2/sqrt(dt) = 0.2 per step, no gradient clipping, no schedule),
+#: ``analyze.py`` and ``sparsity.py`` (encoder Linear(D,100)-ReLU-Linear(100,100)-ReLU-
+#: Linear(100,40) applied to the stimulus channels at every step, the fixation channel
+#: appended: 41 RNN inputs; network noise 0 in the "NetN0" networks), ``tasks.py``
+#: (``LinearClassificationCentOut``: fixation = 1 during fixation and stimulus, stimulus
+#: only during the stimulus period), ``generalize.py`` (decoder read at the last step).
+CODE_SOURCE = "github.com/panvaf/DisentangleRes (RNN.py, train.py, analyze.py, tasks.py)"
+
+
 @dataclass(frozen=True)
 class RNNConfig:
-    """The paper's RNN setting (``code``, reconstructed where the code was not read).
+    """The paper's RNN setting.
 
-    Frozen random ReLU encoder D -> 100 -> 100 -> 40 (ReLU after the two hidden layers, a
-    linear 40-d output: ``reconstructed``), plus a fixation input that is 1 during the t
-    stimulus steps and 0 at the decision step (when the stimulus is also 0); 64 ReLU
-    recurrent units; sigmoid heads read at the decision step; BCE; Adam.
+    ``code`` (read in CODE_SOURCE): encoder D -> 100 -> 100 -> 40 with ReLU after the two
+    hidden layers and a linear 40-d output, PyTorch's default ``nn.Linear`` initialization
+    (weights and biases U(-1/sqrt(fan_in), 1/sqrt(fan_in))) everywhere, including the
+    recurrence (no identity initialization); the trial is 1 fixation step (fixation input 1,
+    stimulus 0), t stimulus steps (fixation 1, noisy stimulus) and 1 decision step (both 0),
+    the encoder applied to the stimulus channels at every step (so enc(0), not 0, outside the
+    stimulus period); 64 ReLU units with alpha = dt/tau = 1, h_0 = 0, no network noise; Adam
+    lr 1e-3 (PyTorch defaults beta = (0.9, 0.999), eps = 1e-8), constant; batch 16; no
+    gradient clipping (``clip=None``).
+
+    ``reconstructed`` (not in the stored code): the encoder is frozen at its random
+    initialization (the stored checkpoints carry it; the training script of the encoder runs
+    was not found); sigmoid heads with binary cross-entropy read at the decision step only
+    (the networks of Fig. 3a are "Sigmoid ... CEloss"; the stored ``train.py`` is an earlier
+    tanh/MSE version penalizing every step).
     """
 
     D: int
@@ -402,21 +484,29 @@ class RNNConfig:
     encoder: tuple[int, ...] = (100, 100, 40)
     lr: float = 1e-3
     batch: int = 16
-    clip: float = 1.0
+    clip: float | None = None
+    fixation_steps: int = 1
+
+
+def _torch_default_uniform(shape: tuple[int, ...], fan_in: int, rng: np.random.Generator):
+    """U(-1/sqrt(fan_in), 1/sqrt(fan_in)): PyTorch's nn.Linear default for W and b (``code``)."""
+    bound = 1.0 / math.sqrt(fan_in)
+    return rng.uniform(-bound, bound, size=shape)
 
 
 def make_encoder(D: int, sizes: tuple[int, ...], rng: np.random.Generator) -> list[tuple]:
+    """Random encoder layers (W (fan_in, size), b) with PyTorch's default init (``code``)."""
     layers, fan_in = [], D
-    for k, size in enumerate(sizes):
-        gain = math.sqrt(2.0) if k < len(sizes) - 1 else 1.0
-        W = rng.standard_normal((fan_in, size)) * gain / math.sqrt(fan_in)
-        b = 0.1 * rng.standard_normal(size)
+    for size in sizes:
+        W = _torch_default_uniform((fan_in, size), fan_in, rng)
+        b = _torch_default_uniform((size,), fan_in, rng)
         layers.append((W, b))
         fan_in = size
     return layers
 
 
 def encode(layers: list[tuple], x: np.ndarray) -> np.ndarray:
+    """ReLU after every layer but the last; the last (40-d) layer is linear (``code``)."""
     h = x
     for k, (W, b) in enumerate(layers):
         h = h @ W + b
@@ -426,13 +516,18 @@ def encode(layers: list[tuple], x: np.ndarray) -> np.ndarray:
 
 
 def init_rnn_params(n_in: int, hidden: int, n_out: int, rng: np.random.Generator) -> dict:
-    """Identity-initialized recurrence (IRNN, Le et al. 2015): starts as an integrator."""
+    """PyTorch default init of inp_to_rec, rec_to_rec and the readout (``code``).
+
+    The two biases of the authors' RNN (input and recurrent layers) enter only as a sum, so
+    one bias ``b`` is kept, initialized as the sum of the two default draws.
+    """
     return {
-        "W_in": rng.standard_normal((n_in, hidden)) / math.sqrt(n_in),
-        "W_rec": np.eye(hidden),
-        "b": np.zeros(hidden),
-        "W_out": rng.standard_normal((hidden, n_out)) / math.sqrt(hidden),
-        "b_out": np.zeros(n_out),
+        "W_in": _torch_default_uniform((n_in, hidden), n_in, rng),
+        "W_rec": _torch_default_uniform((hidden, hidden), hidden, rng),
+        "b": _torch_default_uniform((hidden,), n_in, rng)
+        + _torch_default_uniform((hidden,), hidden, rng),
+        "W_out": _torch_default_uniform((hidden, n_out), hidden, rng),
+        "b_out": _torch_default_uniform((n_out,), hidden, rng),
     }
 
 
@@ -517,13 +612,24 @@ class RNNResult:
     batch: int
 
 
-def rnn_inputs(encoder: list, samples: np.ndarray) -> np.ndarray:
-    """(B, t, D) samples -> (B, t + 1, 41) inputs: encoded stimulus + fixation, then decision."""
+def rnn_inputs(encoder: list, samples: np.ndarray, fixation_steps: int = 1) -> np.ndarray:
+    """(B, t, D) samples -> (B, fixation_steps + t + 1, 41) inputs (``code``).
+
+    Each step's input is [enc(stimulus channels), fixation]: fixation steps [enc(0), 1],
+    stimulus steps [enc(X(tau)), 1], the decision step [enc(0), 0].
+    """
     B, t, D = samples.shape
     feats = encode(encoder, samples.reshape(B * t, D)).reshape(B, t, -1)
-    stim = np.concatenate([feats, np.ones((B, t, 1))], axis=2)
-    decision = np.zeros((B, 1, stim.shape[2]))
-    return np.concatenate([stim, decision], axis=1)
+    blank = encode(encoder, np.zeros((1, D)))[0]
+    F = feats.shape[2]
+    inputs = np.empty((B, fixation_steps + t + 1, F + 1))
+    inputs[:, :fixation_steps, :F] = blank
+    inputs[:, :fixation_steps, F] = 1.0
+    inputs[:, fixation_steps : fixation_steps + t, :F] = feats
+    inputs[:, fixation_steps : fixation_steps + t, F] = 1.0
+    inputs[:, -1, :F] = blank
+    inputs[:, -1, F] = 0.0
+    return inputs
 
 
 def train_rnn(
@@ -549,11 +655,13 @@ def train_rnn(
     for k in range(batches):
         trials = simulate_trials(D, sigma, t, config.batch, rng)
         Y = task_labels(trials.x_star, C, d)
-        loss, grads = rnn_loss_and_grads(params, rnn_inputs(encoder, trials.samples), Y)
-        norm = math.sqrt(sum(float(np.sum(g * g)) for g in grads.values()))
-        if norm > config.clip:
-            for g in grads.values():
-                g *= config.clip / norm
+        inputs = rnn_inputs(encoder, trials.samples, config.fixation_steps)
+        loss, grads = rnn_loss_and_grads(params, inputs, Y)
+        if config.clip is not None:  # off in the authors' setting; kept as an option
+            norm = math.sqrt(sum(float(np.sum(g * g)) for g in grads.values()))
+            if norm > config.clip:
+                for g in grads.values():
+                    g *= config.clip / norm
         opt.step(params, grads)
         running.append(loss)
         if (k + 1) % log_every == 0:
@@ -579,16 +687,61 @@ def rnn_eval_loss(result: RNNResult, trials: Trials, C: np.ndarray, d: np.ndarra
     return loss
 
 
+def ood_r2_adam_decoder(
+    features: np.ndarray,
+    latents: np.ndarray,
+    variance: float,
+    rng: np.random.Generator,
+    *,
+    steps: int = 3500,
+    batch: int = 16,
+    lr: float = 3e-3,
+) -> np.ndarray:
+    """OOD r^2 (2^D, D) with the authors' decoder: a linear layer trained by Adam.
+
+    ``code`` (DisentangleRes generalize.py): nn.Linear(H, D) with the default init, Adam lr
+    3e-3, mean-squared error on batches of 16 trials from the training quadrants, read at the
+    last step, 2e3-4e3 batches (3.5e3 for 24 tasks); r^2 = 1 - MSE / Var(U(-1/2, 1/2)) on the
+    held-out quadrant. ``reconstructed``: batches are drawn from the fixed pool of trials
+    given here, not from fresh trials. Unlike the least-squares decoder, this one stops
+    after ``steps`` updates from a small initialization: an implicit regularization that
+    keeps directions unseen in training small (where least squares can blow up OOD).
+    """
+    F = features.shape[1]
+    D = latents.shape[1]
+    orthant = ((latents > 0) * (1 << np.arange(D))).sum(axis=1)
+    out = np.empty((2**D, D))
+    for k in range(2**D):
+        train = np.flatnonzero(orthant != k)
+        test = orthant == k
+        params = {
+            "W": _torch_default_uniform((F, D), F, rng),
+            "b": _torch_default_uniform((D,), F, rng),
+        }
+        opt = Adam(lr=lr)
+        for _ in range(steps):
+            idx = train[rng.integers(0, train.size, batch)]
+            X = features[idx]
+            err = X @ params["W"] + params["b"] - latents[idx]
+            g = 2.0 * err / err.size  # d/d(output) of sum(err^2) / numel
+            opt.step(params, {"W": X.T @ g, "b": g.sum(axis=0)})
+        pred = features[test] @ params["W"] + params["b"]
+        out[k] = 1.0 - np.mean((pred - latents[test]) ** 2, axis=0) / variance
+    return out
+
+
 def rnn_autonomous_jacobians(
     result: RNNResult, states: np.ndarray, relax_steps: int = 50
 ) -> tuple[np.ndarray, float]:
-    """Eigenvalues of the decision-period dynamics' Jacobian near its slow points.
+    """Eigenvalues of the stimulus-free dynamics' Jacobian near its slow points.
 
-    With no stimulus and the fixation input off, h <- relu(h W_rec + b) is autonomous. Each
-    decision-step state is relaxed for ``relax_steps`` steps (a continuous attractor keeps it
-    where it is); the Jacobian there is diag(1[a > 0]) W_rec^T. A 2-D continuous attractor
-    has two eigenvalues near 1 (the "two near-zero eigenvalues" of the continuous-time
-    linearization J - I, THEORY.md EV-7) and the rest inside the unit circle.
+    With no stimulus and the fixation input on (the authors' fixed-point analysis,
+    DisentangleRes analyze.py: input [1, 0, 0] through the encoder), h <- relu(h W_rec + b +
+    u_fix W_in) is autonomous. Each decision-step state is relaxed for ``relax_steps`` steps
+    (a continuous attractor keeps it where it is); the Jacobian there is
+    diag(1[a > 0]) W_rec^T. A 2-D continuous attractor has two eigenvalues near 1 (the "two
+    near-zero eigenvalues" of the continuous-time linearization J - I, THEORY.md EV-7) and
+    the rest inside the unit circle.
 
     Returns
     -------
@@ -597,7 +750,12 @@ def rnn_autonomous_jacobians(
     drift : float
         Median ||h_relaxed - h|| / ||h||: how far the states move while relaxing.
     """
-    W, b = result.params["W_rec"], result.params["b"]
+    W = result.params["W_rec"]
+    # as in the authors' fixed-point analysis (analyze.py, ``code``): the input is the
+    # stimulus-free fixation input [enc(0), 1], a constant that acts as an extra bias
+    D = result.encoder[0][0].shape[0]
+    fixation_input = rnn_inputs(result.encoder, np.zeros((1, 1, D)))[0, 0]
+    b = result.params["b"] + fixation_input @ result.params["W_in"]
     h = states.copy()
     for _ in range(relax_steps):
         h = np.maximum(h @ W + b, 0.0)

@@ -56,3 +56,52 @@ def test_adam_reduces_a_quadratic():
     for _ in range(300):
         opt.step(params, {"x": 2 * params["x"]})
     assert np.all(np.abs(params["x"]) < 0.05)
+
+
+def test_rnn_inputs_follow_the_authors_trial_layout():
+    """1 fixation step [enc(0), 1], t stimulus steps [enc(X), 1], 1 decision step [enc(0), 0]
+    (DisentangleRes tasks.py / analyze.py): exact, the encoder is deterministic."""
+    rng = ne.rng_from(0)
+    encoder = ne.make_encoder(2, (100, 100, 40), rng)
+    samples = rng.standard_normal((3, 5, 2))
+    u = ne.rnn_inputs(encoder, samples)
+    blank = ne.encode(encoder, np.zeros((1, 2)))[0]
+    assert u.shape == (3, 1 + 5 + 1, 41)
+    np.testing.assert_array_equal(u[:, 0, :40], np.broadcast_to(blank, (3, 40)))
+    np.testing.assert_array_equal(u[:, -1, :40], np.broadcast_to(blank, (3, 40)))
+    np.testing.assert_array_equal(u[:, :-1, 40], 1.0)
+    np.testing.assert_array_equal(u[:, -1, 40], 0.0)
+    np.testing.assert_allclose(
+        u[:, 1:-1, :40], ne.encode(encoder, samples.reshape(15, 2)).reshape(3, 5, 40)
+    )
+
+
+def test_initialization_is_pytorch_default_uniform():
+    """W, b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (nn.Linear default): every entry within the
+    bound, and the sample variance of the recurrent weights within 5 SE of bound^2/3."""
+    rng = ne.rng_from(3)
+    params = ne.init_rnn_params(41, 64, 6, rng)
+    for name, fan_in in (("W_in", 41), ("W_rec", 64), ("W_out", 64), ("b_out", 64)):
+        assert np.max(np.abs(params[name])) <= 1 / np.sqrt(fan_in)
+    assert np.max(np.abs(params["b"])) <= 1 / np.sqrt(41) + 1 / np.sqrt(64)
+    w = params["W_rec"].ravel()
+    expected = (1 / 64) / 3
+    # Var of U(-a, a) squared entries: a^4/5 - a^4/9 = 4 a^4 / 45
+    se = np.sqrt(4 * (1 / 64) ** 2 / 45 / w.size)
+    assert abs(np.mean(w**2) - expected) <= 5 * se
+    assert not np.allclose(params["W_rec"], np.eye(64))  # no identity initialization
+    layers = ne.make_encoder(2, (100, 100, 40), rng)
+    for (W, b), fan_in in zip(layers, (2, 100, 100), strict=True):
+        assert np.max(np.abs(W)) <= 1 / np.sqrt(fan_in)
+        assert np.max(np.abs(b)) <= 1 / np.sqrt(fan_in)
+
+
+def test_adam_decoder_approaches_least_squares_on_the_ideal_route():
+    """On mu(t) (an affine code of x*) the authors' Adam-trained decoder (3500 batches of 16,
+    lr 3e-3) lands within 0.02 of the least-squares OOD r2 per quadrant: the residual is the
+    SGD jitter of the final iterate (lr x gradient noise), measured ~0.003 here."""
+    rng = ne.rng_from(11)
+    trials = ne.simulate_trials(2, 0.2, 20, 1200, rng)
+    least = ne.ood_r2_all(trials.mean, trials.x_star, te.BOX_VARIANCE).mean(axis=1)
+    adam = ne.ood_r2_adam_decoder(trials.mean, trials.x_star, te.BOX_VARIANCE, rng).mean(axis=1)
+    assert np.max(np.abs(adam - least)) <= 0.02

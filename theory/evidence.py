@@ -32,6 +32,13 @@ BOX_HALF_WIDTH = 0.5
 BOX_VARIANCE = 1.0 / 12.0
 
 Boundaries = Literal["even", "random", "explicit"]
+NoiseKind = Literal["isotropic", "anisotropic", "autocorrelated", "correlated"]
+#: The noise families of the simulator (issue 4 asks for the paper's variants "as options";
+#: their definitions were not found in the stored authors' code and are ``reconstructed``):
+#: isotropic N(0, sigma^2 I) i.i.d. in time; anisotropic N(0, sigma^2 diag(s)^2); correlated
+#: N(0, sigma^2 R) with R = (1 - rho) I + rho 1 1^T (coordinates correlated); autocorrelated:
+#: stationary AR(1) in time, corr(eps(tau), eps(tau + k)) = rho^|k|, marginal N(0, sigma^2 I).
+NOISE_KINDS = ("isotropic", "anisotropic", "autocorrelated", "correlated")
 Network = Literal["none", "filter", "rnn"]
 
 # --------------------------------------------------------------------------- statements
@@ -131,6 +138,12 @@ class EvidenceSetup:
         Seed of the random boundaries (the simulation seed comes from the check options).
     rnn_batches : int
         Training batches of the RNN route (the paper's budget is 10^5 of 16).
+    noise : {"isotropic", "anisotropic", "autocorrelated", "correlated"}
+        Noise family (see NOISE_KINDS).
+    noise_scales : tuple of float or None
+        Anisotropic: per-coordinate multipliers s_j of sigma (sd sigma s_j).
+    noise_rho : float
+        Autocorrelated: AR(1) coefficient; correlated: correlation between coordinates.
     """
 
     normals: tuple[tuple[float, ...], ...]
@@ -142,6 +155,9 @@ class EvidenceSetup:
     n_trials: int = 4000
     seed: int = 0
     rnn_batches: int = 3000
+    noise: NoiseKind = "isotropic"
+    noise_scales: tuple[float, ...] | None = None
+    noise_rho: float = 0.0
 
     @property
     def D(self) -> int:
@@ -158,6 +174,18 @@ class EvidenceSetup:
     @property
     def d(self) -> np.ndarray:
         return np.asarray(self.offsets, dtype=float)
+
+    @property
+    def noise_covariance(self) -> np.ndarray:
+        """S: the covariance of one noise sample eps(tau) (D x D)."""
+        return noise_coordinate_covariance(
+            self.D, self.sigma, self.noise, self.noise_scales, self.noise_rho
+        )
+
+    @property
+    def rho_time(self) -> float:
+        """AR(1) coefficient in time (0 unless the noise is autocorrelated)."""
+        return self.noise_rho if self.noise == "autocorrelated" else 0.0
 
     @property
     def central(self) -> bool:
@@ -353,6 +381,104 @@ def r2_lmmse(sigma: float, t: int, variance: float = BOX_VARIANCE) -> float:
     """EV-5 shrinkage variant (``derived``): r^2 of the best linear estimator of x* from mu,
     Var / (Var + sigma^2 / t)."""
     return variance / (variance + sigma**2 / t)
+
+
+# --------------------------------------------------------------------------- noise variants
+
+
+def noise_coordinate_covariance(
+    D: int, sigma: float, kind: str, scales=None, rho: float = 0.0
+) -> np.ndarray:
+    """S = Cov eps(tau) for each noise family (``reconstructed`` definitions, NOISE_KINDS)."""
+    S = sigma**2 * np.eye(D)
+    if kind == "anisotropic":
+        s = np.asarray(scales, dtype=float)
+        S = sigma**2 * np.diag(s**2)
+    elif kind == "correlated":
+        S = sigma**2 * ((1.0 - rho) * np.eye(D) + rho * np.ones((D, D)))
+    return S
+
+
+def effective_samples_gls(t: int, rho: float) -> float:
+    """t_eff of the optimal (GLS = flat-prior posterior mean) estimate under AR(1) noise.
+
+    ``derived``: with T_ij = rho^|i-j| the precision of the GLS mean is 1^T T^-1 1 / sigma^2,
+    and T^-1 = (1 - rho^2)^-1 tridiag(-rho; 1, 1 + rho^2, ..., 1 + rho^2, 1; -rho), so
+    1^T T^-1 1 = [2 (1 - rho) + (t - 2)(1 - rho)^2] / (1 - rho^2) = [2 + (t - 2)(1 - rho)] /
+    (1 + rho) for t >= 2, and 1 for t = 1. (Checked symbolically in proofs.evidence.)
+
+    Examples
+    --------
+    >>> effective_samples_gls(20, 0.0), round(effective_samples_gls(20, 0.5), 4)
+    (20.0, 7.3333)
+    """
+    if t == 1:
+        return 1.0
+    return (2.0 + (t - 2) * (1.0 - rho)) / (1.0 + rho)
+
+
+def effective_samples_mean(t: int, rho: float) -> float:
+    """t_eff of the plain sample mean under AR(1) noise (``derived``).
+
+    Var mu(t) = (sigma^2 / t^2) [t + 2 sum_{k=1}^{t-1} (t - k) rho^k], so
+    t_eff = t^2 / [t + 2 sum_{k=1}^{t-1} (t - k) rho^k] (<= effective_samples_gls).
+    """
+    k = np.arange(1, t)
+    return float(t**2 / (t + 2.0 * np.sum((t - k) * rho**k)))
+
+
+def observer_noise_scales(C: np.ndarray, S: np.ndarray) -> np.ndarray:
+    """sqrt(c_i^T S c_i): the per-task noise scale replacing sigma ||c_i|| in EV-1/EV-3."""
+    return np.sqrt(np.einsum("id,de,ie->i", C, S, C))
+
+
+def probit_argument_general(
+    mu_opt: np.ndarray, C: np.ndarray, d: np.ndarray, S: np.ndarray, t_eff: float
+) -> np.ndarray:
+    """EV-1 for the noise variants (``derived``, flat prior).
+
+    The flat-prior posterior of x* is N(mu_opt, S / t_eff), mu_opt the GLS estimate (the
+    sample mean unless the noise is autocorrelated), so P(y_i = 1 | X) = Phi(z_i) with
+    z_i = sqrt(t_eff) (c_i^T mu_opt + d_i) / sqrt(c_i^T S c_i). The extraction EV-3 follows
+    with sigma ||c_i|| / sqrt(t) replaced by sqrt(c_i^T S c_i / t_eff): still affine in the
+    probits, so the OOD argument of EV-3 is unchanged.
+    """
+    return math.sqrt(t_eff) * (mu_opt @ C.T + d) / observer_noise_scales(C, S)
+
+
+def extract_mu_general(
+    log_p: np.ndarray,
+    log_q: np.ndarray,
+    C: np.ndarray,
+    d: np.ndarray,
+    S: np.ndarray,
+    t_eff: float,
+) -> np.ndarray:
+    """EV-3 for the noise variants (``derived``): mu_opt = C^+ [sqrt(c^T S c / t_eff) Phi^-1(P)
+    - d], from the log pair (log P, log(1 - P)) as in :func:`extract_mu`."""
+    probit = stable_probit_log(log_p, log_q)
+    rhs = observer_noise_scales(C, S) / math.sqrt(t_eff) * probit - d
+    sol, *_ = np.linalg.lstsq(C, rhs.T, rcond=None)
+    return sol.T
+
+
+def r2_variant_per_coordinate(
+    S: np.ndarray, t_eff: float, variance: float = BOX_VARIANCE
+) -> np.ndarray:
+    """Eq. 7 for the noise variants (``derived``): r^2_j = 1 - S_jj / (t_eff Var x*_j)."""
+    return 1.0 - np.diag(S) / (t_eff * variance)
+
+
+def r2_lmmse_variant_per_coordinate(
+    S: np.ndarray, t_eff: float, variance: float = BOX_VARIANCE
+) -> np.ndarray:
+    """Shrinkage variant per coordinate (``derived``): Var / (Var + S_jj / t_eff).
+
+    Exact for the best affine estimator of x*_j from the optimal estimate when S is
+    diagonal; with correlated coordinates an affine decoder can also borrow from the other
+    coordinates, so this is then a lower bound on the achievable r^2.
+    """
+    return variance / (variance + np.diag(S) / t_eff)
 
 
 def r2_eq7_expression() -> sp.Expr:

@@ -43,8 +43,60 @@ SCHEMA = Schema(
             maximum=1_000_000,
             help="RNN training batches of 16 (paper: 100000)",
         ),
+        "noise": Choice(
+            default="isotropic",
+            options=te.NOISE_KINDS,
+            help="evidence noise: isotropic N(0, sigma^2 I); anisotropic sd sigma*noise_scales; "
+            "autocorrelated AR(1) in time (noise_rho); correlated coordinates (noise_rho)",
+        ),
+        "noise_scales": RealList(
+            default=None,
+            minimum=0.0,
+            help="anisotropic noise: D positive multipliers of sigma, one per coordinate",
+        ),
+        "noise_rho": Real(
+            default=0.0,
+            minimum=-0.99,
+            maximum=0.99,
+            help="autocorrelated: AR(1) coefficient between successive samples; correlated: "
+            "correlation between coordinates",
+        ),
     },
 )
+
+
+def _noise_keys(spec: Mapping[str, Any], D: int) -> tuple[str, tuple[float, ...] | None, float]:
+    """Validate the noise family and its parameters (each problem names its key)."""
+    kind, scales, rho = spec["noise"], spec["noise_scales"], spec["noise_rho"]
+    if scales is not None and kind != "anisotropic":
+        raise SpecError("noise_scales", "nothing unless noise = 'anisotropic'", list(scales))
+    if kind == "anisotropic":
+        if scales is None:
+            raise SpecError(
+                "noise_scales", f"{D} positive numbers with noise = 'anisotropic'", "nothing"
+            )
+        if len(scales) != D:
+            raise SpecError("noise_scales", f"{D} numbers (one per coordinate)", list(scales))
+        if min(scales) <= 0:
+            raise SpecError("noise_scales", "positive numbers", list(scales))
+    if rho != 0.0 and kind not in ("autocorrelated", "correlated"):
+        raise SpecError("noise_rho", "0 unless noise = 'autocorrelated' or 'correlated'", rho)
+    if kind == "correlated":
+        if D < 2:
+            raise SpecError("noise", "'correlated' only with D >= 2 coordinates", kind)
+        if rho <= -1.0 / (D - 1):
+            raise SpecError(
+                "noise_rho", f"> -1/(D-1) = {-1.0 / (D - 1):.4g} (positive definite)", rho
+            )
+    if kind == "autocorrelated" and spec["t"] > 20000:
+        raise SpecError("t", "<= 20000 with noise = 'autocorrelated' (GLS solve)", spec["t"])
+    if kind != "isotropic" and spec["network"] != "none":
+        raise SpecError(
+            "network",
+            f"'none' with noise = {kind!r} (networks train on isotropic noise)",
+            spec["network"],
+        )
+    return kind, (tuple(float(v) for v in scales) if scales is not None else None), float(rho)
 
 
 def build(spec: Mapping[str, Any]) -> te.EvidenceSetup:
@@ -77,6 +129,7 @@ def build(spec: Mapping[str, Any]) -> te.EvidenceSetup:
             C = te.even_normals(n)
         else:
             C = te.random_normals(n, D, spec["seed"])
+    noise, noise_scales, noise_rho = _noise_keys(spec, D)
     offsets = spec["offsets"]
     if offsets is None:
         d = np.zeros(C.shape[0])
@@ -94,10 +147,42 @@ def build(spec: Mapping[str, Any]) -> te.EvidenceSetup:
         n_trials=spec["n_trials"],
         seed=spec["seed"],
         rnn_batches=spec["rnn_batches"],
+        noise=noise,
+        noise_scales=noise_scales,
+        noise_rho=noise_rho,
     )
 
 
 SUITE = (
+    SuiteCase(
+        "noise-autocorrelated",
+        {
+            "theory": "evidence",
+            "D": 2,
+            "n_tasks": 6,
+            "boundaries": "even",
+            "sigma": 0.2,
+            "t": 20,
+            "noise": "autocorrelated",
+            "noise_rho": 0.5,
+        },
+        quick=True,
+    ),
+    SuiteCase(
+        "noise-anisotropic-correlated-D3",
+        {
+            "theory": "evidence",
+            "D": 3,
+            "n_tasks": 8,
+            "boundaries": "random",
+            "seed": 2,
+            "sigma": 0.3,
+            "t": 10,
+            "noise": "anisotropic",
+            "noise_scales": [0.5, 1.0, 2.0],
+        },
+        quick=False,
+    ),
     SuiteCase(
         "paper-main-filter",
         {
@@ -298,24 +383,26 @@ def time_render(records: Sequence[Any], fig: Any) -> None:
 def rnn_render(records: Sequence[Any], fig: Any) -> None:
     ax = fig.add_subplot(1, 1, 1)
     ns = sorted({r.params["n_tasks"] for r in records})
+    decoders = (
+        ("ood_r2_per_quadrant", "C0", -0.12, "least-squares decoder"),
+        ("ood_r2_adam_decoder_per_quadrant", "C1", 0.12, "authors' decoder (Adam, 3500 x 16)"),
+    )
     for i, n in enumerate(ns):
-        vals = np.concatenate(
-            [r.result["ood_r2_per_quadrant"] for r in records if r.params["n_tasks"] == n]
-        )
-        ideal = np.concatenate(
-            [r.result["ideal_per_quadrant"] for r in records if r.params["n_tasks"] == n]
-        )
-        q1, med, q3 = np.percentile(vals, [25, 50, 75])
-        ax.plot([i] * vals.size, np.clip(vals, -1, 1), ".", color="C0", alpha=0.4)
-        ax.errorbar(
-            i,
-            med,
-            yerr=[[med - q1], [q3 - med]],
-            fmt="o",
-            color="C0",
-            capsize=4,
-            label="trained RNN: median, IQR (seeds × quadrants)" if i == 0 else None,
-        )
+        mine = [r for r in records if r.params["n_tasks"] == n]
+        for key, color, dx, name in decoders:
+            vals = np.concatenate([r.result[key] for r in mine if key in r.result] or [[np.nan]])
+            q1, med, q3 = np.percentile(vals, [25, 50, 75])
+            ax.plot([i + dx] * vals.size, np.clip(vals, -1, 1), ".", color=color, alpha=0.4)
+            ax.errorbar(
+                i + dx,
+                med,
+                yerr=[[med - q1], [q3 - med]],
+                fmt="o",
+                color=color,
+                capsize=4,
+                label=f"trained RNN, {name}: median, IQR" if i == 0 else None,
+            )
+        ideal = np.concatenate([r.result["ideal_per_quadrant"] for r in mine])
         ax.plot(i, np.median(ideal), "k_", ms=20, label="ideal route µ(t), OOD" if i == 0 else None)
     ax.axhline(te.r2_eq7(0.2, 20), color="k", ls="--", lw=1, label="Eq. 7 (σ=0.2, t=20)")
     ax.axhline(0.9, color="r", ls=":", lw=1, label="paper's 0.9 reference line")
@@ -325,11 +412,12 @@ def rnn_render(records: Sequence[Any], fig: Any) -> None:
     ax.set_ylabel("OOD r² (held-out quadrant; values clipped at −1)")
     ax.set_ylim(-1.05, 1.05)
     ax.set_title(
-        f"EVIDENCE: trained RNN, REDUCED budget {pe.RNN_DIAGRAM_BATCHES} batches of "
-        f"{pe.RNN_DIAGRAM_BATCH_SIZE}\n(paper: 10^5 batches); 3 seeds x 4 held-out quadrants",
+        f"EVIDENCE: trained RNN (authors' init/inputs), REDUCED budget "
+        f"{pe.RNN_DIAGRAM_BATCHES} batches of {pe.RNN_DIAGRAM_BATCH_SIZE}\n(paper: 10^5 "
+        "batches); 3 seeds x 4 held-out quadrants",
         fontsize=10,
     )
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=7, loc="lower right")
 
 
 DIAGRAMS = (
@@ -381,7 +469,8 @@ DIAGRAMS = (
             f"Measured: OOD r² (held-out quadrant, Var = 1/12) of the hidden state at the "
             f"decision step of the paper's RNN trained by BPTT + Adam for "
             f"{pe.RNN_DIAGRAM_BATCHES} batches of {pe.RNN_DIAGRAM_BATCH_SIZE} (REDUCED budget; "
-            f"the paper's is 10^5), 3 seeds x 4 quadrants per N_task: median and IQR. "
+            f"the paper's is 10^5), 3 seeds x 4 quadrants per N_task: median and IQR, decoded "
+            f"by least squares and by the authors' Adam-trained linear layer. "
             f"Reference: the ideal route µ(t) and Eq. 7 (EV-5, `code`); EV-7 (`paper`) gives "
             f"no number."
         ),
