@@ -8,9 +8,16 @@ A sweep evaluates a pure function ``compute(params, seed)`` on every point of a 
 * **Nothing lost** — the parent process commits every finished point to an SQLite store
   (standard library) in its own transaction; a killed sweep leaves only whole points behind,
   and ``resume=True`` recomputes none of them.
-* **Scale out** — ``workers=1`` runs in-process; ``workers>1`` uses local worker processes
-  (``spawn``, one BLAS thread each so that two workers do not fight over the cores);
-  ``dask_address`` submits the points to a ``dask.distributed`` scheduler.
+* **Scale out** — points run in ``workers`` local processes (``spawn``, one BLAS thread
+  each); ``dask_address`` submits them to a ``dask.distributed`` scheduler (whose nannies
+  also start workers with one BLAS thread).
+
+Why one BLAS thread everywhere, even for ``workers=1``: a multi-threaded BLAS may block a
+matrix product differently and so round differently. Measured here: the ReLU/ReLN context
+experiment gave different last digits in-process (threaded BLAS) and in a worker, which would
+make results depend on the worker count. ``in_process=True`` runs in this process instead
+(for debugging, and for callables that cannot be pickled); it is exact only where the
+computation does not depend on BLAS threading.
 """
 
 from __future__ import annotations
@@ -228,6 +235,7 @@ def run_sweep(
     dask_address: str | None = None,
     resume: bool = False,
     progress: Progress | None = None,
+    in_process: bool = False,
 ) -> list[PointRecord]:
     """Evaluate ``compute`` on every point and return the records in grid order.
 
@@ -243,13 +251,15 @@ def run_sweep(
         SQLite file; created if missing.
     base_seed : int, default 0
     workers : int, default 1
-        ``1`` runs in this process; more uses that many local processes.
+        Number of local worker processes (one BLAS thread each).
     dask_address : str, optional
         Address of a ``dask.distributed`` scheduler (``tcp://host:port``); overrides
         ``workers``.
     resume : bool, default False
         Keep the points a previous run of the same grid finished; compute only the rest.
     progress : callable (done, total), optional
+    in_process : bool, default False
+        Run in this process (with its BLAS threads) instead of worker processes.
 
     Returns
     -------
@@ -284,7 +294,7 @@ def run_sweep(
             progress(count[0], total)
         if dask_address is not None:
             _run_dask(compute, todo, dask_address, record)
-        elif workers == 1 or len(todo) <= 1:
+        elif in_process:
             for key, params, seed in todo:
                 record(key, params, seed, _evaluate(compute, params, seed))
         else:

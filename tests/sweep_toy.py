@@ -21,3 +21,10 @@ def toy_point(params, seed):
 def slow_point(params, seed):
     time.sleep(float(params.get("sleep", 0.05)))
     return toy_point(params, seed)
+
+
+def blas_env_point(params, seed):
+    """Reports the BLAS thread settings the point ran under."""
+    import os
+
+    return {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")}

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sweep_toy import slow_point, toy_point
+from sweep_toy import blas_env_point, slow_point, toy_point
 
 from numerics.sweep import SweepError, point_key, point_seed, run_sweep
 
@@ -44,6 +44,14 @@ def test_results_in_grid_order_and_identical_for_one_and_two_workers(tmp_path):
     parallel = run_sweep("toy", toy_point, POINTS, tmp_path / "b.sqlite", workers=2)
     assert [r.key for r in serial] == [point_key(p) for p in POINTS]
     assert _values(serial) == _values(parallel)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_every_point_runs_with_one_blas_thread(tmp_path, workers):
+    # A threaded BLAS can round differently from a single-threaded one (seen on the GDLN
+    # context experiment), so every worker count must run points single-threaded.
+    records = run_sweep("env", blas_env_point, POINTS[:3], tmp_path / "e.sqlite", workers=workers)
+    assert all(r.result == {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"} for r in records)
 
 
 def test_base_seed_changes_the_draws(tmp_path):
@@ -80,7 +88,7 @@ def test_kill_mid_sweep_then_resume_equals_an_uninterrupted_run(tmp_path):
         sys.path.insert(0, {str(Path(__file__).parent)!r})
         from sweep_toy import slow_point
         from numerics.sweep import run_sweep
-        run_sweep("toy", slow_point, {points!r}, {str(store)!r}, workers=1)
+        run_sweep("toy", slow_point, {points!r}, {str(store)!r}, in_process=True)
         """
     )
     proc = subprocess.Popen([sys.executable, "-c", script])
@@ -109,10 +117,10 @@ def test_kill_mid_sweep_then_resume_equals_an_uninterrupted_run(tmp_path):
         computed.append(point_key(params))
         return slow_point(params, seed)
 
-    resumed = run_sweep("toy", counting, points, store, resume=True)
+    resumed = run_sweep("toy", counting, points, store, resume=True, in_process=True)
     # Nothing that finished is recomputed; everything else is, exactly once.
     assert sorted(computed) == sorted({point_key(p) for p in points} - survived)
-    fresh = run_sweep("toy", slow_point, points, tmp_path / "fresh.sqlite")
+    fresh = run_sweep("toy", slow_point, points, tmp_path / "fresh.sqlite", in_process=True)
     assert _values(resumed) == _values(fresh)
     assert _rows(store) == _rows(tmp_path / "fresh.sqlite")
 
