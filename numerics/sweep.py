@@ -299,7 +299,12 @@ def run_sweep(
                 record(key, params, seed, _evaluate(compute, params, seed))
         else:
             _run_processes(compute, todo, workers, record)
-        return [finished[k] for k in keys]
+        # Parameters as the caller gave them (key order included), also for resumed points
+        # whose stored parameters are canonical (sorted) JSON: the CSV columns stay stable.
+        return [
+            PointRecord(k, dict(p), finished[k].seed, finished[k].result)
+            for k, p in zip(keys, points, strict=True)
+        ]
 
 
 def _run_processes(compute: Compute, todo: list, workers: int, record: Callable) -> None:

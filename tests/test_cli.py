@@ -92,7 +92,7 @@ def test_phase_writes_png_csv_and_index_and_resumes(tmp_path, capsys, toy):
     png, csv = out_dir / "toy-map.png", out_dir / "toy-map.csv"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     rows = csv.read_text().splitlines()
-    assert rows[0].startswith("x,y,seed,value") and len(rows) == 7
+    assert rows[0].startswith("y,x,seed,value") and len(rows) == 7
     assert "toy-map" in (out_dir / "README.md").read_text()
     code, _, _ = run(["phase", "--all", "--out", out_dir, "--resume", "--workers", "2"], capsys)
     assert code == 0 and csv.read_text().splitlines() == rows

@@ -59,7 +59,9 @@ def make_registry(bias=0.0):
                 "toy",
                 "toy map",
                 "x times ten plus y",
-                lambda: [{"x": x, "y": y} for x in range(3) for y in range(2)],
+                lambda: [
+                    {"y": y, "x": x} for x in range(3) for y in range(2)
+                ],  # unsorted keys on purpose
                 toy_point,
                 render,
             ),
