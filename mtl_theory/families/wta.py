@@ -283,6 +283,51 @@ SUITE = (
     ),
 )
 
+
+def code_figures(results: Any, directory: Any) -> list[Any]:
+    """One figure per two-factor check: the winning unit of each module over the grid.
+
+    Draws the counterexample when the search found one (a zero-loss code that is not
+    symbolic), otherwise the loss-minimizing code, so a reader can see at a glance whether
+    each module's receptive sets are stripes along one factor (symbolic) or not.
+    """
+    import numpy as np
+
+    from mtl_theory.plotting import new_figure, save_figure_atomic
+
+    paths = []
+    for index, result in enumerate(results):
+        setup, v = result.setup, result.verification
+        factors = list(setup.get("factors", ()))
+        if v is None or len(factors) != 2:
+            continue
+        code = v.measured.get("counterexample") or v.measured.get("argmin_code")
+        if not code:
+            continue
+        kind = "counterexample" if v.measured.get("counterexample") else "optimal code"
+        fig = new_figure(3.2 * len(code) + 0.6, 3.4)
+        for g, winners in enumerate(code):
+            ax = fig.add_subplot(1, len(code), g + 1)
+            grid = np.asarray(winners, dtype=float).reshape(factors)  # last factor fastest
+            ax.imshow(grid, cmap="tab10", vmin=0, vmax=9)
+            for (i, j), unit in np.ndenumerate(grid):
+                ax.text(j, i, f"{int(unit)}", ha="center", va="center", color="white")
+            ax.set_xticks(range(factors[1]))
+            ax.set_yticks(range(factors[0]))
+            ax.set_xlabel("z2")
+            ax.set_ylabel("z1")
+            ax.set_title(f"module {g + 1}: winning unit", fontsize=9)
+        tasks = setup.get("tasks") or "explicit targets"
+        fig.suptitle(
+            f"WTA {kind}: factors {tuple(factors)}, modules {tuple(setup['modules'])}, "
+            f"tasks {tasks}; loss {v.measured.get('min_loss', float('nan')):.2g}",
+            fontsize=9,
+        )
+        stem = f"wta-code-{index:02d}-{'x'.join(map(str, factors))}-{tasks}"
+        paths.append(save_figure_atomic(fig, directory / f"{stem}.png"))
+    return paths
+
+
 FAMILY = Family(
     name="wta",
     title="Winner-take-all bottlenecks give symbolic codes (Theorem WTA-1)",
@@ -290,6 +335,7 @@ FAMILY = Family(
     build=build,
     check=check,
     statements=tw.STATEMENTS,
+    report_figures=code_figures,
     derivations=pw.DERIVATIONS,
     suite=SUITE,
     diagrams=(
