@@ -13,7 +13,7 @@ flow dW/dt = −η ∇L has time in epochs (τ = 1/(ηP) is the theory's unit, n
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -116,38 +116,56 @@ def chain_gd(Ws, X, Y, lr: float, epochs: int, record: Sequence[int]) -> ChainRu
     return ChainRun(np.array(done), np.array(prods), np.array(losses), None, tuple(Ws))
 
 
-def chain_flow(Ws, X, Y, lr: float, t_eval: Sequence[float]) -> ChainRun:
-    """Integrate the full parameter flow dW/dt = −η∇L with DOP853 (rtol/atol FLOW_RTOL/ATOL)."""
-    shapes = [W.shape for W in Ws]
-    sizes = [W.size for W in Ws]
-    splits = np.cumsum(sizes)[:-1]
+def integrate_parameter_flow(
+    grads_of: Callable[[list[np.ndarray]], Sequence[np.ndarray]],
+    params: Sequence[np.ndarray],
+    rate: float,
+    t_eval: Sequence[float],
+    what: str = "gradient flow",
+) -> list[list[np.ndarray]]:
+    """Integrate dθ/dt = −rate ∇L(θ) for a list of weight matrices with DOP853.
+
+    ``grads_of(params)`` returns the gradient of each matrix. Tolerances FLOW_RTOL/FLOW_ATOL;
+    returns the parameters at every time of ``t_eval``. A failed integration is an error,
+    never a silent partial result.
+    """
+    shapes = [W.shape for W in params]
+    splits = np.cumsum([W.size for W in params])[:-1]
 
     def unpack(y):
         return [p.reshape(s) for p, s in zip(np.split(y, splits), shapes, strict=True)]
 
     def rhs(_t, y):
-        _, grads = chain_loss_and_grads(unpack(y), X, Y)
-        return -lr * np.concatenate([g.ravel() for g in grads])
+        return -rate * np.concatenate([g.ravel() for g in grads_of(unpack(y))])
 
     t_eval = np.asarray(t_eval, dtype=float)
     sol = solve_ivp(
         rhs,
         (0.0, float(t_eval[-1])),
-        np.concatenate([W.ravel() for W in Ws]),
+        np.concatenate([W.ravel() for W in params]),
         method="DOP853",
         t_eval=t_eval,
         rtol=FLOW_RTOL,
         atol=FLOW_ATOL,
     )
     if not sol.success:
-        raise RuntimeError(f"gradient-flow integration failed: {sol.message}")
+        raise RuntimeError(f"{what} integration failed: {sol.message}")
+    return [unpack(y) for y in sol.y.T]
+
+
+def chain_flow(Ws, X, Y, lr: float, t_eval: Sequence[float]) -> ChainRun:
+    """Integrate the full parameter flow dW/dt = −η∇L with DOP853 (rtol/atol FLOW_RTOL/ATOL)."""
+    path = integrate_parameter_flow(
+        lambda W: chain_loss_and_grads(W, X, Y)[1], Ws, lr, t_eval, "gradient-flow"
+    )
     prods, losses = [], []
-    for y in sol.y.T:
-        W = unpack(y)
+    for W in path:
         loss, _ = chain_loss_and_grads(W, X, Y)
         prods.append(chain_product(W))
         losses.append(loss)
-    return ChainRun(t_eval, np.array(prods), np.array(losses), None, tuple(unpack(sol.y[:, -1])))
+    return ChainRun(
+        np.asarray(t_eval, dtype=float), np.array(prods), np.array(losses), None, tuple(path[-1])
+    )
 
 
 def mode_strengths(products: np.ndarray, U: np.ndarray, V: np.ndarray) -> np.ndarray:
@@ -219,29 +237,13 @@ def gated_gd(graph, weights, X, Y, node_gates, edge_gates, lr_avg: float, epochs
 
 def gated_flow(graph, weights, X, Y, node_gates, edge_gates, rate: float, t_eval):
     """Full gated-network flow dW/dt = −rate ∇L_avg (rate = 1/τ), DOP853 at FLOW_RTOL/ATOL."""
-    shapes = [W.shape for W in weights]
-    splits = np.cumsum([W.size for W in weights])[:-1]
-
-    def unpack(y):
-        return [p.reshape(s) for p, s in zip(np.split(y, splits), shapes, strict=True)]
-
-    def rhs(_t, y):
-        _, g = gated_loss_and_grads(graph, unpack(y), X, Y, node_gates, edge_gates)
-        return -rate * np.concatenate([x.ravel() for x in g])
-
-    t_eval = np.asarray(t_eval, dtype=float)
-    sol = solve_ivp(
-        rhs,
-        (0.0, float(t_eval[-1])),
-        np.concatenate([W.ravel() for W in weights]),
-        method="DOP853",
-        t_eval=t_eval,
-        rtol=FLOW_RTOL,
-        atol=FLOW_ATOL,
+    return integrate_parameter_flow(
+        lambda W: gated_loss_and_grads(graph, W, X, Y, node_gates, edge_gates)[1],
+        weights,
+        rate,
+        t_eval,
+        "gated-network flow",
     )
-    if not sol.success:
-        raise RuntimeError(f"gated-network flow integration failed: {sol.message}")
-    return [unpack(y) for y in sol.y.T]
 
 
 def finite_difference_grads(graph, weights, X, Y, node_gates, edge_gates, h: float = 1e-6):
