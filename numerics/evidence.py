@@ -10,6 +10,9 @@ Nothing here evaluates a closed form of the quantity it measures:
   optimality by convex optimization;
 * :class:`EvidenceRNN` is the paper's recurrent network trained by back-propagation through
   time with hand-written gradients (checked against finite differences in the tests) and Adam;
+* :func:`find_fixed_points` searches the fixed points of the RNN's stimulus-free map by
+  minimizing q(h) = 1/2 ||F(h) - h||^2 (L-BFGS-B, hand-written ReLU Jacobian) from the
+  network's own states (EV-7: a 2-D continuous attractor, measured only);
 * :func:`count_cells_lp` counts the cells of a hyperplane arrangement by incremental linear
   programming (no general-position assumption).
 
@@ -770,3 +773,257 @@ def rnn_autonomous_jacobians(
         J = (a[k] > 0)[:, None] * W.T
         eig[k] = np.sort(np.abs(np.linalg.eigvals(J)))[::-1]
     return eig, drift
+
+
+# --------------------------------------------------------------------------- fixed points
+
+#: q(h) = 1/2 ||F(h) - h||^2 below which a minimum counts as a fixed point (``derived``).
+#: A point with q < 1e-12 moves ||F(h) - h|| < 1.5e-6 per step, i.e. < 1.5e-4 over 100 steps
+#: (five times the 20-step trial), four orders below the O(1) state norms: fixed on every time
+#: scale of the task. Exact fixed points of a ReLU map reach q ~ (eps ||W|| ||h||)^2 ~ 1e-28,
+#: and least squares stopping short of one stalls many orders above this (a slow point).
+FIXED_POINT_Q_TOL = 1e-12
+#: Two minima closer than this (relative to the median start norm) are one fixed point: the
+#: solver locates a point to ~sqrt(q_tol) ~ 1e-6, so 1e-4 merges only copies of one point.
+FIXED_POINT_DEDUP_RTOL = 1e-4
+#: |lambda| within this of 1 counts as "near 1" (``derived``): a mode with |lambda| = 0.95
+#: keeps e^-1 of its amplitude after 20 steps, the stimulus length t of the paper's trials,
+#: so it integrates/holds evidence on the task's time scale (continuous time: |Re mu| < 0.05).
+EIGENVALUE_BAND = 0.05
+
+
+def relu_map(h: np.ndarray, W_rec: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """F(h) = relu(h W_rec + bias) on row vectors: the stimulus-free step of the RNN."""
+    return np.maximum(h @ W_rec + bias, 0.0)
+
+
+def relu_map_jacobian(h: np.ndarray, W_rec: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """dF/dh = diag(relu'(a)) W_rec^T, a = h W_rec + bias (column convention, ``derived``).
+
+    F_i(h) = relu(sum_j h_j W_rec[j, i] + bias_i), so dF_i/dh_j = 1[a_i > 0] W_rec[j, i]
+    (relu'(0) := 0, as in the BPTT gradient).
+    """
+    a = h @ W_rec + bias
+    return (a > 0)[:, None] * W_rec.T
+
+
+#: Slow points (``derived``, after Sussillo & Barak 2013): minima whose one-step speed
+#: ||F(h) - h|| is below 1e-3 of the median start norm, so they move < 2% of the state scale
+#: over the 20-step trial: fixed on the task's time scale though not exactly fixed.
+SLOW_POINT_RELATIVE_SPEED = 1e-3
+
+
+@dataclass(frozen=True)
+class FixedPoints:
+    """Distinct fixed points of h -> F(h) found from ``n_starts`` initial states."""
+
+    points: np.ndarray  # (K, H) deduplicated, q below ``q_tol``
+    q: np.ndarray  # (K,) q(h) at the kept points
+    n_starts: int
+    n_converged: int  # minima with q < q_tol before deduplication
+    q_tol: float
+    seconds: float
+    minima: np.ndarray  # (n_starts, H) every local minimum found, fixed or slow
+    minima_q: np.ndarray  # (n_starts,)
+    scale: float  # median start norm (deduplication and slow-point scale)
+
+    def slow_points(self, relative_speed: float = SLOW_POINT_RELATIVE_SPEED) -> np.ndarray:
+        """Deduplicated minima with ||F(h) - h|| < relative_speed x scale (includes the fixed)."""
+        q_slow = 0.5 * (relative_speed * self.scale) ** 2
+        keep = self.minima[self.minima_q < q_slow]
+        return deduplicate(keep, FIXED_POINT_DEDUP_RTOL * self.scale)
+
+
+def deduplicate(points: np.ndarray, distance: float) -> np.ndarray:
+    """Greedy merge: keep a point unless it lies within ``distance`` of a kept one."""
+    kept: list[int] = []
+    for k, h in enumerate(points):
+        if all(np.linalg.norm(h - points[j]) > distance for j in kept):
+            kept.append(k)
+    return points[kept]
+
+
+def find_fixed_points(
+    W_rec: np.ndarray,
+    bias: np.ndarray,
+    starts: np.ndarray,
+    *,
+    q_tol: float = FIXED_POINT_Q_TOL,
+    dedup_rtol: float = FIXED_POINT_DEDUP_RTOL,
+    max_iter: int = 3000,
+) -> FixedPoints:
+    """Minimize q(h) = 1/2 ||F(h) - h||^2 from every start (L-BFGS-B, exact gradient).
+
+    ``reconstructed`` protocol after Sussillo & Barak (2013) and DisentangleRes analyze.py
+    (``code``: many starts drawn from the network's own trajectories, the stimulus-free
+    fixation input held constant, minimize the one-step displacement; there by Adam on the
+    mean-squared displacement, here by scipy's L-BFGS-B with the gradient
+    grad q = (dF/dh - I)^T (F(h) - h) from the hand-written ReLU Jacobian).
+
+    Why a gradient method and not Gauss-Newton/Levenberg-Marquardt: on a continuous
+    attractor dF/dh - I is singular, and the (Q R or S V D) Gauss-Newton step divides
+    rounding noise by the near-zero singular values, throwing the iterate far along the
+    attractor (tried: MINPACK ``lm`` and ``trf`` move O(10) along an exact plane attractor
+    from starts O(0.5) off it). The gradient lies in range((J - I)^T), orthogonal to the
+    attractor's tangent, so descent lands near where the start projects, as a relaxing
+    network would.
+
+    Minima with q >= ``q_tol`` are slow points, not fixed points, and are dropped; the rest
+    are merged greedily when closer than ``dedup_rtol`` times the median start norm.
+    """
+    start_time = time.perf_counter()
+    H = W_rec.shape[0]
+
+    def residual(h):
+        return relu_map(h, W_rec, bias) - h
+
+    def q_and_gradient(h):
+        r = residual(h)
+        # grad q = (dF/dh - I)^T r with the hand-written ReLU Jacobian
+        return 0.5 * float(r @ r), relu_map_jacobian(h, W_rec, bias).T @ r - r
+
+    minima = np.empty((len(starts), H))
+    minima_q = np.empty(len(starts))
+    for k, h0 in enumerate(starts):
+        sol = minimize(
+            q_and_gradient,
+            h0,
+            jac=True,
+            method="L-BFGS-B",
+            options={"maxiter": max_iter, "maxcor": 30, "ftol": 0.0, "gtol": 1e-14},
+        )
+        minima[k] = sol.x
+        minima_q[k] = 0.5 * float(np.sum(residual(sol.x) ** 2))
+    scale = max(float(np.median(np.linalg.norm(starts, axis=1))), 1e-12)
+    converged = minima_q < q_tol
+    points = deduplicate(minima[converged], dedup_rtol * scale)
+    q_points = 0.5 * np.sum((relu_map(points, W_rec, bias) - points) ** 2, axis=1)
+    return FixedPoints(
+        points,
+        q_points,
+        len(starts),
+        int(np.count_nonzero(converged)),
+        q_tol,
+        time.perf_counter() - start_time,
+        minima,
+        minima_q,
+        scale,
+    )
+
+
+def affine_decoder(states: np.ndarray, latents: np.ndarray) -> np.ndarray:
+    """Least-squares affine decoder x ~ [h, 1] coef of the latents from the states."""
+    A = np.hstack([states, np.ones((states.shape[0], 1))])
+    return np.linalg.lstsq(A, latents, rcond=None)[0]
+
+
+@dataclass(frozen=True)
+class FixedPointSummary:
+    """Geometry and linear stability of a set of fixed points.
+
+    ``pca_explained`` : cumulative fraction of the fixed points' variance (in state space)
+    captured by the first 1, 2, 3 principal components (a 2-D sheet: the second ~1, the
+    first clearly < 1). ``decoded_cov_eigenvalues`` : eigenvalues (decreasing) of the
+    covariance of the decoded latents of the fixed points, over the latent prior variance
+    (two O(1) values: the points cover the latent plane). ``top2_moduli`` : (K, 2) the two
+    largest |eigenvalues| of dF/dh at each point; ``n_near_one`` : (K,) how many eigenvalues
+    lie within ``band`` of 1 in modulus.
+    """
+
+    n_points: int
+    pca_explained: np.ndarray
+    decoded: np.ndarray
+    decoded_cov_eigenvalues: np.ndarray
+    top2_moduli: np.ndarray
+    n_near_one: np.ndarray
+    band: float
+
+    @property
+    def fraction_two_near_one(self) -> float:
+        """Fraction of the points with at least two eigenvalues within ``band`` of 1."""
+        return float(np.mean(self.n_near_one >= 2)) if self.n_points else float("nan")
+
+
+def summarize_fixed_points(
+    points: np.ndarray,
+    W_rec: np.ndarray,
+    bias: np.ndarray,
+    decoder: np.ndarray,
+    latent_variance: float,
+    band: float = EIGENVALUE_BAND,
+) -> FixedPointSummary:
+    """PCA, decoded-latent spread and Jacobian spectrum of the fixed points (``derived``)."""
+    K = points.shape[0]
+    D = decoder.shape[1]
+    if K >= 4:  # K points span <= K - 1 dimensions: with 3, "2 PCs explain all" is trivial
+        centred = points - points.mean(axis=0)
+        sv2 = np.linalg.svd(centred, compute_uv=False) ** 2
+        total = float(np.sum(sv2))
+        cum = np.cumsum(sv2) / total if total > 0 else np.ones_like(sv2)
+        pca = np.array([cum[min(k, cum.size - 1)] for k in range(3)])
+    else:
+        pca = np.full(3, np.nan)
+    decoded = np.hstack([points, np.ones((K, 1))]) @ decoder
+    if K >= 2:
+        cov = np.atleast_2d(np.cov(decoded, rowvar=False))
+        cov_eigs = np.sort(np.linalg.eigvalsh(cov))[::-1] / latent_variance
+    else:
+        cov_eigs = np.zeros(D)
+    top2 = np.empty((K, 2))
+    near = np.empty(K, dtype=int)
+    for k, h in enumerate(points):
+        moduli = np.sort(np.abs(np.linalg.eigvals(relu_map_jacobian(h, W_rec, bias))))[::-1]
+        top2[k] = moduli[:2]
+        near[k] = int(np.count_nonzero(np.abs(moduli - 1.0) < band))
+    return FixedPointSummary(K, pca, decoded, cov_eigs, top2, near, band)
+
+
+def rnn_stimulus_free_bias(result: RNNResult, fixation: float = 1.0) -> np.ndarray:
+    """The constant drive b + u W_in of the stimulus-free input u = [enc(0), fixation].
+
+    ``fixation = 1`` is the fixation-on, stimulus-off input of the authors' fixed-point
+    analysis (analyze.py, input [1, 0, 0], ``code``) and of our fixation step; ``fixation =
+    0`` is our decision step's input.
+    """
+    D = result.encoder[0][0].shape[0]
+    u = rnn_inputs(result.encoder, np.zeros((1, 1, D)))[0, 0].copy()
+    u[-1] = fixation
+    return result.params["b"] + u @ result.params["W_in"]
+
+
+def rnn_end_of_stimulus_states(result: RNNResult, samples: np.ndarray) -> np.ndarray:
+    """Hidden state after the last stimulus step (B, H), before the decision step."""
+    return rnn_forward(result.params, rnn_inputs(result.encoder, samples))[:, -2]
+
+
+@dataclass(frozen=True)
+class RNNFixedPointAnalysis:
+    fixed_points: FixedPoints
+    summary: FixedPointSummary  # of the fixed points (q < q_tol)
+    slow_summary: FixedPointSummary  # of the slow points (SLOW_POINT_RELATIVE_SPEED)
+    fixation: float
+
+
+def rnn_fixed_point_analysis(
+    result: RNNResult,
+    samples: np.ndarray,
+    x_star: np.ndarray,
+    latent_variance: float,
+    *,
+    n_starts: int = 200,
+    fixation: float = 1.0,
+    q_tol: float = FIXED_POINT_Q_TOL,
+) -> RNNFixedPointAnalysis:
+    """Fixed points of the trained RNN's stimulus-free map, started from its own states.
+
+    The decoder of x* is fit on all end-of-stimulus states; the first ``n_starts`` of them
+    (trials with independent x*, so spread over the latent box) start the search.
+    """
+    states = rnn_end_of_stimulus_states(result, samples)
+    decoder = affine_decoder(states, x_star)
+    W = result.params["W_rec"]
+    bias = rnn_stimulus_free_bias(result, fixation)
+    fps = find_fixed_points(W, bias, states[:n_starts], q_tol=q_tol)
+    summary = summarize_fixed_points(fps.points, W, bias, decoder, latent_variance)
+    slow = summarize_fixed_points(fps.slow_points(), W, bias, decoder, latent_variance)
+    return RNNFixedPointAnalysis(fps, summary, slow, fixation)

@@ -348,16 +348,28 @@ def train_rnn_isolated(C, d, sigma, t, batches, seed) -> ne.RNNResult:
     a spawned child reads the thread variables at start-up (the same environment the sweep
     engine gives its workers).
     """
+    return _call_single_thread(_train_rnn_single_thread, (C, d, sigma, t, batches, seed))
+
+
+def _call_single_thread(function, args: tuple):
+    """function(args) in a spawned process with one BLAS thread (here if spawning fails)."""
     try:
         with (
             single_thread_blas_environment(),
             ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool,
         ):
-            return pool.submit(_train_rnn_single_thread, (C, d, sigma, t, batches, seed)).result()
+            return pool.submit(function, args).result()
     except BrokenProcessPool:
         # spawning needs an importable __main__ (not so under `python -` or some embedders):
-        # train here instead, only slower with a threaded BLAS
-        return ne.train_rnn(C, d, sigma, t, batches=batches, seed=seed)
+        # run here instead, only slower with a threaded BLAS
+        return function(args)
+
+
+def _rnn_fixed_point_analysis_single_thread(args: tuple) -> ne.RNNFixedPointAnalysis:
+    result, samples, x_star, n_starts, fixation = args
+    return ne.rnn_fixed_point_analysis(
+        result, samples, x_star, te.BOX_VARIANCE, n_starts=n_starts, fixation=fixation
+    )
 
 
 def check(setup: te.EvidenceSetup, options) -> CheckResult:
@@ -917,6 +929,7 @@ def _rnn(setup, options, trials, measured, comparisons, notes, quick) -> None:
         np.median(np.sum(np.abs(eig - 1.0) < 0.05, axis=1))
     )
     measured["rnn_stimulus_free_relative_drift_median"] = drift
+    _rnn_fixed_points(result, sub, measured, notes, quick)
     comparisons.append(
         Comparison.upper_bound(
             "EV-7",
@@ -936,6 +949,82 @@ def _rnn(setup, options, trials, measured, comparisons, notes, quick) -> None:
         "attractor has two eigenvalues near 1) are "
         "measured, not compared."
     )
+
+
+RNN_FIXED_POINT_STARTS = 150
+RNN_FIXED_POINT_STARTS_QUICK = 40
+
+
+def _rnn_fixed_points(result, trials, measured, notes, quick) -> None:
+    """EV-7, measured only: fixed points of the stimulus-free map and their spectrum.
+
+    The paper gives no number (a 2-D continuous attractor: two near-zero eigenvalues of the
+    continuous-time Jacobian, i.e. two |lambda| near 1 for our map), so nothing is compared.
+    """
+    n_starts = RNN_FIXED_POINT_STARTS_QUICK if quick else RNN_FIXED_POINT_STARTS
+    runs = {}
+    for label, fixation in (("", 1.0), ("_decision_input", 0.0)):
+        # thousands of 64 x 64 products: one BLAS thread (see train_rnn_isolated)
+        analysis = _call_single_thread(
+            _rnn_fixed_point_analysis_single_thread,
+            (result, trials.samples, trials.x_star, n_starts, fixation),
+        )
+        runs[label] = analysis
+        fps = analysis.fixed_points
+        measured[f"rnn_fixed_point_starts_converged{label}"] = fps.n_converged
+        measured[f"rnn_fixed_point_seconds{label}"] = fps.seconds
+        for kind, summary in (
+            ("fixed_point", analysis.summary),
+            ("slow_point", analysis.slow_summary),
+        ):
+            measured.update(_fixed_point_keys(kind, label, summary))
+    measured["rnn_fixed_point_starts"] = n_starts
+    measured["rnn_fixed_point_q_tol"] = ne.FIXED_POINT_Q_TOL
+    measured["rnn_slow_point_relative_speed"] = ne.SLOW_POINT_RELATIVE_SPEED
+    measured["rnn_fixed_point_eigenvalue_band"] = ne.EIGENVALUE_BAND
+    lines = []
+    for label, name in (
+        ("", "fixation input [enc(0), 1]"),
+        ("_decision_input", "decision input [enc(0), 0]"),
+    ):
+        analysis = runs[label]
+        for kind, summary in (("fixed", analysis.summary), ("slow", analysis.slow_summary)):
+            median = (
+                np.median(summary.top2_moduli, axis=0) if summary.n_points else np.full(2, np.nan)
+            )
+            lines.append(
+                f"{name}, {kind} points: {summary.n_points} distinct, 2-PC variance fraction "
+                f"{summary.pca_explained[1]:.3f} (1-PC {summary.pca_explained[0]:.3f}), top-2 "
+                f"|lambda| medians {median[0]:.3f}, {median[1]:.3f}, two within "
+                f"{ne.EIGENVALUE_BAND} of 1 at {summary.fraction_two_near_one:.2f} of them"
+            )
+    notes.append(
+        f"EV-7 fixed points (measured, not compared; the paper gives no number): L-BFGS-B on "
+        f"q = |F(h) - h|^2 / 2 from {n_starts} end-of-stimulus states, fixed points q < "
+        f"{ne.FIXED_POINT_Q_TOL:g}, slow points |F(h) - h| < {ne.SLOW_POINT_RELATIVE_SPEED:g} x "
+        "median state norm. " + "; ".join(lines) + ". A 2-D continuous attractor would show "
+        "many distinct points on a 2-D sheet (2-PC fraction ~1, 1-PC clearly < 1, two O(1) "
+        "decoded-latent covariance eigenvalues) with two |lambda| ~ 1 (PCA nan: fewer than 4 "
+        "points)."
+    )
+
+
+def _fixed_point_keys(kind: str, label: str, summary) -> dict[str, Any]:
+    """Measured keys rnn_{kind}s, rnn_{kind}_pca_explained_2d, ... (suffix ``label``)."""
+    top2 = (
+        np.percentile(summary.top2_moduli, [25, 50, 75], axis=0)
+        if summary.n_points
+        else np.full((3, 2), np.nan)
+    )
+    return {
+        f"rnn_{kind}s{label}": summary.n_points,
+        f"rnn_{kind}_pca_explained_2d{label}": float(summary.pca_explained[1]),
+        f"rnn_{kind}_pca_cumulative_explained{label}": summary.pca_explained,
+        f"rnn_{kind}_decoded_latent_cov_eigenvalues{label}": summary.decoded_cov_eigenvalues,
+        # rows: 25th, 50th, 75th percentile; columns: first and second |lambda|
+        f"rnn_jacobian_top2_at_{kind}s{label}": top2,
+        f"rnn_{kind}s_two_eigenvalues_near_1_fraction{label}": summary.fraction_two_near_one,
+    }
 
 
 # --------------------------------------------------------------------------- phase diagrams
