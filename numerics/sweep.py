@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sqlite3
 import sys
 import time
@@ -35,6 +34,8 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
+
+from numerics.blas import single_thread_blas_environment
 
 Compute = Callable[[Mapping[str, Any], int], Mapping[str, Any]]
 Progress = Callable[[int, int], None]
@@ -55,16 +56,6 @@ CREATE TABLE IF NOT EXISTS points (
     PRIMARY KEY (diagram, key)
 );
 """
-
-# Environment for worker processes: one BLAS/OpenMP thread each, so that N workers use N
-# cores rather than N x (cores) oversubscribed threads.
-_SINGLE_THREAD_ENV = {
-    "OMP_NUM_THREADS": "1",
-    "OPENBLAS_NUM_THREADS": "1",
-    "MKL_NUM_THREADS": "1",
-    "VECLIB_MAXIMUM_THREADS": "1",
-    "NUMEXPR_NUM_THREADS": "1",
-}
 
 
 class SweepError(RuntimeError):
@@ -184,24 +175,6 @@ def _evaluate(compute: Compute, params: Mapping[str, Any], seed: int) -> dict[st
         raise SweepError(f"compute returned {type(result).__name__}, expected a dict")
     # Round-trip through JSON now, so a result that cannot be stored fails at its point.
     return json.loads(json.dumps(dict(result), allow_nan=True))
-
-
-@contextmanager
-def single_thread_blas_environment() -> Iterator[None]:
-    """Set the BLAS/OpenMP thread variables to 1 for processes started inside this block.
-
-    A child process reads them when its BLAS loads; this process's own BLAS is unaffected.
-    """
-    saved = {k: os.environ.get(k) for k in _SINGLE_THREAD_ENV}
-    os.environ.update(_SINGLE_THREAD_ENV)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def terminal_progress(label: str) -> Progress | None:

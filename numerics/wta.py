@@ -25,10 +25,11 @@ import itertools
 import math
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from numerics.blas import single_blas_thread
 from theory.wta import WTASetup
 
 # Zero loss is decided as loss <= ZERO_LOSS_RTOL * (1 + mean target^2). The loss is a
@@ -674,15 +675,27 @@ def loss_and_grad(
     modules: tuple[int, ...],
     kind: str,
     tau: float,
+    backward_tau: float | None = None,
 ) -> tuple[float, dict[str, np.ndarray]]:
     """Mean squared error over samples and tasks and its hand-written gradient.
 
     Softmax module backward: du_g = s_g * (ds_g - <ds_g, s_g>) / tau; ReLU: du = ds [u > 0].
-    Checked against central finite differences in the tests.
+    Straight-through (Bengio et al. 2013, provenance ``code``): the forward pass uses the hard
+    one-hot code, the backward pass the softmax Jacobian at temperature ``backward_tau``
+    (default ``tau``); ds is the gradient with respect to the hard code. The softmax and ReLU
+    gradients are checked against central finite differences in the tests; the
+    straight-through encoder gradient (a surrogate, not the gradient of the piecewise-constant
+    loss) is checked as the exact gradient of <ds, softmax(u / backward_tau)> with ds frozen.
     """
     f = forward(params, x, modules, "softmax" if kind == "straight-through" else kind, tau)
     if kind == "straight-through":
-        # forward through the hard one-hot code, backward through the softmax (Bengio 2013)
+        # forward through the hard one-hot code, backward through the softmax (Bengio 2013).
+        # A fixed backward temperature keeps the surrogate gradient alive: at the annealed tau
+        # the softmax is saturated (measured: per-sample code entropy < 0.01 nats by tau ~ 0.2)
+        # and a grid point sitting on the wrong unit gets no gradient to move it.
+        backward_tau = tau if backward_tau is None else backward_tau
+        if backward_tau != tau:
+            f["s"] = _bottleneck(f["u"], modules, "softmax", backward_tau)
         f["soft"] = f["s"]
         f["s"] = _bottleneck(f["u"], modules, "hard", tau)
         f["yhat"] = f["s"] @ params["Wo"] + params["bo"]
@@ -696,11 +709,12 @@ def loss_and_grad(
         du = ds * (f["u"] > 0)
     elif kind in ("softmax", "straight-through"):
         soft = f["soft"] if kind == "straight-through" else f["s"]
+        t_back = backward_tau if kind == "straight-through" else tau
         du = np.empty_like(ds)
         start = 0
         for m in modules:
             sg, dg = soft[:, start : start + m], ds[:, start : start + m]
-            du[:, start : start + m] = sg * (dg - np.sum(dg * sg, axis=1, keepdims=True)) / tau
+            du[:, start : start + m] = sg * (dg - np.sum(dg * sg, axis=1, keepdims=True)) / t_back
             start += m
     else:
         raise ValueError("hard WTA has no gradient; train with kind='softmax'")
@@ -714,30 +728,76 @@ def loss_and_grad(
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Training hyper-parameters (small enough to train in about a second)."""
+    """Training hyper-parameters (small enough to train in about a second per restart).
+
+    ``backward_tau``: temperature of the straight-through surrogate gradient (None = the
+    annealed tau, the pre-2026-11 procedure). ``restarts``: at most this many independent
+    runs (fresh initialisation and fresh noisy training images); training stops at the first
+    run whose hard training code has zero loss, otherwise the run with the lowest training code
+    loss is kept. The number of runs actually made is reported, never hidden.
+    """
 
     hidden: int = 64
     epochs: int = 1500
     lr: float = 0.01
-    samples_per_point: int = 12
+    # 32 noisy images per training point (was 12): with 12 the encoder fitted the training
+    # images but the code read from fresh test images differed (3 of seeds 0-7, measured)
+    samples_per_point: int = 32
     noise: float = 0.1
     tau_start: float = 1.0
     tau_end: float = 0.05
     soft_fraction: float = 0.6
+    backward_tau: float | None = 1.0
+    restarts: int = 6
 
 
-def train(
-    setup: WTASetup, kind: str, seed: int, config: TrainConfig
-) -> tuple[dict[str, np.ndarray], float]:
-    """Full-batch Adam on noisy images of the training combinations; returns params, loss.
+@dataclass(frozen=True)
+class TrainResult:
+    """The kept run of :func:`train` and the record of all runs made.
 
-    The returned loss is the last standardised training loss times the mean target variance
-    (the original-unit loss when all tasks have the same scale; an indication otherwise).
-
-    ``kind`` = ``"softmax"``: WTA modules with the temperature annealed geometrically from
-    ``tau_start`` to ``tau_end``; ``"relu"``: a same-width ReLU bottleneck.
+    ``code_loss`` is the optimal-affine-readout (lstsq) loss on the training points of the
+    hard code read from the training images (majority winner per training point); None for
+    the ReLU network. ``run_code_losses`` / ``run_train_losses`` list every run in order.
     """
-    rng = np.random.Generator(np.random.PCG64(seed))
+
+    params: dict[str, np.ndarray]
+    train_loss: float
+    code_loss: float | None
+    kept_run: int
+    runs: int
+    run_code_losses: tuple[float | None, ...]
+    run_train_losses: tuple[float, ...]
+
+
+def restart_rng(seed: int, run: int) -> np.random.Generator:
+    """Generator of run ``run`` of seed ``seed``; run 0 is the single-run stream PCG64(seed)."""
+    if run == 0:
+        return np.random.Generator(np.random.PCG64(seed))
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, run])))
+
+
+def majority_code(
+    u: np.ndarray, index: np.ndarray, n_points: int, modules: tuple[int, ...]
+) -> list[np.ndarray]:
+    """Per module, the unit winning most samples of each grid point (ties: lowest unit).
+
+    Points without samples get unit 0 (they are held out and not scored).
+    """
+    winners = []
+    start = 0
+    for m in modules:
+        votes = np.argmax(u[:, start : start + m], axis=1)
+        counts = np.zeros((n_points, m), dtype=int)
+        np.add.at(counts, (index, votes), 1)
+        winners.append(np.argmax(counts, axis=1))
+        start += m
+    return winners
+
+
+def _train_once(
+    setup: WTASetup, kind: str, rng: np.random.Generator, config: TrainConfig
+) -> tuple[dict[str, np.ndarray], float, float | None]:
+    """One full-batch Adam run; returns params, training loss, training code loss."""
     support = setup.support
     points = np.repeat(setup.grid[support], config.samples_per_point, axis=0)
     targets = np.repeat(setup.target_array[:, support].T, config.samples_per_point, axis=0)
@@ -760,7 +820,9 @@ def train(
         phase_kind = kind
         if kind == "straight-through" and frac < config.soft_fraction:
             phase_kind = "softmax"
-        loss, grads = loss_and_grad(params, x, targets, setup.modules, phase_kind, tau)
+        loss, grads = loss_and_grad(
+            params, x, targets, setup.modules, phase_kind, tau, config.backward_tau
+        )
         for k, g in grads.items():
             m, v = moments[k]
             m *= beta1
@@ -772,7 +834,58 @@ def train(
             )
     params["Wo"] = params["Wo"] * scale
     params["bo"] = params["bo"] * scale + mean
-    return params, float(loss * np.mean(scale**2))
+    code_loss = None
+    if kind != "relu":
+        u = forward(params, x, setup.modules, "hard", 1.0)["u"]
+        index = np.repeat(support, config.samples_per_point)
+        winners = majority_code(u, index, setup.n_points, setup.modules)
+        code_loss = naive_code_loss(setup, tuple(tuple(int(v) for v in w) for w in winners))
+    return params, float(loss * np.mean(scale**2)), code_loss
+
+
+def train(setup: WTASetup, kind: str, seed: int, config: TrainConfig) -> TrainResult:
+    """Full-batch Adam on noisy images of the training combinations, with counted restarts.
+
+    The training loss of a run is its last standardised training loss times the mean target
+    variance (the original-unit loss when all tasks have the same scale; an indication
+    otherwise).
+
+    ``kind`` = ``"straight-through"``: WTA modules, softmax with the temperature annealed
+    geometrically from ``tau_start`` to ``tau_end`` for the first ``soft_fraction`` of the
+    epochs, then hard forward / softmax(u / backward_tau) backward; ``"softmax"``: annealed
+    softmax throughout; ``"relu"``: a same-width ReLU bottleneck. The final objective is the
+    task loss alone (no auxiliary term).
+
+    Restarts (at most ``config.restarts`` runs, seeds from :func:`restart_rng`): WTA runs
+    stop at the first zero training code loss (lstsq, :data:`ZERO_LOSS_RTOL`) and otherwise
+    keep the lowest (training code loss, training loss); ReLU runs (no code) keep the lowest
+    training loss of all ``restarts`` runs, so both networks get the same number of tries
+    when the WTA never reaches zero loss. Selection uses training data only.
+    """
+    tol = ZERO_LOSS_RTOL * (1.0 + float(np.mean(setup.target_array[:, setup.support] ** 2)))
+    best = None
+    code_losses: list[float | None] = []
+    train_losses: list[float] = []
+    for run in range(max(1, config.restarts)):
+        with single_blas_thread():
+            params, loss, code_loss = _train_once(setup, kind, restart_rng(seed, run), config)
+        code_losses.append(code_loss)
+        train_losses.append(loss)
+        key = (math.inf if code_loss is None else code_loss, loss)
+        if best is None or key < best[0]:
+            best = (key, run, params, loss, code_loss)
+        if code_loss is not None and code_loss <= tol:
+            break
+    _, kept, params, loss, code_loss = best
+    return TrainResult(
+        params=params,
+        train_loss=loss,
+        code_loss=code_loss,
+        kept_run=kept,
+        runs=len(train_losses),
+        run_code_losses=tuple(code_losses),
+        run_train_losses=tuple(train_losses),
+    )
 
 
 def nearest_point_accuracy(yhat: np.ndarray, y: np.ndarray, table: np.ndarray) -> float:
@@ -801,8 +914,11 @@ def gradient_experiment(
     The hard WTA code is the per-grid-point majority winner over fresh noisy images of every
     grid point (held-out combinations included: the network sees them only at test time).
     Its loss is that of the optimal affine readout (lstsq) on the training points, so "zero
-    loss" means the same as in exhaustive search. Symbolic/complete and per-unit factor
-    dependence come from :mod:`numerics.metrics` on the full grid. The ReLU baseline's
+    loss" means the same as in exhaustive search. Training makes up to ``config.restarts``
+    runs (see :func:`train`); ``runs`` and ``kept_run`` report how many were made and which
+    one is evaluated; the ReLU baseline gets the same number of runs as the WTA network.
+    Symbolic/complete and per-unit factor dependence come from :mod:`numerics.metrics` on
+    the full grid. The ReLU baseline's
     dependence uses the mean activity per grid point with tolerance 0.05 x its largest value
     (real activity never repeats exactly).
     """
@@ -822,26 +938,34 @@ def gradient_experiment(
     out: dict[str, object] = {
         "images": f"{IMAGE_SIDE}x{IMAGE_SIDE} RGB, shape x colour x position, noise {config.noise}",
         "epochs": config.epochs,
+        "backward_tau": config.backward_tau,
+        "max_restarts": config.restarts,
         "holdout": list(setup.holdout),
     }
+    wta_runs = config.restarts
     for kind in (wta_kind, "relu"):
-        params, train_loss = train(setup, kind, seed, config)
+        # the ReLU baseline gets exactly as many runs as the WTA network used (same budget)
+        run_config = config if kind != "relu" else replace(config, restarts=wta_runs)
+        trained = train(setup, kind, seed, run_config)
+        if kind != "relu":
+            wta_runs = trained.runs
+        params = trained.params
         run_kind = "relu" if kind == "relu" else "hard"
         f = forward(params, x_test, setup.modules, run_kind, 1.0)
-        res: dict[str, object] = {"train_loss": train_loss}
+        res: dict[str, object] = {
+            "train_loss": trained.train_loss,
+            "runs": trained.runs,
+            "kept_run": trained.kept_run,
+            "run_train_losses": list(trained.run_train_losses),
+        }
         res["train_accuracy"] = nearest_point_accuracy(f["yhat"][~held], y_test[~held], table)
         res["heldout_accuracy"] = (
             nearest_point_accuracy(f["yhat"][held], y_test[held], table) if held.any() else None
         )
         if kind != "relu":
-            winners = []
-            start = 0
-            for m in setup.modules:
-                votes = np.argmax(f["u"][:, start : start + m], axis=1)
-                counts = np.zeros((setup.n_points, m), dtype=int)
-                np.add.at(counts, (test_index, votes), 1)
-                winners.append(np.argmax(counts, axis=1))
-                start += m
+            winners = majority_code(f["u"], test_index, setup.n_points, setup.modules)
+            res["train_code_loss"] = trained.code_loss
+            res["run_train_code_losses"] = list(trained.run_code_losses)
             code = tuple(tuple(int(v) for v in w) for w in winners)
             loss = naive_code_loss(setup, code)
             tol = ZERO_LOSS_RTOL * (1.0 + float(np.mean(setup.target_array**2)))

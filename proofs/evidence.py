@@ -24,7 +24,7 @@ from scipy.special import log_ndtr, ndtri
 from scipy.stats import chi2
 
 from numerics import evidence as ne
-from numerics.sweep import single_thread_blas_environment
+from numerics.blas import single_thread_blas_environment
 from theory import evidence as te
 from theory.model import CheckResult, Comparison, Derivation, Verification
 

@@ -261,9 +261,10 @@ SUITE = (
         "gradient-3x3",
         {"factors": [3, 3], "modules": [3, 3], "tasks": "factor-onehot", "method": "gradient"},
         quick=False,
-        # a seed whose training reaches zero loss, so that the theorem's comparison is made;
-        # 3 of seeds 0-7 do (all three symbolic and complete) - see the wta-gradient diagram
-        seed=4,
+        # seed 0: no seed needs to be hand-picked any more. With restarts and the fixed
+        # backward temperature 6 of seeds 0-7 reach zero loss (all symbolic and complete);
+        # seed 0 does, so the theorem's comparison is made
+        seed=0,
     ),
     SuiteCase(
         "gradient-holdout-3x3",
