@@ -40,3 +40,10 @@ def test_examples_named_in_the_readme_exist():
 
 def test_readme_has_the_two_ci_commands():
     assert "<!-- ci:setup -->" in README and "<!-- ci:test -->" in README
+
+
+def test_every_section_appears_once():
+    headings = re.findall(r"^## .+$", README, flags=re.MULTILINE)
+    assert len(headings) == len(set(headings)), headings
+    for marker in ("<!-- ci:setup -->", "<!-- ci:test -->"):
+        assert README.count(marker) == 1
