@@ -31,6 +31,12 @@ FLOW_ATOL = 1e-13
 DIVERGENCE_FACTOR = 1e6
 
 
+def has_diverged(loss, initial_loss) -> bool:
+    """Non-finite, or above DIVERGENCE_FACTOR × the initial loss (any seed of a batch)."""
+    loss = np.asarray(loss)
+    return bool(not np.all(np.isfinite(loss)) or np.any(loss > DIVERGENCE_FACTOR * initial_loss))
+
+
 # --------------------------------------------------------------------------- linear chains
 
 
@@ -102,7 +108,7 @@ def chain_gd(Ws, X, Y, lr: float, epochs: int, record: Sequence[int]) -> ChainRu
         loss, grads = chain_loss_and_grads(Ws, X, Y)
         if loss0 is None:
             loss0 = max(loss, 1e-300)
-        if not np.isfinite(loss) or loss > DIVERGENCE_FACTOR * loss0:
+        if has_diverged(loss, loss0):
             return ChainRun(np.array(done), np.array(prods), np.array(losses), k)
         if k in want:
             done.append(k)
@@ -349,7 +355,7 @@ def train_context_net(
         losses[:, k] = loss
         if loss0 is None:
             loss0 = np.maximum(loss, 1e-300)
-        if not np.all(np.isfinite(loss)) or np.any(loss > DIVERGENCE_FACTOR * loss0):
+        if has_diverged(loss, loss0):
             diverged = k
             break
         if k == epochs:
@@ -525,7 +531,7 @@ def train_pathway_network(
         losses[:, k] = loss
         if loss0 is None:
             loss0 = np.maximum(loss, 1e-300)
-        if not np.all(np.isfinite(loss)) or np.any(loss > DIVERGENCE_FACTOR * loss0):
+        if has_diverged(loss, loss0):
             diverged = k
             break
         if k == epochs:

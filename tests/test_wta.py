@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from wta_support import code_design, make
 
 from mtl_theory.families.wta import FAMILY
 from mtl_theory.registry import CheckOptions
@@ -17,22 +18,10 @@ from numerics.metrics import onehot_code, symbolic_verdict
 from theory import wta as tw
 
 
-def make(factors, modules, tasks="factor-onehot", **kw):
-    spec = {"factors": list(factors), "modules": list(modules), "tasks": tasks, **kw}
-    return FAMILY.build(FAMILY.schema.validate(spec))
-
-
 def lstsq_loss(setup, code) -> float:
     """Independent optimal-readout loss: design [1, one-hot], numpy lstsq (float64)."""
     sup = setup.support
-    x = np.column_stack(
-        [np.ones(len(sup))]
-        + [
-            (np.asarray(c)[sup] == u).astype(float)
-            for c, m in zip(code, setup.modules, strict=True)
-            for u in range(m)
-        ]
-    )
+    x = code_design(setup, code)
     y = setup.target_array[:, sup].T
     coef = np.linalg.lstsq(x, y, rcond=None)[0]
     return float(np.mean((x @ coef - y) ** 2))

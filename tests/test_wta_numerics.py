@@ -7,29 +7,17 @@ import itertools
 import numpy as np
 import pytest
 from scipy.optimize import linprog
+from wta_support import code_design, make
 
-from mtl_theory.families.wta import FAMILY
 from numerics import wta as nw
 from proofs import wta as pw
 from theory import wta as tw
 
 
-def make(factors, modules, tasks="factor-onehot", **kw):
-    spec = {"factors": list(factors), "modules": list(modules), "tasks": tasks, **kw}
-    return FAMILY.build(FAMILY.schema.validate(spec))
-
-
 def linf_loss_of_code(setup, code) -> float:
     """Optimal max |error| of one code by its own LP (scipy HiGHS), an independent route."""
     sup = setup.support
-    x = np.column_stack(
-        [np.ones(len(sup))]
-        + [
-            (np.asarray(c)[sup] == u).astype(float)
-            for c, m in zip(code, setup.modules, strict=True)
-            for u in range(m)
-        ]
-    )
+    x = code_design(setup, code)
     y = setup.target_array[:, sup]
     n_w = x.shape[1]
     t_count = y.shape[0]
