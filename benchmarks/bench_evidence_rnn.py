@@ -19,9 +19,8 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import time  # noqa: E402
 
 import numpy as np  # noqa: E402
-
-from numerics import evidence as ne  # noqa: E402
-from theory import evidence as te  # noqa: E402
+from mtl_theory.numerics import evidence as ne  # noqa: E402
+from mtl_theory.theory import evidence as te  # noqa: E402
 
 
 def matmul_peak_gflops(n: int = 1024, repeats: int = 5) -> float:

@@ -15,9 +15,8 @@ import time
 import tracemalloc
 
 import numpy as np
-
-from numerics import gdln as num
-from theory import gdln as th
+from mtl_theory.numerics import gdln as num
+from mtl_theory.theory import gdln as th
 
 
 def _timed(fn):

@@ -19,8 +19,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
 
 import numpy as np  # noqa: E402
-
-from numerics.sweep import run_sweep  # noqa: E402
+from mtl_theory.numerics.sweep import run_sweep  # noqa: E402
 
 
 def cpu_point(params, seed):

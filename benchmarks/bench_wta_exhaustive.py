@@ -10,9 +10,8 @@ from __future__ import annotations
 import time
 
 import numpy as np
-
-from numerics import wta as nw
-from theory import wta as tw
+from mtl_theory.numerics import wta as nw
+from mtl_theory.theory import wta as tw
 
 NAIVE_SAMPLE = 20_000
 

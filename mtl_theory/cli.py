@@ -165,7 +165,7 @@ def cmd_phase(args: argparse.Namespace, registry: Registry) -> int:
                 "given a Python without dask.distributed"
             ) from None
     _check_out_dir(args.out, "--out")
-    from numerics.sweep import SweepError
+    from mtl_theory.numerics.sweep import SweepError
 
     for n in names:
         print(f"{n}: computing...", flush=True)

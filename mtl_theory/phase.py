@@ -1,6 +1,6 @@
 """``mtl-theory phase``: run a registered phase diagram and write PNG + CSV + index.
 
-Each diagram's points are computed by :func:`numerics.sweep.run_sweep` (derived seeds,
+Each diagram's points are computed by :func:`mtl_theory.numerics.sweep.run_sweep` (derived seeds,
 SQLite store ``DIR/sweeps.sqlite``, resumable, local workers or Dask). The figure and the data
 behind it are written atomically as ``DIR/NAME.png`` and ``DIR/NAME.csv``; ``DIR/README.md``
 indexes every registered diagram and says which have been drawn.
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from numerics.sweep import PointRecord, run_sweep, terminal_progress
+from mtl_theory.numerics.sweep import PointRecord, run_sweep, terminal_progress
 
 from .plotting import new_figure, save_figure_atomic
 from .registry import PhaseDiagram, Registry

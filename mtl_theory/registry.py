@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from theory.model import CheckResult, Derivation, Statement
+from mtl_theory.theory.model import CheckResult, Derivation, Statement
 
 from .spec import Schema
 
@@ -66,8 +66,8 @@ class PhaseDiagram:
         from (diagram, point, base seed). Returns a dict of JSON data.
     render : callable (records, figure) -> None
         Draws the measured map with the theory's predicted boundary over it onto a
-        matplotlib ``Figure``; ``records`` are :class:`numerics.sweep.PointRecord` in grid
-        order.
+        matplotlib ``Figure``; ``records`` are
+        :class:`mtl_theory.numerics.sweep.PointRecord` in grid order.
     """
 
     name: str

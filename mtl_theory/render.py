@@ -7,7 +7,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from theory.model import CheckResult, Comparison, Derivation, to_jsonable
+from mtl_theory.theory.model import CheckResult, Comparison, Derivation, to_jsonable
 
 
 def format_value(value: Any, width: int = 72) -> str:

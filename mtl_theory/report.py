@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from theory.model import CheckResult, Derivation
+from mtl_theory.theory.model import CheckResult, Derivation
 
 from .registry import CheckOptions, Family, Registry, SuiteCase
 from .render import json_dump, markdown_check, markdown_table, text_table

@@ -16,7 +16,7 @@ Nothing here evaluates a closed form of the quantity it measures:
 * :func:`count_cells_lp` counts the cells of a hyperplane arrangement by incremental linear
   programming (no general-position assumption).
 
-Only :mod:`theory.evidence` setup helpers are imported (layering, DESIGN.md).
+Only :mod:`mtl_theory.theory.evidence` setup helpers are imported (layering, DESIGN.md).
 """
 
 from __future__ import annotations
@@ -26,11 +26,10 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+from mtl_theory.numerics.metrics import decoded_axis_angles, ood_linear_r2_all_orthants
 from scipy.linalg import solve_toeplitz
 from scipy.optimize import linprog, minimize
 from scipy.special import expit, log_ndtr, ndtr
-
-from numerics.metrics import decoded_axis_angles, ood_linear_r2_all_orthants
 
 BOX_HALF_WIDTH = 0.5  # prior box [-1/2, 1/2]^D (the authors' code)
 

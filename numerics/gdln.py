@@ -17,9 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from mtl_theory.theory.gdln import RELN_CONSTRUCTIONS, ContextTask, GatedGraph
 from scipy.integrate import solve_ivp
-
-from theory.gdln import RELN_CONSTRUCTIONS, ContextTask, GatedGraph
 
 #: Solver tolerances of every gradient-flow integration here (stated for the comparisons).
 FLOW_RTOL = 1e-10

@@ -35,7 +35,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from numerics.blas import single_thread_blas_environment
+from mtl_theory.numerics.blas import single_thread_blas_environment
 
 Compute = Callable[[Mapping[str, Any], int], Mapping[str, Any]]
 Progress = Callable[[int, int], None]

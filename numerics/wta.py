@@ -28,9 +28,8 @@ import warnings
 from dataclasses import dataclass, replace
 
 import numpy as np
-
-from numerics.blas import single_blas_thread
-from theory.wta import WTASetup
+from mtl_theory.numerics.blas import single_blas_thread
+from mtl_theory.theory.wta import WTASetup
 
 # Zero loss is decided as loss <= ZERO_LOSS_RTOL * (1 + mean target^2). The loss is a
 # difference of two sums of O(P T max y^2) terms computed in float64 (relative error ~1e-14
@@ -116,7 +115,8 @@ def partition_unit_dependence(labels: np.ndarray, units: int, grid: np.ndarray) 
 
     A unit depends on factor k when changing z_k alone (between two rows of ``grid``) changes
     whether the unit is active; this is the definition of THEORY.md 1.2, the same one
-    :func:`numerics.metrics.factor_dependence` implements for a single code (tested equal).
+    :func:`mtl_theory.numerics.metrics.factor_dependence` implements for a single code
+    (tested equal).
 
     Parameters
     ----------
@@ -917,12 +917,12 @@ def gradient_experiment(
     loss" means the same as in exhaustive search. Training makes up to ``config.restarts``
     runs (see :func:`train`); ``runs`` and ``kept_run`` report how many were made and which
     one is evaluated; the ReLU baseline gets the same number of runs as the WTA network.
-    Symbolic/complete and per-unit factor dependence come from :mod:`numerics.metrics` on
+    Symbolic/complete and per-unit factor dependence come from :mod:`mtl_theory.numerics.metrics` on
     the full grid. The ReLU baseline's
     dependence uses the mean activity per grid point with tolerance 0.05 x its largest value
     (real activity never repeats exactly).
     """
-    from numerics.metrics import factor_dependence, onehot_code, symbolic_verdict
+    from mtl_theory.numerics.metrics import factor_dependence, onehot_code, symbolic_verdict
 
     if not renderable(setup.factors):
         raise ValueError("images exist for at most 3 factors of at most 4 values")

@@ -4,9 +4,10 @@ Derivations (sympy, three-valued): the flat-prior posterior (EV-1), the probit i
 the affine map Z -> mu (EV-3), the Eq. 7 and shrinkage r^2 (EV-5), and the even-boundary
 orthogonality C^T C = (N/2) I (EV-6).
 
-:func:`check` evaluates the hypotheses and closed forms of :mod:`theory.evidence` and, when
-asked, sets them against the independent routes of :mod:`numerics.evidence` under explicit
-Monte-Carlo or rounding tolerances. The phase-diagram computations live here too.
+:func:`check` evaluates the hypotheses and closed forms of :mod:`mtl_theory.theory.evidence`
+and, when asked, sets them against the independent routes of
+:mod:`mtl_theory.numerics.evidence` under explicit Monte-Carlo or rounding tolerances. The
+phase-diagram computations live here too.
 """
 
 from __future__ import annotations
@@ -20,13 +21,12 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
+from mtl_theory.numerics import evidence as ne
+from mtl_theory.numerics.blas import single_thread_blas_environment
+from mtl_theory.theory import evidence as te
+from mtl_theory.theory.model import CheckResult, Comparison, Derivation, Verification
 from scipy.special import log_ndtr, ndtri
 from scipy.stats import chi2
-
-from numerics import evidence as ne
-from numerics.blas import single_thread_blas_environment
-from theory import evidence as te
-from theory.model import CheckResult, Comparison, Derivation, Verification
 
 THEORY = "evidence"
 

@@ -14,10 +14,15 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
-
-from numerics import gdln as num
-from theory import gdln as th
-from theory.model import CheckResult, Comparison, Derivation, HypothesisCheck, Verification
+from mtl_theory.numerics import gdln as num
+from mtl_theory.theory import gdln as th
+from mtl_theory.theory.model import (
+    CheckResult,
+    Comparison,
+    Derivation,
+    HypothesisCheck,
+    Verification,
+)
 
 THEORY = th.THEORY
 

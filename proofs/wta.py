@@ -1,6 +1,6 @@
 """Machine-checked derivations of Theorem WTA-1 and its per-setup verification.
 
-Derivations (each returns a :class:`theory.model.Derivation`):
+Derivations (each returns a :class:`mtl_theory.theory.model.Derivation`):
 
 - :func:`lemma_l1_case_analysis` - the 8-case analysis of Lemma WTA-L1, by exact enumeration
   and by a Groebner-basis certificate (sympy) that the polynomial system has no solution.
@@ -11,7 +11,7 @@ Derivations (each returns a :class:`theory.model.Derivation`):
 - :func:`dimension_count` - dim S(pi) <= 1 + sum_g (m_g - 1) in exact rational arithmetic
   (sympy ``Matrix.rank``) on random codes.
 - :func:`capacity_chain` - the dimension chain of the proof with the sympy formulas of
-  :func:`theory.wta.dimension_formulas`.
+  :func:`mtl_theory.theory.wta.dimension_formulas`.
 - :func:`theorem_small_setups` - exhaustive search on every small setup where all hypotheses
   hold: every zero-loss code symbolic, complete, no dead unit.
 
@@ -26,11 +26,10 @@ import math
 
 import numpy as np
 import sympy as sp
-
-from numerics import wta as nwta
-from numerics.metrics import onehot_code, symbolic_verdict
-from theory import wta as twta
-from theory.model import CheckResult, Comparison, Derivation, Verification
+from mtl_theory.numerics import wta as nwta
+from mtl_theory.numerics.metrics import onehot_code, symbolic_verdict
+from mtl_theory.theory import wta as twta
+from mtl_theory.theory.model import CheckResult, Comparison, Derivation, Verification
 
 THEORY = "wta"
 MILP_ZERO_TOL = 1e-6  # HiGHS primal feasibility tolerance is 1e-7; errors below 1e-6 are zero

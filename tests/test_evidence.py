@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from mtl_theory.numerics import evidence as ne
+from mtl_theory.proofs import evidence as pe
+from mtl_theory.theory import evidence as te
 
 from mtl_theory.families.evidence import FAMILY
 from mtl_theory.registry import CheckOptions
 from mtl_theory.spec import SpecError
-from numerics import evidence as ne
-from proofs import evidence as pe
-from theory import evidence as te
 
 
 def build(**spec):

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from numerics import evidence as ne
+from mtl_theory.numerics import evidence as ne
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from mtl_theory.numerics import evidence as ne
+from mtl_theory.theory import evidence as te
 from scipy.linalg import toeplitz
 
 from mtl_theory.families.evidence import FAMILY
 from mtl_theory.registry import CheckOptions
 from mtl_theory.spec import SpecError
-from numerics import evidence as ne
-from theory import evidence as te
 
 ROOT = Path(__file__).resolve().parents[1]
 

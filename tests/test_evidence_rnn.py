@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from numerics import evidence as ne
-from theory import evidence as te
+from mtl_theory.numerics import evidence as ne
+from mtl_theory.theory import evidence as te
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

@@ -6,9 +6,8 @@ import math
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from numerics import gdln as num
-from theory import gdln as th
+from mtl_theory.numerics import gdln as num
+from mtl_theory.theory import gdln as th
 
 
 def _fd(f, W, h=1e-6):

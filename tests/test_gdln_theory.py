@@ -6,10 +6,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from numerics import gdln as num
-from proofs import gdln as proofs
-from theory import gdln as th
+from mtl_theory.numerics import gdln as num
+from mtl_theory.proofs import gdln as proofs
+from mtl_theory.theory import gdln as th
 
 
 def test_mode_trajectory_never_overflows():

@@ -13,13 +13,12 @@ import doctest
 import itertools
 import math
 
+import mtl_theory.numerics.metrics as metrics_module
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-import numerics.metrics
-from numerics.metrics import (
+from mtl_theory.numerics.metrics import (
     ccgp,
     ccgp_per_factor,
     dci,
@@ -682,6 +681,6 @@ def test_decoded_axis_angles_are_rotation_and_scale_invariant(seed):
 
 
 def test_docstring_examples_hold():
-    failures, attempted = doctest.testmod(numerics.metrics, optionflags=doctest.ELLIPSIS)
+    failures, attempted = doctest.testmod(metrics_module, optionflags=doctest.ELLIPSIS)
     assert attempted > 0
     assert failures == 0

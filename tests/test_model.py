@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from theory.model import (
+from mtl_theory.theory.model import (
     CheckResult,
     Comparison,
     Derivation,

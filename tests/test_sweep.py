@@ -11,9 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
+from mtl_theory.numerics.sweep import SweepError, point_key, point_seed, run_sweep
 from sweep_toy import blas_env_point, slow_point, toy_point
-
-from numerics.sweep import SweepError, point_key, point_seed, run_sweep
 
 POINTS = [{"x": x, "y": y, "work": 1 + (x * y) % 3} for x in range(4) for y in range(3)]
 
@@ -87,7 +86,7 @@ def test_kill_mid_sweep_then_resume_equals_an_uninterrupted_run(tmp_path):
         import sys
         sys.path.insert(0, {str(Path(__file__).parent)!r})
         from sweep_toy import slow_point
-        from numerics.sweep import run_sweep
+        from mtl_theory.numerics.sweep import run_sweep
         run_sweep("toy", slow_point, {points!r}, {str(store)!r}, in_process=True)
         """
     )

@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from mtl_theory.numerics import wta as nw
+from mtl_theory.numerics.metrics import onehot_code, symbolic_verdict
+from mtl_theory.theory import wta as tw
 from wta_support import code_design, make
 
 from mtl_theory.families.wta import FAMILY
 from mtl_theory.registry import CheckOptions
 from mtl_theory.spec import SpecError
-from numerics import wta as nw
-from numerics.metrics import onehot_code, symbolic_verdict
-from theory import wta as tw
 
 
 def lstsq_loss(setup, code) -> float:

@@ -6,12 +6,11 @@ import itertools
 
 import numpy as np
 import pytest
+from mtl_theory.numerics import wta as nw
+from mtl_theory.proofs import wta as pw
+from mtl_theory.theory import wta as tw
 from scipy.optimize import linprog
 from wta_support import code_design, make
-
-from numerics import wta as nw
-from proofs import wta as pw
-from theory import wta as tw
 
 
 def linf_loss_of_code(setup, code) -> float:

@@ -1,11 +1,6 @@
 """A toy theory family for front-door tests: y = 2x, "measured" as x + x (+ an injected bias)."""
 
-from sweep_toy import toy_point
-
-from mtl_theory.plotting import grid_values, heatmap
-from mtl_theory.registry import Family, PhaseDiagram, Registry, SuiteCase
-from mtl_theory.spec import Real, Schema
-from theory.model import (
+from mtl_theory.theory.model import (
     CheckResult,
     Comparison,
     Derivation,
@@ -13,6 +8,11 @@ from theory.model import (
     Statement,
     Verification,
 )
+from sweep_toy import toy_point
+
+from mtl_theory.plotting import grid_values, heatmap
+from mtl_theory.registry import Family, PhaseDiagram, Registry, SuiteCase
+from mtl_theory.spec import Real, Schema
 
 STATEMENT = Statement("TOY-1", "doubling", "y = 2x for x > 0", "derived", "tests")
 

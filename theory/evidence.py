@@ -10,7 +10,7 @@ tau = 1..t, and N_task binary tasks y_i = 1[c_i^T x* + d_i > 0]. C stacks the no
 
 This module is the statement of the theory: the setup, the hypotheses as named predicates
 with a reason, and the closed forms (sympy expressions with overflow-safe numeric twins).
-It imports nothing of ours except :mod:`theory.model`.
+It imports nothing of ours except :mod:`mtl_theory.theory.model`.
 """
 
 from __future__ import annotations
@@ -22,9 +22,8 @@ from typing import Literal
 
 import numpy as np
 import sympy as sp
+from mtl_theory.theory.model import HypothesisCheck, Statement
 from scipy.special import log_ndtr, ndtr, ndtri, ndtri_exp
-
-from theory.model import HypothesisCheck, Statement
 
 #: Half-width of the prior box [-1/2, 1/2]^D (``code``: uniform latents in the authors' code).
 BOX_HALF_WIDTH = 0.5

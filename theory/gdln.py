@@ -26,9 +26,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from mtl_theory.theory.model import HypothesisCheck, Statement
 from scipy import integrate, optimize
-
-from theory.model import HypothesisCheck, Statement
 
 THEORY = "gdln"
 

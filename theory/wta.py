@@ -8,7 +8,7 @@ squared loss.
 
 This module states the theorem: the setup, the named task families, the three hypotheses as
 predicates that return a reason a reader can check, the predictions, and the dimension
-formulas as sympy expressions. It imports nothing of ours except :mod:`theory.model`.
+formulas as sympy expressions. It imports nothing of ours except :mod:`mtl_theory.theory.model`.
 """
 
 from __future__ import annotations
@@ -20,8 +20,7 @@ from functools import cached_property
 
 import numpy as np
 import sympy as sp
-
-from theory.model import HypothesisCheck, Statement
+from mtl_theory.theory.model import HypothesisCheck, Statement
 
 TASK_FAMILIES: tuple[str, ...] = ("factor-onehot", "sum", "xor", "random-additive")
 

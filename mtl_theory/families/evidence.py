@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 
 from mtl_theory.plotting import grid_values, heatmap
+from mtl_theory.proofs import evidence as pe
 from mtl_theory.registry import Family, PhaseDiagram, SuiteCase
 from mtl_theory.spec import Choice, Integer, Real, RealList, RealMatrix, Schema, SpecError
-from proofs import evidence as pe
-from theory import evidence as te
+from mtl_theory.theory import evidence as te
 
 SCHEMA = Schema(
     family="evidence",

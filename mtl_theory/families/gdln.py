@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from mtl_theory.plotting import grid_values, heatmap
+from mtl_theory.proofs import gdln as proofs
 from mtl_theory.registry import Family, PhaseDiagram, SuiteCase
 from mtl_theory.spec import (
     Choice,
@@ -19,8 +20,7 @@ from mtl_theory.spec import (
     Schema,
     SpecError,
 )
-from proofs import gdln as proofs
-from theory import gdln as th
+from mtl_theory.theory import gdln as th
 
 MODELS = ("linear", "deep-linear", "gated", "routing", "context")
 

@@ -8,10 +8,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from mtl_theory.plotting import grid_values, heatmap
+from mtl_theory.proofs import wta as pw
 from mtl_theory.registry import Family, PhaseDiagram, SuiteCase
 from mtl_theory.spec import Choice, Integer, IntegerList, RealMatrix, Schema, SpecError
-from proofs import wta as pw
-from theory import wta as tw
+from mtl_theory.theory import wta as tw
 
 SCHEMA = Schema(
     family="wta",
