@@ -316,12 +316,17 @@ def hierarchy_features(n_items: int = 8) -> np.ndarray:
 
 
 def ring_features() -> np.ndarray:
-    """The ring structure of the authors' gen_data.py (8 items, 15 rows), scaled ×2 as in
-    gen_data3 so its maximum is 1 (`code`)."""
-    base = np.array([0.0, 0.33, 0.66, 1.0, 1.0, 0.66, 0.33, 0.0])
-    rows = (
-        [np.ones(8)] + [np.roll(base, -k) for k in range(7)] + [np.roll(base, -k) for k in range(7)]
-    )
+    """The ring structure of the authors' ``gen_ring() * 2.0`` (8 items, 15 rows; `code`).
+
+    make-haste-slowly b7d6e41, 3_context_diff/gen_data.py (identical in diff_context_num/ and
+    depth/): a row of ones, then the eight cyclic shifts of the profile
+    (0, .33, .66, 1, 1, .66, .33, 0) — shift k moves every entry k places left — then shifts
+    0 … 5 again (rows 9–14 repeat rows 1–6), all × 0.5 × 2.0 (exact in binary, so the array is
+    bit-for-bit theirs; tests/test_gdln_authors_data.py compares it with their printed arrays).
+    """
+    profile = np.array([0.0, 0.33, 0.66, 1.0, 1.0, 0.66, 0.33, 0.0])
+    shifts = [*range(8), *range(6)]
+    rows = [np.ones(8)] + [np.roll(profile, -k) for k in shifts]
     return np.array(rows) * 0.5 * 2.0
 
 
@@ -356,10 +361,10 @@ def max_contexts(structures: str) -> int | None:
 class ContextTask:
     """The Make Haste Slowly context dataset (THEORY.md 3.3; construction `code`).
 
-    Inputs X: one-hot item (n) stacked over one-hot context (C), (n + C) × nC, columns ordered
-    context-major (all items of context 0, then context 1, ...). Targets Y: the common
-    block (the hierarchy in every context) over C context blocks, block c equal to context c's
-    structure in context c and 0 elsewhere: (2n − 1)(C + 1) × nC.
+    Inputs X: one-hot item (n) stacked over the context one-hot times ``context_scale`` (C),
+    (n + C) × nC, columns ordered context-major (all items of context 0, then context 1, ...).
+    Targets Y: the common block (the hierarchy in every context) over C context blocks, block c
+    equal to context c's structure in context c and 0 elsewhere: (2n − 1)(C + 1) × nC.
     """
 
     n_items: int
@@ -368,14 +373,36 @@ class ContextTask:
     X: np.ndarray = field(repr=False)
     Y: np.ndarray = field(repr=False)
     context_of: np.ndarray = field(repr=False)  # context index of each datapoint
+    context_scale: float = 1.0
 
     @property
     def n_data(self) -> int:
         return self.X.shape[1]
 
 
-def context_task(n_contexts: int, structures: str = "different", n_items: int = 8) -> ContextTask:
-    """Build the context task; raises ValueError when the structures cannot support C."""
+def context_task(
+    n_contexts: int,
+    structures: str = "different",
+    n_items: int = 8,
+    context_scale: float = 1.0,
+) -> ContextTask:
+    """Build the context task; raises ValueError when the structures cannot support C.
+
+    With the defaults this is, bit for bit, the authors' data (`code`, make-haste-slowly
+    b7d6e41): ``structures="different"``, C = 3 is ``gen_data3(8, diff_struct=True)``;
+    ``"same"`` is ``gen_data3(8, diff_struct=False)`` (C = 3; also depth/gen_data.py) and the
+    ``gen_data4`` / ``gen_data5`` of 3_context_diff/ and depth/ (C = 4, 5). The
+    diff_context_num/ versions of ``gen_data4`` / ``gen_data5`` scale the context one-hot by
+    1.1 and 1.35: ``context_scale`` (see :data:`AUTHORS_DATASETS`).
+
+    Parameters
+    ----------
+    n_contexts : int, number of contexts C.
+    structures : {"different", "same"}: hierarchy / ring / cross-cutting in contexts 0, 1, 2,
+        or the hierarchy in every context.
+    n_items : int, items n (a power of two; 8 for "different").
+    context_scale : float, value of the context one-hot entries of X (authors: 1, 1.1, 1.35).
+    """
     cap = max_contexts(structures)
     if cap is not None and n_contexts > cap:
         raise ValueError(f"structures='different' supports at most {cap} contexts")
@@ -396,10 +423,48 @@ def context_task(n_contexts: int, structures: str = "different", n_items: int = 
     for c in range(n_contexts):
         cols = slice(c * n_items, (c + 1) * n_items)
         X[:n_items, cols] = np.eye(n_items)
-        X[n_items + c, cols] = 1.0
+        X[n_items + c, cols] = 1.0 * context_scale
         Y[:m, cols] = h
         Y[m * (c + 1) : m * (c + 2), cols] = mats[c]
-    return ContextTask(n_items, n_contexts, structures, X, Y, ctx)
+    return ContextTask(n_items, n_contexts, structures, X, Y, ctx, float(context_scale))
+
+
+@dataclass(frozen=True)
+class AuthorsDataset:
+    """One data generator of the authors' code and its toolkit equivalent (`code`)."""
+
+    source: str  # file and call in make-haste-slowly b7d6e41
+    n_contexts: int
+    structures: str
+    context_scale: float
+
+    def task(self) -> ContextTask:
+        return context_task(self.n_contexts, self.structures, 8, self.context_scale)
+
+
+#: Every data generator of make-haste-slowly b7d6e41 that a script of theirs calls, keyed by
+#: a short name (`code`; checked bit for bit against their arrays in
+#: tests/test_gdln_authors_data.py). depth/gen_data.py's gen_data3 equals 3_context_diff's.
+AUTHORS_DATASETS: Mapping[str, AuthorsDataset] = {
+    "gen_data3-diff": AuthorsDataset(
+        "3_context_diff/gen_data.py: gen_data3(8, diff_struct=True)", 3, "different", 1.0
+    ),
+    "gen_data3-same": AuthorsDataset(
+        "3_context_diff/gen_data.py: gen_data3(8, diff_struct=False); also "
+        "diff_context_num/gen_data.py and depth/gen_data.py: gen_data3(8)",
+        3,
+        "same",
+        1.0,
+    ),
+    "gen_data4": AuthorsDataset("3_context_diff/gen_data.py: gen_data4(8)", 4, "same", 1.0),
+    "gen_data5": AuthorsDataset("3_context_diff/gen_data.py: gen_data5(8)", 5, "same", 1.0),
+    "diff_context_num-gen_data4": AuthorsDataset(
+        "diff_context_num/gen_data.py: gen_data4(8) (context one-hot × 1.1)", 4, "same", 1.1
+    ),
+    "diff_context_num-gen_data5": AuthorsDataset(
+        "diff_context_num/gen_data.py: gen_data5(8) (context one-hot × 1.35)", 5, "same", 1.35
+    ),
+}
 
 
 def correlations(X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
