@@ -44,7 +44,7 @@ def main() -> None:
 
     def experiment():
         ex = num.run_context_experiment(task, [700], 1e-3, 8000, 0.005 / 700, [0], 0.1)
-        th.authors_closed_form_loss(task, 1e-3, np.arange(0, 8001, 10))
+        th.authors_closed_form_loss(task, np.arange(0, 8001, 10))
         return ex
 
     ex, dt = _timed(experiment)

@@ -17,7 +17,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from mtl_theory.theory.gdln import RELN_CONSTRUCTIONS, ContextTask, GatedGraph
+from mtl_theory.theory.gdln import (
+    RELN_CONSTRUCTIONS,
+    ContextTask,
+    DepthNet,
+    GatedGraph,
+    ModuleNet,
+    authors_module_net,
+)
 from scipy.integrate import solve_ivp
 
 #: Solver tolerances of every gradient-flow integration here (stated for the comparisons).
@@ -310,16 +317,54 @@ class ContextRun:
     diverged_at: int | None
 
 
+def authors_init_seed(base: int) -> int:
+    """The init seed the authors' scripts draw after ``np.random.seed(base)``.
+
+    relu.py, gdln.py, … set ``seed = np.random.randint(0, 100000)`` from numpy's global state
+    and then re-seed with it (`code`); seeding the global state with ``base`` first (as
+    benchmarks/authors_mhs/run_seeded.py does) makes their run reproducible, and this is the
+    seed their init then uses.
+    """
+    return int(np.random.RandomState(base).randint(0, 100000))
+
+
+def legacy_normal_draws(seed: int, blocks) -> list[np.ndarray]:
+    """normal(0, sd, shape) for each (sd, shape) in order, from numpy's legacy MT19937 stream
+    seeded with ``seed``: the stream ``np.random.seed(seed); np.random.normal(...)`` of the
+    authors' init functions (`code`), so that a toolkit seed gives their network, weight for
+    weight."""
+    rs = np.random.RandomState(seed)  # the authors' legacy stream, on purpose
+    return [rs.normal(0.0, sd, shape) for sd, shape in blocks]
+
+
 def init_context_weights(
     sizes: Sequence[int], std: float, seeds: Sequence[int]
 ) -> list[np.ndarray]:
-    """Stacked normal(0, std) weights, one PCG64 stream per seed: list of (S, out, in)."""
-    layers = [[] for _ in range(len(sizes) - 1)]
+    """Stacked normal(0, std) ReLU-network weights, one per seed: list of (S, out, in).
+
+    Drawn as relu.py's init_random_params_relu draws them (`code`): legacy stream of
+    ``seed``, layer by layer, each (out, in) matrix row-major.
+    """
+    blocks = [(std, (n, m)) for m, n in itertools.pairwise(sizes)]
+    per_seed = [legacy_normal_draws(s, blocks) for s in seeds]
+    return [np.stack([w[i] for w in per_seed]) for i in range(len(blocks))]
+
+
+def init_module_net(
+    net: ModuleNet, n_in: int, n_out: int, seeds: Sequence[int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(W₁ (S, K·w, n_in), W₂ (S, n_out, K·w)) drawn as init_random_params_gated (`code`):
+    first every module's (w, n_in) input block, stacked as rows, then every module's
+    (n_out, w) output block, side by side; module k at sd ``net.stds[k]``."""
+    w = net.width
+    blocks = [(sd, (w, n_in)) for sd in net.stds] + [(sd, (n_out, w)) for sd in net.stds]
+    K = len(net.stds)
+    W1, W2 = [], []
     for s in seeds:
-        rng = np.random.Generator(np.random.PCG64(s))
-        for i, (m, n) in enumerate(itertools.pairwise(sizes)):
-            layers[i].append(rng.normal(0.0, std, (n, m)))
-    return [np.stack(ws) for ws in layers]
+        draws = legacy_normal_draws(s, blocks)
+        W1.append(np.vstack(draws[:K]))
+        W2.append(np.hstack(draws[K:]))
+    return np.stack(W1), np.stack(W2)
 
 
 def train_context_net(
@@ -417,9 +462,13 @@ def authors_pathway_sets(n_contexts: int, construction: str) -> tuple[tuple[int,
 
     "authors-mixed": the (C−1)-subsets; "authors-all": the single contexts then the
     (C−1)-subsets (deduplicated when C = 2); "modular": the single contexts
-    (make-haste-slowly 3_context_diff/gdln_single.py; `code`).
+    (make-haste-slowly 3_context_diff/gdln_single.py; `code`); "authors": authors-all for
+    C = 3, authors-mixed otherwise. Used for the two-hidden-layer pathways (`reconstructed`);
+    one hidden layer uses :func:`theory.gdln.authors_module_net`, which has the authors' order.
     """
     C = n_contexts
+    if construction == "authors":
+        construction = "authors-all" if C == 3 else "authors-mixed"
     single = [(c,) for c in range(C)]
     mixed = [tuple(a) for a in itertools.combinations(range(C), C - 1)] if C >= 2 else []
     sets = {"authors-mixed": mixed, "authors-all": single + mixed, "modular": single}[construction]
@@ -502,6 +551,36 @@ def build_pathway_network(
     )
 
 
+def module_pathway_network(
+    task: ContextTask, net: ModuleNet, seeds: Sequence[int]
+) -> PathwayNetwork:
+    """The authors' one-hidden-layer module GDLN (gdln.py, gdln_single.py, gdln3/4/5.py;
+    `code`) as a :class:`PathwayNetwork`: module 0 is the common pathway (full input), the
+    used modules k > 0 are item-only pathways gated on ``net.modules[k]``; weights drawn by
+    :func:`init_module_net` (unused modules are drawn too, so the stream is theirs)."""
+    n_in, n_out, P = task.X.shape[0], task.Y.shape[0], task.X.shape[1]
+    W1, W2 = init_module_net(net, n_in, n_out, seeds)
+    w = net.width
+    ctx = net.context_modules
+    rows = np.concatenate([np.arange(k * w, (k + 1) * w) for k in ctx])
+    sets = tuple(net.modules[k] for k in ctx)
+    owner = np.repeat(np.arange(len(ctx)), w)
+    member = np.array([[c in A for c in range(task.n_contexts)] for A in sets], dtype=bool)
+    gate = member[owner][:, task.context_of].astype(float)
+    item_only = np.zeros((rows.size, n_in))
+    item_only[:, : task.n_items] = 1.0  # their context modules read params[0][:, :num_obj]
+    S = len(seeds)
+    return PathwayNetwork(
+        sets,
+        w,
+        (W1[:, :w], W2[:, :, :w]),
+        (W1[:, rows] * item_only, W2[:, :, rows]),
+        (np.ones((S, w, P)),),
+        (np.broadcast_to(gate, (S, *gate.shape)),),
+        (item_only, None),
+    )
+
+
 def train_pathway_network(
     task: ContextTask, net: PathwayNetwork, lr: float, epochs: int
 ) -> ContextRun:
@@ -540,6 +619,82 @@ def train_pathway_network(
         for W, g in zip(Wx, grads_x, strict=True):
             W -= lr * g
     return ContextRun(losses, tuple(acts), W0, tuple(Wx), diverged)
+
+
+def init_depth_net(net: DepthNet, n_in: int, n_out: int, seeds: Sequence[int]):
+    """(W₁, W₂, W₃), each (S, out, in), drawn as depth/gdln_off.py draws them (`code`):
+    W₁'s seven (60, n_in) row blocks; W₂'s 7 × 7 (60, 60) blocks, block row by block row;
+    W₃'s seven (n_out, 60) column blocks (sd 8 b for the context modules)."""
+    K, w = net.n_modules, net.width
+    out_sd = [net.std_out_common if k < net.n_common else net.std_out_context for k in range(K)]
+    blocks = (
+        [(net.std_in, (w, n_in))] * K
+        + [(net.std_hidden, (w, w))] * (K * K)
+        + [(sd, (n_out, w)) for sd in out_sd]
+    )
+    W1, W2, W3 = [], [], []
+    for s in seeds:
+        b = legacy_normal_draws(s, blocks)
+        W1.append(np.vstack(b[:K]))
+        W2.append(np.vstack([np.hstack(b[K + r * K : K + (r + 1) * K]) for r in range(K)]))
+        W3.append(np.hstack(b[K + K * K :]))
+    return [np.stack(W1), np.stack(W2), np.stack(W3)]
+
+
+def depth_net_gates(task: ContextTask, net: DepthNet) -> np.ndarray:
+    """(n_context_modules · w, P): module n_common + j is on in contexts context_sets[j]."""
+    member = np.array(
+        [[c in A for c in range(task.n_contexts)] for A in net.context_sets], dtype=float
+    )
+    return np.repeat(member, net.width, axis=0)[:, task.context_of]
+
+
+def train_depth_net(
+    task: ContextTask, net: DepthNet, weights: Sequence[np.ndarray], epochs: int | None = None
+) -> ContextRun:
+    """Full-batch GD of depth/gdln_off.py with its staged schedule and split loss (`code`).
+
+    h₁ = W₁x, h₂ = W₂h₁ (dense, shared), ŷ_common = W₃[:, :n_c·w] h₂[:n_c·w],
+    ŷ_context = W₃[:, n_c·w:] (G ⊙ h₂[n_c·w:]). Update number k + 1 (their loop's epoch e = k):
+    nothing for e < start_epoch; the gradient of ½‖ŷ_common − Y‖² for e < switch_epoch; then
+    that plus the gradient of ½‖ŷ_context − (Y − ŷ_common)‖² with ŷ_common held fixed (both at
+    the same weights; the context loss also moves the shared W₁, W₂). Hand-written backward
+    pass. Recorded loss: ½‖ŷ_common + ŷ_context − Y‖² after k updates, k = 0 … epochs.
+    """
+    X, Y = task.X, task.Y
+    epochs = net.n_epochs if epochs is None else epochs
+    W1, W2, W3 = (W.copy() for W in weights)
+    W0 = (W1.copy(), W2.copy(), W3.copy())
+    cw = net.n_common * net.width
+    G = depth_net_gates(task, net)
+    S = W1.shape[0]
+    losses = np.full((S, epochs + 1), np.nan)
+    h2 = None
+    for k in range(epochs + 1):
+        h1 = W1 @ X
+        h2 = W2 @ h1
+        y_common = W3[:, :, :cw] @ h2[:, :cw]
+        gated = h2[:, cw:] * G
+        E = y_common + W3[:, :, cw:] @ gated - Y
+        losses[:, k] = 0.5 * np.einsum("sij,sij->s", E, E)
+        if k == epochs:
+            break
+        if k < net.start_epoch:
+            continue
+        Ec = y_common - Y
+        d3 = np.zeros_like(W3)
+        d3[:, :, :cw] = Ec @ h2[:, :cw].transpose(0, 2, 1)
+        back = np.zeros_like(h2)
+        back[:, :cw] = W3[:, :, :cw].transpose(0, 2, 1) @ Ec
+        if k >= net.switch_epoch:
+            d3[:, :, cw:] = E @ gated.transpose(0, 2, 1)
+            back[:, cw:] = (W3[:, :, cw:].transpose(0, 2, 1) @ E) * G
+        d2 = back @ h1.transpose(0, 2, 1)
+        d1 = (W2.transpose(0, 2, 1) @ back) @ X.T
+        W1 -= net.lr * d1
+        W2 -= net.lr * d2
+        W3 -= net.lr * d3
+    return ContextRun(losses, (h2,), W0, (W1, W2, W3), None)
 
 
 def unit_context_sets(hidden: np.ndarray, context_of: np.ndarray, n_contexts: int) -> np.ndarray:
@@ -638,11 +793,14 @@ def run_context_experiment(
 ) -> ContextExperiment:
     """Train the ReLU net, count its units by context set, build and train ReLN and modular.
 
-    ``construction`` in RELN_CONSTRUCTIONS. The authors' constructions (make-haste-slowly
-    3_context_diff/gdln.py and gdln_single.py, `code`): fixed pathways of
-    ``pathway_width(hidden, C)`` units, independent init, split common/residual loss
-    (``train_pathway_network``); the modular GDLN is the common pathway plus one pathway per
-    context. "relu-gates" (`reconstructed`) is ``run_relu_gated_experiment``.
+    ``construction`` in RELN_CONSTRUCTIONS. The ReLU net is drawn as relu.py draws it; with one
+    hidden layer the ReLN and the modular GDLN are the authors' module networks
+    (:func:`theory.gdln.authors_module_net`, drawn by :func:`init_module_net` from the same
+    seed: 3_context_diff/gdln.py, gdln_single.py, diff_context_num/gdln3/4/5.py, `code`),
+    trained with the split common/residual loss (``train_pathway_network``); the modular GDLN
+    is the common pathway plus one pathway per context. Two hidden layers: block-diagonal
+    pathways (`reconstructed`, :func:`build_pathway_network`). "relu-gates"
+    (`reconstructed`) is ``run_relu_gated_experiment``.
     """
     if construction not in RELN_CONSTRUCTIONS:
         raise ValueError(f"construction must be one of {RELN_CONSTRUCTIONS}, got {construction!r}")
@@ -654,14 +812,21 @@ def run_context_experiment(
     relu = train_context_net(task, init_context_weights(sizes, init_std, seeds), lr, epochs)
     _, _, counts = relu_unit_counts(task, relu, strong_fraction)
     C = task.n_contexts
-    width = pathway_width(hidden[0], C)
-    runs = {}
+    runs, reln_module_sets = {}, ()
     for name, kind in (("reln", construction), ("modular", "modular")):
-        sets = authors_pathway_sets(C, kind)
-        net = build_pathway_network(task, sets, width, len(hidden), init_std, seeds)
+        if len(hidden) == 1:
+            mnet = authors_module_net(C, kind, hidden[0], init_std)
+            net = module_pathway_network(task, mnet, seeds)
+        else:
+            sets = authors_pathway_sets(C, kind)
+            net = build_pathway_network(
+                task, sets, pathway_width(hidden[0], C), len(hidden), init_std, seeds
+            )
+        if name == "reln":
+            reln_module_sets = net.sets
         runs[name] = train_pathway_network(task, net, lr, epochs)
     common = tuple(range(C))
-    reln_sets = (common, *authors_pathway_sets(C, construction))
+    reln_sets = (common, *reln_module_sets)
     return ContextExperiment(
         relu,
         runs["reln"],

@@ -137,8 +137,5 @@ def test_alignment_hypothesis_detects_misalignment():
     assert ok.holds and not bad.holds
 
 
-def test_authors_closed_form_is_finite_and_flagged():
-    task = th.context_task(3, "different")
-    loss = th.authors_closed_form_loss(task, 1e-3, np.array([0, 1000, 8000]))
-    assert np.all(np.isfinite(loss)) and loss[0] > loss[-1]
+def test_authors_closed_form_is_flagged_code():
     assert th.STATEMENT_BY_ID["GDLN-11"].provenance == "code"

@@ -126,22 +126,30 @@ STATEMENTS: tuple[Statement, ...] = (
     Statement(
         "GDLN-11",
         "Authors' closed-form context curves (flagged)",
-        "The code's closed-form loss: common pathway a(t) with s, d paired by rank, a₀ = 5e-9; "
-        "each (C−1)-context pathway fits the common pathway's final residual with its own s and "
-        "d/(C − 1), a₀ = 5e-5. The division by C − 1 is not derived in the paper; shown as "
-        "`code`, never compared as a prediction.",
+        "The code's closed-form loss: common pathway a(t) with s, d paired by rank; each "
+        "(C−1)-context pathway fits the residual of the common pathway's prediction at the "
+        "run's final epoch with its own s and d/(C − 1); a₀ per script (C = 3: 5e-9 / 5e-5, "
+        "C = 4: 1e-8 / 1e-4, C = 5: 1e-9 / 3e-4). The division by C − 1 and the rank pairing are "
+        "not derived in the paper; the toolkit reproduces the curves (consistency with the "
+        "authors' saved numbers), never uses them as a prediction of a network.",
         "code",
-        "make-haste-slowly/3_context_diff/closed.py (pred_svds_mod: d = d/2)",
+        "make-haste-slowly/3_context_diff/closed.py, diff_context_num/closed3/4/5.py",
+    ),
+    Statement(
+        "GDLN-12",
+        "Reproduction of the authors' trained runs",
+        "The toolkit's float64 numpy networks with the authors' architectures, init streams "
+        "(numpy's legacy generator, their draw order), schedules and loss ½Σ‖y − ŷ‖² — ReLU "
+        "(relu.py, relu3/4/5.py, depth/relu.py), module ReLNs with the split common/residual "
+        "loss (gdln.py, gdln_single.py, gdln3/4/5.py) and the staged output-gated depth GDLN "
+        "(depth/gdln_off.py) — reach losses within the spread of the authors' JAX (float32) "
+        "runs over their random seeds.",
+        "code",
+        "make-haste-slowly b7d6e41; reference numbers in theory/gdln_authors.py",
     ),
 )
 
 STATEMENT_BY_ID: Mapping[str, Statement] = {s.id: s for s in STATEMENTS}
-
-#: Initial mode strength of the common pathway in the authors' closed.py (`code`).
-AUTHORS_COMMON_A0 = 5e-9
-#: Initial mode strength of the context pathways in the authors' closed.py (`code`).
-AUTHORS_CONTEXT_A0 = 5e-5
-
 
 # --------------------------------------------------------------------------- 3.1 mode dynamics
 
@@ -811,45 +819,352 @@ def common_pathway_residual(task: ContextTask) -> np.ndarray:
     return task.Y - W.T @ task.X
 
 
-def authors_closed_form_loss(task: ContextTask, lr: float, epochs: np.ndarray) -> np.ndarray:
-    """The closed-form loss curve of the authors' closed.py, generalized to C (`code`, FLAGGED).
+#: float32 machine epsilon: the authors' closed forms run in JAX's default float32.
+FLOAT32_EPS = float(np.finfo(np.float32).eps)
 
-    Common pathway: a(t) on Σʸˣ, Σˣ of the full data, singular values of both paired by rank,
-    a₀ = 5e-9. Each (C−1)-context pathway: item input, data of its contexts, target = Y minus
-    the common pathway's FINAL prediction, s from svd(ΣʸˣA), d = (svd(ΣˣA) paired by rank) /
-    (C − 1), both normalized by the full P, a₀ = 5e-5. The code's d/(C − 1) and the pairing of
-    s and d by rank are not derived in the paper; this curve is drawn, never asserted.
+
+@dataclass(frozen=True)
+class AuthorsClosedForm:
+    """The constants of one of the authors' closed-form scripts (`code`, make-haste-slowly
+    b7d6e41) and the loss it saves (``losses/closed*.txt``, float32, at epochs 0 … 8000).
+
+    Common pathway: a(t) on svd(Σʸˣ), svd(Σˣ) of the full data paired by rank, all n + C modes,
+    a₀ = ``common_a0``. Each (C−1)-context pathway A: item input on A's data, target = Y minus
+    the common pathway's prediction at the LAST epoch of the run (``n_epochs − 1``), s from
+    svd(R_A X_Aᵀ/P), d = svd(X_A X_Aᵀ/P)/(C − 1) paired by rank, a₀ = ``context_a0``; P and
+    τ = 1/(ηP) of the full data. The division by C − 1 and the rank pairing are not derived
+    in the paper (FLAGGED); the a₀ values differ per script.
     """
+
+    source: str
+    dataset: str  # key of AUTHORS_DATASETS
+    common_a0: float
+    context_a0: float
+    saved: Mapping[int, float]  # epoch -> loss in the script's losses/closed*.txt
+    lr: float = 1e-3
+    n_epochs: int = 8001
+
+
+#: The four closed-form scripts (`code`); ``saved`` = their losses/closed*.txt at the epochs,
+#: as run here (JAX 0.10.2, numpy 2.4.6; deterministic: no randomness enters a closed form).
+AUTHORS_CLOSED_FORMS: tuple[AuthorsClosedForm, ...] = (
+    AuthorsClosedForm(
+        "3_context_diff/closed.py",
+        "gen_data3-diff",
+        5e-9,
+        5e-5,
+        {
+            0: 105.62152099609375,
+            1000: 47.27626419067383,
+            2000: 23.069875717163086,
+            4000: 5.024445533752441,
+            8000: 0.6237478256225586,
+        },
+    ),
+    AuthorsClosedForm(
+        "diff_context_num/closed3.py",
+        "gen_data3-same",
+        5e-9,
+        5e-5,
+        {
+            0: 96.00000762939453,
+            1000: 47.640464782714844,
+            2000: 23.271045684814453,
+            4000: 4.07873010635376,
+            8000: 0.004479329101741314,
+        },
+    ),
+    AuthorsClosedForm(
+        "diff_context_num/closed4.py",
+        "diff_context_num-gen_data4",
+        1e-8,
+        1e-4,
+        {
+            0: 128.00070190429688,
+            1000: 49.587074279785156,
+            2000: 24.01679229736328,
+            4000: 4.8654985427856445,
+            8000: 0.0004079185309819877,
+        },
+    ),
+    AuthorsClosedForm(
+        "diff_context_num/closed5.py",
+        "diff_context_num-gen_data5",
+        1e-9,
+        3e-4,
+        {
+            0: 160.00396728515625,
+            1000: 60.57477569580078,
+            2000: 20.585262298583984,
+            4000: 3.9184622764587402,
+            8000: 2.9632130463141948e-05,
+        },
+    ),
+)
+
+
+def authors_closed_form_for(task: ContextTask) -> AuthorsClosedForm | None:
+    """The authors' closed-form script whose data is ``task`` (bit for bit), or None."""
+    for cf in AUTHORS_CLOSED_FORMS:
+        ref = AUTHORS_DATASETS[cf.dataset]
+        if (task.n_contexts, task.structures, task.context_scale, task.n_items) == (
+            ref.n_contexts,
+            ref.structures,
+            ref.context_scale,
+            8,
+        ):
+            return cf
+    return None
+
+
+@dataclass(frozen=True)
+class ClosedFormPathway:
+    """One pathway of the closed form: its modes (rank-paired s, d), data columns, a₀."""
+
+    U: np.ndarray  # (n_out, r)
+    s: np.ndarray  # (r,)
+    Vt: np.ndarray  # (r, n_in)
+    d: np.ndarray  # (r,)
+    X: np.ndarray  # (n_in, P_A): the pathway's input on its columns
+    cols: np.ndarray  # (P,) bool: the datapoints it is on
+    a0: float
+    null_threshold: float  # s below this is float32 rounding noise in the authors' arithmetic
+
+    @property
+    def null(self) -> np.ndarray:
+        return self.s <= self.null_threshold
+
+
+def rank_paired_pathway(
+    target: np.ndarray,
+    X: np.ndarray,
+    cols: np.ndarray,
+    n_data: int,
+    n_modes: int,
+    a0: float,
+    d_divisor: float = 1.0,
+) -> ClosedFormPathway:
+    """s, U, V from svd(target X_Aᵀ/P) and d from svd(X_A X_Aᵀ/P)/d_divisor, both truncated
+    to ``n_modes`` and paired by rank (the authors' pred_svds / pred_svds_mod, `code`).
+
+    The null threshold is max(shape) · ε₃₂ · s_max: singular values below it are not resolved
+    by the authors' float32 SVD, so their singular vectors are arbitrary there (`derived`).
+    """
+    Xa = X[:, cols]
+    syx = target[:, cols] @ Xa.T / n_data
+    U, s, Vt = np.linalg.svd(syx, full_matrices=False)
+    d = np.linalg.svd(Xa @ Xa.T / n_data, compute_uv=False)[:n_modes] / d_divisor
+    thr = max(syx.shape) * FLOAT32_EPS * float(s[0])
+    return ClosedFormPathway(U[:, :n_modes], s[:n_modes], Vt[:n_modes], d, Xa, cols, a0, thr)
+
+
+def pathway_prediction(pw: ClosedFormPathway, a: np.ndarray, n_data: int) -> np.ndarray:
+    """Ŷ_A(t) = U diag(a(t)) Vᵀ X_A placed on the pathway's columns: (T, n_out, P)."""
+    out = np.zeros((a.shape[0], pw.U.shape[0], n_data))
+    out[:, :, pw.cols] = np.einsum("ir,tr,rp->tip", pw.U, a, pw.Vt @ pw.X)
+    return out
+
+
+@dataclass(frozen=True)
+class ClosedFormCurve:
+    """The authors' closed-form loss at ``epochs`` with what limits its reproducibility.
+
+    ``null_mode_bound`` (`derived`): modes with s = 0 (below the float32 null threshold) keep
+    a(t) ≤ a₀ e^{2 s_thr t/τ} but their left singular vectors u are arbitrary (any unit vector
+    orthogonal to the pathway's range), so the curve is defined only up to
+    |ΔL| ≤ 2 Σ_k a_k ‖E₀ X_Aᵀ v_k‖ + ½ (Σ_k a_k ‖v_kᵀ X_A‖)², E₀ = Y − Ŷ without the null
+    modes (v_k, the input side of a null mode, is determined). ``rounding_scale``: the relative
+    size of float32 rounding in the authors' SVDs, max over pathways of
+    max(shape) · ε₃₂ · s_max / s_min (Weyl's bound on a singular value's relative error).
+    """
+
+    epochs: np.ndarray
+    loss: np.ndarray
+    null_mode_bound: np.ndarray
+    rounding_scale: float
+
+
+def authors_closed_form(
+    task: ContextTask, epochs, cf: AuthorsClosedForm | None = None
+) -> ClosedFormCurve:
+    """The authors' closed-form loss curve ½Σ‖Y − Ŷ(t)‖² at ``epochs`` (`code`, FLAGGED).
+
+    Re-implemented from closed.py / closed3/4/5.py (make-haste-slowly b7d6e41), generalized to
+    C with the constants of :class:`AuthorsClosedForm`: common pathway (full input, every
+    datapoint) a(t) = (s/d)/[1 − (1 − s/(d a₀)) e^{−2st/τ}] per rank-paired mode; each
+    (C−1)-context pathway fits R = Y − Ŷ_common(n_epochs − 1) — the common pathway's prediction
+    at the run's final epoch, whatever epochs are asked for — with d divided by C − 1 (not
+    derived: flagged). ``cf`` defaults to the script whose data is ``task``; another task with
+    ``cf`` given applies that script's recipe to other data.
+    """
+    cf = cf if cf is not None else authors_closed_form_for(task)
+    if cf is None:
+        raise ValueError("no closed-form script of the authors uses this task; pass cf")
     X, Y, P, n, C = task.X, task.Y, task.n_data, task.n_items, task.n_contexts
-    tau = time_constant(lr, P)
-    t = np.asarray(epochs, dtype=float)[:, None]
-    U, s, Vt = np.linalg.svd(Y @ X.T / P, full_matrices=False)
-    d = np.linalg.svd(X @ X.T / P, compute_uv=False)[: s.size]
-    a = mode_trajectory(t, s, AUTHORS_COMMON_A0, tau, d)  # (T, r)
-    preds = np.einsum("ir,tr,rp->tip", U, a, Vt @ X)
-    common_end = preds[-1]
+    tau = time_constant(cf.lr, P)
+    t = np.asarray(epochs, dtype=float)
+    every = np.ones(P, dtype=bool)
+    common = rank_paired_pathway(Y, X, every, P, X.shape[0], cf.common_a0)
+    t_end = np.array([float(cf.n_epochs - 1)])
+    a_end = mode_trajectory(t_end[:, None], common.s, common.a0, tau, common.d)
+    residual = Y - pathway_prediction(common, a_end, P)[0]
+    pathways = [common]
     for subset in context_subsets(C, C - 1):
         cols = np.isin(task.context_of, subset)
-        Xa = X[:n, cols]
-        Ra = (Y - common_end)[:, cols]
-        Ua, sa, Vat = np.linalg.svd(Ra @ Xa.T / P, full_matrices=False)
-        da = np.linalg.svd(Xa @ Xa.T / P, compute_uv=False)[: sa.size] / (C - 1)
-        aa = mode_trajectory(t, sa, AUTHORS_CONTEXT_A0, tau, da)
-        preds[:, :, cols] += np.einsum("ir,tr,rp->tip", Ua, aa, Vat @ Xa)
-    return 0.5 * np.sum((preds - Y[None]) ** 2, axis=(1, 2))
+        pathways.append(rank_paired_pathway(residual, X[:n], cols, P, n, cf.context_a0, C - 1))
+    pred = np.zeros((t.size, *Y.shape))
+    pred_nonnull = np.zeros_like(pred)
+    for pw in pathways:
+        a = mode_trajectory(t[:, None], pw.s, pw.a0, tau, pw.d)
+        pred += pathway_prediction(pw, a, P)
+        pred_nonnull += pathway_prediction(pw, np.where(pw.null, 0.0, a), P)
+    loss = 0.5 * np.sum((pred - Y) ** 2, axis=(1, 2))
+    err0 = Y - pred_nonnull  # (T, n_out, P)
+    linear = np.zeros(t.size)
+    quadratic = np.zeros(t.size)
+    for pw in pathways:
+        for k in np.flatnonzero(pw.null):
+            a_k = pw.a0 * np.exp(2.0 * pw.null_threshold * t / tau)
+            w = pw.Vt[k] @ pw.X  # (P_A,)
+            linear += a_k * np.linalg.norm(err0[:, :, pw.cols] @ w, axis=1)
+            quadratic += a_k * np.linalg.norm(w)
+    bound = 2.0 * linear + 0.5 * quadratic**2
+    rounding = max(
+        max(pw.U.shape[0], pw.Vt.shape[1]) * FLOAT32_EPS * pw.s[0] / pw.s[~pw.null].min()
+        for pw in pathways
+    )
+    return ClosedFormCurve(t, loss, bound, float(rounding))
+
+
+def authors_closed_form_loss(
+    task: ContextTask, epochs, cf: AuthorsClosedForm | None = None
+) -> np.ndarray:
+    """The loss of :func:`authors_closed_form` only (`code`, FLAGGED)."""
+    return authors_closed_form(task, epochs, cf).loss
 
 
 # --------------------------------------------------------------------------- setups
 
 
-#: ReLN constructions of the context model. "authors-mixed": common pathway + one item-only
-#: pathway per (C−1)-context subset (THEORY.md 3.3's "common + the three two-context
-#: pathways"; the commented-out alternative in make-haste-slowly 3_context_diff/gdln.py and the
-#: construction of diff_context_num/gdln4.py; `code`). "authors-all": additionally one pathway
-#: per single context (3_context_diff/gdln.py as stored: 7 modules for C = 3; `code`).
-#: "relu-gates": this project's alternative (`reconstructed`): per-unit gates read off the
-#: trained ReLU's context sets, the ReLU's own initial weights, trained on the total loss.
-RELN_CONSTRUCTIONS = ("authors-mixed", "authors-all", "relu-gates")
+#: ReLN constructions of the context model. "authors": the construction of the authors' script
+#: for that C (C = 3: 3_context_diff/gdln.py and diff_context_num/gdln3.py, common + three
+#: single- + three two-context modules; C = 4, 5: diff_context_num/gdln4/5.py, common + the
+#: (C−1)-context modules; `code`). "authors-mixed": common + (C−1)-context modules only (for
+#: C = 3 the commented-out alternative in gdln.py). "authors-all": common + single + (C−1)-context
+#: modules. "relu-gates": this project's alternative (`reconstructed`): per-unit gates read off
+#: the trained ReLU's context sets, the ReLU's own initial weights, trained on the total loss.
+RELN_CONSTRUCTIONS = ("authors", "authors-mixed", "authors-all", "relu-gates")
+
+
+def authors_mixed_sets(n_contexts: int) -> tuple[tuple[int, ...], ...]:
+    """The (C−1)-context sets in the authors' module order (`code`): the set missing context
+    C − 1, then those missing 0, 1, …, C − 2 (gdln.py: d = {0,1}, e = {1,2}, f = {0,2};
+    gdln4.py: {0,1,2}, {1,2,3}, {0,2,3}, {0,1,3}; gdln5.py likewise)."""
+    C = n_contexts
+    missing = [C - 1, *range(C - 1)] if C >= 2 else []
+    return tuple(tuple(c for c in range(C) if c != m) for m in missing)
+
+
+@dataclass(frozen=True)
+class ModuleNet:
+    """A one-hidden-layer GDLN of equal modules drawn as the authors' init_random_params_gated
+    draws them (`code`): hidden = ``width`` units per module, module 0 the common pathway
+    (full input, every datapoint), module k > 0 item-only and on in the contexts
+    ``modules[k]``. ``stds[k]`` is module k's init sd (both layers); the draw covers every
+    module, the forward pass only ``used`` (gdln_single.py draws seven, uses four).
+    """
+
+    source: str
+    width: int
+    modules: tuple[tuple[int, ...], ...]
+    stds: tuple[float, ...]
+    used: tuple[int, ...]
+
+    @property
+    def context_modules(self) -> tuple[int, ...]:
+        return tuple(k for k in self.used if k != 0)
+
+
+#: Init sd of the context modules relative to the common one (`code`): 3_context_diff/gdln.py
+#: and gdln3.py draw 2e1 vs 1e1 × 0.0005/700; gdln4/5.py draw every module at 1e1 × base.
+#: Other C: 1 (`reconstructed`, the diff_context_num choice).
+AUTHORS_CONTEXT_STD_FACTOR: Mapping[int, float] = {3: 2.0, 4: 1.0, 5: 1.0}
+
+
+def authors_module_net(
+    n_contexts: int, construction: str, hidden_total: int, common_std: float
+) -> ModuleNet:
+    """The module GDLN of the authors' script for C contexts (`code` for C = 3, 4, 5).
+
+    Drawn modules: C = 3 (gdln.py, gdln_single.py): common, the three single-context modules,
+    then the two-context ones; C ≠ 3 (gdln4/5.py): common then the (C−1)-context ones, and for
+    the single-context modules this project's extension (`reconstructed`: common, singles,
+    then the (C−1)-context ones). Width = hidden_total / number drawn (700/7, 500/5, 600/6 =
+    100 in the authors' code). ``construction`` in {"authors", "authors-mixed", "authors-all",
+    "modular"} picks the modules used; "modular" = common + singles (gdln_single.py).
+    """
+    C = n_contexts
+    common = (tuple(range(C)),)
+    singles = tuple((c,) for c in range(C))
+    mixed = authors_mixed_sets(C) if C >= 3 else ()  # C = 2: the (C−1)-sets are the singles
+    if C == 3 or (C > 3 and construction == "authors-all"):
+        drawn = common + singles + mixed
+    elif C == 2 or construction == "modular":
+        drawn = common + singles
+    else:
+        drawn = common + mixed
+    idx_single = tuple(k for k, A in enumerate(drawn) if len(A) == 1 and C > 1)
+    idx_mixed = tuple(k for k, A in enumerate(drawn) if len(A) == C - 1 and k > 0)
+    use = {
+        "authors": idx_single + idx_mixed if C == 3 else idx_mixed,
+        "authors-mixed": idx_mixed,
+        "authors-all": tuple(dict.fromkeys(idx_single + idx_mixed)),
+        "modular": idx_single,
+    }[construction]
+    factor = AUTHORS_CONTEXT_STD_FACTOR.get(C, 1.0)
+    stds = (common_std,) + (factor * common_std,) * (len(drawn) - 1)
+    source = {
+        (3, "authors"): "3_context_diff/gdln.py, diff_context_num/gdln3.py",
+        (3, "modular"): "3_context_diff/gdln_single.py",
+        (3, "authors-mixed"): "3_context_diff/gdln.py (its commented-out alternative)",
+        (3, "authors-all"): "3_context_diff/gdln.py, diff_context_num/gdln3.py",
+        (4, "authors"): "diff_context_num/gdln4.py",
+        (5, "authors"): "diff_context_num/gdln5.py",
+    }.get((C, construction), "reconstructed from the authors' module layout")
+    return ModuleNet(source, max(1, hidden_total // len(drawn)), drawn, stds, (0, *use))
+
+
+@dataclass(frozen=True)
+class DepthNet:
+    """The authors' depth GDLN, depth/gdln_off.py (`code`): 11 → 7×60 → 7×60 → 60, linear.
+
+    Layers 1–2 dense (W₁ 420 × 11 on the full input, W₂ 420 × 420) and shared by every
+    pathway; the output W₃ reads hidden-2 modules 0 … n_common − 1 on every datapoint (the
+    common pathway) and module k ≥ n_common only in the contexts ``context_sets[k −
+    n_common]``: gating at the output only. Init sd per block: W₁ 1.15 b, W₂ 1.1 b, W₃ 1.1 b
+    from common modules and 8 b (``8e0`` in their table, "8× output init") from context
+    modules, b = 0.0005. Schedule (0-based epoch e of their loop): no update for e < 500,
+    the common loss only for e < 12000, then common + context (split) loss; 30001 epochs.
+    """
+
+    source: str = "depth/gdln_off.py"
+    width: int = 60
+    n_modules: int = 7
+    n_common: int = 4
+    context_sets: tuple[tuple[int, ...], ...] = ((0, 1), (1, 2), (0, 2))
+    std_in: float = 1.15 * 0.0005
+    std_hidden: float = 1.1 * 0.0005
+    std_out_common: float = 1.1 * 0.0005
+    std_out_context: float = 0.8e1 * 0.0005
+    start_epoch: int = 500
+    switch_epoch: int = 12000
+    n_epochs: int = 30001
+    lr: float = 1e-3
+
+
+#: depth/relu.py (`code`): 11 → 420 → 420 → 60 ReLU, bias-free, sd 0.0006, η = 1e-3,
+#: 30001 epochs, the same hierarchy in every context (gen_data3(8)).
+AUTHORS_DEPTH_RELU = {"hidden": (420, 420), "std": 0.0006, "n_epochs": 30001, "lr": 1e-3}
 
 
 @dataclass(frozen=True)
@@ -872,7 +1187,8 @@ class GdlnSetup:
     n_seeds: int = 1
     init_std: float = 0.005 / 700
     strong_fraction: float = 0.1
-    reln: str = "authors-mixed"
+    reln: str = "authors"
+    context_scale: float = 1.0
     modules: int = 3
     pairs: int = 2
     race_gates: tuple[tuple[int, ...], ...] = ((1, 1), (1, 0))

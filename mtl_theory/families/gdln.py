@@ -75,11 +75,20 @@ SCHEMA = Schema(
             help="context: strong unit = output contribution >= this fraction of the largest",
         ),
         "reln": Choice(
-            default="authors-mixed",
+            default="authors",
             options=th.RELN_CONSTRUCTIONS,
-            help="context: ReLN construction; authors-mixed = common + (C-1)-context pathways, "
-            "authors-all = also single-context ones (make-haste-slowly code, split loss), "
+            help="context: ReLN construction; authors = the authors' script for that C "
+            "(C = 3: common + single- + two-context modules, gdln.py; C = 4, 5: common + "
+            "(C-1)-context modules, gdln4/5.py), authors-mixed = common + (C-1)-context "
+            "modules, authors-all = common + single + (C-1)-context modules (split loss), "
             "relu-gates = gates read off the trained ReLU (this project's alternative)",
+        ),
+        "context_scale": Real(
+            default=1.0,
+            minimum=0.0,
+            exclusive_minimum=True,
+            help="context: value of the context one-hot inputs (authors: 1; "
+            "diff_context_num/gen_data4, gen_data5: 1.1, 1.35)",
         ),
         "modules": Integer(default=3, minimum=2, maximum=8, help="routing: M"),
         "pairs": Integer(
@@ -170,6 +179,7 @@ def build(spec: Mapping[str, Any]) -> th.GdlnSetup:
         init_std=std,
         strong_fraction=spec["strong_fraction"],
         reln=spec["reln"],
+        context_scale=spec["context_scale"],
         modules=spec["modules"],
         pairs=spec["pairs"],
         race_gates=gates,
