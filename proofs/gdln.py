@@ -881,15 +881,25 @@ def closed_form_comparisons(task: th.ContextTask) -> list[Comparison]:
     return comps
 
 
+#: Relative tolerance of our float64 run against the authors' script run in float64 from the
+#: same init: both are the same float64 algorithm and differ only by the order of summation
+#: (XLA vs OpenBLAS, ~1e-16 per operation); measured ≤ 3.3e-12 over 8001 epochs for all nine
+#: one-hidden-layer scripts. 1e-9 keeps three decades of margin for other BLAS builds and is
+#: seven decades below the seed spread.
+SAME_INIT_FLOAT64_RTOL = 1e-9
+
+
 def authors_run_comparisons(
-    setup: th.GdlnSetup, task: th.ContextTask, runs, epochs: int, quick: bool
+    setup: th.GdlnSetup, task: th.ContextTask, runs, seeds, epochs: int, quick: bool
 ) -> tuple[list[Comparison], dict[str, Any], list[str]]:
-    """Our networks vs the spread of the authors' trained runs (GDLN-12, `code`).
+    """Our networks vs the authors' trained runs (GDLN-12, `code`): consistency checks.
 
     Applies when the setup is the authors' (their data, widths, init sd, η, ReLN
-    construction "authors", not --quick). Each checkpoint: our mean over seeds must lie in
-    [min, max] of their runs (tolerance: half that range around its midpoint). Our seeds draw
-    the inits of their runs (context_init_seeds), so seed 0 is their first run's network.
+    construction "authors", not --quick). (i) When our first init seed is their first run's,
+    our loss equals that run re-done in float64 (their script, JAX_ENABLE_X64) to
+    SAME_INIT_FLOAT64_RTOL. (ii) At each checkpoint our mean over seeds lies in [min, max] of
+    their published float32 runs, widened by what float32 alone changes in their first run
+    (|f32 − f64|, measured).
     """
     refs = gdln_authors.runs_for(task, setup.hidden, setup.init_std, setup.lr)
     notes: list[str] = []
@@ -903,23 +913,41 @@ def authors_run_comparisons(
         return [], {}, notes
     comps, measured = [], {}
     for model, ref in refs.items():
-        ours = runs[model].losses.mean(axis=0)
+        ours = runs[model].losses
         side = {}
         for k, vals in ref.losses.items():
             if k > epochs:
                 continue
             lo, hi = min(vals), max(vals)
-            side[str(k)] = {"authors_min": lo, "authors_max": hi, "ours": float(ours[k])}
+            widen = ref.float32_effect(k)
+            mean = float(ours[:, k].mean())
+            side[str(k)] = {"authors_min": lo, "authors_max": hi, "ours_mean": mean}
+            if seeds[0] == ref.init_seeds[0]:
+                side[str(k)]["authors_first_float64"] = ref.x64_first[k]
+                comps.append(
+                    Comparison.numeric(
+                        "GDLN-12",
+                        f"{model} loss after {k} updates, init seed {seeds[0]}: ours vs "
+                        f"{ref.source} run in float64",
+                        ref.x64_first[k],
+                        float(ours[0, k]),
+                        SAME_INIT_FLOAT64_RTOL,
+                        "same init, same float64 algorithm: summation order only "
+                        "(measured ≤ 3.3e-12 over 8001 epochs)",
+                        relative=True,
+                    )
+                )
             comps.append(
                 Comparison.numeric(
                     "GDLN-12",
-                    f"{model} loss after {k} updates within the authors' runs ({ref.source})",
+                    f"{model} loss after {k} updates (mean of {ours.shape[0]}) within the "
+                    f"authors' runs of {ref.source}",
                     0.5 * (lo + hi),
-                    float(ours[k]),
-                    0.5 * (hi - lo),
-                    f"the authors' {len(vals)} runs (init seeds {list(ref.init_seeds)}) span "
-                    f"[{lo:.4g}, {hi:.4g}]; ours draws the init of their seed "
-                    f"{ref.init_seeds[0]} (float64 vs their float32)",
+                    mean,
+                    0.5 * (hi - lo) + widen,
+                    f"their {len(vals)} float32 runs (init seeds {list(ref.init_seeds)}) span "
+                    f"[{lo:.4g}, {hi:.4g}], widened by {widen:.1e}, what float32 alone changes "
+                    "in their first run (measured)",
                 )
             )
         measured[model] = side
@@ -1000,7 +1028,12 @@ def _check_context(setup: th.GdlnSetup, options) -> CheckResult:
             closed = th.authors_closed_form_loss(task, np.array(cps), cf)
             losses["closed_form_code"] = dict(zip(map(str, cps), closed.tolist(), strict=True))
         run_comps, side, run_notes = authors_run_comparisons(
-            setup, task, runs, epochs, options.quick
+            setup,
+            task,
+            runs,
+            context_init_seeds(options.seed, setup.n_seeds),
+            epochs,
+            options.quick,
         )
         comps += run_comps
         vnotes += run_notes

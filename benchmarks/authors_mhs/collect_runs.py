@@ -56,7 +56,12 @@ def main(runs: str, mode: str = "f32") -> None:
         print(f'        "{model}",\n        {tuple(seeds)},\n        {{')
         for k, v in table.items():
             print(f"            {k}: {tuple(v)},")
-        print("        },\n    ),")
+        print("        },")
+        x64 = Path(runs) / f"{folder}-{script}-0-x64" / "losses" / pattern.format(base=0)
+        if x64.exists():
+            first = np.loadtxt(x64)
+            print("        {" + ", ".join(f"{k}: {float(first[k - 1])!r}" for k in cps) + "},")
+        print("    ),")
 
 
 if __name__ == "__main__":
