@@ -145,3 +145,34 @@ def test_depth_schedule_idle_then_common_only():
     assert not np.array_equal(common.weights[2][:, :, :cw], W[2][:, :, :cw])
     after = num.train_depth_net(task, net, W, 7)
     assert not np.array_equal(after.weights[2][:, :, cw:], W[2][:, :, cw:])
+
+
+def _fake_runs(ref, value_of):
+    """ContextRun stand-ins whose loss after k updates is value_of(k) (one seed)."""
+    E = max(ref.losses)
+    losses = np.full((1, E + 1), np.nan)
+    for k in ref.losses:
+        losses[0, k] = value_of(k)
+    return num.ContextRun(losses, (), (), (), None)
+
+
+def test_authors_run_comparisons_accept_their_run_and_reject_a_shifted_one():
+    """GDLN-12 on the 3-context example: a run equal to their float64 run agrees; one 20 %
+    above their largest run at every checkpoint does not (the spread is < 20 % there)."""
+    from mtl_theory.proofs import gdln as proofs
+    from mtl_theory.theory import gdln_authors as ga
+
+    setup = th.GdlnSetup(model="context", hidden=(700,), contexts=3, structures="different")
+    task = proofs.context_task_of(setup)
+    refs = ga.runs_for(task, setup.hidden, setup.init_std, setup.lr)
+    assert set(refs) == {"relu", "reln", "modular"}
+    seeds = proofs.context_init_seeds(0, 1)
+    good = {m: _fake_runs(r, lambda k, r=r: r.x64_first[k]) for m, r in refs.items()}
+    comps, side, _ = proofs.authors_run_comparisons(setup, task, good, seeds, 8000, False)
+    assert len(comps) == 3 * 4 * 2 and all(c.agrees for c in comps)
+    assert side["relu"]["8000"]["authors_first_float64"] == refs["relu"].x64_first[8000]
+    bad = {m: _fake_runs(r, lambda k, r=r: 1.2 * max(r.losses[k])) for m, r in refs.items()}
+    comps, _, _ = proofs.authors_run_comparisons(setup, task, bad, seeds, 8000, False)
+    assert not any(c.agrees for c in comps)
+    skipped, _, notes = proofs.authors_run_comparisons(setup, task, good, seeds, 8000, True)
+    assert skipped == [] and "--quick" in notes[0]
