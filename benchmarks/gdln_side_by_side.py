@@ -2,7 +2,8 @@
 
 Usage::
 
-    python benchmarks/gdln_side_by_side.py [--only short|depth|closed] [--seeds N] [--json OUT]
+    python benchmarks/gdln_side_by_side.py [--only short|depth|closed] [--seeds N]
+        [--scripts SUBSTR,...] [--json OUT]
 
 For every script in theory.gdln_authors.AUTHORS_RUNS the toolkit trains its numpy float64
 version from the SAME init draws (the authors' init seeds, numerics.gdln.authors_init_seed),
@@ -122,7 +123,9 @@ def main() -> None:
     ap.add_argument("--only", choices=("short", "depth", "closed"), default=None)
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--json", default=None)
+    ap.add_argument("--scripts", default="", help="comma-separated substrings of sources")
     args = ap.parse_args()
+    wanted = [w for w in args.scripts.split(",") if w]
     out: dict[str, list] = {}
     if args.only in (None, "closed"):
         out["closed"] = closed_forms()
@@ -133,8 +136,13 @@ def main() -> None:
             depth = run.model.startswith("depth")
             if args.only == ("depth" if not depth else "short"):
                 continue
+            if wanted and not any(w in run.source for w in wanted):
+                continue
             rows += side_by_side(run, args.seeds)
-        out["runs"] = rows
+            out["runs"] = rows
+            if args.json:  # after every script: a long run keeps what it finished
+                with open(args.json, "w", encoding="utf-8") as fh:
+                    json.dump(out, fh, indent=1)
         print_runs(rows)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:

@@ -512,11 +512,13 @@ def build_pathway_network(
     std: float,
     seeds: Sequence[int],
 ) -> PathwayNetwork:
-    """Independent normal init (own PCG64 stream per seed, as the authors draw a fresh init):
-    common pathway sd ``std``, context pathways sd CONTEXT_PATHWAY_STD_FACTOR · std (`code`).
+    """Block-diagonal pathways through ``depth`` hidden layers (`reconstructed`), used for two
+    hidden layers: independent normal init (own PCG64 stream per seed), common pathway sd
+    ``std``, context pathways sd CONTEXT_PATHWAY_STD_FACTOR · std.
 
-    For depth 2 the block-diagonal pathways are a `reconstructed` generalization: the
-    authors' depth/gdln.py is not published in the stored repository (only gdln_off.py).
+    Not the authors' depth network: depth/gdln_off.py is dense between the hidden layers and
+    gates only at the output (:func:`init_depth_net`, :func:`train_depth_net`). One hidden
+    layer uses the authors' modules (:func:`module_pathway_network`).
     """
     n_in, n_out, P = task.X.shape[0], task.Y.shape[0], task.X.shape[1]
     K = len(sets)

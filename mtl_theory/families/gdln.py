@@ -249,7 +249,7 @@ def context_loss_render(records, fig) -> None:
     t = np.array(records[0].result["t"])
     styles = {
         "relu": ("ReLU network", "k", "-"),
-        "reln": ("ReLN (common + (C−1)-context pathways, authors' code)", "C0", "-"),
+        "reln": ("ReLN (common + single- + two-context modules, gdln.py)", "C0", "-"),
         "modular": ("modular GDLN (common + one pathway per context)", "C3", "-"),
         "closed_form_code": ("authors' closed form (code; d/(C−1) not derived)", "C2", "--"),
     }
@@ -351,9 +351,11 @@ def _diagrams():
             "structures), two seeds (band = range). ReLN and modular GDLN as in the authors' "
             "code (make-haste-slowly 3_context_diff/gdln.py, gdln_single.py): a common pathway "
             "(full input, 100 units, sd 0.005/700) trained alone on the targets plus item-only "
-            "context pathways (100 units each, sd 0.01/700) trained on the residual; ReLN = the "
-            "three two-context pathways, modular = the three single-context ones. The closed "
-            "form is the authors' code (d/(C−1), `code`, flagged) and is drawn, not asserted.",
+            "context pathways (100 units each, sd 0.01/700) trained on the residual; ReLN = "
+            "gdln.py's three single- and three two-context modules, modular = gdln_single.py's "
+            "three single-context ones; the authors' init stream (seed base b = their run "
+            "seeded with b). The closed form is closed.py (d/(C−1), `code`, flagged), drawn, "
+            "not used as a prediction.",
             proofs.context_loss_points,
             proofs.context_loss_compute,
             context_loss_render,
@@ -364,11 +366,12 @@ def _diagrams():
             "Mixed selectivity and modular-minus-ReLN loss gap vs contexts and depth",
             "Same hierarchy in every context, C = 2..6, 1 or 2 hidden layers, REDUCED to fit 3 "
             "minutes: widths 200 (depth 1, std 0.005/200) and 100-100 (depth 2, std 0.02), "
-            "η = 2e-3, 4000 epochs (same flow time as η = 1e-3 for 8000 epochs). ReLN and "
-            "modular GDLN as in the authors' code (common pathway + item-only (C−1)-context, "
-            "resp. single-context, pathways of width/(2C + 1) units, split loss); at depth 2 the "
-            "pathways are block-diagonal through both hidden layers (`reconstructed`: the "
-            "authors' depth GDLN script is not published). Left: fraction of "
+            "η = 2e-3, 4000 epochs (same flow time as η = 1e-3 for 8000 epochs). Depth 1: ReLN "
+            "and modular GDLN as in the authors' code (their module layout and init stream, "
+            "width / number of modules units each, split loss). Depth 2: block-diagonal "
+            "pathways through both hidden layers (`reconstructed`; the authors' depth GDLN, "
+            "depth/gdln_off.py, is dense between hidden layers and gated at the output only: "
+            "reproduced in benchmarks/gdln_side_by_side.py). Left: fraction of "
             "strong units active in more than one but not all contexts (cell text: single-context "
             "units, "
             "predicted 0). Right: final loss of the modular GDLN minus the ReLN's (predicted > 0, "
