@@ -938,6 +938,7 @@ def closed_form_comparisons(task: th.ContextTask) -> list[Comparison]:
                 f"derived: float32 rounding of their SVDs at Weyl's scale "
                 f"{curve.rounding_scale:.1e} × L, plus {float(bound):.1e}, the bound on what "
                 "their arbitrary null-mode singular vectors (s = 0, a ≤ a₀) can change",
+                route="consistency",
             )
         )
     return comps
@@ -997,6 +998,7 @@ def authors_run_comparisons(
                         "same init, same float64 algorithm: summation order only "
                         "(measured ≤ 3.3e-12 over 8001 epochs)",
                         relative=True,
+                        route="consistency",
                     )
                 )
             comps.append(
@@ -1010,6 +1012,7 @@ def authors_run_comparisons(
                     f"their {len(vals)} float32 runs (init seeds {list(ref.init_seeds)}) span "
                     f"[{lo:.4g}, {hi:.4g}], widened by {widen:.1e}, what float32 alone changes "
                     "in their first run (measured)",
+                    route="consistency",
                 )
             )
         measured[model] = side
