@@ -109,7 +109,7 @@ def print_runs(rows: list[dict]) -> None:
 
 
 def print_closed(rows: list[dict]) -> None:
-    print("| script | epoch | authors (saved) | ours | rel. diff | derived tolerance |")
+    print("| script | epoch | authors (saved) | ours | rel. diff | derived tolerance (abs.) |")
     print("|---|---:|---:|---:|---:|---:|")
     for r in rows:
         print(
