@@ -1212,7 +1212,6 @@ _RELEVANT_KEYS = {
         "init_std",
         "strong_fraction",
         "reln",
-        "context_scale",
     ),
 }
 
