@@ -121,8 +121,9 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "wta-counterexample-recheck",
         "proofs/wta.py",
-        "    floor = _targets_rounding_floor(setup)\n",
-        "    floor = nwta.ZERO_LOSS_RTOL * (1.0 + float(np.mean(setup.target_array**2)))\n",
+        "    floor = _targets_rounding_floor(setup)\n    return Comparison.upper_bound(",
+        "    floor = nwta.ZERO_LOSS_RTOL * (1.0 + float(np.mean(setup.target_array**2)))\n"
+        "    return Comparison.upper_bound(",
         False,
         "the exact re-check of a counterexample accepts the search's own threshold",
     ),

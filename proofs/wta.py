@@ -598,7 +598,7 @@ def _verify_exhaustive(setup, applies, preds) -> Verification:
         notes.append(
             f"theorem does not apply; no code reaches zero loss; optimum trade-off: min loss "
             f"{r.min_loss:.6g} at code {measured['argmin_code']}, per-task loss "
-            f"{[round(v, 6) for v in measured['argmin_per_task_loss']]}"
+            f"{[round(v, 12) for v in measured['argmin_per_task_loss']]}"
         )
     elif r.counterexample is None:
         notes.append(

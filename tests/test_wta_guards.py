@@ -87,6 +87,25 @@ def test_irrelevant_factor_counts_by_hand():
     assert sum(c for _, _, c in r.zero_loss_sample) == 2
 
 
+def test_coarse_factor_codes_are_symbolic_but_incomplete():
+    """Factors (2, 3), modules (2, 2), tasks y1 = z1 and y2 = 1[z2 = 2]. Zero loss puts
+    span{1, y1, y2} (dimension 3) inside S(pi), whose dimension is at most 3: equal, so each
+    unit indicator is a {0,1}-valued function a + b y1 + c y2, which (Lemma L1 on the 2 x 2
+    table of (y1, y2)) is constant, y1, 1 - y1, y2 or 1 - y2. Neither module may be constant
+    (the dimension would drop), nor may both show the same function: the codes are (z1, P)
+    and (P, z1) with P = {z2 in {0, 1}} | {z2 = 2}. Both symbolic; neither complete (z2 = 0
+    and z2 = 1 are never told apart)."""
+    z = tw.grid_points((2, 3))
+    y1, y2 = (z[:, 0] == 1).astype(float), (z[:, 1] == 2).astype(float)
+    setup = tw.WTASetup((2, 3), (2, 2), (tuple(y1), tuple(y2)))
+    r = nw.exhaustive_search(setup)
+    assert (r.zero_loss_codes, r.symbolic_zero_loss_codes) == (2, 2)
+    assert r.complete_symbolic_zero_loss_codes == 0
+    z1, p = (0, 0, 0, 1, 1, 1), (0, 0, 1, 0, 0, 1)
+    assert {code for code, _, _ in r.zero_loss_sample} == {(z1, p), (p, z1)}
+    assert all(s and not c for _, s, c in r.zero_loss_sample)
+
+
 def test_zero_loss_decision_on_a_near_miss():
     """eps = 2^-10 of parity on every one-hot task: the best code (the factor code) fits the
     one-hot part exactly and predicts the parity's mean, so each task has squared error

@@ -280,10 +280,16 @@ SUITE = (
         expect_applies=False,
     ),
     SuiteCase(
-        # one task y = z_1 ignores factor 2 (H2 fails): of its 19 zero-loss codes 5 are
-        # symbolic and only 2 of those complete, so completeness is measured, not implied
-        "irrelevant-factor",
-        {"factors": [2, 2], "modules": [2, 2], "targets": [[0, 0, 1, 1]]},
+        # tasks z_1 and 1[z_2 = 2] never tell z_2 = 0 from 1 (H2 fails): of the 44 zero-loss
+        # codes 3 are symbolic and 1 complete (the factor code), so completeness is measured,
+        # not implied; on a three-valued factor a unit attached to it need not separate all
+        # its values (on binary factors it always does)
+        "coarse-factor",
+        {
+            "factors": [2, 3],
+            "modules": [2, 3],
+            "targets": [[0, 0, 0, 1, 1, 1], [0, 0, 1, 0, 0, 1]],
+        },
         quick=True,
         expect_applies=False,
     ),
