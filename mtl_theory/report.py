@@ -165,7 +165,7 @@ def run_verify(
                 results.append(result)
                 say(
                     f"  {family.name:9s} check {case.name:28s} "
-                    f"{'ok' if outcome.ok else outcome.verdict:13s} {outcome.seconds:6.1f}s"
+                    f"{outcome.verdict:24s} {outcome.seconds:6.1f}s"
                 )
             except SpecError as exc:
                 outcome = CaseOutcome(
@@ -281,10 +281,14 @@ def tally_lines(report: VerifyReport) -> list[str]:
         f"Derivations: {count['proved']} proved (general argument), {count['checked']} checked "
         f"(finite instances, scope stated), {count['undecided']} undecided, "
         f"{count['refuted']} refuted" + (f", {count['error']} errors" if count["error"] else ""),
-        f"Checks: {verified} verified by independent routes, {expected_unverified} not verified "
-        "by design (consistency checks only; listed as such), "
-        f"{len(verdicts) - verified - expected_unverified} other",
+        f"Checks: {verified} verified by independent routes, {expected_unverified} not "
+        "verified by design (the suite case says why), "
+        f"{sum(v == 'NOT VERIFIED' for v in verdicts)} not verified unexpectedly, "
+        f"{verdicts.count('CONTRADICTION')} contradictions, {verdicts.count('ERROR')} errors",
     ]
+    for c in report.cases:
+        if c.verdict == "not verified (expected)":
+            lines.append(f"  not verified by design: {c.case.name}: {c.case.unverified_reason}")
     bad = [d for d in report.derivations if not d.ok]
     for d in bad:
         what = d.derivation.status if d.derivation else "error"

@@ -30,6 +30,7 @@ from fractions import Fraction
 
 import numpy as np
 from mtl_theory.numerics.blas import single_blas_thread
+from mtl_theory.numerics.native_io import native_stdout_silenced
 from mtl_theory.theory.wta import WTASetup
 
 # Zero loss is decided as loss <= ZERO_LOSS_RTOL * (1 + mean target^2). The loss is a
@@ -602,7 +603,8 @@ def milp_search(
         # cvxpy's bound propagation warns on the infinite bounds of free variables (harmless)
         warnings.simplefilter("ignore", RuntimeWarning)
         warnings.simplefilter("ignore", UserWarning)
-        problem.solve(solver=cp.HIGHS, time_limit=time_limit)
+        with native_stdout_silenced():  # HiGHS prints its banner on descriptor 1
+            problem.solve(solver=cp.HIGHS, time_limit=time_limit)
     status = problem.status
     if status not in ("optimal", "optimal_inaccurate") or assign[0].value is None:
         return MILPResult(

@@ -358,6 +358,16 @@ def _per_task_loss(setup: twta.WTASetup, code) -> list[float]:
     ]
 
 
+def _count_text(n: int) -> str:
+    """An exact count for people: in full when short, else its order of magnitude.
+
+    Counts here can have thousands of digits: neither float() nor str() may be applied.
+    """
+    if n < 10**12:
+        return f"{n:,}"
+    return f"about 10^{int((n.bit_length() - 1) * math.log10(2))}"
+
+
 def choose_method(setup: twta.WTASetup, method: str) -> tuple[str, str]:
     """The method to run and why; a setup too large for enumeration needs ``--method milp``."""
     n_codes = nwta.count_codes(len(setup.support), setup.modules)
@@ -366,14 +376,14 @@ def choose_method(setup: twta.WTASetup, method: str) -> tuple[str, str]:
             raise MethodUnavailable(
                 "method",
                 f"'milp' or 'gradient' for this setup (exhaustive search would enumerate "
-                f"{n_codes:.3g} codes > limit {nwta.MAX_EXHAUSTIVE_CODES:.3g})",
+                f"{_count_text(n_codes)} codes > limit {nwta.MAX_EXHAUSTIVE_CODES:.3g})",
                 "auto",
             )
         return "exhaustive", f"auto: {n_codes} codes <= {nwta.MAX_EXHAUSTIVE_CODES}, enumerated"
     if method == "exhaustive" and n_codes > nwta.MAX_EXHAUSTIVE_CODES:
         raise MethodUnavailable(
             "method",
-            f"'milp' (exhaustive search would enumerate {n_codes:.3g} codes > limit "
+            f"'milp' (exhaustive search would enumerate {_count_text(n_codes)} codes > limit "
             f"{nwta.MAX_EXHAUSTIVE_CODES:.3g})",
             "exhaustive",
         )

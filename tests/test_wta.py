@@ -278,3 +278,24 @@ def test_cli_bad_targets_is_one_line_exit_2(tmp_path):
     assert run.returncode == 2
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1 and "targets" in lines[0] and "Traceback" not in run.stderr
+
+
+def test_milp_json_is_the_only_thing_on_stdout():
+    """HiGHS prints its banner from C on descriptor 1; --json must still be pure JSON."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    exe = Path(sys.executable).parent / "mtl-theory"
+    run = subprocess.run(
+        [str(exe), "check", "examples/wta-milp.toml", "--verify", "--json"],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    data = json.loads(run.stdout)  # the whole stdout, strictly
+    assert data["verification"]["method"] == "milp" and run.stdout.startswith("{")
