@@ -132,6 +132,7 @@ class AdamDecoderFit:
     predictions: tuple[np.ndarray, ...]  # one (n_test, D) array per test set
     W: np.ndarray  # (F, D) at the (last) test step
     b: np.ndarray  # (D,)
+    path: tuple[np.ndarray, ...] = ()  # predictions on ``path_features`` at ``path_steps``
 
 
 def fit_adam_decoder(
@@ -142,6 +143,8 @@ def fit_adam_decoder(
     *,
     batch: int = AUTHORS_BATCH,
     lr: float = AUTHORS_DECODER_LR,
+    path_steps: tuple[int, ...] = (),
+    path_features: np.ndarray | None = None,
 ) -> AdamDecoderFit:
     """Online Adam on the MSE of a linear decoder, scored at :func:`test_steps` (``code``).
 
@@ -149,7 +152,8 @@ def fit_adam_decoder(
     trials every batch, as the authors' Dataset gives). MSE = sum(err^2) / (batch D)
     (util.MSELoss_weighted with mask 1); Adam with PyTorch's defaults (beta = (0.9, 0.999),
     eps = 1e-8). ``test_features`` holds, for every test set, one (k n_test, F) array: the
-    trials scored at the k test steps, in order.
+    trials scored at the k test steps, in order. ``path_steps`` (0-based update indices) also
+    record the predictions on ``path_features`` along training (the early-stopping path).
     """
     n, F = features.shape
     D = latents.shape[1]
@@ -160,6 +164,7 @@ def fit_adam_decoder(
     opt = Adam(lr=lr)  # PyTorch's defaults: beta = (0.9, 0.999), eps = 1e-8
     per_step = [x.shape[0] // len(steps) for x in test_features]
     preds: list[list[np.ndarray]] = [[] for _ in test_features]
+    path: list[np.ndarray] = []
     for i in range(n_batches):
         X = features[i * batch : (i + 1) * batch]
         err = X @ params["W"] + params["b"] - latents[i * batch : (i + 1) * batch]
@@ -171,8 +176,13 @@ def fit_adam_decoder(
                 preds[s].append(
                     x[j * per_step[s] : (j + 1) * per_step[s]] @ params["W"] + params["b"]
                 )
+        if i in path_steps:
+            path.append(path_features @ params["W"] + params["b"])
     return AdamDecoderFit(
-        tuple(np.concatenate(p) for p in preds), params["W"].copy(), params["b"].copy()
+        tuple(np.concatenate(p) for p in preds),
+        params["W"].copy(),
+        params["b"].copy(),
+        tuple(path),
     )
 
 
@@ -183,6 +193,45 @@ def least_squares_predictions(
     A = np.hstack([features, np.ones((features.shape[0], 1))])
     coef = np.linalg.lstsq(A, latents, rcond=None)[0]
     return np.hstack([test_features, np.ones((test_features.shape[0], 1))]) @ coef
+
+
+#: Ridge penalties of the regularization path, in units of the mean eigenvalue of the training
+#: features' covariance (so one path serves a 64-unit state and the 2-d mu(t) alike).
+RIDGE_ALPHAS = (0.0, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0)
+#: Fractions of the decoder batches at which the Adam path is recorded (the last is the
+#: authors' test step).
+ADAM_PATH_FRACTIONS = (0.01, 0.03, 0.1, 0.3, 0.99)
+
+
+def ridge_path_predictions(
+    features: np.ndarray,
+    latents: np.ndarray,
+    test_features: np.ndarray,
+    alphas: tuple[float, ...] = RIDGE_ALPHAS,
+) -> np.ndarray:
+    """Predictions (len(alphas), n_test, D) of affine ridge decoders along a penalty path.
+
+    W = argmin (1/n) ||Y - Y_bar - (X - X_bar) W||^2 + lambda ||W||^2 (intercept not
+    penalized), lambda = alpha tr(Sigma)/F with Sigma the training features' covariance;
+    solved through the SVD of the centred features, so alpha = 0 is the least-squares
+    solution (that of :func:`least_squares_predictions` when the centred training features
+    have full column rank; otherwise the minimum-norm one, with zero weight on directions
+    the training trials never move).
+    """
+    mx, my = features.mean(axis=0), latents.mean(axis=0)
+    Xc = features - mx
+    n = Xc.shape[0]
+    U, s, Vt = np.linalg.svd(Xc, full_matrices=False)
+    scale = float(np.mean(s**2 / n))  # mean eigenvalue of Sigma
+    proj = U.T @ (latents - my)
+    keep = s > s[0] * max(Xc.shape) * np.finfo(float).eps  # numerical rank (lstsq's rcond)
+    out = np.empty((len(alphas), test_features.shape[0], latents.shape[1]))
+    for k, alpha in enumerate(alphas):
+        shrink = np.zeros_like(s)
+        shrink[keep] = s[keep] / (s[keep] ** 2 + n * alpha * scale)
+        W = Vt.T @ (shrink[:, None] * proj)
+        out[k] = (test_features - mx) @ W + my
+    return out
 
 
 def pooled_r2(predictions: np.ndarray, latents: np.ndarray) -> float:
@@ -202,7 +251,10 @@ class ProtocolScores:
     """r^2 of one network under the three protocols, shape (4 quadrants, fits) each.
 
     ``angles`` are the decoded-axis angles of the Adam decoders (degrees), ``seconds`` the
-    wall time. Quadrant k of the arrays is generalize.py's quadrant k + 1.
+    wall time. Quadrant k of the arrays is generalize.py's quadrant k + 1. On the genuinely
+    held-out test trials, also: ``ridge`` (4, fits, len(RIDGE_ALPHAS)) the r^2 of ridge
+    decoders along the penalty path (same training trials), ``adam_path`` (4, fits,
+    len(ADAM_PATH_FRACTIONS)) the Adam decoder's r^2 after ``adam_path_updates`` updates.
     """
 
     r2: dict[str, np.ndarray]
@@ -210,6 +262,9 @@ class ProtocolScores:
     decoder_batches: int
     test_trials: int
     seconds: float
+    ridge: np.ndarray | None = None
+    adam_path: np.ndarray | None = None
+    adam_path_updates: tuple[int, ...] = ()
 
 
 def score_network(
@@ -235,6 +290,11 @@ def score_network(
     n_test = test_batches * batch * len(steps)
     r2 = {p: np.empty((4, fits)) for p in PROTOCOLS}
     angles = np.empty((4, fits))
+    ridge = np.empty((4, fits, len(RIDGE_ALPHAS)))
+    path_steps = tuple(
+        min(decoder_batches - 1, int(f * decoder_batches)) for f in ADAM_PATH_FRACTIONS
+    )
+    adam_path = np.empty((4, fits, len(path_steps)))
     for q in range(1, 5):
         for f in range(fits):
             x_train = training_latents(q, decoder_batches * batch, rng)
@@ -243,14 +303,35 @@ def score_network(
             x_fix = test_latents(q, n_test, rng, published=False)
             f_pub = states(evidence_samples(x_pub, sigma, t, rng))
             f_fix = states(evidence_samples(x_fix, sigma, t, rng))
-            fit = fit_adam_decoder(feats, x_train, (f_pub, f_fix), rng, batch=batch)
+            fit = fit_adam_decoder(
+                feats,
+                x_train,
+                (f_pub, f_fix),
+                rng,
+                batch=batch,
+                path_steps=path_steps,
+                path_features=f_fix,
+            )
             r2["authors-published"][q - 1, f] = pooled_r2(fit.predictions[0], x_pub)
             r2["authors-fixed"][q - 1, f] = pooled_r2(fit.predictions[1], x_fix)
             r2["least-squares"][q - 1, f] = pooled_r2(
                 least_squares_predictions(feats, x_train, f_fix), x_fix
             )
             angles[q - 1, f] = decoded_axes_angle(fit.W)
-    return ProtocolScores(r2, angles, decoder_batches, n_test, time.perf_counter() - start)
+            ridge[q - 1, f] = [
+                pooled_r2(p, x_fix) for p in ridge_path_predictions(feats, x_train, f_fix)
+            ]
+            adam_path[q - 1, f] = [pooled_r2(p, x_fix) for p in fit.path]
+    return ProtocolScores(
+        r2,
+        angles,
+        decoder_batches,
+        n_test,
+        time.perf_counter() - start,
+        ridge,
+        adam_path,
+        tuple(s + 1 for s in path_steps),
+    )
 
 
 def percentiles(values: np.ndarray) -> np.ndarray:

@@ -188,7 +188,16 @@ def test_protocol_measurements_report_every_protocol_with_the_authors_counts():
 
     def scores():
         r2 = {p: rng.random((4, 5)) for p in npr.PROTOCOLS}
-        return npr.ProtocolScores(r2, 90 + rng.random((4, 5)), 2000, 640, 1.0)
+        return npr.ProtocolScores(
+            r2,
+            90 + rng.random((4, 5)),
+            2000,
+            640,
+            1.0,
+            rng.random((4, 5, len(npr.RIDGE_ALPHAS))),
+            rng.random((4, 5, len(npr.ADAM_PATH_FRACTIONS))),
+            (20, 60, 200, 600, 1981),
+        )
 
     runs = [per.NetworkRun(k, None, scores()) for k in range(3)]
     ideal = scores()
@@ -206,3 +215,28 @@ def test_protocol_measurements_report_every_protocol_with_the_authors_counts():
     assert measured["decoder_test_steps"] == [1980]
     assert "quad_num=<scalar>" in measured["ood_r2_authors_published_bug"]
     assert any("bug" in n for n in notes)
+    assert measured["ood_r2_ridge_path_median"].shape == (len(npr.RIDGE_ALPHAS),)
+    assert measured["ood_r2_adam_path_updates"][-1] == 1981
+
+
+def test_ridge_path_starts_at_least_squares_and_shrinks_to_the_mean():
+    """alpha = 0 equals the affine least-squares decoder (full-rank features, to rounding);
+    a huge penalty predicts the training mean; the fitted weights shrink monotonically."""
+    rng = ne.rng_from(12)
+    X = rng.standard_normal((400, 6))
+    Y = X @ rng.standard_normal((6, 2)) + 0.3 * rng.standard_normal((400, 2))
+    Xt = rng.standard_normal((50, 6))
+    path = npr.ridge_path_predictions(X, Y, Xt, (0.0, 1e-2, 1.0, 1e12))
+    np.testing.assert_allclose(path[0], npr.least_squares_predictions(X, Y, Xt), atol=1e-12)
+    np.testing.assert_allclose(path[-1], np.broadcast_to(Y.mean(axis=0), (50, 2)), atol=1e-9)
+    spread = [np.linalg.norm(p - p.mean(axis=0)) for p in path]
+    assert spread[0] > spread[1] > spread[2] > spread[3]
+
+
+def test_score_network_records_both_regularization_paths():
+    scores = npr.score_network(lambda s: s.mean(axis=1), 0.2, 20, 200, 1, ne.rng_from(3))
+    assert scores.ridge.shape == (4, 1, len(npr.RIDGE_ALPHAS))
+    assert scores.adam_path.shape == (4, 1, len(npr.ADAM_PATH_FRACTIONS))
+    assert scores.adam_path_updates[-1] == 199  # 0.99 x 200 updates, as test_steps(200)
+    # on mu(t) the unpenalized end of the ridge path is the least-squares protocol
+    np.testing.assert_allclose(scores.ridge[:, :, 0], scores.r2["least-squares"], atol=1e-10)
