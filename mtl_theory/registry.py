@@ -38,12 +38,23 @@ class CheckOptions:
 
 @dataclass(frozen=True)
 class SuiteCase:
-    """One setup of the default verification suite: a name, a spec and whether it is quick."""
+    """One setup of the default verification suite: a name, a spec and whether it is quick.
+
+    A case is expected to be *verified* (an independent route agrees with power to disagree);
+    if it is not, ``mtl-theory verify`` fails. A case that by design has only consistency
+    checks sets ``expect_verified=False`` and says why in ``unverified_reason``.
+    """
 
     name: str
     spec: Mapping[str, Any]
     quick: bool = True
     seed: int = 0
+    expect_verified: bool = True
+    unverified_reason: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.expect_verified and not self.unverified_reason:
+            raise ValueError(f"suite case {self.name}: say why it is not expected to verify")
 
 
 @dataclass(frozen=True)

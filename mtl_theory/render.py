@@ -62,24 +62,52 @@ def _tolerance_text(c: Comparison) -> str:
     return f"{sign} {c.tolerance:.3g}{rel}"
 
 
+def comparison_verdict(c: Comparison) -> str:
+    """One word per comparison: does it disagree, verify, or only agree?"""
+    if not c.agrees:
+        return "DISAGREES"
+    if c.route == "consistency":
+        return "consistent"
+    return "verifies" if c.powered else "agrees, underpowered"
+
+
+def route_text(c: Comparison) -> str:
+    return "independent" if c.route == "independent" else "consistency"
+
+
+def power_text(c: Comparison) -> str:
+    """The smallest deviation a Monte-Carlo comparison detects, and whether that suffices."""
+    if c.detectable is None:
+        return ""
+    verdict = "enough" if c.powered else "NOT enough"
+    return f"detects >= {c.detectable:.3g} ({verdict} for {', '.join(c.alternatives)})"
+
+
 def verdict_line(result: CheckResult) -> str:
-    """The loud last line: agreement, contradiction, or what was (not) verified."""
+    """The loud last line: verified, not verified (and why), or contradiction."""
     theorem = result.statement.id
-    if result.verification is None:
+    v = result.verification
+    if v is None:
         state = "applies" if result.applies else "does NOT apply"
         return f"{theorem} {state} (no verification run; add --verify)"
     if result.contradiction:
-        bad = [c.quantity for c in result.verification.comparisons if not c.agrees]
+        bad = [c.quantity for c in v.comparisons if not c.agrees]
         return (
             f"!!! CONTRADICTION: the measurement disagrees with the theory on "
             f"{', '.join(bad)} ({theorem}). This is a finding: see the comparisons above."
         )
-    n = len(result.verification.comparisons)
-    if not result.applies:
-        return (
-            f"{theorem} does NOT apply; {n} comparison(s) of what the theory still predicts agree"
-        )
-    return f"{theorem} applies and the verification agrees ({n} comparison(s))"
+    n_verifying = sum(c.verifies for c in v.comparisons)
+    n = len(v.comparisons)
+    scope = (
+        f"{theorem} applies"
+        if result.applies
+        else f"{theorem} does NOT apply; of what the theory still predicts,"
+    )
+    if not v.verified:
+        return f"{scope} NOT VERIFIED: {v.not_verified_reason} ({n} comparison(s) agree)"
+    return f"{scope} verified: {n_verifying} independent comparison(s) agree" + (
+        f", {n - n_verifying} consistency or underpowered check(s) agree" if n > n_verifying else ""
+    )
 
 
 def render_check(result: CheckResult) -> str:
@@ -122,7 +150,8 @@ def render_check(result: CheckResult) -> str:
                     format_value(c.measured, 24),
                     _error_text(c),
                     _tolerance_text(c),
-                    "agrees" if c.agrees else "DISAGREES",
+                    route_text(c),
+                    comparison_verdict(c),
                 )
                 for c in v.comparisons
             ]
@@ -137,12 +166,17 @@ def render_check(result: CheckResult) -> str:
                         "measured",
                         "error",
                         "tolerance",
+                        "routes",
                         "verdict",
                     ),
                 )
             ]
-            lines += ["", "  tolerances:"]
-            lines += [f"    {c.quantity}: {c.tolerance_reason}" for c in v.comparisons]
+            lines += ["", "  tolerances (and, for Monte Carlo, the smallest detectable deviation):"]
+            lines += [
+                f"    {c.quantity}: {c.tolerance_reason}"
+                + (f" [{power_text(c)}]" if c.detectable is not None else "")
+                for c in v.comparisons
+            ]
         lines += [f"  note: {n}" for n in v.notes]
     lines += [f"note: {n}" for n in result.notes]
     lines += ["", verdict_line(result)]
@@ -208,8 +242,10 @@ def markdown_check(name: str, result: CheckResult) -> str:
                             f"`{format_value(c.measured, 40)}`",
                             _error_text(c),
                             _tolerance_text(c),
-                            c.tolerance_reason,
-                            "agrees" if c.agrees else "**DISAGREES**",
+                            c.tolerance_reason
+                            + (f" [{power_text(c)}]" if c.detectable is not None else ""),
+                            route_text(c),
+                            comparison_verdict(c).replace("DISAGREES", "**DISAGREES**"),
                         )
                         for c in v.comparisons
                     ],
@@ -221,6 +257,7 @@ def markdown_check(name: str, result: CheckResult) -> str:
                         "error",
                         "tolerance",
                         "why this tolerance",
+                        "routes",
                         "verdict",
                     ),
                 ),

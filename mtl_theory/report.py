@@ -33,7 +33,21 @@ class CaseOutcome:
 
     @property
     def ok(self) -> bool:
-        return self.error is None and self.result is not None and not self.result.contradiction
+        """Ran, no contradiction, and verified if the case expects verification."""
+        if self.error is not None or self.result is None or self.result.contradiction:
+            return False
+        return self.result.verified or not self.case.expect_verified
+
+    @property
+    def verdict(self) -> str:
+        if self.result is None:
+            return "ERROR"
+        r = self.result
+        if r.contradiction:
+            return "CONTRADICTION"
+        if r.verified:
+            return "verified" if r.applies else "verified (theorem n/a)"
+        return "NOT VERIFIED" if self.case.expect_verified else "not verified (expected)"
 
 
 @dataclass(frozen=True)
@@ -46,11 +60,8 @@ class DerivationOutcome:
 
     @property
     def ok(self) -> bool:
-        return (
-            self.error is None
-            and self.derivation is not None
-            and (self.derivation.status != "refuted")
-        )
+        """Only ``proved`` and ``checked`` hold; ``undecided`` and ``refuted`` do not."""
+        return self.error is None and self.derivation is not None and self.derivation.holds
 
 
 @dataclass(frozen=True)
@@ -235,39 +246,58 @@ def summary_lines(report: VerifyReport) -> list[str]:
             rows.append((d.family, "derivation", d.name, "-", "ERROR", f"{d.seconds:.1f}s"))
         else:
             x = d.derivation
-            rows.append((d.family, "derivation", x.id, x.provenance, x.status, f"{d.seconds:.1f}s"))
+            status = x.status if x.holds else x.status.upper()
+            rows.append((d.family, "derivation", x.id, x.provenance, status, f"{d.seconds:.1f}s"))
     for c in report.cases:
-        if c.result is None:
-            rows.append((c.family, "check", c.case.name, "-", "ERROR", f"{c.seconds:.1f}s"))
-        else:
-            r = c.result
-            status = (
-                "CONTRADICTION"
-                if r.contradiction
-                else ("agrees" if r.applies else "agrees (theorem n/a)")
-            )
-            rows.append(
-                (
-                    c.family,
-                    "check",
-                    f"{c.case.name} [{r.statement.id}]",
-                    r.statement.provenance,
-                    status,
-                    f"{c.seconds:.1f}s",
-                )
-            )
+        name = c.case.name if c.result is None else f"{c.case.name} [{c.result.statement.id}]"
+        provenance = "-" if c.result is None else c.result.statement.provenance
+        rows.append((c.family, "check", name, provenance, c.verdict, f"{c.seconds:.1f}s"))
     lines = text_table(rows, ("theory", "kind", "name", "provenance", "verdict", "time"))
     for name in report.missing:
         lines.append(f"{name}: not implemented yet (no mtl_theory/families/{name}.py)")
-    bad = [r for r in rows if r[4] in ("ERROR", "CONTRADICTION", "refuted")]
-    lines.append("")
-    if report.agrees:
-        lines.append(
-            f"All {len(report.derivations)} derivations hold and all {len(report.cases)} checks "
-            f"agree with the theory ({report.seconds:.1f}s)."
-        )
-    else:
-        lines.append(f"!!! {len(bad)} item(s) did not agree: " + ", ".join(r[2] for r in bad))
+    lines += ["", *tally_lines(report)]
+    return lines
+
+
+def tally_lines(report: VerifyReport) -> list[str]:
+    """Counts of the four derivation outcomes and the check verdicts, and what failed."""
+    statuses = [d.derivation.status if d.derivation else "error" for d in report.derivations]
+    count = {s: statuses.count(s) for s in ("proved", "checked", "undecided", "refuted", "error")}
+    verdicts = [c.verdict for c in report.cases]
+    verified = sum(v.startswith("verified") for v in verdicts)
+    expected_unverified = sum(v == "not verified (expected)" for v in verdicts)
+    lines = [
+        f"Derivations: {count['proved']} proved (general argument), {count['checked']} checked "
+        f"(finite instances, scope stated), {count['undecided']} undecided, "
+        f"{count['refuted']} refuted" + (f", {count['error']} errors" if count["error"] else ""),
+        f"Checks: {verified} verified by independent routes, {expected_unverified} not verified "
+        "by design (consistency checks only; listed as such), "
+        f"{len(verdicts) - verified - expected_unverified} other",
+    ]
+    bad = [d for d in report.derivations if not d.ok]
+    for d in bad:
+        what = d.derivation.status if d.derivation else "error"
+        ident = d.derivation.id if d.derivation else d.name
+        reason = {
+            "undecided": "could not be decided; it does not count as holding",
+            "refuted": "a step failed: this is a finding",
+        }.get(what, "the derivation raised an error (a bug; see report.json)")
+        lines.append(f"!!! derivation {ident} {what}: {reason}")
+    for c in report.cases:
+        if not c.ok:
+            if c.result is None:
+                why = "error (a bug; see report.json)"
+            elif c.result.contradiction:
+                why = "the measurement contradicts the theory: a finding"
+            else:
+                why = f"expected to verify, but {c.result.verification.not_verified_reason}"
+            lines.append(f"!!! check {c.case.name}: {why}")
+    lines.append(
+        f"Everything holds ({report.seconds:.1f}s)."
+        if report.agrees
+        else f"!!! {len(bad) + sum(not c.ok for c in report.cases)} item(s) did not hold "
+        f"({report.seconds:.1f}s)."
+    )
     return lines
 
 
@@ -280,12 +310,14 @@ def write_atomic(path: Path, text: str) -> None:
 
 def markdown_report(report: VerifyReport, registry: Registry, out_dir: Path) -> str:
     """The whole ``report.md``."""
-    verdict = "every verification agrees" if report.agrees else "**something did not agree**"
+    verdict = "everything holds" if report.agrees else "**something did not hold**"
     parts = [
         "# mtl-theory verification report",
         "",
         f"Suite: {'quick' if report.quick else 'full'}; {len(report.derivations)} derivations, "
         f"{len(report.cases)} checks, {report.seconds:.1f} s; {verdict}.",
+        "",
+        *[f"- {line}" for line in tally_lines(report)],
         "",
         "Provenance labels: `paper` (the paper's text), `code` (the authors' code), "
         "`reconstructed` (our precise statement of a claim the paper makes in words, proved or "
@@ -322,16 +354,20 @@ def _family_section(family: Family, report: VerifyReport, out_dir: Path) -> list
                 rows.append(
                     (
                         x.id,
-                        x.status if x.status != "refuted" else "**refuted**",
+                        x.status if x.holds else f"**{x.status}**",
                         f"`{x.provenance}`",
                         x.method,
+                        x.scope or "general",
                         x.detail,
                     )
                 )
         parts += [
             "### Machine-checked derivations",
             "",
-            markdown_table(rows, ("id", "status", "provenance", "method", "detail")),
+            "`proved`: a general argument for the statement as written; `checked`: finite "
+            "instances only (scope given); `undecided` and `refuted` do not hold.",
+            "",
+            markdown_table(rows, ("id", "status", "provenance", "method", "scope", "detail")),
             "",
         ]
     checks = [c for c in report.cases if c.family == family.name]

@@ -21,6 +21,7 @@ Only :mod:`mtl_theory.theory.evidence` setup helpers are imported (layering, DES
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from dataclasses import dataclass
@@ -36,6 +37,45 @@ BOX_HALF_WIDTH = 0.5  # prior box [-1/2, 1/2]^D (the authors' code)
 
 def rng_from(seed: int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(seed))
+
+
+def case_rng(seed: int, key: str) -> np.random.Generator:
+    """A generator for one setup: the seed and a fingerprint of the setup, mixed.
+
+    Different setups with the same seed get independent streams (so the suite's cases are
+    independent samples), while the same setup and seed give the same numbers everywhere.
+    """
+    digest = hashlib.sha256(key.encode("utf-8")).digest()
+    words = [int.from_bytes(digest[i : i + 4], "little") for i in range(0, 16, 4)]
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([int(seed), *words])))
+
+
+def simulate_mean_estimates(
+    D: int,
+    sigma: float,
+    t: int,
+    n_trials: int,
+    rng: np.random.Generator,
+    *,
+    block_draws: int = 1 << 22,
+) -> tuple[np.ndarray, np.ndarray]:
+    """x* (n, D) from the box and mu(t) = (1/t) sum_tau X(tau) (n, D), memory bounded.
+
+    The samples are drawn and averaged a block of trials at a time (at most ``block_draws``
+    normal numbers in memory), so a large Monte-Carlo sample for a power requirement costs
+    time, not memory. The mean is computed from the samples, never from its distribution.
+    """
+    per_block = max(1, block_draws // max(t * D, 1))
+    xs, mus = [], []
+    done = 0
+    while done < n_trials:
+        m = min(per_block, n_trials - done)
+        x = rng.uniform(-BOX_HALF_WIDTH, BOX_HALF_WIDTH, size=(m, D))
+        noise = rng.standard_normal((m, t, D))
+        xs.append(x)
+        mus.append(x + sigma * noise.mean(axis=1))
+        done += m
+    return np.concatenate(xs), np.concatenate(mus)
 
 
 # --------------------------------------------------------------------------- metrics glue
@@ -84,8 +124,13 @@ def simulate_trials(
     scales: np.ndarray | None = None,
     rho_time: float = 0.0,
     rho_coord: float = 0.0,
+    prior: str = "box",
 ) -> Trials:
     """x* ~ Uniform([-1/2, 1/2]^D), X(tau) = x* + sigma eps(tau); vectorized over trials.
+
+    ``prior = "gaussian"`` draws x* ~ N(0, (1/12) I) instead (the box's variance): an
+    isotropic Gaussian prior keeps the posterior's task probabilities exactly probit in the
+    direction c_i, which the box prior does not (EV-1).
 
     eps defaults to N(0, I) i.i.d. (isotropic). Options (the noise families of
     ``theory.evidence.NOISE_KINDS``): ``scales`` multiplies coordinate j by s_j
@@ -94,7 +139,12 @@ def simulate_trials(
     eps(tau) = rho eps(tau - 1) + sqrt(1 - rho^2) xi(tau), eps(1) = xi(1). The isotropic
     draws are unchanged by the options' existence (same generator calls, same numbers).
     """
-    x = rng.uniform(-BOX_HALF_WIDTH, BOX_HALF_WIDTH, size=(n_trials, D))
+    if prior == "box":
+        x = rng.uniform(-BOX_HALF_WIDTH, BOX_HALF_WIDTH, size=(n_trials, D))
+    elif prior == "gaussian":
+        x = rng.standard_normal((n_trials, D)) * (2 * BOX_HALF_WIDTH / math.sqrt(12.0))
+    else:
+        raise ValueError(f"prior: expected 'box' or 'gaussian', given {prior!r}")
     noise = rng.standard_normal((n_trials, t, D))
     if rho_time != 0.0:
         innovation = math.sqrt(1.0 - rho_time**2)

@@ -26,6 +26,7 @@ import math
 import time
 import warnings
 from dataclasses import dataclass, replace
+from fractions import Fraction
 
 import numpy as np
 from mtl_theory.numerics.blas import single_blas_thread
@@ -408,6 +409,48 @@ def naive_code_loss(setup: WTASetup, winners: tuple[tuple[int, ...], ...]) -> fl
     y = setup.target_array[:, support].T
     coef, *_ = np.linalg.lstsq(x, y, rcond=None)
     return float(np.mean((x @ coef - y) ** 2))
+
+
+def exact_code_loss(setup: WTASetup, winners: tuple[tuple[int, ...], ...]) -> Fraction:
+    """The least-squares loss of one code in exact rational arithmetic.
+
+    Every float target is a binary rational, read exactly with :class:`fractions.Fraction`;
+    the design [1, one-hot of every module] is 0/1. Its independent columns (the pivots of an
+    exact row reduction) give the normal equations, solved exactly (sympy rationals), so the
+    residual is exact: a zero-loss claim is then a statement about numbers, not about a
+    float64 threshold. Cost grows with the number of columns cubed; meant for re-checking
+    single codes (counterexamples), not for search.
+
+    Examples
+    --------
+    >>> from mtl_theory.theory.wta import WTASetup, make_targets
+    >>> s = WTASetup((2, 2), (2, 2), make_targets((2, 2), "sum"))
+    >>> exact_code_loss(s, ((0, 0, 0, 1), (0, 1, 1, 0)))  # the thermometer code
+    Fraction(0, 1)
+    """
+    import sympy as sp
+
+    support = [int(i) for i in setup.support]
+    rows = []
+    for i in support:
+        row = [1]
+        for g, m in enumerate(setup.modules):
+            row += [int(winners[g][i] == u) for u in range(m)]
+        rows.append(row)
+    x = sp.Matrix(rows)
+    _, pivots = x.rref()
+    xp = x[:, list(pivots)]
+    y = sp.Matrix(
+        [
+            [sp.Rational(Fraction(float(v))) for v in setup.target_array[t, support]]
+            for t in range(len(setup.targets))
+        ]
+    ).T
+    coef = (xp.T * xp).LUsolve(xp.T * y)
+    residual = y - xp * coef
+    total = sum((r**2 for r in residual), sp.Integer(0))
+    exact = total / (len(support) * len(setup.targets))
+    return Fraction(int(sp.numer(exact)), int(sp.denom(exact)))
 
 
 def naive_search_losses(setup: WTASetup, limit: int | None = None) -> np.ndarray:

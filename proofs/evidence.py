@@ -12,6 +12,7 @@ phase-diagram computations live here too.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
@@ -24,8 +25,16 @@ import sympy as sp
 from mtl_theory.numerics import evidence as ne
 from mtl_theory.numerics.blas import single_thread_blas_environment
 from mtl_theory.proofs import evidence_rnn as per
+from mtl_theory.proofs.symbolic import combine_decisions, equal_status, truth_status, zero_status
 from mtl_theory.theory import evidence as te
-from mtl_theory.theory.model import CheckResult, Comparison, Derivation, Verification
+from mtl_theory.theory.model import (
+    Z_POWER,
+    CheckResult,
+    Comparison,
+    Derivation,
+    Verification,
+    to_jsonable,
+)
 from scipy.special import log_ndtr, ndtri
 from scipy.stats import chi2
 
@@ -39,9 +48,10 @@ def derive_posterior_flat() -> Derivation:
 
     Symbolic in t: sum_tau (X_tau - x)^2 = Q - 2 x S + t x^2 with S = sum X_tau, and the
     log-likelihood minus -(t / 2 sigma^2)(x - S/t)^2 has zero x-derivative (the completed
-    square); exact products of Gaussians for t = 1..6 confirm it term by term.
+    square), so the two differ by a constant in x: the posterior under a flat prior is
+    N(S/t, sigma^2/t). Exact products of Gaussians for t = 1..6 are a cross-check only.
     """
-    x, sigma = sp.symbols("x sigma", real=True)
+    x = sp.Symbol("x", real=True)
     sigma = sp.Symbol("sigma", positive=True)
     t = sp.Symbol("t", integer=True, positive=True)
     tau = sp.Symbol("tau", integer=True, positive=True)
@@ -53,28 +63,27 @@ def derive_posterior_flat() -> Derivation:
         - 2 * x * sp.summation(X[tau], (tau, 1, t))
         + t * x**2
     )
-    step1 = sp.simplify(expanded - target) == 0
+    step1 = zero_status(expanded - target)
     loglik = -(Q - 2 * x * S + t * x**2) / (2 * sigma**2)
     completed = -(t / (2 * sigma**2)) * (x - S / t) ** 2
-    step2 = sp.simplify(sp.diff(loglik - completed, x)) == 0
-    concrete = True
+    step2 = zero_status(sp.diff(loglik - completed, x))
+    concrete = []
     for n in range(1, 7):
         xs = sp.symbols(f"x1:{n + 1}", real=True)
         lik = sp.Mul(*[sp.exp(-((xi - x) ** 2) / (2 * sigma**2)) for xi in xs])
         m = sum(xs) / n
         post = sp.exp(-n * (x - m) ** 2 / (2 * sigma**2))
-        ratio = sp.simplify(sp.diff(sp.log(lik) - sp.log(post), x))
-        concrete = concrete and ratio == 0
-    ok = step1 and step2 and concrete
+        concrete.append(zero_status(sp.diff(sp.log(lik) - sp.log(post), x)))
+    cross = combine_decisions(concrete)
     return Derivation(
         "ev-posterior-flat",
         "flat prior: p(x* | X(1..t)) = N(mu(t), sigma^2/t I) (per coordinate; isotropic noise "
         "makes the coordinates independent)",
         "derived",
-        "proved" if ok else "undecided",
-        "sympy: symbolic sum over tau, completed square (d/dx of the difference = 0); "
-        "exact products for t = 1..6",
-        f"sum identity {step1}, completed square {step2}, t = 1..6 {concrete}",
+        combine_decisions([step1, step2, cross]),
+        "sympy: symbolic sum over tau (general t), completed square (d/dx of the difference "
+        "= 0); exact products for t = 1..6 as a cross-check",
+        f"sum identity {step1}, completed square {step2}, cross-check t = 1..6 {cross}",
         THEORY,
     )
 
@@ -82,53 +91,48 @@ def derive_posterior_flat() -> Derivation:
 def derive_extraction_affine() -> Derivation:
     """EV-3: Phi^-1(Phi(z)) = z, C^+ C = I for rank C = D, and Z -> mu is affine.
 
-    Phi(z) = (1 + erf(z / sqrt 2)) / 2 and Phi^-1(p) = sqrt 2 erfinv(2p - 1) symbolically;
-    with a generic symbolic 3 x 2 matrix C, (C^T C)^-1 C^T C = I, and mu as a function of
-    Z through Phi(W Z + b) has zero Hessian and constant Jacobian (sigma/sqrt t) C^+ N_c W.
+    General in N_task and D: C, N_c, W, b, d are sympy matrix symbols of symbolic shapes.
+    Phi(z) = (1 + erf(z / sqrt 2)) / 2 and Phi^-1(p) = sqrt 2 erfinv(2p - 1) invert each
+    other for real z (scalar lemma); then (C^T C)^-1 C^T C = I (C of full column rank),
+    the round trip mu -> P -> mu is the identity, and mu(Z) = C^+ ((sigma/sqrt t) N_c
+    (W Z + b) - d) satisfies mu(Z) - mu(0) = (sigma/sqrt t) C^+ N_c W Z identically, with
+    that Jacobian: an affine map.
     """
     z = sp.Symbol("z", real=True)
     sigma, t = sp.symbols("sigma t", positive=True)
     Phi = lambda u: (1 + sp.erf(u / sp.sqrt(2))) / 2  # noqa: E731
     Phi_inv = lambda p: sp.sqrt(2) * sp.erfinv(2 * p - 1)  # noqa: E731
-    inversion = sp.simplify(Phi_inv(Phi(z)) - z) == 0
-    c = sp.Matrix(3, 2, sp.symbols("c11 c12 c21 c22 c31 c32", real=True))
-    pinv = (c.T * c).inv() * c.T
-    left_inverse = sp.simplify(pinv * c - sp.eye(2)) == sp.zeros(2, 2)
-    mu = sp.Matrix(sp.symbols("m1 m2", real=True))
-    d = sp.Matrix(sp.symbols("d1 d2 d3", real=True))
-    # N_c enters only as a positive diagonal: positive symbols n_i keep every argument real
-    norms = sp.diag(*sp.symbols("n1:4", positive=True))
-    zvec = sp.sqrt(t) * norms.inv() * (c * mu + d) / sigma
-    probs = zvec.applyfunc(Phi)
-    # apply the lemma just proved, erfinv(erf(u)) = u, wherever u is real
-    inverted = probs.applyfunc(Phi_inv).replace(
-        lambda e: (
-            isinstance(e, sp.erfinv)
-            and isinstance(e.args[0], sp.erf)
-            and bool(e.args[0].args[0].is_real)
-        ),
-        lambda e: e.args[0].args[0],
-    )
-    recovered = pinv * ((sigma / sp.sqrt(t)) * norms * inverted - d)
-    roundtrip = sp.simplify(recovered - mu) == sp.zeros(2, 1)
-    Z = sp.Matrix(sp.symbols("Z1 Z2", real=True))
-    W = sp.Matrix(3, 2, sp.symbols("w11 w12 w21 w22 w31 w32", real=True))
-    b = sp.Matrix(sp.symbols("b1 b2 b3", real=True))
-    readout = (W * Z + b).applyfunc(Phi)
-    mu_of_Z = pinv * ((sigma / sp.sqrt(t)) * norms * readout.applyfunc(Phi_inv) - d)
-    jac = sp.simplify(mu_of_Z.jacobian(Z))
-    expected_jac = sp.simplify((sigma / sp.sqrt(t)) * pinv * norms * W)
-    affine = sp.simplify(jac - expected_jac) == sp.zeros(2, 2)
-    ok = inversion and left_inverse and roundtrip and affine
+    inversion = zero_status(Phi_inv(Phi(z)) - z)
+    n, D = sp.symbols("n D", integer=True, positive=True)
+    C = sp.MatrixSymbol("C", n, D)
+    Nc = sp.MatrixSymbol("N_c", n, n)
+    W = sp.MatrixSymbol("W", n, D)
+    b = sp.MatrixSymbol("b", n, 1)
+    d = sp.MatrixSymbol("d", n, 1)
+    mu = sp.MatrixSymbol("mu", D, 1)
+    Z = sp.MatrixSymbol("Z", D, 1)
+    pinv = (C.T * C).I * C.T
+    left_inverse = truth_status(sp.simplify(pinv * C) == sp.Identity(D))
+    # forward map z = (sqrt t / sigma) N_c^-1 (C mu + d); the probit lemma removes Phi^-1 Phi
+    zvec = sp.sqrt(t) / sigma * Nc.I * (C * mu + d)
+    recovered = pinv * ((sigma / sp.sqrt(t)) * Nc * zvec - d)
+    roundtrip = truth_status(sp.simplify((recovered - mu).doit()) == sp.ZeroMatrix(D, 1))
+    mu_of_Z = pinv * ((sigma / sp.sqrt(t)) * Nc * (W * Z + b) - d)
+    jacobian = (sigma / sp.sqrt(t)) * pinv * Nc * W
+    affine_residual = sp.expand(mu_of_Z - mu_of_Z.subs(Z, sp.ZeroMatrix(D, 1)) - jacobian * Z)
+    affine = truth_status(sp.simplify(affine_residual) == sp.ZeroMatrix(D, 1))
+    jac_check = truth_status(sp.simplify(sp.diff(mu_of_Z, Z) - jacobian.T) == sp.ZeroMatrix(D, D))
+    steps = [inversion, left_inverse, roundtrip, affine, jac_check]
     return Derivation(
         "ev-extraction-affine",
         "EV-3: mu = (C^T C)^-1 C^T [(sigma/sqrt t) N_c Phi^-1(P) - d]; with P = Phi(W Z + b), "
         "mu = (sigma/sqrt t) C^+ N_c (W Z + b) - C^+ d is affine in Z",
         "reconstructed",
-        "proved" if ok else "undecided",
-        "sympy: erfinv(erf(z)) = z, symbolic 3x2 C, Jacobian of mu(Z) constant",
+        combine_decisions(steps),
+        "sympy: erfinv(erf(z)) = z; matrix symbols of symbolic shape (N_task x D) for C, N_c, "
+        "W, b, d",
         f"probit inversion {inversion}, left inverse {left_inverse}, round trip {roundtrip}, "
-        f"Jacobian = (sigma/sqrt t) C^+ N_c W {affine}",
+        f"mu(Z) - mu(0) = (sigma/sqrt t) C^+ N_c W Z {affine}, Jacobian {jac_check}",
         THEORY,
     )
 
@@ -138,36 +142,39 @@ def derive_eq7() -> Derivation:
 
     Var((1/t) sum eps_tau) = (1/t^2) sum Var eps_tau = sigma^2 / t by independence (symbolic
     sum in t). The affine estimator a mu + b of x* (E x* = 0) has MSE a^2 (V + s^2/t) - 2aV
-    + V + b^2, minimized at a = V / (V + s^2/t), b = 0.
+    + V + b^2, minimized at a = V / (V + s^2/t), b = 0. The toolkit's own sympy expression
+    for Eq. 7 (:func:`mtl_theory.theory.evidence.r2_eq7_expression`) must equal the derived
+    r^2 identically: a wrong expression is refuted, not left undecided.
     """
     sigma, V = sp.symbols("sigma V", positive=True)
     t = sp.Symbol("t", integer=True, positive=True)
     tau = sp.Symbol("tau", integer=True, positive=True)
     mse = sp.summation(sigma**2, (tau, 1, t)) / t**2
-    step1 = sp.simplify(mse - sigma**2 / t) == 0
+    step1 = equal_status(mse, sigma**2 / t)
     r2 = 1 - mse / V
     sigma_, t_, V_ = sp.symbols("sigma t V", positive=True)
     eq7 = te.r2_eq7_expression().subs({sigma_: sigma, t_: t, V_: V})
-    step2 = sp.simplify(r2 - eq7) == 0
+    step2 = equal_status(r2, eq7)
     a, b = sp.symbols("a b", real=True)
     n2 = sigma**2 / t
     risk = a**2 * (V + n2) - 2 * a * V + V + b**2
     sol = sp.solve([sp.diff(risk, a), sp.diff(risk, b)], [a, b], dict=True)[0]
-    r2_shrink = sp.simplify(1 - risk.subs(sol) / V)
-    step3 = sp.simplify(r2_shrink - V / (V + n2)) == 0
-    # a sanity number of THEORY.md: sigma = 0.2, t = 20, V = 1/12 -> 0.976
+    # the stationary point is the minimum: the risk's Hessian diag(2 (V + s^2/t), 2) is > 0
+    convex = truth_status(bool((V + n2).is_positive))
+    step3 = equal_status(1 - risk.subs(sol) / V, V / (V + n2))
+    # the numbers of THEORY.md: sigma = 0.2, t = 20, V = 1/12 -> 122/125 = 0.976
     value = eq7.subs({sigma: sp.Rational(1, 5), t: 20, V: sp.Rational(1, 12)})
-    step4 = value == sp.Rational(122, 125)
-    ok = step1 and step2 and step3 and step4
+    step4 = equal_status(value, sp.Rational(122, 125))
+    steps = [step1, step2, convex, step3, step4]
     return Derivation(
         "ev-eq7",
         "EV-5: E||mu - x*||^2 / D = sigma^2/t, hence r^2 = 1 - sigma^2/(t Var) (Eq. 7); the "
         "best affine estimator reaches Var / (Var + sigma^2/t)",
         "code",
-        "proved" if ok else "undecided",
-        "sympy: symbolic sum over tau; stationary point of the quadratic risk",
-        f"MSE {step1}, Eq. 7 {step2}, shrinkage optimum {step3}, 0.2/20/(1/12) -> 122/125 = "
-        f"0.976 {step4}",
+        combine_decisions(steps),
+        "sympy: symbolic sum over tau; stationary point of the convex quadratic risk",
+        f"MSE {step1}, Eq. 7 expression {step2}, convexity {convex}, shrinkage optimum "
+        f"{step3}, 0.2/20/(1/12) -> 122/125 = 0.976 {step4}",
         THEORY,
     )
 
@@ -175,99 +182,142 @@ def derive_eq7() -> Derivation:
 def derive_even_orthogonality(max_n: int = 12) -> Derivation:
     """EV-6: for phi_k = (k + 1/2) pi / N, C^T C = (N/2) I for every N >= 2.
 
-    sum cos^2 phi_k = N/2 + (1/2) Re sum e^{2 i phi_k}, sum sin^2 = N/2 - (1/2) Re(...), and
-    sum sin cos = (1/2) Im(...); the geometric sum sum_k e^{i pi (2k+1)/N} is 0 unless
-    e^{2 i pi / N} = 1, i.e. N = 1. sympy returns that Piecewise symbolically; N = 2..12 are
-    also checked exactly (the sign factor squares to 1).
+    With S = sum_{k<N} e^{2 i phi_k} = sum_k w q^k (w = e^{i pi/N}, q = e^{2 i pi/N}):
+    cos^2 = (1 + cos 2phi)/2, sin^2 = (1 - cos 2phi)/2 and sin cos = sin(2phi)/2 give
+    C^T C = (N/2) I + (1/2) [[Re S, Im S], [Im S, -Re S]] (up to the sign of the normal, which
+    squares away). Telescoping, (q - 1) S = w (q^N - 1) = 0 since q^N = e^{2 i pi} = 1; and
+    q - 1 = 2 i sin(pi/N) e^{i pi/N} is non-zero because sin has no zero on (0, pi/2], which
+    holds pi/N for every N >= 2. So S = 0 for every N >= 2: a general proof. Exact sums for
+    N = 2..max_n are a cross-check.
     """
-    k = sp.Symbol("k", integer=True, nonnegative=True)
     N = sp.Symbol("N", integer=True, positive=True)
-    geo = sp.summation(sp.exp(sp.I * sp.pi * (2 * k + 1) / N), (k, 0, N - 1))
-    # the only non-zero branch needs exp(2 i pi / N) = 1; for N >= 2, 0 < 2 pi / N <= pi
-    branches = geo.atoms(sp.Piecewise)
-    general = False
-    if branches:
-        pw = next(iter(branches))
-        zero_branch = pw.args[-1][0] == 0
-        cond = pw.args[0][1]
-        general = zero_branch and all(cond.subs(N, n) in (sp.false, False) for n in range(2, 50))
-        general = general and sp.simplify(sp.exp(2 * sp.I * sp.pi / N).subs(N, 2)) == -1
-    exact = True
+    k = sp.Symbol("k", integer=True, nonnegative=True)
+    phi = sp.Symbol("phi", real=True)
+    u = sp.Symbol("u", real=True)
+    q, w = sp.exp(2 * sp.I * sp.pi / N), sp.exp(sp.I * sp.pi / N)
+    half_angles = combine_decisions(
+        [
+            equal_status(sp.cos(phi) ** 2, (1 + sp.cos(2 * phi)) / 2),
+            equal_status(sp.sin(phi) ** 2, (1 - sp.cos(2 * phi)) / 2),
+            equal_status(sp.sin(phi) * sp.cos(phi), sp.sin(2 * phi) / 2),
+        ]
+    )
+    telescoped = equal_status(sp.summation(w * q**k * (q - 1), (k, 0, N - 1)), w * (q**N - 1))
+    full_turn = zero_status(q**N - 1)
+    denominator = zero_status(sp.expand_complex(q - 1 - 2 * sp.I * sp.sin(sp.pi / N) * w))
+    no_zero = truth_status(sp.solveset(sp.sin(u), u, sp.Interval.Lopen(0, sp.pi / 2)).is_empty)
+    general = combine_decisions([half_angles, telescoped, full_turn, denominator, no_zero])
+    exact = []
     for n in range(2, max_n + 1):
         phis = [sp.pi * (2 * j + 1) / (2 * n) for j in range(n)]
-        cc = sp.nsimplify(sum(sp.cos(p) ** 2 for p in phis))
-        ss = sp.nsimplify(sum(sp.sin(p) ** 2 for p in phis))
-        sc = sum(sp.sin(p) * sp.cos(p) for p in phis)
-        exact = (
-            exact
-            and sp.simplify(cc - sp.Rational(n, 2)) == 0
-            and sp.simplify(ss - sp.Rational(n, 2)) == 0
-            and sp.simplify(sc) == 0
-        )
-    status = "proved" if (general and exact) else ("undecided" if exact else "refuted")
+        exact += [
+            equal_status(sp.nsimplify(sum(sp.cos(p) ** 2 for p in phis)), sp.Rational(n, 2)),
+            equal_status(sp.nsimplify(sum(sp.sin(p) ** 2 for p in phis)), sp.Rational(n, 2)),
+            zero_status(sum(sp.sin(p) * sp.cos(p) for p in phis)),
+        ]
+    cross = combine_decisions(exact)
     return Derivation(
         "ev-even-orthogonality",
         "EV-6: even 2-D boundaries have C^T C = (N/2) I for every N >= 2, so the decoded axes "
         "are orthogonal with equal lengths; in general orthogonality <=> C^T N_c^-2 C diagonal",
         "reconstructed",
-        status,
-        "sympy: geometric sum of e^{i pi (2k+1)/N} (symbolic N) + exact sums for N = 2..12",
-        f"symbolic N: geometric sum is 0 for N >= 2 {general}; exact N = 2..{max_n} {exact}",
+        combine_decisions([general, cross]),
+        "sympy, general N: half-angle identities, telescoped geometric sum, e^{2 i pi} = 1, "
+        "sin(pi/N) != 0 (no zero of sin on (0, pi/2]); exact sums for N = 2..12 cross-check",
+        f"half angles {half_angles}, (q-1)S = w(q^N-1) {telescoped}, q^N = 1 {full_turn}, "
+        f"q-1 = 2i sin(pi/N)w {denominator}, sin != 0 on (0, pi/2] {no_zero}; exact "
+        f"N = 2..{max_n} {cross}",
         THEORY,
     )
 
 
 def derive_gram_angles() -> Derivation:
-    """EV-6: the columns of N_c^-1 C have Gram matrix C^T N_c^-2 C (symbolic 3 x 2 C)."""
+    """EV-6: the columns of N_c^-1 C have Gram matrix C^T N_c^-2 C (general shapes).
+
+    N_c is diagonal, hence symmetric: (N_c^-1 C)^T (N_c^-1 C) = C^T N_c^-1 N_c^-1 C. sympy
+    checks it for matrix symbols of symbolic shape, the diagonal entered as
+    N_c^-1 = (N_c^-1)^T; and on a symbolic 3 x 2 C with its actual row norms.
+    """
+    n, D = sp.symbols("n D", integer=True, positive=True)
+    Cm = sp.MatrixSymbol("C", n, D)
+    Ninv = sp.MatrixSymbol("Ninv", n, n)
+    gram = (Ninv * Cm).T * (Ninv * Cm)
+    general = truth_status(
+        sp.simplify(gram.subs(Ninv.T, Ninv) - Cm.T * Ninv * Ninv * Cm) == sp.ZeroMatrix(D, D)
+    )
     c = sp.Matrix(3, 2, sp.symbols("c11 c12 c21 c22 c31 c32", positive=True))
     ninv = sp.diag(*[1 / sp.sqrt(c[i, 0] ** 2 + c[i, 1] ** 2) for i in range(3)])
     cols = ninv * c
-    gram = sp.Matrix(2, 2, lambda i, j: cols[:, i].dot(cols[:, j]))
-    ok = sp.simplify(gram - c.T * ninv**2 * c) == sp.zeros(2, 2)
+    gram3 = sp.Matrix(2, 2, lambda i, j: cols[:, i].dot(cols[:, j]))
+    instance = zero_status(gram3 - c.T * ninv**2 * c)
     return Derivation(
         "ev-gram-angles",
         "EV-6: the decoded axes (columns of N_c^-1 C) are orthogonal iff C^T N_c^-2 C is "
         "diagonal, and orthonormal up to scale iff it is proportional to I",
         "reconstructed",
-        "proved" if ok else "undecided",
-        "sympy: symbolic Gram matrix",
-        f"Gram of columns = C^T N_c^-2 C: {ok}",
+        combine_decisions([general, instance]),
+        "sympy: Gram matrix of matrix symbols (symbolic N_task x D), N_c symmetric; symbolic "
+        "3 x 2 instance",
+        f"general {general}; 3 x 2 instance {instance}",
         THEORY,
     )
 
 
 def derive_ar1_effective_samples(max_t: int = 6) -> Derivation:
-    """Noise variants: the effective sample sizes of AR(1) evidence (symbolic in rho).
+    """Noise variants: the effective sample sizes of AR(1) evidence (symbolic in rho and t).
 
-    With T_ij = rho^|i-j| (stationary AR(1), unit variance): the GLS (flat-prior posterior
-    mean) precision is 1^T T^-1 1 = [2 + (t - 2)(1 - rho)] / (1 + rho) (t >= 2; 1 at t = 1),
-    and the plain mean has Var = 1^T T 1 / t^2 = [t + 2 sum_{k<t} (t - k) rho^k] / t^2.
-    Checked as exact rational functions of rho for t = 1..max_t against
-    theory.evidence.effective_samples_gls / effective_samples_mean's formulas.
+    With T_ij = rho^|i-j| (stationary AR(1), unit variance), T^-1 is (1 - rho^2)^-1 times the
+    tridiagonal matrix with diagonal (1, 1 + rho^2, ..., 1 + rho^2, 1) and off-diagonal
+    -rho: row times column gives 1 - rho^2 on the diagonal and 0 at every distance m >= 1
+    (checked for symbolic m, interior and boundary rows). Summing T^-1's entries, the GLS
+    (flat-prior posterior mean) precision is 1^T T^-1 1 = [2 + (t - 2)(1 - rho)] / (1 + rho)
+    for every t >= 2 (1 at t = 1). The plain mean has Var = 1^T T 1 / t^2 =
+    [t + 2 sum_{k<t} (t - k) rho^k] / t^2 (symbolic double sum). Exact inverses for
+    t = 1..max_t are a cross-check.
     """
-    rho = sp.Symbol("rho", real=True)
-    ok_gls, ok_mean = True, True
-    for t in range(1, max_t + 1):
-        T = sp.Matrix(t, t, lambda i, j: rho ** abs(i - j))
-        ones = sp.ones(t, 1)
-        precision = sp.simplify((ones.T * T.inv() * ones)[0, 0])
-        claimed = sp.Integer(1) if t == 1 else (2 + (t - 2) * (1 - rho)) / (1 + rho)
-        ok_gls = ok_gls and sp.simplify(precision - claimed) == 0
-        var_mean = (ones.T * T * ones)[0, 0] / t**2
-        claimed_mean = (t + 2 * sum((t - k) * rho**k for k in range(1, t))) / sp.Integer(t**2)
-        ok_mean = ok_mean and sp.expand(var_mean - claimed_mean) == 0
-    # numeric twins agree with the symbolic forms at one point
-    twin = abs(te.effective_samples_gls(6, 0.3) - float((2 + 4 * 0.7) / 1.3)) < 1e-12
-    ok = ok_gls and ok_mean and twin
+    rho = sp.Symbol("rho", positive=True)
+    m = sp.Symbol("m", integer=True, positive=True)
+    t = sp.Symbol("t", integer=True, positive=True)
+    i, k = sp.symbols("i k", integer=True, positive=True)
+    # interior row (.., -rho, 1 + rho^2, -rho, ..) times column of T at distance m >= 1
+    interior_off = zero_status(
+        rho ** (m - 1) * (-rho) + rho**m * (1 + rho**2) + rho ** (m + 1) * (-rho)
+    )
+    interior_diag = equal_status(rho * (-rho) + (1 + rho**2) + rho * (-rho), 1 - rho**2)
+    # first row (1, -rho, 0, ...) times column j = 1 + m: rho^m - rho rho^(m-1)
+    boundary_off = zero_status(rho**m - rho * rho ** (m - 1))
+    boundary_diag = equal_status(1 + rho * (-rho), 1 - rho**2)
+    inverse = combine_decisions([interior_off, interior_diag, boundary_off, boundary_diag])
+    # sum of the tridiagonal entries: 2 * 1 + (t - 2)(1 + rho^2) - 2 (t - 1) rho
+    total = (2 + (t - 2) * (1 + rho**2) - 2 * (t - 1) * rho) / (1 - rho**2)
+    gls = equal_status(total, (2 + (t - 2) * (1 - rho)) / (1 + rho))
+    double_sum = t + 2 * sp.summation(sp.summation(rho**k, (k, 1, t - i)), (i, 1, t))
+    claimed_sum = t + 2 * sp.summation((t - k) * rho**k, (k, 1, t - 1))
+    mean = equal_status(double_sum, claimed_sum)
+    cross = []
+    for n in range(1, max_t + 1):
+        T = sp.Matrix(n, n, lambda a, b: rho ** abs(a - b))
+        ones = sp.ones(n, 1)
+        claimed = sp.Integer(1) if n == 1 else (2 + (n - 2) * (1 - rho)) / (1 + rho)
+        cross.append(equal_status((ones.T * T.inv() * ones)[0, 0], claimed))
+        claimed_mean = (n + 2 * sum((n - j) * rho**j for j in range(1, n))) / sp.Integer(n**2)
+        cross.append(equal_status((ones.T * T * ones)[0, 0] / n**2, claimed_mean))
+    exact = combine_decisions(cross)
+    twin_ok = abs(te.effective_samples_gls(6, 0.3) - float((2 + 4 * 0.7) / 1.3)) < 1e-12
+    twin = "proved" if twin_ok else "refuted"
+    status = combine_decisions([inverse, gls, mean, exact, twin])
     return Derivation(
         "ev-ar1-effective-samples",
-        f"noise variant 'autocorrelated' (AR(1), t <= {max_t}): t_eff of the optimal estimate "
-        "is [2 + (t-2)(1-rho)]/(1+rho), of the plain mean t^2/[t + 2 sum (t-k) rho^k]; Eq. 7 "
-        "becomes 1 - sigma^2/(t_eff Var)",
+        "noise variant 'autocorrelated' (AR(1)): t_eff of the optimal estimate is "
+        "[2 + (t-2)(1-rho)]/(1+rho) (t >= 2), of the plain mean t^2/[t + 2 sum (t-k) rho^k]; "
+        "Eq. 7 becomes 1 - sigma^2/(t_eff Var)",
         "derived",
-        "proved" if ok else "undecided",
-        f"sympy: exact inverse of the symbolic Toeplitz matrix rho^|i-j|, t = 1..{max_t}",
-        f"GLS precision {ok_gls}, mean variance {ok_mean}, numeric twin {twin}",
+        status,
+        "sympy, general t: tridiagonal inverse of rho^|i-j| row by row (symbolic distance m), "
+        "its entry sum; symbolic double sum for the mean; exact inverses t = 1.."
+        f"{max_t} and the numeric twin as cross-checks",
+        f"inverse {inverse}, GLS precision {gls}, mean variance {mean}, exact t <= {max_t} "
+        f"{exact}, numeric twin {twin}",
         THEORY,
     )
 
@@ -399,7 +449,7 @@ def check(setup: te.EvidenceSetup, options) -> CheckResult:
 
 
 def _setup_json(setup: te.EvidenceSetup) -> dict[str, Any]:
-    return {
+    out = {
         "D": setup.D,
         "n_tasks": setup.n_tasks,
         "boundaries": setup.boundaries,
@@ -411,24 +461,29 @@ def _setup_json(setup: te.EvidenceSetup) -> dict[str, Any]:
         "n_trials": setup.n_trials,
         "seed": setup.seed,
         "rnn_batches": setup.rnn_batches,
-        "rnn_loss": setup.rnn_loss,
-        "protocol": setup.protocol,
-        "rnn_networks": setup.rnn_networks,
-        "decoder_fits": setup.decoder_fits,
-        "decoder_batches": setup.decoder_batches,
         "noise": setup.noise,
         "noise_scales": setup.noise_scales,
         "noise_rho": setup.noise_rho,
     }
+    if setup.network == "rnn":  # only then: other setups keep their fingerprint (case_rng)
+        out.update(
+            rnn_loss=setup.rnn_loss,
+            protocol=setup.protocol,
+            rnn_networks=setup.rnn_networks,
+            decoder_fits=setup.decoder_fits,
+            decoder_batches=setup.decoder_batches,
+        )
+    return out
 
 
 def _verify(setup: te.EvidenceSetup, options, preds: Mapping[str, Any]) -> Verification:
     C, d, sigma, t, D = setup.C, setup.d, setup.sigma, setup.t, setup.D
     quick = bool(getattr(options, "quick", False))
     n = min(setup.n_trials, 1500) if quick else setup.n_trials
-    rng = ne.rng_from(int(options.seed))
+    # one independent stream per setup (suite cases must not share a random draw)
+    rng = ne.case_rng(int(options.seed), json.dumps(to_jsonable(_setup_json(setup))))
     if setup.noise != "isotropic" and sigma > 0:
-        return _verify_noise_variant(setup, n, rng, preds)
+        return _verify_noise_variant(setup, n, rng, preds, quick)
     trials = ne.simulate_trials(D, sigma, t, n, rng)
     mu = trials.mean
     comparisons: list[Comparison] = []
@@ -439,60 +494,27 @@ def _verify(setup: te.EvidenceSetup, options, preds: Mapping[str, Any]) -> Verif
 
     # ---- EV-5: Eq. 7 and the shrinkage variant (their conditions: sigma > 0, any C)
     if sigma > 0:
-        r2_sim, se = ne.r2_of_estimate(mu, trials.x_star, var)
-        measured["r2_simulated"] = r2_sim
-        measured["r2_simulated_se"] = se
-        comparisons.append(
-            Comparison.numeric(
-                "EV-5",
-                "r2 of mu(t) vs Eq. 7",
-                preds["r2_ideal"],
-                r2_sim,
-                4 * se,
-                f"4 Monte-Carlo standard errors ({n} trials)",
-            )
-        )
-        r2_lin, se_lin = ne.linear_estimate_r2_heldout(mu, trials.x_star, var)
-        measured["r2_linear_heldout"] = r2_lin
-        comparisons.append(
-            Comparison.numeric(
-                "EV-5",
-                "r2 of the fitted affine estimator vs Var/(Var + sigma^2/t)",
-                preds["r2_lmmse"],
-                r2_lin,
-                4 * se_lin + 4 * (D + 1) / n,
-                "4 MC standard errors + O((D+1)/n) excess risk of a fitted decoder",
-            )
-        )
+        _eq7_comparisons(setup, preds, rng, quick, measured, comparisons)
 
     # ---- EV-1: the flat-prior ideal observer vs importance sampling from the samples
     if sigma > 0:
         n_obs = min(n, 150 if quick else 400)
         sub = trials.samples[:n_obs]
-        flat = ne.bayes_observer_mc(sub, C, d, sigma, prior="flat", rng=rng)
-        p_cf, _ = te.ideal_observer_flat(mu[:n_obs], C, d, sigma, t)
-        # an M-node estimate cannot resolve probabilities below ~1/M: floor the SE there
-        se_eff = np.maximum(flat.se, 1.0 / flat.n_nodes)
-        z = np.abs(flat.p - p_cf) / se_eff
-        measured["ev1_flat_max_standardized_deviation"] = float(np.max(z))
-        measured["ev1_flat_bonferroni_threshold"] = bonferroni_z(z.size)
-        # entries the MC can resolve (closed form not within 1e-3 of 0 or 1)
-        live = (p_cf > 1e-3) & (p_cf < 1 - 1e-3)
-        m = int(np.count_nonzero(live))
-        if m:
-            rms = float(np.sqrt(np.mean(z[live] ** 2)))
-            measured["ev1_flat_rms_standardized_deviation"] = rms
-            comparisons.append(
-                Comparison.numeric(
-                    "EV-1",
-                    "flat-prior P(y=1|X): RMS of (MC - Phi(...)) / SE",
-                    1.0,
-                    rms,
-                    5 / math.sqrt(2 * m) + 0.05,
-                    f"RMS^2 ~ chi^2_m / m with m = {m}: 5 sd = 5/sqrt(2m), + 0.05 for the "
-                    "delta-method SE's own error at finite effective sample size",
+        flat_comparison = _ev1_flat(setup, sub, rng, measured)
+        if flat_comparison is not None:
+            cap = EV1_MAX_OBSERVERS_QUICK if quick else EV1_MAX_OBSERVERS
+            n_power = powered_trials([flat_comparison], n_obs, cap)
+            if n_power > n_obs:
+                # fresh trials of the power-sized count (the pilot is not reused)
+                extra = ne.simulate_trials(D, sigma, t, n_power, rng).samples
+                flat_comparison = _ev1_flat(setup, extra, rng, measured)
+                notes.append(
+                    f"EV-1 flat-prior check: pilot of {n_obs} observers too small to detect "
+                    f"its alternative; re-run on {n_power} fresh trials (cap {cap})"
                 )
-            )
+            if flat_comparison is not None:
+                comparisons.append(flat_comparison)
+        p_cf, _ = te.ideal_observer_flat(mu[:n_obs], C, d, sigma, t)
         box = ne.bayes_observer_mc(sub, C, d, sigma, prior="box", rng=rng)
         dev = np.max(np.abs(box.p - p_cf), axis=1)
         measured["box_vs_flat_max_deviation_median"] = float(np.median(dev))
@@ -508,8 +530,10 @@ def _verify(setup: te.EvidenceSetup, options, preds: Mapping[str, Any]) -> Verif
                 r2_bayes,
                 preds["r2_lmmse"],
                 4 * se_bayes,
-                f"the posterior mean under the true prior is the minimum-MSE estimator; "
-                f"4 MC standard errors ({n_obs} trials)",
+                f"box prior (the data's): the posterior mean under the true prior is the "
+                f"minimum-MSE estimator; 4 MC standard errors ({n_obs} trials); a sanity check "
+                "of the importance sampler, not a test of a formula",
+                route="consistency",
             )
         )
         notes.append(
@@ -546,7 +570,9 @@ def _verify(setup: te.EvidenceSetup, options, preds: Mapping[str, Any]) -> Verif
                 err,
                 tol,
                 "rounding: 1e3 eps x cond(C) x scale (the probit inversion from (log P, "
-                "log(1 - P)) is well conditioned in both tails)",
+                "log(1 - P)) is well conditioned in both tails); the theory's forward map "
+                "then its inverse, so this checks the numerics of the inversion only",
+                route="consistency",
             )
         )
         if saturated:
@@ -574,7 +600,7 @@ def _verify(setup: te.EvidenceSetup, options, preds: Mapping[str, Any]) -> Verif
     # ---- networks
     if setup.network == "filter":
         if sigma > 0:
-            _filter(setup, trials, measured, comparisons, notes, quick, ood_se)
+            _filter(setup, trials, measured, comparisons, notes, quick, ood_se, rng)
         else:
             notes.append(
                 "filter network not fit at sigma = 0: labels are separable, the "
@@ -591,7 +617,167 @@ def _verify(setup: te.EvidenceSetup, options, preds: Mapping[str, Any]) -> Verif
     )
 
 
+#: Importance-sampling observers (about 0.5 ms each) a power-sized EV-1 check may use.
+EV1_MAX_OBSERVERS, EV1_MAX_OBSERVERS_QUICK = 4000, 1500
+
+
+def _ev1_flat(setup: te.EvidenceSetup, samples: np.ndarray, rng, measured) -> Comparison | None:
+    """EV-1 (flat prior) against an importance-sampling posterior from the raw samples."""
+    C, d, sigma, t = setup.C, setup.d, setup.sigma, setup.t
+    mu = samples.mean(axis=1)
+    flat = ne.bayes_observer_mc(samples, C, d, sigma, prior="flat", rng=rng)
+    p_cf, _ = te.ideal_observer_flat(mu, C, d, sigma, t)
+    # an M-node estimate cannot resolve probabilities below ~1/M: floor the SE there
+    se_eff = np.maximum(flat.se, 1.0 / flat.n_nodes)
+    z = np.abs(flat.p - p_cf) / se_eff
+    measured["ev1_flat_max_standardized_deviation"] = float(np.max(z))
+    measured["ev1_flat_bonferroni_threshold"] = bonferroni_z(z.size)
+    measured["ev1_flat_observers"] = int(samples.shape[0])
+    # entries the MC can resolve (closed form not within 1e-3 of 0 or 1)
+    live = (p_cf > 1e-3) & (p_cf < 1 - 1e-3)
+    m = int(np.count_nonzero(live))
+    if not m:
+        return None
+    rms = float(np.sqrt(np.mean(z[live] ** 2)))
+    measured["ev1_flat_rms_standardized_deviation"] = rms
+    # if the truth were the formula with sqrt(t + 1), the standardized deviations would
+    # carry that systematic shift on top of unit noise
+    p_alt, _ = te.ideal_observer_flat(mu, C, d, sigma, t + 1)
+    shift = ((p_alt - p_cf) / se_eff)[live]
+    rms_alt = float(np.sqrt(1.0 + np.mean(shift**2)))
+    return Comparison.monte_carlo(
+        "EV-1",
+        "flat-prior P(y=1|X): RMS of (importance sampling - Phi(...)) / SE",
+        1.0,
+        rms,
+        1.0 / math.sqrt(2 * m),
+        5.0,
+        f"flat prior on both routes; RMS^2 ~ chi^2_m / m with m = {m} live entries; the "
+        "bias allowance covers the delta-method SE's own error",
+        alternatives={"sqrt(t + 1) in place of sqrt(t)": rms_alt},
+        bias=0.05,
+        bias_shrinks=False,
+    )
+
+
+#: Standard errors of the Eq. 7 comparisons (Bonferroni-free: two comparisons, 4 SE each).
+EQ7_Z = 4.0
+#: Normal draws the power-sized Eq. 7 sample may use (time, not memory: it is streamed).
+EQ7_MAX_DRAWS, EQ7_MAX_DRAWS_QUICK = 4e8, 4e7
+
+
+def eq7_alternatives(setup: te.EvidenceSetup, preds: Mapping[str, Any]) -> dict[str, float]:
+    """The plausible wrong values of the r^2 of mu(t) that an Eq. 7 check must tell apart."""
+    var, sigma, t = te.BOX_VARIANCE, setup.sigma, setup.t
+    return {
+        "shrinkage Var/(Var + sigma^2/t)": float(preds["r2_lmmse"]),
+        "Eq. 7 with t + 1 (the figure script's timing + 1)": 1.0 - sigma**2 / ((t + 1) * var),
+    }
+
+
+def eq7_sample_size(setup: te.EvidenceSetup, preds: Mapping[str, Any], quick: bool) -> int:
+    """Trials needed for both Eq. 7 comparisons to detect their nearest alternative.
+
+    Design values (used to size the sample only; the comparisons use measured SEs): the
+    per-trial squared error of mu has sd (sigma^2/t) sqrt(2/D), so SE(r^2) ~ a sqrt(2/(D n))
+    with a = sigma^2/(t Var), and the fitted decoder tested on half the sample has about
+    sqrt 2 times that plus an excess risk 4(D + 1)/n. Doubled until the detectable deviation
+    is below 0.8 of the nearest alternative's distance, within the draw budget.
+    """
+    a = setup.sigma**2 / (setup.t * te.BOX_VARIANCE)
+    eq7 = float(preds["r2_ideal"])
+    gap = min(abs(v - eq7) for v in eq7_alternatives(setup, preds).values())
+    gap_lin = abs(eq7 - float(preds["r2_lmmse"]))
+    budget = (EQ7_MAX_DRAWS_QUICK if quick else EQ7_MAX_DRAWS) / (setup.t * setup.D)
+    n = max(setup.n_trials, 1000)
+    while n < budget:
+        se = a * math.sqrt(2.0 / (setup.D * n))
+        ok_eq7 = (EQ7_Z + Z_POWER) * se <= 0.8 * gap
+        ok_lin = (EQ7_Z + Z_POWER) * math.sqrt(2) * se + 4 * (setup.D + 1) / n <= 0.8 * gap_lin
+        if ok_eq7 and ok_lin:
+            break
+        n *= 2
+    return int(min(n, max(budget, setup.n_trials)))
+
+
+def _eq7_comparisons(setup, preds, rng, quick, measured, comparisons) -> None:
+    """EV-5 against a sample large enough to reject the nearest plausible wrong formula."""
+    n = eq7_sample_size(setup, preds, quick)
+    x_star, mu = ne.simulate_mean_estimates(setup.D, setup.sigma, setup.t, n, rng)
+    var = te.BOX_VARIANCE
+    r2_sim, se = ne.r2_of_estimate(mu, x_star, var)
+    measured["r2_simulated"] = r2_sim
+    measured["r2_simulated_se"] = se
+    measured["r2_simulated_n_trials"] = n
+    comparisons.append(
+        Comparison.monte_carlo(
+            "EV-5",
+            "r2 of mu(t) vs Eq. 7",
+            preds["r2_ideal"],
+            r2_sim,
+            se,
+            EQ7_Z,
+            f"box prior (Eq. 7 holds for any prior: mu - x* is pure noise); {n} trials, "
+            "sized to reject the nearest alternative",
+            alternatives=eq7_alternatives(setup, preds),
+        )
+    )
+    r2_lin, se_lin = ne.linear_estimate_r2_heldout(mu, x_star, var)
+    measured["r2_linear_heldout"] = r2_lin
+    comparisons.append(
+        Comparison.monte_carlo(
+            "EV-5",
+            "r2 of the fitted affine estimator vs Var/(Var + sigma^2/t)",
+            preds["r2_lmmse"],
+            r2_lin,
+            se_lin,
+            EQ7_Z,
+            f"box prior; decoder fit on {n // 2} trials, tested on the rest; the bias "
+            "allowance is the O((D+1)/n) excess risk of a fitted decoder",
+            alternatives={"Eq. 7 (no shrinkage)": float(preds["r2_ideal"])},
+            bias=4 * (setup.D + 1) / n,
+        )
+    )
+
+
+#: Normal draws held in memory at once by a power-sized resample (n x t x D).
+RESAMPLE_MAX_DRAWS, RESAMPLE_MAX_DRAWS_QUICK = 2e7, 4e6
+
+
+def powered_trials(comparisons, n: int, max_trials: int) -> int:
+    """Trials for every Monte-Carlo comparison to detect its alternatives, within a cap."""
+    growth = max((c.sample_growth_for_power() for c in comparisons), default=1.0)
+    if not math.isfinite(growth):
+        return n
+    return int(min(max(n, math.ceil(n * growth)), max(n, max_trials)))
+
+
 def _verify_noise_variant(
+    setup: te.EvidenceSetup, n: int, rng: np.random.Generator, preds: Mapping[str, Any], quick
+) -> Verification:
+    """A pilot at ``n`` trials, then a fresh sample as large as power requires (capped)."""
+    pilot = _noise_variant_once(setup, n, rng, preds)
+    cap = int((RESAMPLE_MAX_DRAWS_QUICK if quick else RESAMPLE_MAX_DRAWS) / (setup.t * setup.D))
+    n_power = powered_trials(pilot.comparisons, n, cap)
+    if n_power <= n:
+        return pilot
+    final = _noise_variant_once(setup, n_power, rng, preds)
+    note = (
+        f"a pilot of {n} trials could not detect every named alternative; re-sampled with "
+        f"{n_power} fresh trials (cap {cap}: n x t x D <= "
+        f"{RESAMPLE_MAX_DRAWS_QUICK if quick else RESAMPLE_MAX_DRAWS:.0e} draws)"
+    )
+    return Verification(final.method, final.measured, final.comparisons, (*final.notes, note))
+
+
+def _distinct_alternatives(predicted, alternatives: Mapping[str, Any]) -> dict[str, Any]:
+    """The alternatives that differ from the prediction here (one that coincides is not
+    a wrong formula for this setup, e.g. the pooled r2 when every coordinate is alike)."""
+    p = np.asarray(predicted, dtype=float)
+    return {k: v for k, v in alternatives.items() if np.max(np.abs(np.asarray(v) - p)) > 1e-12}
+
+
+def _noise_variant_once(
     setup: te.EvidenceSetup, n: int, rng: np.random.Generator, preds: Mapping[str, Any]
 ) -> Verification:
     """Noise variants: Eq. 7 with t_eff and the covariance-aware observer, by simulation.
@@ -617,14 +803,21 @@ def _verify_noise_variant(
     r2_opt, se_opt = ne.r2_of_estimate(mu_opt, x, var)
     measured["r2_simulated"] = r2_opt
     measured["r2_simulated_se"] = se_opt
+    isotropic_eq7 = 1.0 - setup.sigma**2 / (setup.t * var)
     comparisons.append(
-        Comparison.numeric(
+        Comparison.monte_carlo(
             "EV-5",
             "pooled r2 of the optimal estimate vs 1 - mean_j S_jj/(t_eff Var)",
             preds["r2_ideal"],
             r2_opt,
-            z_mc * se_opt,
+            se_opt,
+            z_mc,
             why,
+            alternatives={
+                "isotropic Eq. 7 (ignores the noise structure)": isotropic_eq7,
+                "t_eff + 1 in place of t_eff": 1.0
+                - float(np.mean(np.diag(S))) / ((preds["effective_samples"] + 1) * var),
+            },
         )
     )
     per_coord, per_se = [], []
@@ -634,26 +827,41 @@ def _verify_noise_variant(
         per_se.append(se_j)
     measured["r2_simulated_per_coordinate"] = np.array(per_coord)
     comparisons.append(
-        Comparison.numeric(
+        Comparison.monte_carlo(
             "EV-5",
-            "per-coordinate r2 of the optimal estimate / SE vs prediction / SE",
-            np.asarray(preds["r2_ideal_per_coordinate"]) / np.array(per_se),
-            np.array(per_coord) / np.array(per_se),
+            "per-coordinate r2 of the optimal estimate vs 1 - S_jj/(t_eff Var)",
+            np.asarray(preds["r2_ideal_per_coordinate"]),
+            np.array(per_coord),
+            np.array(per_se),
             z_mc,
-            why + " (each coordinate in units of its own SE)",
+            why,
+            alternatives=_distinct_alternatives(
+                preds["r2_ideal_per_coordinate"],
+                {
+                    "pooled value on every coordinate": np.full(D, float(preds["r2_ideal"])),
+                    "isotropic Eq. 7 on every coordinate": np.full(D, isotropic_eq7),
+                    "t_eff + 1 in place of t_eff": 1.0
+                    - np.diag(S) / ((preds["effective_samples"] + 1) * var),
+                },
+            ),
         )
     )
     if rho:
         r2_mean, se_mean = ne.r2_of_estimate(trials.mean, x, var)
         measured["r2_sample_mean_simulated"] = r2_mean
         comparisons.append(
-            Comparison.numeric(
+            Comparison.monte_carlo(
                 "EV-5",
                 "pooled r2 of the plain sample mean vs 1 - sigma^2/(t_eff,mean Var)",
                 preds["r2_sample_mean"],
                 r2_mean,
-                z_mc * se_mean,
+                se_mean,
+                z_mc,
                 why,
+                alternatives={
+                    "the GLS t_eff (optimal weights) for the plain mean": preds["r2_ideal"],
+                    "isotropic Eq. 7 (independent samples)": isotropic_eq7,
+                },
             )
         )
     # the observer's scale: z_i = c_i^T (x* - mu_opt) / sqrt(c_i^T S c_i / t_eff) ~ N(0, 1)
@@ -667,15 +875,18 @@ def _verify_noise_variant(
         axis=0, ddof=1
     )
     z_tasks = bonferroni_z(setup.n_tasks)
+    naive_ratio = (scale / naive_scale) ** 2  # z-variance if the isotropic scale were right
     comparisons.append(
-        Comparison.numeric(
+        Comparison.monte_carlo(
             "EV-1",
             "variance of c_i^T(x* - mu_opt) / sqrt(c_i^T S c_i / t_eff), every task",
             np.ones_like(var_z),
             var_z,
-            z_tasks * math.sqrt(2.0 / (n - 1)),
-            f"sample variance of {n} standard normals: SE sqrt(2/(n-1)), {z_tasks:.2f} SE "
-            f"(Bonferroni over {setup.n_tasks} tasks, family 1e-3)",
+            np.full_like(var_z, math.sqrt(2.0 / (n - 1))),
+            z_tasks,
+            f"any prior (mu_opt - x* is pure noise); sample variance of {n} standard normals: "
+            f"SE sqrt(2/(n-1)), Bonferroni over {setup.n_tasks} tasks, family 1e-3",
+            alternatives={"the isotropic scale sigma ||c_i|| / sqrt(t)": 1.0 / naive_ratio},
         )
     )
     r2_lin, se_lin = ne.linear_estimate_r2_heldout(mu_opt, x, var)
@@ -691,17 +902,21 @@ def _verify_noise_variant(
                 tol_lin,
                 "with correlated coordinates the decoder can borrow from the others: the "
                 "per-coordinate shrinkage value is a lower bound; " + why + " + O((D+1)/n)",
+                route="independent",
             )
         )
     else:
         comparisons.append(
-            Comparison.numeric(
+            Comparison.monte_carlo(
                 "EV-5",
                 "r2 of the fitted affine estimator vs mean_j Var/(Var + S_jj/t_eff)",
                 preds["r2_lmmse"],
                 r2_lin,
-                tol_lin,
-                why + " + O((D+1)/n) excess risk of a fitted decoder",
+                se_lin,
+                z_mc,
+                why + "; bias allowance: O((D+1)/n) excess risk of a fitted decoder",
+                alternatives={"no shrinkage (the pooled Eq. 7 value)": preds["r2_ideal"]},
+                bias=4 * (D + 1) / n,
             )
         )
     if all(hyp.values()):
@@ -719,7 +934,9 @@ def _verify_noise_variant(
                 0.0,
                 err,
                 1e3 * np.finfo(float).eps * preds["cond_C"] * scale_x,
-                "rounding: 1e3 eps x cond(C) x scale",
+                "rounding: 1e3 eps x cond(C) x scale; the theory's forward map then its "
+                "inverse (numerics of the inversion only)",
+                route="consistency",
             )
         )
     ood = ne.ood_r2_all(mu_opt, x, latent_variance=var)
@@ -765,15 +982,19 @@ def _rank_failure(setup, trials, measured, comparisons, preds) -> None:
     r2_null, se_null = ne.linear_estimate_r2_heldout(logits, target, var)
     measured["null_space_r2"] = r2_null
     measured["null_space_directions"] = null.T
+    n = trials.x_star.shape[0]
     comparisons.append(
-        Comparison.upper_bound(
+        Comparison.monte_carlo(
             "EV-4",
             "r2 of null-space coordinates decoded from optimal outputs",
             0.0,
             r2_null,
-            4 * se_null + 4 * (logits.shape[1] + 1) / trials.x_star.shape[0],
-            "null-space coordinates are uncorrelated with C mu under the isotropic box prior: "
-            "population r2 = 0; 4 MC SE + O((F+1)/n) fit excess",
+            se_null,
+            4.0,
+            "box prior, isotropic: null-space coordinates are uncorrelated with C mu, so the "
+            "population r2 is 0 (a fitted decoder's out-of-sample r2 scatters around it)",
+            alternatives={"the direction represented (r2_lmmse)": preds["r2_lmmse"]},
+            bias=4 * (logits.shape[1] + 1) / n,
         )
     )
     if setup.sigma > 0:
@@ -782,14 +1003,20 @@ def _rank_failure(setup, trials, measured, comparisons, preds) -> None:
         predicted = rank / setup.D * preds["r2_lmmse"]
         measured["mean_coordinate_r2_from_outputs"] = r2_coord
         comparisons.append(
-            Comparison.numeric(
+            Comparison.monte_carlo(
                 "EV-4",
                 "mean coordinate r2 from outputs vs rank(C)/D x r2_lmmse",
                 predicted,
                 r2_coord,
-                4 * se_coord + 4 * (logits.shape[1] + 1) / trials.x_star.shape[0],
-                "derived: isotropic prior and noise give r2_j = ||P_row e_j||^2 r2_lmmse; "
-                "4 MC SE + fit excess",
+                se_coord,
+                4.0,
+                "derived: isotropic box prior and noise give r2_j = ||P_row e_j||^2 r2_lmmse; "
+                "bias allowance: fit excess O((F+1)/n)",
+                alternatives={
+                    "every coordinate represented (r2_lmmse)": preds["r2_lmmse"],
+                    "(rank - 1)/D x r2_lmmse": (rank - 1) / setup.D * preds["r2_lmmse"],
+                },
+                bias=4 * (logits.shape[1] + 1) / n,
             )
         )
 
@@ -807,7 +1034,9 @@ def _cells(setup, rng, measured, comparisons, preds, quick) -> None:
                 "cells of the arrangement (LP enumeration) vs formula",
                 preds["cells_at_zero_noise"],
                 counted,
-                "exact: general position / distinct central lines verified in theory",
+                "exact: general position / distinct central lines verified in theory; the "
+                "LP enumeration shares no formula with the count",
+                route="independent",
             )
         )
     else:
@@ -819,32 +1048,91 @@ def _cells(setup, rng, measured, comparisons, preds, quick) -> None:
                 counted,
                 0.0,
                 "exact integers: not in general position, the formula is an upper bound",
+                route="independent",
             )
         )
 
 
-def _filter(setup, trials, measured, comparisons, notes, quick, ood_se) -> None:
+#: The tilt of a readout away from c_i that the direction check must be able to detect:
+#: the size of the box-prior bias measured side by side (THEORY.md 4: about 0.06 rad).
+READOUT_TILT_ALTERNATIVE = 0.05
+READOUT_TRIALS, READOUT_TRIALS_QUICK = 12000, 6000
+
+
+READOUT_MAX_TRIALS, READOUT_MAX_TRIALS_QUICK = 80000, 16000
+
+
+def _readout_direction_gaussian(setup, n: int, k: float, rng, measured) -> Comparison:
+    """Probit readouts fit under an isotropic Gaussian prior, against the directions c_i."""
+    C, N = setup.C, setup.n_tasks
+    gauss = ne.simulate_trials(setup.D, setup.sigma, setup.t, n, rng, prior="gaussian")
+    probit = ne.fit_readouts_scipy(
+        gauss.integrator, ne.task_labels(gauss.x_star, C, setup.d), "probit"
+    )
+    angles, ses = ne.direction_angle_and_se(probit, C)
+    measured["readout_angle_to_c_gaussian_prior_deg"] = np.degrees(angles)
+    measured["readout_angle_se_gaussian_prior_deg"] = np.degrees(ses)
+    measured["readout_direction_gaussian_prior_trials"] = n
+    return Comparison.monte_carlo(
+        "EV-1",
+        "probit readout direction angle(w_i, c_i), isotropic Gaussian prior",
+        np.zeros(N),
+        angles,
+        np.maximum(ses, 1e-300),
+        k,
+        f"Gaussian prior N(0, Var I) ({n} trials): P(y_i | Z) is exactly probit along c_i; "
+        "|angle|/SE is chi with D - 1 dof, Bonferroni over tasks at 1e-3 (asymptotic MLE "
+        "covariance)",
+        alternatives={
+            f"a tilt of {READOUT_TILT_ALTERNATIVE} rad (the box-prior bias)": np.full(
+                N, READOUT_TILT_ALTERNATIVE
+            )
+        },
+    )
+
+
+def _filter(setup, trials, measured, comparisons, notes, quick, ood_se, rng) -> None:
     C, D, N = setup.C, setup.D, setup.n_tasks
     Z = trials.integrator
     Y = ne.task_labels(trials.x_star, C, setup.d)
     probit = ne.fit_readouts_scipy(Z, Y, "probit")
-    angles, ses = ne.direction_angle_and_se(probit, C)
     # |angle| / SE is a chi variable with D - 1 degrees of freedom asymptotically
     k = math.sqrt(chi2.ppf(1 - 1e-3 / N, max(D - 1, 1)))
+    # EV-1's direction claim holds where the posterior's task probabilities are exactly
+    # probit along c_i: under an isotropic Gaussian prior (and the flat limit), not under the
+    # box. It is tested there, on its own trials, sized to detect the box-prior tilt.
+    n_dir = max(trials.x_star.shape[0], READOUT_TRIALS_QUICK if quick else READOUT_TRIALS)
+    direction = _readout_direction_gaussian(setup, n_dir, k, rng, measured)
+    cap = READOUT_MAX_TRIALS_QUICK if quick else READOUT_MAX_TRIALS
+    n_power = powered_trials([direction], n_dir, cap)
+    if n_power > n_dir:
+        direction = _readout_direction_gaussian(setup, n_power, k, rng, measured)
+        notes.append(
+            f"readout-direction check: {n_dir} trials could not detect a "
+            f"{READOUT_TILT_ALTERNATIVE} rad tilt; re-run on {n_power} fresh trials (cap {cap})"
+        )
+    comparisons.append(direction)
+    angles, ses = ne.direction_angle_and_se(probit, C)
     ratio = float(np.max(angles / np.maximum(ses, 1e-300)))
     measured["readout_angle_to_c_deg"] = np.degrees(angles)
     measured["readout_angle_se_deg"] = np.degrees(ses)
-    comparisons.append(
-        Comparison.upper_bound(
-            "EV-1",
-            "probit readout direction: max angle(w_i, c_i) / SE",
-            k,
-            ratio,
-            0.0,
-            "asymptotic MLE covariance (inverse Hessian); chi quantile with D-1 dof, "
-            "Bonferroni over tasks at 1e-3",
+    measured["readout_angle_box_prior_max_over_se"] = ratio
+    measured["readout_angle_box_prior_chi_bound"] = k
+    if ratio > k:
+        notes.append(
+            f"FINDING (EV-1 under the box prior): the flat-prior claim that the probit readouts "
+            f"are parallel to c_i fails for the box prior the data are drawn from: max "
+            f"angle/SE = {ratio:.1f} > chi bound {k:.1f} (angles "
+            f"{np.round(np.degrees(angles), 2).tolist()} deg, {Z.shape[0]} trials); it holds "
+            "under an isotropic Gaussian prior (compared above). Not a contradiction of a "
+            "theorem whose hypotheses hold: the claim's prior is not the data's."
         )
-    )
+    else:
+        notes.append(
+            f"EV-1 under the box prior: readout angles {np.round(np.degrees(angles), 2).tolist()}"
+            f" deg, max angle/SE = {ratio:.1f} <= {k:.1f}: the box-prior tilt is not resolved at "
+            f"{Z.shape[0]} trials (measured only; the claim is tested under a Gaussian prior)"
+        )
     # the exponential-cone program grows with trials x tasks: cap it (the check is of the
     # optimum, not of statistics)
     n_cvx = min(Z.shape[0], (6000 if quick else 16000) // max(N, 1), 2000)
@@ -860,7 +1148,9 @@ def _filter(setup, trials, measured, comparisons, notes, quick, ood_se) -> None:
             0.0,
             rel,
             1e-6,
-            "both solvers at tolerance <= 1e-8: objective values agree to 1e-6 relative",
+            "both solvers at tolerance <= 1e-8: objective values agree to 1e-6 relative (two "
+            "solvers of one objective: a check of the optimization, not of the theory)",
+            route="consistency",
         )
     )
     logits = probit.logits(Z)
@@ -879,8 +1169,10 @@ def _filter(setup, trials, measured, comparisons, notes, quick, ood_se) -> None:
             measured["ood_r2_ideal"],
             measured["ood_r2_network"],
             4 * ood_se,
-            "4 MC standard errors of the OOD r2; EV-3 says the logits are affine in mu, so "
-            "the two decoders see the same information",
+            "4 MC standard errors of the OOD r2; the filter's state is the integrator, so its "
+            "logits are affine in mu by construction: this checks the fitted readouts, not a "
+            "learned representation",
+            route="consistency",
         )
     )
     notes.append(
@@ -956,7 +1248,9 @@ def _rnn(setup, options, trials, measured, comparisons, notes, quick) -> None:
                 run.result.baseline_loss,
                 loss_k,
                 0.0,
-                "a trained network must beat predicting the label frequencies (sanity of training)",
+                "a trained network must beat predicting the label frequencies (sanity of "
+                "training, not a prediction of the theory)",
+                route="consistency",
             )
         )
     notes.append(

@@ -232,13 +232,6 @@ def test_images_injective_in_factors():
 # ------------------------------------------------------------------ derivations
 
 
-@pytest.mark.parametrize("derivation", pw.DERIVATIONS, ids=lambda d: d.__name__)
-def test_derivations_are_proved(derivation):
-    result = derivation()
-    assert result.status == "proved", result.detail
-    assert result.provenance == "reconstructed"
-
-
 def test_dimension_formulas_are_sympy_in_n_and_m():
     f = tw.dimension_formulas(2, 3)
     assert str(f["dim_A"].free_symbols | f["dim_S_bound"].free_symbols) and (

@@ -26,7 +26,11 @@ def check(setup, options):
         verification = Verification(
             "addition",
             {"y": measured},
-            (Comparison.numeric("TOY-1", "y", 2 * x, measured, 1e-12, "exact arithmetic"),),
+            (
+                Comparison.numeric(
+                    "TOY-1", "y", 2 * x, measured, 1e-12, "exact arithmetic", route="independent"
+                ),
+            ),
         )
     return CheckResult("toy", STATEMENT, hyp, {"y": 2 * x}, verification, setup=dict(setup))
 

@@ -27,7 +27,49 @@ import numpy as np
 Provenance = Literal["paper", "code", "reconstructed", "derived"]
 PROVENANCE_LABELS: tuple[str, ...] = ("paper", "code", "reconstructed", "derived")
 
-DerivationStatus = Literal["proved", "refuted", "undecided"]
+#: The four outcomes of a machine-checked derivation (issue 8). Only ``proved`` and
+#: ``checked`` count as holding; ``undecided`` never does.
+DerivationStatus = Literal["proved", "checked", "undecided", "refuted"]
+DERIVATION_STATUSES: tuple[str, ...] = ("proved", "checked", "undecided", "refuted")
+HOLDING_STATUSES: tuple[str, ...] = ("proved", "checked")
+
+#: How the two sides of a comparison were obtained. ``independent``: two routes that share no
+#: formula (closed form vs ODE integration, exhaustive search vs MILP, ideal observer vs trained
+#: network), so a wrong theory would show. ``consistency``: both sides rest on the same formula
+#: or the same computation, so agreement checks numerics or plumbing only and never counts as
+#: verification.
+Route = Literal["independent", "consistency"]
+ROUTES: tuple[str, ...] = ("independent", "consistency")
+
+#: One-sided normal quantile for the power of a Monte-Carlo comparison: a deviation of
+#: (z + Z_POWER) standard errors from the prediction is rejected with probability >= 0.99.
+Z_POWER = 2.3263478740408408
+
+
+def combine_statuses(*statuses: str) -> DerivationStatus:
+    """The status of a derivation made of steps: the weakest step decides.
+
+    ``refuted`` beats ``undecided`` beats ``checked`` beats ``proved``: one refuted step
+    refutes the statement, one undecided step leaves it undecided, and a proof with a step
+    checked only on instances is itself only ``checked``.
+
+    Examples
+    --------
+    >>> combine_statuses("proved", "checked")
+    'checked'
+    >>> combine_statuses("proved", "undecided", "checked")
+    'undecided'
+    >>> combine_statuses("proved", "refuted", "undecided")
+    'refuted'
+    """
+    for status in ("refuted", "undecided", "checked"):
+        if status in statuses:
+            return status  # type: ignore[return-value]
+    if statuses and all(s == "proved" for s in statuses):
+        return "proved"
+    raise ValueError(
+        f"combine_statuses: expected statuses among {DERIVATION_STATUSES}, given {statuses!r}"
+    )
 
 
 def _check_provenance(provenance: str, owner: str) -> None:
@@ -80,11 +122,18 @@ class HypothesisCheck:
 
 @dataclass(frozen=True)
 class Comparison:
-    """A prediction of a statement set against a measurement by an independent route.
+    """A prediction of a statement set against a measurement, with how both were obtained.
 
-    Build with :meth:`numeric`, :meth:`upper_bound` or :meth:`exact`; each records the
-    tolerance and why it is the right one, and decides ``agrees`` itself so that no caller
-    can report an agreement the numbers do not show.
+    Build with :meth:`numeric`, :meth:`monte_carlo`, :meth:`upper_bound` or :meth:`exact`;
+    each records the tolerance and why it is the right one, and decides ``agrees`` itself so
+    that no caller can report an agreement the numbers do not show. Every constructor asks
+    for ``route``: ``"independent"`` when the two sides share no formula (only those can
+    verify a theorem), ``"consistency"`` when they do (agreement then checks numerics only).
+
+    A Monte-Carlo comparison also states ``detectable``, the smallest deviation from the
+    prediction it rejects with probability 0.99, and the plausible wrong values it must be
+    able to tell apart (``alternatives``, e.g. Eq. 7 with t + 1 in place of t); it verifies
+    only if every alternative is at least ``detectable`` away (:attr:`powered`).
     """
 
     statement: str
@@ -96,6 +145,46 @@ class Comparison:
     tolerance_reason: str = ""
     error: float | None = None
     kind: Literal["abs", "rel", "upper-bound", "exact"] = "abs"
+    route: Route = "independent"
+    detectable: float | None = None
+    alternatives: Mapping[str, Any] = field(default_factory=dict)
+    standard_error: Any = None
+    z: float | None = None
+    bias: float = 0.0
+    bias_shrinks: bool = True
+
+    def __post_init__(self) -> None:
+        if self.route not in ROUTES:
+            raise ValueError(
+                f"comparison {self.quantity}: route must be one of {', '.join(ROUTES)}, "
+                f"given {self.route!r}"
+            )
+        if self.detectable is not None and not self.alternatives:
+            raise ValueError(
+                f"comparison {self.quantity}: a detectable deviation needs the alternatives "
+                "it must detect"
+            )
+
+    @property
+    def powered(self) -> bool:
+        """Could this comparison have told the prediction from each plausible wrong value?
+
+        True when no power requirement applies (a deterministic comparison), or when every
+        alternative lies at least ``detectable`` away from the prediction.
+        """
+        if self.detectable is None:
+            return True
+        pred = np.asarray(self.predicted, dtype=float)
+        # a wrong formula is caught if it deviates detectably in at least one entry
+        return all(
+            bool(np.any(np.abs(np.asarray(alt, dtype=float) - pred) >= self.detectable))
+            for alt in self.alternatives.values()
+        )
+
+    @property
+    def verifies(self) -> bool:
+        """Counts toward "verified": independent routes, agreement, and power to disagree."""
+        return self.route == "independent" and self.agrees and self.powered
 
     @classmethod
     def numeric(
@@ -107,25 +196,14 @@ class Comparison:
         tolerance: float,
         reason: str,
         *,
+        route: Route,
         relative: bool = False,
     ) -> Comparison:
         """Max absolute (or relative) deviation between arrays, against ``tolerance``.
 
         Non-finite values never agree: a nan cannot hide a disagreement.
         """
-        p = np.asarray(predicted, dtype=float)
-        m = np.asarray(measured, dtype=float)
-        if p.shape != m.shape:
-            raise ValueError(
-                f"{quantity}: predicted shape {p.shape} differs from measured shape {m.shape}"
-            )
-        if not (np.all(np.isfinite(p)) and np.all(np.isfinite(m))):
-            err = math.inf
-        else:
-            diff = np.abs(p - m)
-            if relative:
-                diff = diff / np.maximum(np.abs(p), np.finfo(float).tiny)
-            err = float(np.max(diff)) if diff.size else 0.0
+        err = _max_deviation(quantity, predicted, measured, relative)
         return cls(
             statement=statement,
             quantity=quantity,
@@ -136,7 +214,118 @@ class Comparison:
             tolerance_reason=reason,
             error=err,
             kind="rel" if relative else "abs",
+            route=route,
         )
+
+    @classmethod
+    def monte_carlo(
+        cls,
+        statement: str,
+        quantity: str,
+        predicted: Any,
+        measured: Any,
+        standard_error: Any,
+        z: float,
+        reason: str,
+        *,
+        alternatives: Mapping[str, Any],
+        bias: float = 0.0,
+        bias_shrinks: bool = True,
+        route: Route = "independent",
+    ) -> Comparison:
+        """A sample estimate against a prediction: agree within ``z`` standard errors.
+
+        ``bias`` is a stated allowance for a known finite-sample bias, added to the
+        tolerance; ``bias_shrinks`` says whether it falls as 1/n with the sample (the excess
+        risk of a fitted decoder) or stays (an approximation's own error). The comparison
+        detects (with probability 0.99) any true value at least
+        ``(z + Z_POWER) * standard_error + bias``
+        from the prediction; ``alternatives`` name the nearest plausible wrong formulas (the
+        values they predict), and :attr:`powered` says whether each is that far away (in at
+        least one entry, for arrays). The reason string is completed with both numbers.
+        """
+        if not alternatives:
+            raise ValueError(f"{quantity}: a Monte-Carlo comparison must name its alternatives")
+        se = np.asarray(standard_error, dtype=float)
+        pred = np.asarray(predicted, dtype=float)
+        if pred.ndim == 0 and se.ndim == 0:
+            err = _max_deviation(quantity, predicted, measured, False)
+            tolerance, detectable = z * float(se) + bias, (z + Z_POWER) * float(se) + bias
+            se_text = f"SE = {float(se):.3g}"
+        else:
+            # arrays: compare in units of each entry's own standard error
+            scaled_p, scaled_m = pred / se, np.asarray(measured, dtype=float) / se
+            err = _max_deviation(quantity, scaled_p, scaled_m, False)
+            tolerance, detectable = z + bias, z + Z_POWER + bias
+            alternatives = {k: np.asarray(v, dtype=float) / se for k, v in alternatives.items()}
+            predicted, measured = scaled_p, scaled_m
+            se_text = "each entry in units of its own SE"
+
+        def gap(v: Any) -> str:
+            d = np.abs(np.asarray(v, dtype=float) - np.asarray(predicted, dtype=float))
+            return f"{float(np.max(d)):.3g} away"
+
+        gaps = ", ".join(f"{label} ({gap(v)})" for label, v in alternatives.items())
+        full_reason = (
+            f"{reason}; {z:.2f} SE ({se_text})"
+            + (f" + bias allowance {bias:.3g}" if bias else "")
+            + f"; detects deviations >= {detectable:.3g} with probability 0.99; "
+            f"alternatives: {gaps}"
+        )
+        return cls(
+            statement=statement,
+            quantity=quantity,
+            predicted=predicted,
+            measured=measured,
+            agrees=bool(err <= tolerance),
+            tolerance=float(tolerance),
+            tolerance_reason=full_reason,
+            error=err,
+            kind="abs",
+            route=route,
+            detectable=float(detectable),
+            alternatives=dict(alternatives),
+            standard_error=1.0 if se_text.startswith("each") else float(se),
+            z=float(z),
+            bias=float(bias),
+            bias_shrinks=bias_shrinks,
+        )
+
+    def sample_growth_for_power(self, margin: float = 0.8) -> float:
+        """By how much the sample must grow for this comparison to be powered (1 if it is).
+
+        Standard errors shrink as 1/sqrt(n) and a shrinking bias allowance as 1/n (a fixed
+        one stays, and may make power unreachable: then ``inf``); entries compared
+        in units of their own SE (arrays) see the alternatives' distances grow as sqrt(n).
+        The target is a detectable deviation at most ``margin`` times each alternative's
+        distance (room for the SE estimate's own noise). Returns ``inf`` when an alternative
+        coincides with the prediction.
+        """
+        if self.detectable is None:
+            return 1.0
+        pred = np.asarray(self.predicted, dtype=float)
+        scalar = pred.ndim == 0
+        need = 1.0
+        for alt in self.alternatives.values():
+            gap = float(np.max(np.abs(np.asarray(alt, dtype=float) - pred)))
+            if gap <= 0.0:
+                return math.inf
+            zt = float(self.z) + Z_POWER
+            r = 1.0
+            while r < 1e12:
+                bias = self.bias / r if self.bias_shrinks else self.bias
+                if scalar:
+                    detect = zt * float(self.standard_error) / math.sqrt(r) + bias
+                    ok = detect <= margin * gap
+                else:
+                    ok = zt + bias <= margin * gap * math.sqrt(r)
+                if ok:
+                    break
+                r *= 1.25
+            else:
+                return math.inf
+            need = max(need, r)
+        return need
 
     @classmethod
     def upper_bound(
@@ -147,6 +336,8 @@ class Comparison:
         measured: float,
         tolerance: float,
         reason: str,
+        *,
+        route: Route,
     ) -> Comparison:
         """``measured <= bound + tolerance`` (e.g. no estimator beats the Bayes optimum)."""
         excess = float(measured) - float(bound)
@@ -161,11 +352,19 @@ class Comparison:
             tolerance_reason=reason,
             error=excess,
             kind="upper-bound",
+            route=route,
         )
 
     @classmethod
     def exact(
-        cls, statement: str, quantity: str, predicted: Any, measured: Any, reason: str = ""
+        cls,
+        statement: str,
+        quantity: str,
+        predicted: Any,
+        measured: Any,
+        reason: str = "",
+        *,
+        route: Route,
     ) -> Comparison:
         """Exact equality (counts, booleans, sets); the reason says why exactness is due."""
         same = to_jsonable(predicted) == to_jsonable(measured)
@@ -177,15 +376,35 @@ class Comparison:
             agrees=bool(same),
             tolerance_reason=reason or "exact: discrete quantity",
             kind="exact",
+            route=route,
         )
+
+
+def _max_deviation(quantity: str, predicted: Any, measured: Any, relative: bool) -> float:
+    """Largest absolute (or relative) deviation; ``inf`` if anything is non-finite."""
+    p = np.asarray(predicted, dtype=float)
+    m = np.asarray(measured, dtype=float)
+    if p.shape != m.shape:
+        raise ValueError(
+            f"{quantity}: predicted shape {p.shape} differs from measured shape {m.shape}"
+        )
+    if not (np.all(np.isfinite(p)) and np.all(np.isfinite(m))):
+        return math.inf
+    diff = np.abs(p - m)
+    if relative:
+        diff = diff / np.maximum(np.abs(p), np.finfo(float).tiny)
+    return float(np.max(diff)) if diff.size else 0.0
 
 
 @dataclass(frozen=True)
 class Verification:
     """The numerical route(s) run on one setup and how they compare with the theory.
 
-    ``agrees`` is true exactly when every comparison agrees. ``measured`` holds the raw
-    measurements under the contract's key names (DESIGN.md).
+    ``agrees`` is true when no comparison disagrees; ``verified`` only when, besides, at least
+    one comparison sets two independent routes against each other with the power to disagree
+    (:attr:`Comparison.verifies`). Agreement of consistency checks alone, or of no comparison
+    at all, is reported as "not verified", never as agreement with the theory. ``measured``
+    holds the raw measurements under the contract's key names (DESIGN.md).
     """
 
     method: str
@@ -196,6 +415,28 @@ class Verification:
     @property
     def agrees(self) -> bool:
         return all(c.agrees for c in self.comparisons)
+
+    @property
+    def verified(self) -> bool:
+        return self.agrees and any(c.verifies for c in self.comparisons)
+
+    @property
+    def verdict(self) -> Literal["contradiction", "verified", "not verified"]:
+        if not self.agrees:
+            return "contradiction"
+        return "verified" if self.verified else "not verified"
+
+    @property
+    def not_verified_reason(self) -> str | None:
+        """Why an agreeing verification does not verify anything (None when it does)."""
+        if not self.agrees or self.verified:
+            return None
+        if not self.comparisons:
+            return "no comparison was made"
+        independent = [c for c in self.comparisons if c.route == "independent"]
+        if not independent:
+            return "only consistency checks (both sides share a formula)"
+        return "no independent comparison has the power to detect the alternatives it names"
 
 
 @dataclass(frozen=True)
@@ -226,6 +467,15 @@ class CheckResult:
     def contradiction(self) -> bool:
         return self.verification is not None and not self.verification.agrees
 
+    @property
+    def verified(self) -> bool:
+        """An independent route agreed with the theory's predictions, with power to disagree."""
+        return self.verification is not None and self.verification.verified
+
+    @property
+    def verdict(self) -> Literal["not run", "contradiction", "verified", "not verified"]:
+        return "not run" if self.verification is None else self.verification.verdict
+
     def to_json(self) -> dict[str, Any]:
         """The JSON object of ``mtl-theory check --json`` (contract keys of DESIGN.md)."""
         verification = None
@@ -234,6 +484,9 @@ class CheckResult:
             verification = {
                 "method": v.method,
                 "agrees": v.agrees,
+                "verified": v.verified,
+                "verdict": v.verdict,
+                "not_verified_reason": v.not_verified_reason,
                 "measured": to_jsonable(v.measured),
                 "comparisons": [to_jsonable(c) for c in v.comparisons],
                 "notes": list(v.notes),
@@ -243,6 +496,8 @@ class CheckResult:
             "theorem": self.statement.id,
             "statement": to_jsonable(self.statement),
             "applies": self.applies,
+            "verified": self.verified,
+            "verdict": self.verdict,
             "hypotheses": [to_jsonable(h) for h in self.hypotheses],
             "predictions": to_jsonable(self.predictions),
             "verification": verification,
@@ -254,11 +509,20 @@ class CheckResult:
 
 @dataclass(frozen=True)
 class Derivation:
-    """A machine-checked step of a proof, with a three-valued verdict (sympy style).
+    """A machine-checked step of a proof, with one of four outcomes.
 
-    ``status`` is ``"proved"`` (the check establishes the statement), ``"refuted"`` (it
-    exhibits a failure: a finding, exit status 1) or ``"undecided"`` (the symbolic route
-    could not decide; the numerical verification is what stands).
+    ``status``:
+
+    ``proved``
+        a general symbolic or exact argument covering the statement as written;
+    ``checked``
+        established exhaustively or on finite instances only: ``scope`` must say which
+        (e.g. ``"N = 2..49"``, ``"every grid with 1-3 factors of 2-4 values"``);
+    ``undecided``
+        the route could not decide (sympy could not simplify); it never counts as holding,
+        and ``mtl-theory verify`` exits non-zero;
+    ``refuted``
+        a step failed: a finding (exit status 1).
     """
 
     id: str
@@ -268,11 +532,22 @@ class Derivation:
     method: str
     detail: str
     theory: str = ""
+    scope: str = ""
 
     def __post_init__(self) -> None:
         _check_provenance(self.provenance, f"derivation {self.id}")
-        if self.status not in ("proved", "refuted", "undecided"):
+        if self.status not in DERIVATION_STATUSES:
             raise ValueError(f"derivation {self.id}: unknown status {self.status!r}")
+        if self.status == "checked" and not self.scope:
+            raise ValueError(
+                f"derivation {self.id}: a 'checked' outcome must state its scope (the "
+                "finite instances it covers)"
+            )
+
+    @property
+    def holds(self) -> bool:
+        """Only a proof or a stated finite check counts as holding; undecided never does."""
+        return self.status in HOLDING_STATUSES
 
     def to_json(self) -> dict[str, Any]:
         return to_jsonable(self)
@@ -293,6 +568,12 @@ def to_jsonable(value: Any) -> Any:
         out = {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
         if isinstance(value, Verification):
             out["agrees"] = value.agrees
+            out["verified"] = value.verified
+        if isinstance(value, Comparison):
+            out["powered"] = value.powered
+            out["verifies"] = value.verifies
+        if isinstance(value, Derivation):
+            out["holds"] = value.holds
         return out
     if isinstance(value, Mapping):
         return {str(k): to_jsonable(v) for k, v in value.items()}

@@ -93,10 +93,25 @@ GENERALIZATION_CLAIM = Statement(
     source=SOURCE + " (abstract)",
 )
 
+FEASIBILITY = Statement(
+    id="WTA-FEAS",
+    title="When a zero-loss code exists at all",
+    text=(
+        "(a) If dim span{1, y_t} restricted to the training points exceeds 1 + sum_g (m_g - 1), "
+        "no code reaches zero loss (WTA-DIM: every zero-loss code has the task span inside "
+        "S(pi)). (b) If every task is additive on the training points and the modules can be "
+        "matched to distinct factors with m_g >= n_k, the factor code (module g shows its "
+        "factor's value, unmatched modules constant) is a symbolic, complete zero-loss code."
+    ),
+    provenance="derived",
+    source="this toolkit, from THEORY.md 1.2 (WTA-DIM and the definition of S(pi))",
+)
+
 STATEMENTS: tuple[Statement, ...] = (
     THEOREM,
     LEMMA_L1,
     DIMENSION_COUNT,
+    FEASIBILITY,
     SUFFICIENT_NOT_NECESSARY,
     GENERALIZATION_CLAIM,
 )
@@ -353,4 +368,50 @@ def predictions(setup: WTASetup) -> dict[str, object]:
         "nonsymbolic_zero_loss_codes": 0,
         "dim_A": dim_additive(setup.factors),
         "dim_S_bound": code_dimension_bound(setup.modules),
+    }
+
+
+def factor_code_fits(factors: tuple[int, ...], modules: tuple[int, ...]) -> bool:
+    """Can distinct modules be matched to all factors with m_g >= n_k?
+
+    Greedy on sorted sizes is exact for this bipartite matching: the largest factor takes
+    the largest module, and so on (an exchange argument).
+
+    Examples
+    --------
+    >>> factor_code_fits((2, 3), (3, 2)), factor_code_fits((3, 3), (4, 2))
+    (True, False)
+    """
+    if len(modules) < len(factors):
+        return False
+    big = sorted(modules, reverse=True)
+    return all(m >= n for m, n in zip(big, sorted(factors, reverse=True), strict=False))
+
+
+def feasibility_predictions(setup: WTASetup) -> dict[str, object]:
+    """Statement WTA-FEAS (``derived``): zero loss impossible, or a symbolic zero-loss code.
+
+    Both hold for any setup, whether or not WTA-1's hypotheses do, on the training support.
+    Returns ``task_span_dim_on_support``, ``zero_loss_impossible`` (a), ``tasks_additive_on_
+    support``, ``factor_code_fits`` and ``symbolic_zero_loss_code_exists`` (b; None when (b)'s
+    premises fail, since it then predicts nothing).
+    """
+    support = setup.support
+    y = setup.target_array[:, support]
+    span = np.column_stack([np.ones(len(support)), y.T])
+    span_dim = numerical_rank(span)
+    basis = additive_basis(setup.factors)[support]
+    coef, *_ = np.linalg.lstsq(basis, y.T, rcond=None)
+    residual = float(np.max(np.abs(basis @ coef - y.T))) if y.size else 0.0
+    scale = max(1.0, float(np.max(np.abs(y))) if y.size else 1.0)
+    additive = residual <= RANK_RTOL * scale * len(support)
+    fits = factor_code_fits(setup.factors, setup.modules)
+    bound = code_dimension_bound(setup.modules)
+    return {
+        "task_span_dim_on_support": span_dim,
+        "dim_S_bound": bound,
+        "zero_loss_impossible": span_dim > bound,
+        "tasks_additive_on_support": additive,
+        "factor_code_fits": fits,
+        "symbolic_zero_loss_code_exists": True if (additive and fits) else None,
     }

@@ -1,0 +1,78 @@
+"""Three-valued symbolic decisions for the derivations: proved, refuted or undecided.
+
+sympy's ``simplify(e) == 0`` is two-valued and conflates "e is not zero" with "sympy could
+not show that e is zero". The derivations need the distinction (issue 8): a step whose
+difference is a non-zero number, or non-zero at an exactly evaluated point, is *refuted*; a
+step sympy can neither reduce to zero nor show non-zero is *undecided*, which never counts as
+holding. sympy's own three-valued ``Expr.equals`` (True / False / None) does the second half.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Literal
+
+import sympy as sp
+
+Decision = Literal["proved", "refuted", "undecided"]
+
+
+def zero_status(expression: sp.Basic | int | float) -> Decision:
+    """Is ``expression`` identically zero (under its symbols' assumptions)?
+
+    Returns ``"proved"`` when it simplifies to 0, ``"refuted"`` when it is a non-zero number
+    or sympy finds a point where it is non-zero (``Expr.equals(0)`` is False), and
+    ``"undecided"`` otherwise.
+
+    Examples
+    --------
+    >>> x = sp.Symbol("x", real=True)
+    >>> zero_status(sp.sin(x) ** 2 + sp.cos(x) ** 2 - 1)
+    'proved'
+    >>> zero_status(sp.Rational(122, 125) - sp.Rational(121, 125))
+    'refuted'
+    >>> zero_status(x - 1)
+    'refuted'
+    """
+    e = sp.sympify(expression)
+    if isinstance(e, sp.MatrixBase):
+        return combine_decisions(zero_status(entry) for entry in e)
+    simplified = sp.simplify(e)
+    if simplified == 0:
+        return "proved"
+    if simplified.is_number:
+        value = simplified.is_zero
+        if value is False:
+            return "refuted"
+        if value is True:
+            return "proved"
+    verdict = simplified.equals(0)
+    if verdict is True:
+        return "proved"
+    if verdict is False:
+        return "refuted"
+    return "undecided"
+
+
+def equal_status(left: sp.Basic | int | float, right: sp.Basic | int | float) -> Decision:
+    """``zero_status(left - right)`` (matrices entrywise)."""
+    return zero_status(sp.sympify(left) - sp.sympify(right))
+
+
+def truth_status(value: bool | sp.Basic) -> Decision:
+    """A sympy boolean or a Python bool: True proves, False refutes, anything else undecided."""
+    if value is True or value == sp.true:
+        return "proved"
+    if value is False or value == sp.false:
+        return "refuted"
+    return "undecided"
+
+
+def combine_decisions(decisions: Iterable[Decision]) -> Decision:
+    """Refuted if any step is refuted, else undecided if any is, else proved."""
+    found = set(decisions)
+    if "refuted" in found:
+        return "refuted"
+    if "undecided" in found:
+        return "undecided"
+    return "proved"
