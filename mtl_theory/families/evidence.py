@@ -62,7 +62,8 @@ SCHEMA = Schema(
             default=None,
             minimum=1,
             maximum=100,
-            help="independently trained RNNs (default 2; the authors' 5)",
+            help="independently trained RNNs (default 2; the authors' 5); network k trains with "
+            "seed --seed + 1 + k, so checks whose --seed differ by >= rnn_networks share none",
         ),
         "decoder_fits": Integer(
             default=None,
