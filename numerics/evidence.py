@@ -858,15 +858,17 @@ def ood_r2_adam_decoder(
     batch: int = 16,
     lr: float = 3e-3,
 ) -> np.ndarray:
-    """OOD r^2 (2^D, D) with the authors' decoder: a linear layer trained by Adam.
+    """OOD r^2 (2^D, D) of a linear layer trained by Adam on a fixed pool of trials.
 
-    ``code`` (DisentangleRes generalize.py): nn.Linear(H, D) with the default init, Adam lr
-    3e-3, mean-squared error on batches of 16 trials from the training quadrants, read at the
-    last step, 2e3-4e3 batches (3.5e3 for 24 tasks); r^2 = 1 - MSE / Var(U(-1/2, 1/2)) on the
-    held-out quadrant. ``reconstructed``: batches are drawn from the fixed pool of trials
-    given here, not from fresh trials. Unlike the least-squares decoder, this one stops
-    after ``steps`` updates from a small initialization: an implicit regularization that
-    keeps directions unseen in training small (where least squares can blow up OOD).
+    An approximation of generalize.py's decoder kept for ``ood_r2_network_adam_decoder``;
+    the exact protocol (fresh trials, the authors' batch counts 3e3/3e3/2e3/1e3/1e3 for
+    N_task = 2/3/6/12/24, scoring at the 99 % logging step, 640 test trials, and the
+    published quadrant bug) is :mod:`mtl_theory.numerics.evidence_protocol`. Here:
+    nn.Linear(H, D) with the default init, Adam lr 3e-3, mean-squared error on batches of 16
+    drawn from the training orthants of the pool given, ``steps`` updates, read at the last.
+    Unlike the least-squares decoder, this one stops after ``steps`` updates from a small
+    initialization: an implicit regularization that keeps directions unseen in training small
+    (where least squares can blow up OOD).
     """
     F = features.shape[1]
     D = latents.shape[1]

@@ -463,7 +463,7 @@ def rnn_render(records: Sequence[Any], fig: Any) -> None:
     ns = sorted({r.params["n_tasks"] for r in records})
     decoders = (
         ("ood_r2_per_quadrant", "C0", -0.12, "least-squares decoder"),
-        ("ood_r2_adam_decoder_per_quadrant", "C1", 0.12, "authors' decoder (Adam, 3500 x 16)"),
+        ("ood_r2_adam_decoder_per_quadrant", "C1", 0.12, "Adam decoder, fixed pool (3500 x 16)"),
     )
     for i, n in enumerate(ns):
         mine = [r for r in records if r.params["n_tasks"] == n]
@@ -548,7 +548,8 @@ DIAGRAMS = (
             f"decision step of the paper's RNN trained by BPTT + Adam for "
             f"{pe.RNN_DIAGRAM_BATCHES} batches of {pe.RNN_DIAGRAM_BATCH_SIZE} (REDUCED budget; "
             f"the paper's is 10^5), 3 seeds x 4 quadrants per N_task: median and IQR, decoded "
-            f"by least squares and by the authors' Adam-trained linear layer. "
+            f"by least squares and by an Adam-trained linear layer on a fixed pool of trials "
+            f"(not generalize.py's exact protocol: see the check's `protocol` key). "
             f"Reference: the ideal route µ(t) and Eq. 7 (EV-5, `code`); EV-7 (`paper`) gives "
             f"no number."
         ),
