@@ -108,7 +108,10 @@ def cmd_check(args: argparse.Namespace, registry: Registry) -> int:
     except SpecError as exc:
         raise exc.with_source(args.spec) from None
     options = CheckOptions(verify=args.verify, seed=args.seed, method=args.method)
-    result = family.check(setup, options)
+    try:
+        result = family.check(setup, options)
+    except SpecError as exc:  # a setup the chosen route cannot take: still the spec's fault
+        raise (exc if exc.source else exc.with_source(args.spec)) from None
     if args.json:
         print(json_dump(result.to_json()))
     else:

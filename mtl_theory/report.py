@@ -33,10 +33,17 @@ class CaseOutcome:
 
     @property
     def ok(self) -> bool:
-        """Ran, no contradiction, and verified if the case expects verification."""
+        """Ran, no contradiction, the hypotheses as expected, verified if expected."""
         if self.error is not None or self.result is None or self.result.contradiction:
             return False
+        if not self.applies_as_expected:
+            return False
         return self.result.verified or not self.case.expect_verified
+
+    @property
+    def applies_as_expected(self) -> bool:
+        expected = self.case.expect_applies
+        return expected is None or self.result is None or self.result.applies == expected
 
     @property
     def verdict(self) -> str:
@@ -45,6 +52,8 @@ class CaseOutcome:
         r = self.result
         if r.contradiction:
             return "CONTRADICTION"
+        if not self.applies_as_expected:
+            return "HYPOTHESES NOT AS EXPECTED"
         if r.verified:
             return "verified" if r.applies else "verified (theorem n/a)"
         return "NOT VERIFIED" if self.case.expect_verified else "not verified (expected)"
@@ -98,6 +107,8 @@ class VerifyReport:
                     "name": c.case.name,
                     "seconds": round(c.seconds, 3),
                     "error": c.error,
+                    "expect_applies": c.case.expect_applies,
+                    "ok": c.ok,
                     **(c.result.to_json() if c.result else {"theory": c.family}),
                 }
                 for c in self.cases
@@ -154,7 +165,7 @@ def run_verify(
                 results.append(result)
                 say(
                     f"  {family.name:9s} check {case.name:28s} "
-                    f"{'ok' if outcome.ok else 'CONTRADICTION':13s} {outcome.seconds:6.1f}s"
+                    f"{outcome.verdict:24s} {outcome.seconds:6.1f}s"
                 )
             except SpecError as exc:
                 outcome = CaseOutcome(
@@ -270,10 +281,14 @@ def tally_lines(report: VerifyReport) -> list[str]:
         f"Derivations: {count['proved']} proved (general argument), {count['checked']} checked "
         f"(finite instances, scope stated), {count['undecided']} undecided, "
         f"{count['refuted']} refuted" + (f", {count['error']} errors" if count["error"] else ""),
-        f"Checks: {verified} verified by independent routes, {expected_unverified} not verified "
-        "by design (consistency checks only; listed as such), "
-        f"{len(verdicts) - verified - expected_unverified} other",
+        f"Checks: {verified} verified by independent routes, {expected_unverified} not "
+        "verified by design (the suite case says why), "
+        f"{sum(v == 'NOT VERIFIED' for v in verdicts)} not verified unexpectedly, "
+        f"{verdicts.count('CONTRADICTION')} contradictions, {verdicts.count('ERROR')} errors",
     ]
+    for c in report.cases:
+        if c.verdict == "not verified (expected)":
+            lines.append(f"  not verified by design: {c.case.name}: {c.case.unverified_reason}")
     bad = [d for d in report.derivations if not d.ok]
     for d in bad:
         what = d.derivation.status if d.derivation else "error"
@@ -289,6 +304,13 @@ def tally_lines(report: VerifyReport) -> list[str]:
                 why = "error (a bug; see report.json)"
             elif c.result.contradiction:
                 why = "the measurement contradicts the theory: a finding"
+            elif not c.applies_as_expected:
+                failed = ", ".join(h.id for h in c.result.hypotheses if not h.holds) or "none"
+                expected = "to apply" if c.case.expect_applies else "not to apply"
+                why = (
+                    f"the theorem was expected {expected}, but the hypothesis checks say "
+                    f"otherwise (failing: {failed})"
+                )
             else:
                 why = f"expected to verify, but {c.result.verification.not_verified_reason}"
             lines.append(f"!!! check {c.case.name}: {why}")

@@ -321,17 +321,37 @@ def read_spec_file(path: str | Path) -> dict[str, Any]:
         if suffix == ".toml":
             data = tomllib.loads(text)
         else:
-            # NaN/Infinity are read as floats so that the schema names the key holding one.
-            data = json.loads(text)
+            # NaN/Infinity are read as floats so that the schema names the key holding one;
+            # a repeated key is an error (TOML refuses them too; JSON would keep the last).
+            data = json.loads(text, object_pairs_hook=_unique_keys)
+    except _DuplicateKey as exc:
+        raise fail("each key once", f"the key {_show(exc.key)} twice") from None
     except tomllib.TOMLDecodeError as exc:
         raise fail("valid TOML", str(exc)) from None
     except json.JSONDecodeError as exc:
         raise fail("valid JSON", f"{exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except RecursionError:
         raise fail("a spec of reasonable nesting depth", "a deeply nested document") from None
+    except ValueError as exc:  # e.g. an integer literal beyond Python's 4300-digit limit
+        raise fail("valid JSON with numbers of reasonable size", _show(str(exc))) from None
     if not isinstance(data, dict):
         raise fail("a table (JSON object) at the top level", type(data).__name__)
     return data
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
 
 
 def family_of(spec: Mapping[str, Any], families: Sequence[str]) -> str:

@@ -216,17 +216,29 @@ def derive_even_orthogonality(max_n: int = 12) -> Derivation:
             zero_status(sum(sp.sin(p) * sp.cos(p) for p in phis)),
         ]
     cross = combine_decisions(exact)
+    # the proof is about phi_k = (k + 1/2) pi / N: the boundaries the toolkit builds
+    # (theory.evidence.even_normals) must be those lines, rows +-(-sin phi_k, cos phi_k)
+    twin_ok = True
+    for n in range(2, max_n + 1):
+        C = te.even_normals(n)
+        phis = (np.arange(n) + 0.5) * np.pi / n
+        along = np.sum(C * np.stack([-np.sin(phis), np.cos(phis)], axis=1), axis=1)
+        twin_ok &= bool(np.max(np.abs(np.abs(along) - 1.0)) < 1e-12)
+        twin_ok &= bool(np.max(np.abs(C.T @ C - n / 2 * np.eye(2))) < 1e-12)
+    twin = "proved" if twin_ok else "refuted"
     return Derivation(
         "ev-even-orthogonality",
         "EV-6: even 2-D boundaries have C^T C = (N/2) I for every N >= 2, so the decoded axes "
         "are orthogonal with equal lengths; in general orthogonality <=> C^T N_c^-2 C diagonal",
         "reconstructed",
-        combine_decisions([general, cross]),
+        combine_decisions([general, cross, twin]),
         "sympy, general N: half-angle identities, telescoped geometric sum, e^{2 i pi} = 1, "
-        "sin(pi/N) != 0 (no zero of sin on (0, pi/2]); exact sums for N = 2..12 cross-check",
+        "sin(pi/N) != 0 (no zero of sin on (0, pi/2]); exact sums for N = 2..12 cross-check; "
+        "the numeric twin even_normals(N) is that construction",
         f"half angles {half_angles}, (q-1)S = w(q^N-1) {telescoped}, q^N = 1 {full_turn}, "
         f"q-1 = 2i sin(pi/N)w {denominator}, sin != 0 on (0, pi/2] {no_zero}; exact "
-        f"N = 2..{max_n} {cross}",
+        f"N = 2..{max_n} {cross}; even_normals(N) = +-(-sin phi_k, cos phi_k) with "
+        f"C^T C = (N/2) I for N = 2..{max_n} {twin}",
         THEORY,
     )
 

@@ -358,6 +358,16 @@ def _per_task_loss(setup: twta.WTASetup, code) -> list[float]:
     ]
 
 
+def _count_text(n: int) -> str:
+    """An exact count for people: in full when short, else its order of magnitude.
+
+    Counts here can have thousands of digits: neither float() nor str() may be applied.
+    """
+    if n < 10**12:
+        return f"{n:,}"
+    return f"about 10^{int((n.bit_length() - 1) * math.log10(2))}"
+
+
 def choose_method(setup: twta.WTASetup, method: str) -> tuple[str, str]:
     """The method to run and why; a setup too large for enumeration needs ``--method milp``."""
     n_codes = nwta.count_codes(len(setup.support), setup.modules)
@@ -366,14 +376,14 @@ def choose_method(setup: twta.WTASetup, method: str) -> tuple[str, str]:
             raise MethodUnavailable(
                 "method",
                 f"'milp' or 'gradient' for this setup (exhaustive search would enumerate "
-                f"{n_codes:.3g} codes > limit {nwta.MAX_EXHAUSTIVE_CODES:.3g})",
+                f"{_count_text(n_codes)} codes > limit {nwta.MAX_EXHAUSTIVE_CODES:.3g})",
                 "auto",
             )
         return "exhaustive", f"auto: {n_codes} codes <= {nwta.MAX_EXHAUSTIVE_CODES}, enumerated"
     if method == "exhaustive" and n_codes > nwta.MAX_EXHAUSTIVE_CODES:
         raise MethodUnavailable(
             "method",
-            f"'milp' (exhaustive search would enumerate {n_codes:.3g} codes > limit "
+            f"'milp' (exhaustive search would enumerate {_count_text(n_codes)} codes > limit "
             f"{nwta.MAX_EXHAUSTIVE_CODES:.3g})",
             "exhaustive",
         )
@@ -412,6 +422,56 @@ def _exact_zero_loss_comparison(setup: twta.WTASetup, code, found_by: str) -> Co
         f"(K eps max|y|)^2 = {floor:.3g}, not the search's zero-loss threshold",
         route="independent",
     )
+
+
+def _zero_loss_sample_comparisons(setup: twta.WTASetup, r) -> list[Comparison]:
+    """Re-check the search's measurements code by code on its listed zero-loss codes.
+
+    The counts WTA-1 is judged on rest on two measurements of the search: its zero-loss
+    decision (a float64 threshold) and its vectorized symbolic/complete classifier. Each
+    listed code is re-decided in exact rational arithmetic and re-classified by
+    numerics.metrics (a separate implementation of the definition, on the full grid only):
+    consistency checks of the measurements, which fail verify when they disagree.
+    """
+    sample = r.zero_loss_sample
+    if not sample:
+        return []
+    floor = _targets_rounding_floor(setup)
+    exact = [float(nwta.exact_code_loss(setup, code)) <= floor for code, _, _ in sample]
+    out = [
+        Comparison.exact(
+            "WTA-1",
+            f"zero-loss decision of the search, re-decided exactly ({len(sample)} codes)",
+            [True] * len(sample),
+            exact,
+            "each listed zero-loss code's least-squares loss in exact rational arithmetic is 0 "
+            f"up to the targets' rounding {floor:.3g} (not the search's float threshold)",
+            route="consistency",
+        )
+    ]
+    if not setup.holdout:
+        verdicts = [
+            symbolic_verdict(onehot_code([np.asarray(c) for c in code], setup.modules), setup.grid)
+            for code, _, _ in sample
+        ]
+        # the search counts complete codes among the symbolic ones (symbolic and complete)
+        flags = {
+            "symbolic": [v.symbolic for v in verdicts],
+            "symbolic and complete": [v.symbolic and v.complete for v in verdicts],
+        }
+        for (key, expected), index in zip(flags.items(), (1, 2), strict=True):
+            out.append(
+                Comparison.exact(
+                    "WTA-1",
+                    f"{key} verdicts of the listed zero-loss codes (search vs numerics.metrics)",
+                    expected,
+                    [entry[index] for entry in sample],
+                    f"the search's vectorized classifier against numerics.metrics ({len(sample)} "
+                    "codes): two implementations of the definition of THEORY.md 1.2",
+                    route="consistency",
+                )
+            )
+    return out
 
 
 def _feasibility_comparisons(setup: twta.WTASetup, r) -> list[Comparison]:
@@ -478,6 +538,7 @@ def _verify_exhaustive(setup, applies, preds) -> Verification:
         )
     )
     comps += _feasibility_comparisons(setup, r)
+    comps += _zero_loss_sample_comparisons(setup, r)
     notes = []
     if setup.holdout:
         notes.append("codes give winner -1 at held-out grid points (never seen in training)")
@@ -547,7 +608,7 @@ def _verify_exhaustive(setup, applies, preds) -> Verification:
         notes.append(
             f"theorem does not apply; no code reaches zero loss; optimum trade-off: min loss "
             f"{r.min_loss:.6g} at code {measured['argmin_code']}, per-task loss "
-            f"{[round(v, 6) for v in measured['argmin_per_task_loss']]}"
+            f"{[round(v, 12) for v in measured['argmin_per_task_loss']]}"
         )
     elif r.counterexample is None:
         notes.append(

@@ -241,3 +241,31 @@ def test_a_misspelt_key_is_named_with_a_suggestion(family, typo_index):
     spec[typo] = fam.suite[0].spec.get(key, 1)
     code, _, err = check_spec(spec)
     assert code == 2 and f"{typo}:" in err and f"did you mean {key!r}" in err
+
+
+@pytest.mark.parametrize(
+    "name,text,fragment",
+    [
+        (
+            "dup.json",
+            '{"theory": "wta", "factors": [2, 2], "factors": [2, 3], "modules": [2, 2]}',
+            "the key 'factors' twice",
+        ),
+        ("big.json", '{"theory": "evidence", "D": 2, "t": 1' + "0" * 4400 + "}", "reasonable size"),
+        (
+            "wide.toml",
+            'theory = "wta"\nfactors = [8, 8, 8]\nmodules = [3, 3]\ntasks = "sum"\n',
+            "about 10^486 codes",
+        ),
+    ],
+)
+def test_json_duplicates_huge_integers_and_huge_counts_are_one_line_errors(
+    tmp_path, capsys, name, text, fragment
+):
+    from mtl_theory import cli
+
+    path = tmp_path / name
+    path.write_text(text)
+    assert cli.main(["check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and fragment in err and str(path) in err

@@ -245,6 +245,7 @@ SUITE = (
             "noise_rho": 0.5,
         },
         quick=True,
+        expect_applies=True,
     ),
     SuiteCase(
         "noise-anisotropic-correlated-D3",
@@ -260,6 +261,7 @@ SUITE = (
             "noise_scales": [0.5, 1.0, 2.0],
         },
         quick=False,
+        expect_applies=True,
     ),
     SuiteCase(
         "paper-main-filter",
@@ -273,16 +275,19 @@ SUITE = (
             "network": "filter",
         },
         quick=True,
+        expect_applies=True,
     ),
     SuiteCase(
         "rank-deficient",
         {"theory": "evidence", "D": 2, "n_tasks": 1, "boundaries": "even", "sigma": 0.2, "t": 20},
         quick=True,
+        expect_applies=False,
     ),
     SuiteCase(
         "zero-noise-cells",
         {"theory": "evidence", "D": 2, "n_tasks": 6, "boundaries": "even", "sigma": 0.0, "t": 20},
         quick=True,
+        expect_applies=False,
     ),
     SuiteCase(
         "random-D3-affine-zero-noise",
@@ -301,6 +306,28 @@ SUITE = (
             "t": 10,
         },
         quick=True,
+        expect_applies=False,
+    ),
+    SuiteCase(
+        # the same affine boundaries with noise: the only quick case in which EV-3's
+        # extraction runs with non-zero offsets d (the central cases have d = 0)
+        "random-D3-affine",
+        {
+            "theory": "evidence",
+            "D": 3,
+            "normals": [
+                [1, 0.2, -0.3],
+                [0.1, 1, 0.4],
+                [-0.5, 0.3, 1],
+                [0.7, -0.8, 0.2],
+                [0.3, 0.6, -0.9],
+            ],
+            "offsets": [0.1, -0.2, 0.05, 0.15, -0.1],
+            "sigma": 0.3,
+            "t": 10,
+        },
+        quick=True,
+        expect_applies=True,
     ),
     SuiteCase(
         "random-D5",
@@ -315,6 +342,7 @@ SUITE = (
             "network": "filter",
         },
         quick=False,
+        expect_applies=True,
     ),
     SuiteCase(
         "paper-main-24-tasks",
@@ -328,6 +356,7 @@ SUITE = (
             "network": "filter",
         },
         quick=False,
+        expect_applies=True,
     ),
     SuiteCase(
         "paper-main-rnn",
@@ -342,6 +371,7 @@ SUITE = (
             "rnn_batches": 3000,
         },
         quick=False,
+        expect_applies=True,
     ),
 )
 
