@@ -43,6 +43,10 @@ class SuiteCase:
     A case is expected to be *verified* (an independent route agrees with power to disagree);
     if it is not, ``mtl-theory verify`` fails. A case that by design has only consistency
     checks sets ``expect_verified=False`` and says why in ``unverified_reason``.
+
+    ``expect_applies`` (None: not stated) says whether the theorem's hypotheses hold for this
+    setup; ``verify`` fails when the check's hypothesis predicates say otherwise, so a broken
+    predicate cannot switch a theorem off (or on) while its case still "verifies".
     """
 
     name: str
@@ -51,6 +55,7 @@ class SuiteCase:
     seed: int = 0
     expect_verified: bool = True
     unverified_reason: str = ""
+    expect_applies: bool | None = None
 
     def __post_init__(self) -> None:
         if not self.expect_verified and not self.unverified_reason:

@@ -33,10 +33,17 @@ class CaseOutcome:
 
     @property
     def ok(self) -> bool:
-        """Ran, no contradiction, and verified if the case expects verification."""
+        """Ran, no contradiction, the hypotheses as expected, verified if expected."""
         if self.error is not None or self.result is None or self.result.contradiction:
             return False
+        if not self.applies_as_expected:
+            return False
         return self.result.verified or not self.case.expect_verified
+
+    @property
+    def applies_as_expected(self) -> bool:
+        expected = self.case.expect_applies
+        return expected is None or self.result is None or self.result.applies == expected
 
     @property
     def verdict(self) -> str:
@@ -45,6 +52,8 @@ class CaseOutcome:
         r = self.result
         if r.contradiction:
             return "CONTRADICTION"
+        if not self.applies_as_expected:
+            return "HYPOTHESES NOT AS EXPECTED"
         if r.verified:
             return "verified" if r.applies else "verified (theorem n/a)"
         return "NOT VERIFIED" if self.case.expect_verified else "not verified (expected)"
@@ -98,6 +107,8 @@ class VerifyReport:
                     "name": c.case.name,
                     "seconds": round(c.seconds, 3),
                     "error": c.error,
+                    "expect_applies": c.case.expect_applies,
+                    "ok": c.ok,
                     **(c.result.to_json() if c.result else {"theory": c.family}),
                 }
                 for c in self.cases
@@ -293,6 +304,13 @@ def tally_lines(report: VerifyReport) -> list[str]:
                 why = "error (a bug; see report.json)"
             elif c.result.contradiction:
                 why = "the measurement contradicts the theory: a finding"
+            elif not c.applies_as_expected:
+                failed = ", ".join(h.id for h in c.result.hypotheses if not h.holds) or "none"
+                expected = "to apply" if c.case.expect_applies else "not to apply"
+                why = (
+                    f"the theorem was expected {expected}, but the hypothesis checks say "
+                    f"otherwise (failing: {failed})"
+                )
             else:
                 why = f"expected to verify, but {c.result.verification.not_verified_reason}"
             lines.append(f"!!! check {c.case.name}: {why}")

@@ -497,37 +497,45 @@ def count_cells_sampled(
 # --------------------------------------------------------------------------- RNN
 
 
-#: Where the RNN setting was read (provenance ``code``): panvaf/DisentangleRes, files
-#: ``RNN.py`` (leaky ReLU RNN, alpha = dt/tau), ``train.py`` (64 units, batch 16, 1e5
-#: batches, Adam lr 1e-3, dt = tau = 100 ms, timing fixation 100 / stimulus 2000 / decision
-#: 100 ms, input noise 2/sqrt(dt) = 0.2 per step, no gradient clipping, no schedule),
-#: ``analyze.py`` and ``sparsity.py`` (encoder Linear(D,100)-ReLU-Linear(100,100)-ReLU-
-#: Linear(100,40) applied to the stimulus channels at every step, the fixation channel
-#: appended: 41 RNN inputs; network noise 0 in the "NetN0" networks), ``tasks.py``
-#: (``LinearClassificationCentOut``: fixation = 1 during fixation and stimulus, stimulus
-#: only during the stimulus period), ``generalize.py`` (decoder read at the last step).
-CODE_SOURCE = "github.com/panvaf/DisentangleRes (RNN.py, train.py, analyze.py, tasks.py)"
+#: Where the RNN setting was read (provenance ``code``): panvaf/DisentangleRes at commit
+#: 4f7ba78, files ``RNN.py`` (leaky ReLU RNN, alpha = dt/tau), ``train.py`` (64 units, batch
+#: 16, 1e5 batches, Adam lr 1e-3 on the RNN and the readout, dt = tau = 100 ms, timing
+#: fixation 100 / stimulus 2000 / decision 100 ms, input noise 2/sqrt(dt) = 0.2 per step, no
+#: gradient clipping, no schedule, the encoder frozen, ``CE_loss = True``: Sigmoid readout and
+#: ``BCELoss`` with an all-ones mask over every step), ``util.py`` (the encoder applied to the
+#: stimulus channels at every step, the fixation channel kept), ``tasks.py``
+#: (``LinearClassificationCentOut``: fixation = 1 during fixation and stimulus, stimulus only
+#: during the stimulus period, targets 2 y - 1 at the decision step and 0 before it, which
+#: train.py maps to 0.5 by ``target/2 + .5``), ``generalize.py`` (decoder read at the last
+#: step; network noise 0 in the "NetN0" networks).
+CODE_SOURCE = (
+    "github.com/panvaf/DisentangleRes 4f7ba78 (RNN.py, train.py, util.py, tasks.py, generalize.py)"
+)
+
+#: Training losses of the RNN. ``"all-steps"`` (``code``, train.py ``CE_loss = True`` with
+#: the default all-ones mask): mean binary cross-entropy over every step and task, target 1/2
+#: before the decision step and y at it. ``"decision-step"`` (the authors' ``pen_end = True``
+#: switch): the decision step only. train.py's ``BCELoss(weight=mask)`` averages over all
+#: (t + 2) steps even then, so its pen_end loss is ours divided by t + 2; Adam's update is
+#: invariant to that factor except through eps (eps_eff = (t + 2) 1e-8), so the two train
+#: alike. Ours keeps the per-element decision-step mean, comparable with the label entropy.
+RNN_LOSSES = ("all-steps", "decision-step")
 
 
 @dataclass(frozen=True)
 class RNNConfig:
-    """The paper's RNN setting.
+    """The paper's RNN setting (all ``code``, read in CODE_SOURCE).
 
-    ``code`` (read in CODE_SOURCE): encoder D -> 100 -> 100 -> 40 with ReLU after the two
-    hidden layers and a linear 40-d output, PyTorch's default ``nn.Linear`` initialization
-    (weights and biases U(-1/sqrt(fan_in), 1/sqrt(fan_in))) everywhere, including the
-    recurrence (no identity initialization); the trial is 1 fixation step (fixation input 1,
-    stimulus 0), t stimulus steps (fixation 1, noisy stimulus) and 1 decision step (both 0),
-    the encoder applied to the stimulus channels at every step (so enc(0), not 0, outside the
-    stimulus period); 64 ReLU units with alpha = dt/tau = 1, h_0 = 0, no network noise; Adam
-    lr 1e-3 (PyTorch defaults beta = (0.9, 0.999), eps = 1e-8), constant; batch 16; no
-    gradient clipping (``clip=None``).
-
-    ``reconstructed`` (not in the stored code): the encoder is frozen at its random
-    initialization (the stored checkpoints carry it; the training script of the encoder runs
-    was not found); sigmoid heads with binary cross-entropy read at the decision step only
-    (the networks of Fig. 3a are "Sigmoid ... CEloss"; the stored ``train.py`` is an earlier
-    tanh/MSE version penalizing every step).
+    Encoder D -> 100 -> 100 -> 40 with ReLU after the two hidden layers and a linear 40-d
+    output, frozen at its random initialization (train.py sets ``requires_grad = False``);
+    PyTorch's default ``nn.Linear`` initialization (weights and biases U(-1/sqrt(fan_in),
+    1/sqrt(fan_in))) everywhere, including the recurrence (no identity initialization); the
+    trial is 1 fixation step (fixation input 1, stimulus 0), t stimulus steps (fixation 1,
+    noisy stimulus) and 1 decision step (both 0), the encoder applied to the stimulus channels
+    at every step (so enc(0), not 0, outside the stimulus period); 64 ReLU units with
+    alpha = dt/tau = 1, h_0 = 0, no network noise; sigmoid heads; ``loss`` one of RNN_LOSSES
+    (default ``"all-steps"``, the latest train.py); Adam lr 1e-3 (PyTorch defaults
+    beta = (0.9, 0.999), eps = 1e-8), constant; batch 16; no gradient clipping (``clip=None``).
     """
 
     D: int
@@ -538,6 +546,11 @@ class RNNConfig:
     batch: int = 16
     clip: float | None = None
     fixation_steps: int = 1
+    loss: str = "all-steps"
+
+    def __post_init__(self) -> None:
+        if self.loss not in RNN_LOSSES:
+            raise ValueError(f"loss must be one of {RNN_LOSSES}, given {self.loss!r}")
 
 
 def _torch_default_uniform(shape: tuple[int, ...], fan_in: int, rng: np.random.Generator):
@@ -598,33 +611,97 @@ def rnn_forward(params: dict, inputs: np.ndarray) -> np.ndarray:
     return states
 
 
-def rnn_loss_and_grads(params: dict, inputs: np.ndarray, Y: np.ndarray) -> tuple[float, dict]:
-    """Mean binary cross-entropy at the decision step and its exact gradient (BPTT)."""
+def rnn_step_targets(Y: np.ndarray, n_steps: int, loss: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per-step BCE targets (B, T, N) and step weights (T,) of a training loss (``code``).
+
+    ``"all-steps"``: target 1/2 at every step before the decision step (neurogym's 0 mapped by
+    train.py's ``target/2 + .5``), Y at the decision step, weight 1 everywhere.
+    ``"decision-step"``: weight 1 at the decision step only.
+    """
+    if loss not in RNN_LOSSES:
+        raise ValueError(f"loss must be one of {RNN_LOSSES}, given {loss!r}")
+    B, N = Y.shape
+    targets = np.full((B, n_steps, N), 0.5)
+    targets[:, -1] = Y
+    weights = np.ones(n_steps)
+    if loss == "decision-step":
+        weights[:-1] = 0.0
+    return targets, weights
+
+
+def rnn_loss_and_grads(
+    params: dict, inputs: np.ndarray, Y: np.ndarray, *, loss: str
+) -> tuple[float, dict]:
+    """Binary cross-entropy of the sigmoid heads and its exact gradient (BPTT).
+
+    Parameters
+    ----------
+    params : dict
+        ``W_in``, ``W_rec``, ``b``, ``W_out``, ``b_out``.
+    inputs : ndarray (B, T, n_in)
+        Per-step inputs (:func:`rnn_inputs`).
+    Y : ndarray (B, N)
+        0/1 task labels, the targets at the decision step (the last step).
+    loss : {"all-steps", "decision-step"}
+        ``"all-steps"``: mean BCE over the B T N step-task elements, targets from
+        :func:`rnn_step_targets` (train.py's ``BCELoss`` with the all-ones mask, ``code``).
+        ``"decision-step"``: mean BCE over the B N decision-step elements.
+
+    Returns
+    -------
+    loss : float
+    grads : dict
+        Exact gradients, same keys as ``params``. The BCE is written on the logits,
+        softplus(o) - y o, whose derivative is sigmoid(o) - y (no log of a rounded sigmoid).
+    """
     B, T, _ = inputs.shape
     states = rnn_forward(params, inputs)
-    hT = states[:, -1]
-    o = hT @ params["W_out"] + params["b_out"]
-    n = Y.size
-    loss = float(np.sum(np.logaddexp(0.0, o) - Y * o) / n)
-    do = (expit(o) - Y) / n
-    g = {k: np.zeros_like(v) for k, v in params.items()}
-    g["W_out"] = hT.T @ do
-    g["b_out"] = do.sum(axis=0)
-    dh = do @ params["W_out"].T
-    W_recT = params["W_rec"].T
+    targets, weights = rnn_step_targets(Y, T, loss)
+    n = B * Y.shape[1] * (T if loss == "all-steps" else 1)
+    o = states @ params["W_out"] + params["b_out"]  # (B, T, N)
+    w = weights[None, :, None]
+    value = float(np.sum(w * (np.logaddexp(0.0, o) - targets * o)) / n)
+    do = w * (expit(o) - targets) / n
     H = states.shape[2]
-    zeros = np.zeros((B, H))
+    flat_states = states.reshape(B * T, H)
+    flat_do = do.reshape(B * T, -1)
+    g = {
+        "W_out": flat_states.T @ flat_do,
+        "b_out": flat_do.sum(axis=0),
+    }
+    dh_out = do @ params["W_out"].T  # (B, T, H): the readout's gradient at every step
+    W_recT = params["W_rec"].T
     dpre = np.empty_like(states)
+    dh = np.zeros((B, H))
     for k in range(T - 1, -1, -1):
+        dh = dh + dh_out[:, k]
         da = dh * (states[:, k] > 0)  # relu'(a) = 1[a > 0] = 1[h > 0]
         dpre[:, k] = da
         dh = da @ W_recT
-    prev = np.concatenate([zeros[:, None], states[:, :-1]], axis=1)
+    prev = np.concatenate([np.zeros((B, 1, H)), states[:, :-1]], axis=1)
     flat_dpre = dpre.reshape(B * T, H)
     g["W_rec"] = prev.reshape(B * T, H).T @ flat_dpre
     g["W_in"] = inputs.reshape(B * T, -1).T @ flat_dpre
     g["b"] = flat_dpre.sum(axis=0)
-    return loss, g
+    return value, g
+
+
+def label_entropy_baseline(freq: np.ndarray) -> float:
+    """Mean BCE of the best constant predictor of 0/1 labels with frequencies ``freq``."""
+    f = np.clip(freq, 1e-12, 1 - 1e-12)
+    return float(np.mean(-(f * np.log(f) + (1 - f) * np.log(1 - f))))
+
+
+def training_loss_baseline(decision_baseline: float, n_steps: int, loss: str) -> float:
+    """Training loss of the best constant predictor (``derived``).
+
+    Before the decision step the target is 1/2, whose BCE is at least ln 2 for any output
+    (attained at 1/2); so the all-steps loss of any network is at least (T - 1) ln 2 / T,
+    and a constant predictor scores ((T - 1) ln 2 + H) / T with H the label entropy.
+    """
+    if loss == "decision-step":
+        return decision_baseline
+    return ((n_steps - 1) * math.log(2.0) + decision_baseline) / n_steps
 
 
 @dataclass
@@ -662,6 +739,7 @@ class RNNResult:
     seconds: float
     batches: int
     batch: int
+    loss: str = "all-steps"  # the training loss (RNN_LOSSES)
 
 
 def rnn_inputs(encoder: list, samples: np.ndarray, fixation_steps: int = 1) -> np.ndarray:
@@ -695,7 +773,12 @@ def train_rnn(
     config: RNNConfig | None = None,
     log_every: int = 100,
 ) -> RNNResult:
-    """Train the paper's RNN on fresh trials every batch (online, as in the code)."""
+    """Train the paper's RNN on fresh trials every batch (online, as in the code).
+
+    ``losses`` are running means of the training loss (``config.loss``);
+    ``baseline_loss`` is the decision-step label entropy (the decision-step BCE of the best
+    constant predictor), the yardstick of :func:`rnn_eval_loss`.
+    """
     N, D = C.shape
     config = config or RNNConfig(D=D, n_tasks=N)
     rng = rng_from(seed)
@@ -708,7 +791,7 @@ def train_rnn(
         trials = simulate_trials(D, sigma, t, config.batch, rng)
         Y = task_labels(trials.x_star, C, d)
         inputs = rnn_inputs(encoder, trials.samples, config.fixation_steps)
-        loss, grads = rnn_loss_and_grads(params, inputs, Y)
+        loss, grads = rnn_loss_and_grads(params, inputs, Y, loss=config.loss)
         if config.clip is not None:  # off in the authors' setting; kept as an option
             norm = math.sqrt(sum(float(np.sum(g * g)) for g in grads.values()))
             if norm > config.clip:
@@ -722,20 +805,46 @@ def train_rnn(
     seconds = time.perf_counter() - start
     # the trivial baseline: predict each task's label frequency (entropy of the labels)
     probe = simulate_trials(D, sigma, t, 20000, rng)
-    freq = task_labels(probe.x_star, C, d).mean(axis=0).clip(1e-12, 1 - 1e-12)
-    baseline = float(np.mean(-(freq * np.log(freq) + (1 - freq) * np.log(1 - freq))))
-    return RNNResult(params, encoder, np.array(losses), baseline, seconds, batches, config.batch)
+    baseline = label_entropy_baseline(task_labels(probe.x_star, C, d).mean(axis=0))
+    return RNNResult(
+        params, encoder, np.array(losses), baseline, seconds, batches, config.batch, config.loss
+    )
 
 
-def rnn_states(result: RNNResult, samples: np.ndarray) -> np.ndarray:
-    """Hidden state at the decision step (B, H): the representation decoded out of distribution."""
-    states = rnn_forward(result.params, rnn_inputs(result.encoder, samples))
-    return states[:, -1]
+def rnn_states(result: RNNResult, samples: np.ndarray, chunk: int = 512) -> np.ndarray:
+    """Hidden state at the decision step (B, H): the representation decoded out of distribution.
+
+    Runs the forward pass in chunks of ``chunk`` trials keeping only the current state: the
+    arithmetic of :func:`rnn_forward` (equal up to the BLAS's blocking of the products) at a
+    fraction of the memory traffic, which matters for the decoder protocols' 10^4-10^5 trials.
+    """
+    p = result.params
+    out = np.empty((samples.shape[0], p["W_rec"].shape[0]))
+    for start in range(0, samples.shape[0], chunk):
+        sl = slice(start, start + chunk)
+        pre = rnn_inputs(result.encoder, samples[sl]) @ p["W_in"] + p["b"]
+        h = np.zeros((pre.shape[0], out.shape[1]))
+        for k in range(pre.shape[1]):
+            h = np.maximum(pre[:, k] + h @ p["W_rec"], 0.0)
+        out[sl] = h
+    return out
 
 
 def rnn_eval_loss(result: RNNResult, trials: Trials, C: np.ndarray, d: np.ndarray) -> float:
+    """Decision-step BCE on ``trials`` (comparable with ``result.baseline_loss``)."""
     Y = task_labels(trials.x_star, C, d)
-    loss, _ = rnn_loss_and_grads(result.params, rnn_inputs(result.encoder, trials.samples), Y)
+    inputs = rnn_inputs(result.encoder, trials.samples)
+    loss, _ = rnn_loss_and_grads(result.params, inputs, Y, loss="decision-step")
+    return loss
+
+
+def rnn_eval_training_loss(
+    result: RNNResult, trials: Trials, C: np.ndarray, d: np.ndarray
+) -> float:
+    """The training loss (``result.loss``) on ``trials``."""
+    Y = task_labels(trials.x_star, C, d)
+    inputs = rnn_inputs(result.encoder, trials.samples)
+    loss, _ = rnn_loss_and_grads(result.params, inputs, Y, loss=result.loss)
     return loss
 
 
@@ -749,15 +858,17 @@ def ood_r2_adam_decoder(
     batch: int = 16,
     lr: float = 3e-3,
 ) -> np.ndarray:
-    """OOD r^2 (2^D, D) with the authors' decoder: a linear layer trained by Adam.
+    """OOD r^2 (2^D, D) of a linear layer trained by Adam on a fixed pool of trials.
 
-    ``code`` (DisentangleRes generalize.py): nn.Linear(H, D) with the default init, Adam lr
-    3e-3, mean-squared error on batches of 16 trials from the training quadrants, read at the
-    last step, 2e3-4e3 batches (3.5e3 for 24 tasks); r^2 = 1 - MSE / Var(U(-1/2, 1/2)) on the
-    held-out quadrant. ``reconstructed``: batches are drawn from the fixed pool of trials
-    given here, not from fresh trials. Unlike the least-squares decoder, this one stops
-    after ``steps`` updates from a small initialization: an implicit regularization that
-    keeps directions unseen in training small (where least squares can blow up OOD).
+    An approximation of generalize.py's decoder kept for ``ood_r2_network_adam_decoder``;
+    the exact protocol (fresh trials, the authors' batch counts 3e3/3e3/2e3/1e3/1e3 for
+    N_task = 2/3/6/12/24, scoring at the 99 % logging step, 640 test trials, and the
+    published quadrant bug) is :mod:`mtl_theory.numerics.evidence_protocol`. Here:
+    nn.Linear(H, D) with the default init, Adam lr 3e-3, mean-squared error on batches of 16
+    drawn from the training orthants of the pool given, ``steps`` updates, read at the last.
+    Unlike the least-squares decoder, this one stops after ``steps`` updates from a small
+    initialization: an implicit regularization that keeps directions unseen in training small
+    (where least squares can blow up OOD).
     """
     F = features.shape[1]
     D = latents.shape[1]

@@ -45,6 +45,9 @@ ZERO_LOSS_RTOL = 1e-9
 PINV_RTOL = 1e-9
 # Largest number of code tuples that exhaustive search accepts (about 60 s of work).
 MAX_EXHAUSTIVE_CODES = 60_000_000
+# Zero-loss codes that exhaustive search lists with its own verdicts, so that other routes can
+# re-check its classifier and its zero-loss decision code by code (in enumeration order).
+ZERO_LOSS_SAMPLE = 64
 
 
 # --------------------------------------------------------------------------- partitions
@@ -199,7 +202,9 @@ class ExhaustiveResult:
     """Exact global picture of all codes of a setup (squared loss, ordered module tuples).
 
     ``counterexample`` and ``argmin_code`` give, per module, the winning unit of every grid
-    point in row-major order (-1 at held-out points).
+    point in row-major order (-1 at held-out points). ``zero_loss_sample`` lists the first
+    ``ZERO_LOSS_SAMPLE`` zero-loss codes in enumeration order, each as (code, symbolic,
+    complete) with the search's own verdicts, for independent re-checks.
     """
 
     n_codes: int
@@ -212,6 +217,7 @@ class ExhaustiveResult:
     counterexample: tuple[tuple[int, ...], ...] | None
     zero_loss_tolerance: float
     seconds: float
+    zero_loss_sample: tuple[tuple[tuple[tuple[int, ...], ...], bool, bool], ...] = ()
 
 
 def _pinv_psd(m: np.ndarray) -> np.ndarray:
@@ -350,6 +356,7 @@ def exhaustive_search(setup: WTASetup) -> ExhaustiveResult:
     classes = None
     zero = sym = complete = dead = 0
     best, best_code, counterexample = math.inf, None, None
+    sample: list[tuple[tuple[tuple[int, ...], ...], bool, bool]] = []
     for rows, inner, losses, partitions in code_losses(setup):
         if classes is None:
             classes = [
@@ -375,7 +382,11 @@ def exhaustive_search(setup: WTASetup) -> ExhaustiveResult:
             has_dead |= classes[g].has_dead_unit[part]
         dead += int(has_dead.sum())
         sym += int(is_sym.sum())
-        complete += int(np.sum(is_sym & (mask == classes[0].full_mask)))
+        is_complete = is_sym & (mask == classes[0].full_mask)
+        complete += int(np.sum(is_complete))
+        for j in range(min(ZERO_LOSS_SAMPLE - len(sample), oi.size)):
+            code = _code_winners(setup, partitions, int(outer_idx[j]), inner[ii[j]])
+            sample.append((code, bool(is_sym[j]), bool(is_complete[j])))
         if counterexample is None and not np.all(is_sym):
             first = int(np.argmin(is_sym))
             counterexample = _code_winners(
@@ -392,6 +403,7 @@ def exhaustive_search(setup: WTASetup) -> ExhaustiveResult:
         counterexample=counterexample,
         zero_loss_tolerance=tol,
         seconds=time.perf_counter() - started,
+        zero_loss_sample=tuple(sample),
     )
 
 

@@ -58,15 +58,28 @@ def derive_learning_time() -> Derivation:
     # solving a(t) for the exponential gives
     inverse = sp.exp(-2 * s * t / tau) - a0 * (s - d * a) / (a * (s - d * a0))
     steps = [zero_status(e) for e in (deriv, start, inverse)]
-    status = combine_decisions(steps)
+    # the numeric twins must be these formulas: th.learning_time equals the expression and
+    # th.mode_trajectory inverts it, at a few points of (a₀, s/d) (rounding only, 1e-12)
+    values = {s: 1.5, d: 0.7, a0: 1e-3, tau: 40.0}
+    twin_ok = True
+    for frac in (0.01, 0.3, 0.5, 0.9, 0.999):
+        a_k = frac * values[s] / values[d]
+        t_sym = float(t.subs(values | {a: a_k}))
+        t_num = float(th.learning_time(a_k, values[s], values[a0], values[tau], values[d]))
+        back = float(th.mode_trajectory(t_num, values[s], values[a0], values[tau], values[d]))
+        twin_ok &= abs(t_num - t_sym) <= 1e-12 * t_sym and abs(back - a_k) <= 1e-12 * a_k
+    twin = "proved" if twin_ok else "refuted"
+    status = combine_decisions([*steps, twin])
     return Derivation(
         "GDLN-D2",
         "learning-time integral and inverse of a(t)",
         "paper",
         status,
-        "sympy: fundamental theorem of calculus + composition",
+        "sympy: fundamental theorem of calculus + composition; numeric twins evaluated against "
+        "the expression",
         f"dt/da = integrand {steps[0]}; t(a₀) = 0 {steps[1]}; "
-        f"e^(−2st(a)/τ) = a₀(s − da)/(a(s − da₀)) {steps[2]}",
+        f"e^(−2st(a)/τ) = a₀(s − da)/(a(s − da₀)) {steps[2]}; learning_time equals it and "
+        f"mode_trajectory inverts it {twin}",
         THEORY,
     )
 
@@ -228,16 +241,23 @@ def derive_speed_factor(max_contexts: int = 8) -> Derivation:
             instances.append(zero_status(M.T * M - sp.Rational(size**2 + size, P_**2) * H.T * H))
         ratios.append(f"C={C}: {sp.sqrt(sp.Rational(C * (C - 1), 2))}")
     cross = combine_decisions(instances)
+    # the numeric twin reported as the prediction must be the proved ratio
+    twin_ok = all(
+        abs(th.speed_factor(C) - float(sp.sqrt(sp.Rational(C * (C - 1), 2)))) <= 1e-14 * C
+        for C in range(2, max_contexts + 1)
+    )
+    twin = "proved" if twin_ok else "refuted"
     return Derivation(
         "GDLN-D7",
         "learning-speed factor √(C(C−1)/2) of (C−1)-context over single-context pathways, "
         "every C ≥ 2",
         "derived",
-        combine_decisions([general_gram, general_ratio, cross]),
+        combine_decisions([general_gram, general_ratio, cross, twin]),
         "sympy: Gram identity of the block form (H a matrix symbol, symbolic |A| and P), "
         f"ratio for symbolic C; exact Gram matrices of the built task for C = 2..{max_contexts}",
         f"general Gram (|A|² + |A|)HᵀH/P² {general_gram}; ratio √(C(C−1)/2) for symbolic C "
-        f"{general_ratio}; built task C = 2..{max_contexts} {cross} ({'; '.join(ratios)})",
+        f"{general_ratio}; built task C = 2..{max_contexts} {cross} ({'; '.join(ratios)}); "
+        f"numeric twin speed_factor(C) {twin}",
         THEORY,
     )
 
@@ -1144,6 +1164,18 @@ def _check_context(setup: th.GdlnSetup, options) -> CheckResult:
                     0,
                     int(counts[1]),
                     "count of units; the claim is that none is single-context",
+                    route="independent",
+                )
+            )
+            comps.append(
+                Comparison.exact(
+                    "GDLN-9",
+                    f"strong units active in exactly C − 1 = {C - 1} contexts exist",
+                    True,
+                    bool(counts[C - 1] > 0),
+                    "the mixed-selectivity units (the implicit (C − 1)-context modules) must be "
+                    "there: without them 'none is single-context' holds trivially (every unit "
+                    "active everywhere, a common pathway only)",
                     route="independent",
                 )
             )

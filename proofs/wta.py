@@ -424,6 +424,56 @@ def _exact_zero_loss_comparison(setup: twta.WTASetup, code, found_by: str) -> Co
     )
 
 
+def _zero_loss_sample_comparisons(setup: twta.WTASetup, r) -> list[Comparison]:
+    """Re-check the search's measurements code by code on its listed zero-loss codes.
+
+    The counts WTA-1 is judged on rest on two measurements of the search: its zero-loss
+    decision (a float64 threshold) and its vectorized symbolic/complete classifier. Each
+    listed code is re-decided in exact rational arithmetic and re-classified by
+    numerics.metrics (a separate implementation of the definition, on the full grid only):
+    consistency checks of the measurements, which fail verify when they disagree.
+    """
+    sample = r.zero_loss_sample
+    if not sample:
+        return []
+    floor = _targets_rounding_floor(setup)
+    exact = [float(nwta.exact_code_loss(setup, code)) <= floor for code, _, _ in sample]
+    out = [
+        Comparison.exact(
+            "WTA-1",
+            f"zero-loss decision of the search, re-decided exactly ({len(sample)} codes)",
+            [True] * len(sample),
+            exact,
+            "each listed zero-loss code's least-squares loss in exact rational arithmetic is 0 "
+            f"up to the targets' rounding {floor:.3g} (not the search's float threshold)",
+            route="consistency",
+        )
+    ]
+    if not setup.holdout:
+        verdicts = [
+            symbolic_verdict(onehot_code([np.asarray(c) for c in code], setup.modules), setup.grid)
+            for code, _, _ in sample
+        ]
+        # the search counts complete codes among the symbolic ones (symbolic and complete)
+        flags = {
+            "symbolic": [v.symbolic for v in verdicts],
+            "symbolic and complete": [v.symbolic and v.complete for v in verdicts],
+        }
+        for (key, expected), index in zip(flags.items(), (1, 2), strict=True):
+            out.append(
+                Comparison.exact(
+                    "WTA-1",
+                    f"{key} verdicts of the listed zero-loss codes (search vs numerics.metrics)",
+                    expected,
+                    [entry[index] for entry in sample],
+                    f"the search's vectorized classifier against numerics.metrics ({len(sample)} "
+                    "codes): two implementations of the definition of THEORY.md 1.2",
+                    route="consistency",
+                )
+            )
+    return out
+
+
 def _feasibility_comparisons(setup: twta.WTASetup, r) -> list[Comparison]:
     """WTA-FEAS (a) and (b) against the enumeration: hold with or without H1-H3."""
     feas = twta.feasibility_predictions(setup)
@@ -488,6 +538,7 @@ def _verify_exhaustive(setup, applies, preds) -> Verification:
         )
     )
     comps += _feasibility_comparisons(setup, r)
+    comps += _zero_loss_sample_comparisons(setup, r)
     notes = []
     if setup.holdout:
         notes.append("codes give winner -1 at held-out grid points (never seen in training)")
@@ -557,7 +608,7 @@ def _verify_exhaustive(setup, applies, preds) -> Verification:
         notes.append(
             f"theorem does not apply; no code reaches zero loss; optimum trade-off: min loss "
             f"{r.min_loss:.6g} at code {measured['argmin_code']}, per-task loss "
-            f"{[round(v, 6) for v in measured['argmin_per_task_loss']]}"
+            f"{[round(v, 12) for v in measured['argmin_per_task_loss']]}"
         )
     elif r.counterexample is None:
         notes.append(

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from budget import share
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from mtl_theory.numerics import evidence as ne
@@ -48,7 +49,6 @@ def test_stable_probit_survives_saturation():
     assert np.allclose(te.stable_probit(p, q)[:, 0], z, rtol=1e-12)
 
 
-@settings(deadline=None, max_examples=30)
 @given(
     D=st.integers(1, 5),
     extra=st.integers(0, 6),
@@ -94,7 +94,6 @@ def test_noise_hypothesis():
 # --------------------------------------------------------------------------- numerics routes
 
 
-@settings(deadline=None, max_examples=12)
 @given(
     D=st.integers(1, 4),
     extra=st.integers(0, 4),
@@ -132,7 +131,8 @@ def test_bayes_observer_flat_matches_ev1_and_box_differs_near_edges():
     assert np.median(dev[edge]) > np.median(dev[~edge])
 
 
-@settings(deadline=None, max_examples=6)
+# each example fits probit readouts on thousands of trials (~1 s): a quarter of the budget
+@settings(max_examples=share(0.25))
 @given(
     D=st.integers(2, 3),
     extra=st.integers(0, 3),
@@ -173,7 +173,8 @@ def test_cvxpy_and_scipy_logistic_readouts_agree():
     assert np.allclose(a.W, b.W, atol=1e-4)
 
 
-@settings(deadline=None, max_examples=8)
+# each example runs a full EVIDENCE check (~2 s): 0.3 of the profile's budget
+@settings(max_examples=share(0.3))
 @given(D=st.integers(2, 4), sigma=st.floats(0.1, 0.4), seed=st.integers(0, 2**31))
 def test_rank_deficient_null_space_r2_collapses(D, sigma, seed):
     """N < D: rank hypothesis fails, null-space r2 ~ 0, row-space coordinates keep Eq. 7."""
@@ -190,7 +191,6 @@ def test_rank_deficient_null_space_r2_collapses(D, sigma, seed):
     assert "extraction_max_error" not in m  # EV-3 makes no claim here
 
 
-@settings(deadline=None, max_examples=10)
 @given(D=st.integers(2, 3), N=st.integers(1, 7), seed=st.integers(0, 2**31), central=st.booleans())
 @example(D=2, N=6, seed=0, central=True)
 def test_zero_noise_counted_cells_equal_formula(D, N, seed, central):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from mtl_theory.numerics import evidence as ne
 from mtl_theory.theory import evidence as te
@@ -72,7 +72,6 @@ def test_ar1_lag_correlation_and_stationary_variance():
     assert np.all(np.abs(eps.var(axis=0) - 1.0) <= 5 * math.sqrt(2 / n))
 
 
-@settings(deadline=None, max_examples=25)
 @given(t=st.integers(1, 60), rho=st.floats(-0.9, 0.9))
 def test_gls_weights_reach_the_closed_form_precision(t, rho):
     """Numerical GLS weights (Levinson solve) have Var = w^T T w = 1/t_eff (closed form);
@@ -85,7 +84,6 @@ def test_gls_weights_reach_the_closed_form_precision(t, rho):
     assert te.effective_samples_mean(t, rho) <= te.effective_samples_gls(t, rho) * (1 + 1e-12)
 
 
-@settings(deadline=None, max_examples=10)
 @given(rho=st.floats(-0.8, 0.9), t=st.integers(2, 30), seed=st.integers(0, 10**6))
 def test_eq7_with_effective_samples_matches_simulation(rho, t, seed):
     """r2 of the GLS estimate vs 1 - sigma^2/(t_eff Var) within 5 MC SE (3000 trials)."""
@@ -102,7 +100,6 @@ def test_eq7_with_effective_samples_matches_simulation(rho, t, seed):
     assert abs(r2 - predicted) <= 5 * se
 
 
-@settings(deadline=None, max_examples=10)
 @given(
     s1=st.floats(0.2, 3.0),
     s2=st.floats(0.2, 3.0),

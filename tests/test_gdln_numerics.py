@@ -4,13 +4,19 @@ import itertools
 import math
 
 import numpy as np
+from budget import share
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from mtl_theory.numerics import gdln as num
 from mtl_theory.theory import gdln as th
 
+EPS = float(np.finfo(float).eps)
+FD_STEP = 1e-6
+#: Rounding of one float64 loss evaluation, in units of eps·L (see the split-loss test).
+FD_ROUNDING_FACTOR = 8.0
 
-def _fd(f, W, h=1e-6):
+
+def _fd(f, W, h=FD_STEP):
     g = np.zeros_like(W)
     for idx in np.ndindex(W.shape):
         Wp, Wm = W.copy(), W.copy()
@@ -74,7 +80,6 @@ def gated_graphs(draw):
     return graph, seed
 
 
-@settings(max_examples=20)
 @given(gated_graphs())
 def test_path_gradient_equals_backprop_and_finite_differences(case):
     graph, seed = case
@@ -93,7 +98,8 @@ def test_path_gradient_equals_backprop_and_finite_differences(case):
         assert np.allclose(b, f, atol=1e-6)  # central-difference error
 
 
-@settings(max_examples=8)
+# each example integrates a gated network's full flow (~0.2 s): a third of the budget
+@settings(max_examples=share(0.32))
 @given(
     gates=st.lists(st.lists(st.integers(0, 1), min_size=2, max_size=2), min_size=2, max_size=3),
     scales=st.lists(st.floats(0.5, 2.0), min_size=2, max_size=2),
@@ -201,11 +207,17 @@ def test_authors_pathway_sets():
 
 
 @given(depth=st.sampled_from([1, 2]), seed=st.integers(0, 10))
-@settings(max_examples=4, deadline=None)
 def test_split_loss_gradients_match_finite_differences(depth, seed):
     """The authors' split loss: the common pathway's gradient is that of ½‖Y − ŷ_common‖², the
-    context pathways' that of the TOTAL loss (common output held fixed). Central differences,
-    h = 1e-6 on O(1) weights: error O(h²) ≈ 1e-12 plus rounding, tolerance 1e-6 relative."""
+    context pathways' that of the TOTAL loss (common output held fixed), against central
+    differences with h = 1e-6 under a tolerance derived from the two errors of the difference:
+
+    - truncation (h²/6)·|∂³L/∂w³|: zero here, since a gated linear network's output is linear
+      in any single weight, so L is quadratic in it and the central difference is exact;
+    - rounding: each evaluation of L (a float64 sum of P·n_out squares, L ≈ 100-600) is off by
+      at most a few eps·L, so the difference quotient is off by ≲ K·eps·L/h with K = 8
+      (≈ 4e-7 here; measured ≤ 0.8·eps·L/h on every example of this test's domain).
+    """
     task = th.context_task(3, "different")
     net = num.build_pathway_network(task, ((0, 1), (1, 2)), 2, depth, 0.3, [seed])
     X, Y = task.X, task.Y
@@ -237,11 +249,13 @@ def test_split_loss_gradients_match_finite_differences(depth, seed):
             Ws[i] = W
             return total_loss(Ws)
 
-        assert np.allclose(gc[i], _fd(fc, net.common[i]), rtol=1e-6, atol=1e-8)
+        tol_common = FD_ROUNDING_FACTOR * EPS * common_loss(list(net.common)) / FD_STEP
+        np.testing.assert_allclose(gc[i], _fd(fc, net.common[i]), rtol=0, atol=tol_common)
         fd = _fd(fx, net.context[i])
         if net.masks[i] is not None:
             fd = fd * net.masks[i]  # absent weights (item-only input, off-block) get no gradient
-        assert np.allclose(gx[i], fd, rtol=1e-6, atol=1e-8)
+        tol_total = FD_ROUNDING_FACTOR * EPS * total_loss(list(net.context)) / FD_STEP
+        np.testing.assert_allclose(gx[i], fd, rtol=0, atol=tol_total)
 
 
 def test_pathway_structure_is_preserved_by_training():

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from mtl_theory.numerics import gdln as num
 from mtl_theory.theory import gdln as th
@@ -43,7 +43,6 @@ def _random_chain_problem(rng, n, svals, d):
     return X, Y, U, V
 
 
-@settings(max_examples=12)
 @given(
     svals=st.lists(st.floats(0.3, 3.0), min_size=2, max_size=3, unique=True),
     depth=st.integers(2, 4),

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 from mtl_theory.numerics import wta as nw
 from mtl_theory.numerics.metrics import onehot_code, symbolic_verdict
@@ -123,7 +123,6 @@ def setups_where_theorem_applies(draw):
     return factors, tuple(modules), tasks, kw
 
 
-@settings(deadline=None, max_examples=15)
 @given(setups_where_theorem_applies())
 @example(((2, 2), (2, 2), "factor-onehot", {}))
 def test_theorem_holds_on_random_setups(case):
@@ -161,7 +160,6 @@ def setups_with_a_failing_hypothesis(draw):
     return factors, modules, "factor-onehot", {"holdout": hold}, kind
 
 
-@settings(deadline=None, max_examples=15)
 @given(setups_with_a_failing_hypothesis())
 @example(((2, 2), (2, 2), "sum", {}, "task-span"))  # thermometer
 @example(((2, 2), (3, 2), "factor-onehot", {}, "capacity"))  # slack-capacity conjunction

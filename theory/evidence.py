@@ -39,6 +39,13 @@ NoiseKind = Literal["isotropic", "anisotropic", "autocorrelated", "correlated"]
 #: stationary AR(1) in time, corr(eps(tau), eps(tau + k)) = rho^|k|, marginal N(0, sigma^2 I).
 NOISE_KINDS = ("isotropic", "anisotropic", "autocorrelated", "correlated")
 Network = Literal["none", "filter", "rnn"]
+#: Training losses of the RNN route (``code``, DisentangleRes train.py): ``"all-steps"`` is
+#: ``CE_loss = True`` with the all-ones mask, ``"decision-step"`` the ``pen_end = True`` switch.
+RNN_LOSSES = ("all-steps", "decision-step")
+#: Out-of-distribution evaluation protocols of the RNN route: generalize.py as published
+#: (its quadrant bug included), the same with a genuinely held-out quadrant, and the
+#: toolkit's least-squares decoder (all ``code`` except the last, ours).
+PROTOCOLS = ("authors-published", "authors-fixed", "least-squares")
 
 # --------------------------------------------------------------------------- statements
 
@@ -143,6 +150,18 @@ class EvidenceSetup:
         Anisotropic: per-coordinate multipliers s_j of sigma (sd sigma s_j).
     noise_rho : float
         Autocorrelated: AR(1) coefficient; correlated: correlation between coordinates.
+    rnn_loss : {"all-steps", "decision-step"}
+        Training loss of the RNN route (RNN_LOSSES).
+    protocol : {"authors-published", "authors-fixed", "least-squares"}
+        The OOD evaluation protocol whose percentiles head the report (PROTOCOLS); all three
+        are measured on the same decoders' training trials.
+    rnn_networks : int
+        Independently trained networks (the authors': 5).
+    decoder_fits : int
+        Decoder fits per network and held-out quadrant (the authors': 5).
+    decoder_batches : int
+        Adam decoder batches of 16 (the authors': 3e3/3e3/2e3/1e3/1e3 for N_task =
+        2/3/6/12/24).
     """
 
     normals: tuple[tuple[float, ...], ...]
@@ -157,6 +176,11 @@ class EvidenceSetup:
     noise: NoiseKind = "isotropic"
     noise_scales: tuple[float, ...] | None = None
     noise_rho: float = 0.0
+    rnn_loss: str = "all-steps"
+    protocol: str = "authors-fixed"
+    rnn_networks: int = 2
+    decoder_fits: int = 5
+    decoder_batches: int = 2000
 
     @property
     def D(self) -> int:

@@ -179,31 +179,49 @@ def build(spec: Mapping[str, Any]) -> th.GdlnSetup:
     )
 
 
+# expect_applies: every hypothesis of the case's theorem holds (verify fails otherwise)
 SUITE = (
-    SuiteCase("gdln-linear-hierarchy", {"model": "linear", "epochs": 4000}, quick=True),
+    SuiteCase(
+        "gdln-linear-hierarchy",
+        {"model": "linear", "epochs": 4000},
+        quick=True,
+        expect_applies=True,
+    ),
     SuiteCase(
         "gdln-linear-nonwhite",
         {"model": "linear", "epochs": 3000, "input_variances": [1, 2, 0.5, 1, 1.5, 1, 3, 1]},
         quick=False,
+        expect_applies=True,
     ),
     SuiteCase(
         "gdln-deep-linear",
         {"model": "deep-linear", "hidden": [8, 8], "epochs": 3000, "a0": 0.01},
         quick=True,
+        expect_applies=True,
     ),
-    SuiteCase("gdln-gated-race", {"model": "gated", "epochs": 3000}, quick=True),
     SuiteCase(
-        "gdln-routing", {"model": "routing", "epochs": 3000, "lr": 2e-3, "a0": 0.1}, quick=True
+        "gdln-gated-race",
+        {"model": "gated", "epochs": 3000},
+        quick=True,
+        expect_applies=True,
+    ),
+    SuiteCase(
+        "gdln-routing",
+        {"model": "routing", "epochs": 3000, "lr": 2e-3, "a0": 0.1},
+        quick=True,
+        expect_applies=True,
     ),
     SuiteCase(
         "gdln-context-3-different",
         {"model": "context", "contexts": 3, "structures": "different", "epochs": 8000},
         quick=True,
+        expect_applies=True,
     ),
     SuiteCase(
         "gdln-context-5-same",
         {"model": "context", "contexts": 5, "structures": "same", "hidden": [300], "epochs": 8000},
         quick=False,
+        expect_applies=True,
     ),
 )
 

@@ -1,0 +1,113 @@
+"""EVIDENCE: the authors' evaluation protocol, their code and ours side by side.
+
+Reads
+
+* ``--ours FILE...``: JSON output of ``mtl-theory check SPEC --verify --json`` on an RNN spec
+  (e.g. examples/evidence-authors-protocol.toml, with n_tasks changed as wanted);
+* ``--authors FILE...``: ``.npz`` files written by a scratch run of the authors'
+  ``generalize.py`` (arrays ``r_sq`` of shape (N_task values, networks, 4 quadrants, fits) and
+  ``n_tasks``), each named ``...fixed0.npz`` (the script as published) or ``...fixed1.npz``
+  (the one-line fix ``quad_num=np.array([quad_test])``),
+
+and prints, per N_task and protocol, the 25/50/75 percentiles over networks x quadrants x
+fits of both codebases, the per-network medians, and whether the medians agree within the
+seed spread. Nothing is run here (the runs take minutes to hours; NOTES-evidence.md has the
+commands).
+
+Tolerance (derived from the seed spread, not tuned): the networks are the independent units,
+so the difference of the two codebases' medians is compared with
+``2 s sqrt(1/n_a + 1/n_o)``, s the pooled standard deviation of the per-network medians of
+both codebases (n_a + n_o - 2 degrees of freedom), n_a and n_o their network counts. With 2
+networks each this SD estimate has 2 degrees of freedom: a coarse yardstick, stated as such.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+
+PROTOCOLS = {"authors-published": "0", "authors-fixed": "1"}
+
+
+def authors_runs(paths: list[str]) -> dict[tuple[int, str], np.ndarray]:
+    """(N_task, protocol) -> r_sq (networks, 4, fits) from the authors' generalize.py runs."""
+    out = {}
+    for p in paths:
+        match = re.search(r"fixed([01])\.npz$", p)
+        if not match:
+            raise SystemExit(f"--authors: {p}: expected a name ending in fixed0.npz or fixed1.npz")
+        protocol = "authors-fixed" if match.group(1) == "1" else "authors-published"
+        data = np.load(p)
+        for k, n in enumerate(data["n_tasks"]):
+            out[(int(n), protocol)] = np.asarray(data["r_sq"][k], dtype=float)
+    return out
+
+
+def our_runs(paths: list[str]) -> dict[tuple[int, str], np.ndarray]:
+    """(N_task, protocol) -> r^2 (networks, 4, fits), networks of several checks stacked."""
+    out: dict[tuple[int, str], list[np.ndarray]] = {}
+    for p in paths:
+        report = json.loads(Path(p).read_text())
+        n = int(report["setup"]["n_tasks"])
+        measured = report["verification"]["measured"]
+        for protocol in (*PROTOCOLS, "least-squares"):
+            values = np.asarray(measured[f"ood_r2_{protocol.replace('-', '_')}_values"])
+            out.setdefault((n, protocol), []).append(values)
+    return {k: np.concatenate(v) for k, v in out.items()}
+
+
+def network_medians(values: np.ndarray) -> np.ndarray:
+    return np.median(values.reshape(values.shape[0], -1), axis=1)
+
+
+def tolerance(a: np.ndarray, o: np.ndarray) -> float:
+    """2 x pooled between-network SD x sqrt(1/n_a + 1/n_o) (module docstring)."""
+    ma, mo = network_medians(a), network_medians(o)
+    dof = ma.size + mo.size - 2
+    if dof <= 0:
+        return math.nan
+    ss = np.sum((ma - ma.mean()) ** 2) + np.sum((mo - mo.mean()) ** 2)
+    return 2.0 * math.sqrt(ss / dof) * math.sqrt(1 / ma.size + 1 / mo.size)
+
+
+def fmt(p: np.ndarray) -> str:
+    return " / ".join(f"{v:.3f}" for v in p)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--ours", nargs="+", required=True)
+    parser.add_argument("--authors", nargs="*", default=[])
+    args = parser.parse_args()
+    ours = our_runs(args.ours)
+    theirs = authors_runs(args.authors)
+    print(
+        "| N_task | protocol | code | networks | r² 25 / 50 / 75 % | per-network medians "
+        "| |Δ median| | tolerance | agrees |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for n, protocol in sorted(ours):
+        o = ours[(n, protocol)]
+        a = theirs.get((n, protocol))
+        rows = [("authors (PyTorch)", a)] if a is not None else []
+        rows.append(("toolkit (numpy)", o))
+        for k, (name, v) in enumerate(rows):
+            tail = "| | |"
+            if a is not None and k == len(rows) - 1:
+                diff = abs(float(np.median(a)) - float(np.median(o)))
+                tol = tolerance(a, o)
+                tail = f"| {diff:.3f} | {tol:.3f} | {'yes' if diff <= tol else 'NO'} |"
+            meds = ", ".join(f"{m:.3f}" for m in network_medians(v))
+            print(
+                f"| {n} | {protocol} | {name} | {v.shape[0]} | "
+                f"{fmt(np.percentile(v, [25, 50, 75]))} | {meds} {tail}"
+            )
+
+
+if __name__ == "__main__":
+    main()
