@@ -1246,6 +1246,7 @@ _RELEVANT_KEYS = {
         "init_std",
         "strong_fraction",
         "reln",
+        "context_scale",
     ),
 }
 

@@ -83,6 +83,14 @@ SCHEMA = Schema(
             "modules, authors-all = common + single + (C-1)-context modules (split loss), "
             "relu-gates = gates read off the trained ReLU (this project's alternative)",
         ),
+        "context_scale": Real(
+            default=1.0,
+            minimum=0.0,
+            maximum=100.0,
+            exclusive_minimum=True,
+            help="context: value of the context one-hot inputs (authors: 1; "
+            "diff_context_num's gen_data4 / gen_data5: 1.1 / 1.35)",
+        ),
         "modules": Integer(default=3, minimum=2, maximum=8, help="routing: M"),
         "pairs": Integer(
             default=2, minimum=1, maximum=8, help="routing: K trained pairs per input"
@@ -172,6 +180,7 @@ def build(spec: Mapping[str, Any]) -> th.GdlnSetup:
         init_std=std,
         strong_fraction=spec["strong_fraction"],
         reln=spec["reln"],
+        context_scale=spec["context_scale"],
         modules=spec["modules"],
         pairs=spec["pairs"],
         race_gates=gates,
