@@ -47,3 +47,65 @@ def test_every_section_appears_once():
     assert len(headings) == len(set(headings)), headings
     for marker in ("<!-- ci:setup -->", "<!-- ci:test -->"):
         assert README.count(marker) == 1
+
+
+# --------------------------------------------------------------------------- findings
+
+#: A finding's reproduction line: ``Reproduce: `COMMAND` -> `EXPECTED` ...``; a line that says
+#: "(long" names its cost and is run by hand, not here.
+REPRODUCE = re.compile(r"^\s*Reproduce(?P<long> \(long[^)]*\))?: `(?P<cmd>[^`]+)`(?P<rest>.*)$")
+
+
+def _findings_section() -> str:
+    start = README.index("## Findings")
+    end = README.index("\n## ", start + 1)
+    return README[start:end]
+
+
+def _finding_bullets() -> list[str]:
+    bullets, current = [], None
+    for line in _findings_section().splitlines():
+        if line.startswith("- "):
+            current = [line]
+            bullets.append(current)
+        elif current is not None and line.startswith("  "):
+            current.append(line)
+        else:
+            current = None
+    return ["\n".join(b) for b in bullets]
+
+
+def _reproductions() -> list[tuple[str, str, list[str], bool]]:
+    out = []
+    for bullet in _finding_bullets():
+        for line in bullet.splitlines():
+            m = REPRODUCE.match(line)
+            if m:
+                expected = re.findall(r"`([^`]+)`", m.group("rest"))
+                out.append((bullet.splitlines()[0][:60], m.group("cmd"), expected, bool(m["long"])))
+    return out
+
+
+def test_every_finding_names_the_command_that_reproduces_it():
+    missing = [b.splitlines()[0][:80] for b in _finding_bullets() if "Reproduce" not in b]
+    assert missing == [], "findings without a Reproduce: line"
+
+
+QUICK = [r for r in _reproductions() if not r[3]]
+
+
+@pytest.mark.parametrize("finding,cmd,expected,_long", QUICK, ids=[r[1][:60] for r in QUICK])
+def test_quick_findings_reproduce(finding, cmd, expected, _long):
+    import shlex
+    import subprocess
+    import sys
+
+    args = shlex.split(cmd)
+    assert args[0] == "mtl-theory", cmd
+    exe = Path(sys.executable).parent / "mtl-theory"
+    run = subprocess.run(
+        [str(exe), *args[1:]], capture_output=True, text=True, cwd=ROOT, timeout=300
+    )
+    assert run.returncode in (0, 1), run.stderr
+    for text in expected:
+        assert text in run.stdout, f"{finding}: {text!r} not in the output of {cmd}"
