@@ -47,6 +47,11 @@ class SuiteCase:
     ``expect_applies`` (None: not stated) says whether the theorem's hypotheses hold for this
     setup; ``verify`` fails when the check's hypothesis predicates say otherwise, so a broken
     predicate cannot switch a theorem off (or on) while its case still "verifies".
+
+    ``pinned_finding`` names the comparisons (by quantity) that are *expected to disagree*: a
+    statement of ours found false, kept in the suite like a pinned counterexample. The case
+    holds when exactly those disagree, and ``verify`` lists it with ``finding_reason``; if the
+    contradiction vanishes or moves, the case fails.
     """
 
     name: str
@@ -56,10 +61,14 @@ class SuiteCase:
     expect_verified: bool = True
     unverified_reason: str = ""
     expect_applies: bool | None = None
+    pinned_finding: tuple[str, ...] = ()
+    finding_reason: str = ""
 
     def __post_init__(self) -> None:
         if not self.expect_verified and not self.unverified_reason:
             raise ValueError(f"suite case {self.name}: say why it is not expected to verify")
+        if self.pinned_finding and not self.finding_reason:
+            raise ValueError(f"suite case {self.name}: say what the pinned finding is")
 
 
 @dataclass(frozen=True)

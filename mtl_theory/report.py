@@ -32,9 +32,26 @@ class CaseOutcome:
     error: str | None = None
 
     @property
+    def disagreeing(self) -> tuple[str, ...]:
+        v = self.result.verification if self.result is not None else None
+        return tuple(sorted(c.quantity for c in v.comparisons if not c.agrees)) if v else ()
+
+    @property
+    def finding_as_pinned(self) -> bool:
+        """The contradiction is exactly the pinned finding (a known false statement)."""
+        return bool(self.case.pinned_finding) and self.disagreeing == tuple(
+            sorted(self.case.pinned_finding)
+        )
+
+    @property
     def ok(self) -> bool:
-        """Ran, no contradiction, the hypotheses as expected, verified if expected."""
-        if self.error is not None or self.result is None or self.result.contradiction:
+        """Ran, no contradiction (or exactly the pinned one), hypotheses as expected, verified
+        if expected."""
+        if self.error is not None or self.result is None:
+            return False
+        if self.case.pinned_finding:
+            return self.finding_as_pinned and self.applies_as_expected
+        if self.result.contradiction:
             return False
         if not self.applies_as_expected:
             return False
@@ -50,8 +67,12 @@ class CaseOutcome:
         if self.result is None:
             return "ERROR"
         r = self.result
+        if self.finding_as_pinned:
+            return "FINDING (pinned)"
         if r.contradiction:
             return "CONTRADICTION"
+        if self.case.pinned_finding:
+            return "PINNED FINDING NOT SEEN"
         if not self.applies_as_expected:
             return "HYPOTHESES NOT AS EXPECTED"
         if r.verified:
@@ -284,11 +305,16 @@ def tally_lines(report: VerifyReport) -> list[str]:
         f"Checks: {verified} verified by independent routes, {expected_unverified} not "
         "verified by design (the suite case says why), "
         f"{sum(v == 'NOT VERIFIED' for v in verdicts)} not verified unexpectedly, "
-        f"{verdicts.count('CONTRADICTION')} contradictions, {verdicts.count('ERROR')} errors",
+        f"{verdicts.count('CONTRADICTION')} contradictions, "
+        f"{verdicts.count('FINDING (pinned)')} pinned findings, {verdicts.count('ERROR')} errors",
     ]
     for c in report.cases:
         if c.verdict == "not verified (expected)":
             lines.append(f"  not verified by design: {c.case.name}: {c.case.unverified_reason}")
+        if c.verdict == "FINDING (pinned)":
+            lines.append(
+                f"  FINDING (a statement of ours is false): {c.case.name}: {c.case.finding_reason}"
+            )
     bad = [d for d in report.derivations if not d.ok]
     for d in bad:
         what = d.derivation.status if d.derivation else "error"
@@ -302,6 +328,11 @@ def tally_lines(report: VerifyReport) -> list[str]:
         if not c.ok:
             if c.result is None:
                 why = "error (a bug; see report.json)"
+            elif c.case.pinned_finding:
+                why = (
+                    f"the pinned finding ({', '.join(c.case.pinned_finding)} disagreeing) was not "
+                    f"seen as pinned: disagreeing now {list(c.disagreeing) or 'nothing'}"
+                )
             elif c.result.contradiction:
                 why = "the measurement contradicts the theory: a finding"
             elif not c.applies_as_expected:

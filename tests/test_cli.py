@@ -123,3 +123,26 @@ def test_list_names_everything(capsys, toy):
     assert code == 0
     for name in ("TOY-1", "derive_doubling", "double-one", "toy-map", "gdln: not implemented"):
         assert name in out
+
+
+@pytest.mark.parametrize("bias,code", [(1.0, 0), (0.0, 1)])
+def test_a_pinned_finding_holds_only_while_it_is_seen(tmp_path, capsys, monkeypatch, bias, code):
+    """A statement known to be false stays in the suite: verify passes while exactly the
+    pinned comparison disagrees, and fails when the disagreement vanishes."""
+    import dataclasses
+
+    from mtl_theory.registry import Registry, SuiteCase
+
+    base = toy_family.make_registry(bias)
+    fam = base.families["toy"]
+    pinned = SuiteCase(
+        "pinned",
+        {"x": 1.0, "bias": bias},
+        pinned_finding=("y",),
+        finding_reason="the toy's doubling is off by the injected bias",
+    )
+    registry = Registry({"toy": dataclasses.replace(fam, suite=(pinned,))})
+    monkeypatch.setattr(cli, "load_registry", lambda: registry)
+    got, out, _ = run(["verify", "--out", tmp_path / "rep"], capsys)
+    assert got == code
+    assert ("FINDING (pinned)" in out) == (code == 0)

@@ -176,3 +176,12 @@ def test_authors_run_comparisons_accept_their_run_and_reject_a_shifted_one():
     assert not any(c.agrees for c in comps)
     skipped, _, notes = proofs.authors_run_comparisons(setup, task, good, seeds, 8000, True)
     assert skipped == [] and "--quick" in notes[0]
+
+
+def test_init_seeds_accept_the_sweep_engines_64_bit_point_seeds():
+    """Phase-diagram points carry 64-bit seeds; the authors' legacy stream takes 32 bits."""
+    from mtl_theory.proofs.gdln import context_init_seeds
+
+    assert context_init_seeds(0, 2) == [68268, 98539]  # their seed bases 0 and 1
+    big = context_init_seeds(2**63 + 12345, 3)
+    assert len(big) == 3 and all(0 <= s < 100000 for s in big)
