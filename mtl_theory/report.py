@@ -345,8 +345,14 @@ def tally_lines(report: VerifyReport) -> list[str]:
             else:
                 why = f"expected to verify, but {c.result.verification.not_verified_reason}"
             lines.append(f"!!! check {c.case.name}: {why}")
+    pinned = verdicts.count("FINDING (pinned)")
     lines.append(
-        f"Everything holds ({report.seconds:.1f}s)."
+        (
+            f"Everything holds as expected, including {pinned} pinned finding(s) of a false "
+            f"statement listed above ({report.seconds:.1f}s)."
+            if pinned
+            else f"Everything holds ({report.seconds:.1f}s)."
+        )
         if report.agrees
         else f"!!! {len(bad) + sum(not c.ok for c in report.cases)} item(s) did not hold "
         f"({report.seconds:.1f}s)."
