@@ -11,7 +11,7 @@ Reads
 
 and prints, per N_task and protocol, the 25/50/75 percentiles over networks x quadrants x
 fits of both codebases, the per-network medians, and whether the medians agree within the
-seed spread. Nothing is run here (the runs take minutes to hours; NOTES-evidence.md has the
+seed spread. Nothing is run here (the runs take minutes to hours; benchmarks/reproductions/evidence-disentangleres.md has the
 commands).
 
 Tolerance (derived from the seed spread, not tuned): the networks are the independent units,
