@@ -11,8 +11,8 @@ Reads
 
 and prints, per N_task and protocol, the 25/50/75 percentiles over networks x quadrants x
 fits of both codebases, the per-network medians, and whether the medians agree within the
-seed spread. Nothing is run here (the runs take minutes to hours; benchmarks/reproductions/evidence-disentangleres.md has the
-commands).
+seed spread. Nothing is run here (the runs take minutes to hours;
+benchmarks/reproductions/evidence-disentangleres.md has the commands).
 
 Tolerance (derived from the seed spread, not tuned): the networks are the independent units,
 so the difference of the two codebases' medians is compared with

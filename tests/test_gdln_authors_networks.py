@@ -4,7 +4,8 @@ Reference values: the authors' scripts run unchanged with JAX in float64
 (JAX_ENABLE_X64=1; benchmarks/authors_mhs/run_one.sh ... x64), numpy's global state seeded
 with 0 before their ``seed = np.random.randint(0, 100000)``, which then draws 68268
 (numerics.gdln.authors_init_seed(0)). Their losses/*.txt index e holds the loss after e + 1
-updates. Over the full 8001 epochs ours equals theirs to ≤ 3.3e-12 relative (benchmarks/reproductions/gdln-make-haste-slowly.md);
+updates. Over the full 8001 epochs ours equals theirs to ≤ 3.3e-12 relative
+(benchmarks/reproductions/gdln-make-haste-slowly.md);
 here 400 updates (past the first plateau escape) keep the test fast. Tolerance 1e-11
 relative: the same float64 algorithm, differing only by the order of summation in XLA vs
 OpenBLAS (≈ 1e-16 per operation, compounded over the run; measured ≤ 4e-13 at 400 updates).

@@ -5,10 +5,11 @@ float32) with numpy's global generator seeded first (benchmarks/authors_mhs/run_
 depth/ scripts take their seed from argv), one run per seed base b = 0 … 4. Their scripts
 record the loss ½Σ‖y − ŷ‖² after the update of epoch e at index e, i.e. after e + 1 updates;
 the tables below are keyed by the number of updates k (their index k − 1), the convention of
-numerics.gdln.ContextRun. Produced by benchmarks/authors_mhs/collect_runs.py; benchmarks/reproductions/gdln-make-haste-slowly.md
-has the commands. diff_context_num/gdln5.py imports a module ``replot_debug`` that the
-repository lacks; it was run with a one-line shim re-exporting ``replot.plot_outputs``, which
-the script re-imports from ``replot`` on its next line anyway.
+numerics.gdln.ContextRun. Produced by benchmarks/authors_mhs/collect_runs.py;
+benchmarks/reproductions/gdln-make-haste-slowly.md has the commands.
+diff_context_num/gdln5.py imports a module ``replot_debug`` that the repository lacks; it
+was run with a one-line shim re-exporting ``replot.plot_outputs``, which the script
+re-imports from ``replot`` on its next line anyway.
 """
 
 from __future__ import annotations
