@@ -231,6 +231,18 @@ def _rnn_keys(spec: Mapping[str, Any], D: int, n_tasks: int) -> dict[str, Any]:
     }
 
 
+#: Five affine boundaries in general position in D = 3 (with offsets), shared by two cases.
+AFFINE_D3_BOUNDARIES = {
+    "normals": [
+        [1, 0.2, -0.3],
+        [0.1, 1, 0.4],
+        [-0.5, 0.3, 1],
+        [0.7, -0.8, 0.2],
+        [0.3, 0.6, -0.9],
+    ],
+    "offsets": [0.1, -0.2, 0.05, 0.15, -0.1],
+}
+
 SUITE = (
     SuiteCase(
         "noise-autocorrelated",
@@ -294,14 +306,7 @@ SUITE = (
         {
             "theory": "evidence",
             "D": 3,
-            "normals": [
-                [1, 0.2, -0.3],
-                [0.1, 1, 0.4],
-                [-0.5, 0.3, 1],
-                [0.7, -0.8, 0.2],
-                [0.3, 0.6, -0.9],
-            ],
-            "offsets": [0.1, -0.2, 0.05, 0.15, -0.1],
+            **AFFINE_D3_BOUNDARIES,
             "sigma": 0.0,
             "t": 10,
         },
@@ -315,14 +320,7 @@ SUITE = (
         {
             "theory": "evidence",
             "D": 3,
-            "normals": [
-                [1, 0.2, -0.3],
-                [0.1, 1, 0.4],
-                [-0.5, 0.3, 1],
-                [0.7, -0.8, 0.2],
-                [0.3, 0.6, -0.9],
-            ],
-            "offsets": [0.1, -0.2, 0.05, 0.15, -0.1],
+            **AFFINE_D3_BOUNDARIES,
             "sigma": 0.3,
             "t": 10,
         },
