@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Literal
 
 import sympy as sp
+from mtl_theory.theory.model import combine_statuses
 
 Decision = Literal["proved", "refuted", "undecided"]
 
@@ -69,10 +70,9 @@ def truth_status(value: bool | sp.Basic) -> Decision:
 
 
 def combine_decisions(decisions: Iterable[Decision]) -> Decision:
-    """Refuted if any step is refuted, else undecided if any is, else proved."""
-    found = set(decisions)
-    if "refuted" in found:
-        return "refuted"
-    if "undecided" in found:
-        return "undecided"
-    return "proved"
+    """Refuted if any step is refuted, else undecided if any is, else proved.
+
+    The three-valued case of :func:`mtl_theory.theory.model.combine_statuses` (one rule).
+    """
+    found = tuple(decisions)
+    return combine_statuses(*found) if found else "proved"  # type: ignore[return-value]
