@@ -70,6 +70,8 @@ def test_statements_and_diagrams_registered():
         "gdln-saxe",
         "gdln-context-losses",
         "gdln-contexts-depth",
+        "gdln-authors-contexts",
+        "gdln-authors-depth",
     }
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from mtl_theory.families.gdln_authors_diagrams import DIAGRAMS as AUTHORS_DIAGRAMS
 from mtl_theory.plotting import grid_values, heatmap
 from mtl_theory.proofs import gdln as proofs
 from mtl_theory.registry import Family, PhaseDiagram, SuiteCase
@@ -418,6 +419,7 @@ def _diagrams():
             proofs.contexts_depth_compute,
             contexts_depth_render,
         ),
+        *AUTHORS_DIAGRAMS,
     )
 
 
