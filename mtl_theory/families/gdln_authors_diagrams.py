@@ -306,9 +306,19 @@ def contexts_render(records, fig) -> None:
             )
             for recs in groups.values()
         ]
-        ax.bar(np.arange(len(groups)) + (n - 3) * width, means, width, label=f"{n} contexts")
+        bars = ax.bar(np.arange(len(groups)) + (n - 3) * width, means, width, label=f"{n} contexts")
+        # pooled totals over seeds on every non-empty bar: the rare ones are not visible
+        totals = [
+            sum(
+                r.result["ours_unit_counts"][n]
+                for r in recs
+                if n < len(r.result["ours_unit_counts"])
+            )
+            for recs in groups.values()
+        ]
+        ax.bar_label(bars, [str(t) if t else "" for t in totals], fontsize=5, rotation=90)
     ax.set_xticks(np.arange(len(groups)), labels, fontsize=7)
-    ax.set_ylabel("strong ReLU units (mean over seeds)")
+    ax.set_ylabel("strong ReLU units (mean over seeds; bar text: pooled total)")
     ax.set_title(
         f"OURS: strong units by number of active contexts\n(strength ≥ {STRONG_FRACTION} × max)",
         fontsize=8,
