@@ -405,6 +405,10 @@ _DEPTH_STYLE = {
 }
 
 
+#: The authors' depth runs per network of the depth diagram (all five seed bases, `code`).
+_DEPTH_REFS = {"relu": ga.depth_runs()["depth-relu"], "gdln": ga.depth_runs()["depth-gdln"]}
+
+
 def depth_render(records, fig) -> None:
     fig.set_size_inches(14, 5)
     ax, ax_units, ax_gap = fig.subplots(1, 3, width_ratios=(2.2, 1, 1))
@@ -417,16 +421,22 @@ def depth_render(records, fig) -> None:
         ax.plot(t, np.median(curves, axis=0), color=color, lw=1.2, label=f"{label}: ours")
         if len(recs) > 1:
             ax.fill_between(t, curves.min(axis=0), curves.max(axis=0), color=color, alpha=0.15)
-        code = [r.result["code_loss"] for r in recs if r.result["code_loss"] is not None]
-        for j, c in enumerate(code):
+        # the authors' runs: the points' own inits filled, the rest of their five open
+        ref = _DEPTH_REFS.get(network)
+        if ref is None:
+            continue
+        mine = {r.result["init_seed"] for r in recs}
+        for j, init in enumerate(ref.init_seeds):
             ax.plot(
                 cps,
-                c,
+                [ref.losses[k][j] for k in cps],
                 "o" if network == "relu" else "s",
-                mfc="none",
+                mfc=color if init in mine else "none",
                 color=color,
                 ms=5,
-                label=f"{label}: code ({len(code)} runs)" if j == 0 else None,
+                label=f"{label}: code ({len(ref.init_seeds)} runs; filled = ours' inits)"
+                if j == 0
+                else None,
             )
     staged = next((r.result for r in records if "switch_epoch" in r.result), None)
     if staged is not None:
@@ -468,6 +478,7 @@ def depth_render(records, fig) -> None:
     both = sorted(set(mod) & set(gdl))
     gaps = [mod[b] - gdl[b] for b in both]
     ax_gap.plot(both, gaps, "o", color="C3")
+    ax_gap.set_xticks(both)
     ax_gap.axhline(0.0, color="grey", lw=0.8)
     ax_gap.set_xlabel("seed base b")
     ax_gap.set_ylabel("final loss: modular − gdln_off (ours)")
