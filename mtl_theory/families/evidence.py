@@ -592,6 +592,7 @@ FAMILY = Family(
     title="EVIDENCE — optimal multi-task evidence aggregation gives a disentangled latent",
     schema=SCHEMA,
     build=build,
+    setup_type=te.EvidenceSetup,
     check=pe.check,
     statements=te.STATEMENTS,
     derivations=pe.DERIVATIONS,

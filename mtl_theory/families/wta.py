@@ -395,6 +395,7 @@ FAMILY = Family(
     title="Winner-take-all bottlenecks give symbolic codes (Theorem WTA-1)",
     schema=SCHEMA,
     build=build,
+    setup_type=tw.WTASetup,
     check=check,
     statements=tw.STATEMENTS,
     report_figures=code_figures,
