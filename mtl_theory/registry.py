@@ -53,9 +53,9 @@ class SuiteCase:
     holds when exactly those disagree, and ``verify`` lists it with ``finding_reason``; if the
     contradiction vanishes or moves, the case fails.
 
-    ``cost_seconds`` is the case's full-suite time measured on the idle 2-core machine; it only
-    orders the work when ``verify`` runs in several processes (longest first) and never
-    changes a result.
+    ``cost_seconds`` is a rough expected run time (measured once, relative to the other
+    cases); it only orders the work when ``verify`` runs in several processes (longest
+    first) and never changes a result.
     """
 
     name: str
