@@ -21,6 +21,7 @@ from mtl_theory.spec import (
     SpecError,
 )
 from mtl_theory.theory import gdln as th
+from mtl_theory.theory import gdln_reln
 
 MODELS = ("linear", "deep-linear", "gated", "routing", "context")
 
@@ -427,7 +428,7 @@ FAMILY = Family(
     schema=SCHEMA,
     build=build,
     check=proofs.check,
-    statements=th.STATEMENTS,
+    statements=th.STATEMENTS + gdln_reln.STATEMENTS,
     derivations=proofs.DERIVATIONS,
     suite=SUITE,
     diagrams=_diagrams(),
