@@ -171,10 +171,12 @@ def reduced_route_comparisons(
         "window": {"relative": win.misalignment, "absolute_epochs": win.delta_abs},
         "discretization": win.discretization.tolist(),
         "reln_relative_time_lag": [
-            win.equivalent_epoch(float(v)) / k - 1.0 for v, k in zip(reln, win.checkpoints, strict=True)
+            win.equivalent_epoch(float(v)) / k - 1.0
+            for v, k in zip(reln, win.checkpoints, strict=True)
         ],
         "relu_relative_time_lag": [
-            win.equivalent_epoch(float(v)) / k - 1.0 for v, k in zip(relu, win.checkpoints, strict=True)
+            win.equivalent_epoch(float(v)) / k - 1.0
+            for v, k in zip(relu, win.checkpoints, strict=True)
         ],
         "alignment": {
             "gram_offdiag": defect.gram_offdiag,

@@ -253,6 +253,16 @@ def pathway_inputs(task: ContextTask, sets: Sequence[Sequence[int]]) -> list[np.
     return out
 
 
+def block_input_bases(task: ContextTask, n_pathways: int, W: np.ndarray) -> np.ndarray:
+    """P[p, α] (n_in × (1 + C)), zero-padded: column 0 the item mode w_α; for the common
+    pathway (p = 0) in block 0 also the C context inputs (they correlate only with w₀)."""
+    n, C = task.n_items, task.n_contexts
+    Pb = np.zeros((n_pathways, n, task.X.shape[0], 1 + C))
+    Pb[:, :, :n, 0] = W.T[None]
+    Pb[0, 0, n:, 1:] = np.eye(C)
+    return Pb
+
+
 def reduced_reln(
     task: ContextTask, sets: Sequence[Sequence[int]], split: bool = True
 ) -> ReducedReln:
@@ -262,7 +272,6 @@ def reduced_reln(
     """
     sets = tuple(tuple(int(c) for c in A) for A in sets)
     n, C, P = task.n_items, task.n_contexts, task.n_data
-    n_in = task.X.shape[0]
     W = item_mode_basis(task)
     Us = output_subspaces(task, W)
     r = max(u.shape[1] for u in Us)
@@ -272,9 +281,7 @@ def reduced_reln(
         U[a, :, : u.shape[1]] = u
     Xs = pathway_inputs(task, sets)
     K1 = len(sets) + 1
-    Pb = np.zeros((K1, n, n_in, i))  # block input bases, padded
-    Pb[:, :, :n, 0] = W.T[None]
-    Pb[0, 0, n:, 1:] = np.eye(C)
+    Pb = block_input_bases(task, K1, W)
     Z = np.einsum("pami,pmq->paiq", Pb, np.stack(Xs))
     syx = np.einsum("aor,paiq,oq->pari", U, Z, task.Y) / P
     sxx = np.einsum("qaiu,paju->qpaij", Z, Z) / P
@@ -319,15 +326,10 @@ def realized_initial_state(
     (pathway 0 the common one), e.g. one seed of the authors' module network.
     """
     u, vt, live = _mode_directions(red.syx)
-    n, C = red.task.n_items, red.task.n_contexts
-    W = item_mode_basis(red.task)
+    Pb = block_input_bases(red.task, red.n_pathways, item_mode_basis(red.task))
     amp = np.zeros(live.shape)
     for p in range(red.n_pathways):
-        Pb = np.zeros((n, W1s[p].shape[1], 1 + C))
-        Pb[:, :n, 0] = W.T
-        if p == 0:
-            Pb[0, n:, 1:] = np.eye(C)
-        x = np.einsum("hm,ami,aki->ahk", W1s[p], Pb, vt[p])
+        x = np.einsum("hm,ami,aki->ahk", W1s[p], Pb[p], vt[p])
         y = np.einsum("oh,aor,ark->ahk", W2s[p], red.U, u[p])
         amp[p] = 0.25 * np.sum((x + y) ** 2, axis=1)
     return _balanced(u, vt, amp, live)
