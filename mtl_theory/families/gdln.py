@@ -21,6 +21,7 @@ from mtl_theory.spec import (
     SpecError,
 )
 from mtl_theory.theory import gdln as th
+from mtl_theory.theory import gdln_reln
 
 MODELS = ("linear", "deep-linear", "gated", "routing", "context")
 
@@ -428,7 +429,7 @@ FAMILY = Family(
     build=build,
     setup_type=th.GdlnSetup,
     check=proofs.check,
-    statements=th.STATEMENTS,
+    statements=th.STATEMENTS + gdln_reln.STATEMENTS,
     derivations=proofs.DERIVATIONS,
     suite=SUITE,
     diagrams=_diagrams(),
