@@ -349,7 +349,13 @@ def _search(setup, minimize, max_nodes, stop_at_counterexample) -> dict[str, obj
         nz = tuples[:, g] > 0
         rows[nz, offsets[g] + tuples[nz, g] - 1] = 1.0
     outer = np.einsum("ic,id->icd", rows, rows)  # x x' per unit tuple
-    pairs = [g for g in range(n_mod - 1) if modules[g] == modules[g + 1]]
+    # successive modules of equal size (not necessarily adjacent): (a, b) with a < b
+    pairs = [
+        (a, b)
+        for a in range(n_mod)
+        for b in range(a + 1, n_mod)
+        if modules[a] == modules[b] and modules[a] not in modules[a + 1 : b]
+    ]
     yy_prefix = np.concatenate([[0.0], np.cumsum(np.sum(y * y, axis=1))])
 
     # root: point 0 wins unit 0 in every module (first-use order)
@@ -396,9 +402,9 @@ def _search(setup, minimize, max_nodes, stop_at_counterexample) -> dict[str, obj
             break
         # children: node i x unit tuple j allowed by first-use order and module order
         allowed = np.all(tuples[None, :, :] <= np.minimum(used, np.array(modules) - 1)[:, None], 2)
-        for idx, g in enumerate(pairs):
+        for idx, (a, b) in enumerate(pairs):
             still = eq[:, idx][:, None]
-            allowed &= ~still | (tuples[None, :, g] <= tuples[None, :, g + 1])
+            allowed &= ~still | (tuples[None, :, a] <= tuples[None, :, b])
         ni, tj = np.nonzero(allowed)
         if ni.size == 0:
             continue
@@ -424,8 +430,8 @@ def _search(setup, minimize, max_nodes, stop_at_counterexample) -> dict[str, obj
         c_labels = labels[ni].copy()
         c_labels[:, :, depth] = tuples[tj]
         c_eq = eq[ni].copy()
-        for idx, g in enumerate(pairs):
-            c_eq[:, idx] &= tuples[tj, g] == tuples[tj, g + 1]
+        for idx, (a, b) in enumerate(pairs):
+            c_eq[:, idx] &= tuples[tj, a] == tuples[tj, b]
         parts = (c_labels, c_used[keep], c_eq, c_gram[keep], c_rhs[keep], c_bound[keep])
         if minimize:
             # best bound first: a good incumbent early prunes the rest of the tree
