@@ -46,8 +46,8 @@ BNB_CROSS_CHECK_CODES = 200_000
 BNB_CROSS_CHECK_NODES = 500_000
 # Node budgets of the branch-and-bound (bound evaluations): the targets (2,2,2,2)/(2,2,2,2)
 # and (4,4)/(4,4) need 4e4 and 5e5; quick verification stops earlier
-BNB_MAX_NODES = 20_000_000
-BNB_MAX_NODES_QUICK = 2_000_000
+BNB_MAX_NODES = 5_000_000
+BNB_MAX_NODES_QUICK = 1_000_000
 #: The two readings of "symbolic" that the WTA results report side by side (item 4 of issue 13)
 SYMBOLIC_READINGS = {
     "cylinder": "THEORY.md 1.2: every live unit with a non-trivial receptive set is a cylinder "
