@@ -17,7 +17,8 @@ Derivations (each returns a :class:`mtl_theory.theory.model.Derivation`):
   hold: every zero-loss code symbolic, complete, no dead unit.
 
 :func:`check` evaluates a setup: hypotheses, predictions and (with ``verify``) the numerical
-route chosen by ``method`` (exhaustive, MILP, gradient-trained network).
+route chosen by ``method`` (exhaustive, certified branch-and-bound, MILP, gradient-trained
+network).
 """
 
 from __future__ import annotations
