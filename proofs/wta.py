@@ -43,6 +43,10 @@ CROSS_CHECK_CODES = 5000
 # Branch-and-bound cross-checks exhaustive search (and vice versa) on grids this small
 # (about 0.1 s of enumeration); it also gives exhaustive verification its strict-reading counts
 BNB_CROSS_CHECK_CODES = 200_000
+# auto runs the branch-and-bound beyond enumeration only on grids this small (the certified
+# targets have 16 points; its cost grows with the zero-loss codes, not the grid alone, so
+# larger grids need an explicit --method bnb, whose node budget then bounds the time)
+BNB_AUTO_MAX_POINTS = 36
 # Node budget of the branch-and-bound cross-check inside exhaustive verification (~5 s at most)
 BNB_CROSS_CHECK_NODES = 500_000
 # Node budgets of the branch-and-bound (bound evaluations): the targets (2,2,2,2)/(2,2,2,2)
@@ -399,6 +403,14 @@ def choose_method(setup: twta.WTASetup, method: str) -> tuple[str, str]:
     runs the certified branch-and-bound (:mod:`mtl_theory.numerics.wta_bnb`) beyond."""
     n_codes = nwta.count_codes(len(setup.support), setup.modules)
     if method == "auto":
+        if n_codes > nwta.MAX_EXHAUSTIVE_CODES and len(setup.support) > BNB_AUTO_MAX_POINTS:
+            raise MethodUnavailable(
+                "method",
+                f"'bnb', 'milp' or 'gradient' for this setup (exhaustive search would enumerate "
+                f"{_count_text(n_codes)} codes > limit {nwta.MAX_EXHAUSTIVE_CODES:.3g}; auto runs "
+                f"the branch-and-bound only up to {BNB_AUTO_MAX_POINTS} grid points)",
+                "auto",
+            )
         if n_codes > nwta.MAX_EXHAUSTIVE_CODES:
             return "bnb", (
                 f"auto: {_count_text(n_codes)} codes > exhaustive limit "

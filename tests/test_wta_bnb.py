@@ -239,6 +239,11 @@ def test_auto_chooses_bnb_beyond_the_exhaustive_limit():
     with pytest.raises(SpecError) as err:
         FAMILY.check(big, CheckOptions(verify=True, method="exhaustive"))
     assert err.value.key == "method" and "'bnb'" in str(err.value)
+    # beyond BNB_AUTO_MAX_POINTS grid points auto asks for an explicit method
+    huge = make((8, 8), (3, 3))
+    with pytest.raises(SpecError) as err:
+        FAMILY.check(huge, CheckOptions(verify=True))
+    assert err.value.key == "method" and "'bnb'" in str(err.value)
 
 
 def test_method_bnb_from_a_spec_certifies_and_cross_checks():
