@@ -351,6 +351,7 @@ SUITE = (
         "bnb-4x4",
         {"factors": [4, 4], "modules": [4, 4], "tasks": "factor-onehot"},
         quick=False,
+        cost_seconds=6.0,
         expect_applies=True,
     ),
     SuiteCase(
