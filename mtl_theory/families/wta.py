@@ -340,6 +340,21 @@ SUITE = (
         "trained code and held-out accuracy (WTA-GEN, measured only)",
     ),
     SuiteCase(
+        # 2^60 codes: beyond enumeration, certified by the branch-and-bound (4e4 bounds)
+        "bnb-four-binary-factors",
+        {"factors": [2, 2, 2, 2], "modules": [2, 2, 2, 2], "tasks": "factor-onehot"},
+        quick=True,
+        expect_applies=True,
+    ),
+    SuiteCase(
+        # about 3e16 codes, certified by the branch-and-bound (5e5 bounds, a few CPU seconds)
+        "bnb-4x4",
+        {"factors": [4, 4], "modules": [4, 4], "tasks": "factor-onehot"},
+        quick=False,
+        cost_seconds=6.0,
+        expect_applies=True,
+    ),
+    SuiteCase(
         "theorem-applies-3x3",
         {"factors": [3, 3], "modules": [3, 3], "tasks": "factor-onehot"},
         quick=False,
