@@ -107,7 +107,11 @@ def attractor_render(records: Sequence[Any], fig: Any) -> None:
             meds = [r.result["routes"][key]["A_percentiles"] for r in mine]
             meds = [m[2] for m in meds if m is not None]
             ax1.plot(
-                [i + dx] * len(meds), meds, "o", color=color, label=name + ", median A" * (i == 0)
+                [i + dx] * len(meds),
+                meds,
+                "o",
+                color=color,
+                label=name + ", median A" if i == 0 else None,
             )
             counts = [r.result["routes"][key]["n_points"] for r in mine]
             ax2.plot(
