@@ -67,6 +67,20 @@ def _percentiles(values) -> list[float]:
     return np.percentile(np.asarray(values, dtype=float), [25, 50, 75]).tolist()
 
 
+def _scores_record(
+    net: nsw.PooledScores, ideal: nsw.PooledScores, sigma: float, t: int
+) -> dict[str, Any]:
+    """The network's and the ideal route's pooled scores, and Eq. 7, as JSON."""
+    return {
+        "ood_r2_adam": net.adam.ravel().tolist(),
+        "ood_r2_adam_percentiles": _percentiles(net.adam),
+        "ood_r2_least_squares": net.least_squares.tolist(),
+        "ideal_ood_r2_least_squares": ideal.least_squares.tolist(),
+        "r2_eq7": te.r2_eq7(sigma, t),
+        "angle_deviation_adam": float(np.mean(np.abs(net.angles - 90.0))),
+    }
+
+
 def trained_sweep_point(
     D: int, n_tasks: int, sigma: float, t: int, seed: int, batches: int = SWEEP_BATCHES
 ) -> dict[str, Any]:
@@ -82,14 +96,9 @@ def trained_sweep_point(
     ideal = nsw.score_pool(trials.mean, trials.x_star, rng, decoder_batches=nb, fits=0)
     predicted_angles = te.decoded_axis_angles_closed_form(C)
     return {
-        "ood_r2_adam": net.adam.ravel().tolist(),
-        "ood_r2_adam_percentiles": _percentiles(net.adam),
-        "ood_r2_least_squares": net.least_squares.tolist(),
-        "ideal_ood_r2_least_squares": ideal.least_squares.tolist(),
-        "r2_eq7": te.r2_eq7(sigma, t),
+        **_scores_record(net, ideal, sigma, t),
         "rank_C": int(np.linalg.matrix_rank(C)),
-        "angle_deviation_adam": float(np.mean(np.abs(net.angles - 90.0))) if D > 1 else None,
-        "angle_median_adam": float(np.median(net.angles)) if D > 1 else None,
+        "angle_median_adam": float(np.median(net.angles)),
         "angle_deviation_predicted": float(np.mean(np.abs(np.asarray(predicted_angles) - 90.0))),
         "decoder_batches": nb,
         "eval_bce": ne.rnn_eval_loss(result, trials, C, d),
@@ -216,13 +225,8 @@ def geometry_compute(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
     inputs = nta.task_inputs(result.encoder, samples, geometry.encoder_activation)
     bce, _ = ne.rnn_loss_and_grads(result.params, inputs, labels, loss="decision-step")
     return {
-        "ood_r2_adam": net.adam.ravel().tolist(),
-        "ood_r2_adam_percentiles": _percentiles(net.adam),
-        "ood_r2_least_squares": net.least_squares.tolist(),
-        "ideal_ood_r2_least_squares": ideal.least_squares.tolist(),
-        "r2_eq7": te.r2_eq7(sigma, t),
+        **_scores_record(net, ideal, sigma, t),
         "theory_applies": geometry.name != "hyperbolic",
-        "angle_deviation_adam": float(np.mean(np.abs(net.angles - 90.0))),
         "held_out_trials": net.n_test.tolist(),
         "eval_bce": float(bce),
         "baseline_bce": result.baseline_loss,
