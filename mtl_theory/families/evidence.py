@@ -288,6 +288,7 @@ SUITE = (
             "network": "filter",
         },
         quick=True,
+        cost_seconds=10.0,
         expect_applies=True,
     ),
     SuiteCase(
@@ -341,6 +342,7 @@ SUITE = (
             "network": "filter",
         },
         quick=False,
+        cost_seconds=36.0,
         expect_applies=True,
     ),
     SuiteCase(
@@ -355,6 +357,7 @@ SUITE = (
             "network": "filter",
         },
         quick=False,
+        cost_seconds=9.0,
         expect_applies=True,
     ),
     SuiteCase(
@@ -370,6 +373,7 @@ SUITE = (
             "rnn_batches": 3000,
         },
         quick=False,
+        cost_seconds=40.0,
         expect_applies=True,
     ),
 )
@@ -593,6 +597,7 @@ FAMILY = Family(
     title="EVIDENCE — optimal multi-task evidence aggregation gives a disentangled latent",
     schema=SCHEMA,
     build=build,
+    setup_type=te.EvidenceSetup,
     check=pe.check,
     statements=te.STATEMENTS,
     derivations=pe.DERIVATIONS,
