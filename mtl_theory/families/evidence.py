@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from mtl_theory.families.evidence_sweep_diagrams import SWEEP_DIAGRAMS
 from mtl_theory.numerics import evidence_protocol as npr
 from mtl_theory.plotting import grid_values, heatmap
 from mtl_theory.proofs import evidence as pe
@@ -601,6 +602,6 @@ FAMILY = Family(
     statements=te.STATEMENTS,
     derivations=pe.DERIVATIONS,
     suite=SUITE,
-    diagrams=DIAGRAMS,
+    diagrams=DIAGRAMS + SWEEP_DIAGRAMS,
     methods=(),
 )
