@@ -34,7 +34,7 @@ class CaseOutcome:
     @property
     def disagreeing(self) -> tuple[str, ...]:
         v = self.result.verification if self.result is not None else None
-        return tuple(sorted(c.quantity for c in v.comparisons if not c.agrees)) if v else ()
+        return tuple(sorted(c.quantity for c in v.comparisons if c.disagrees)) if v else ()
 
     @property
     def finding_as_pinned(self) -> bool:
