@@ -225,13 +225,13 @@ class Comparison:
         comparison "out of range" (:attr:`measurable` false) instead of a contradiction.
         """
         err = _max_deviation(quantity, predicted, measured, relative)
-        out = _non_finite(predicted=predicted, measured=measured)
+        out = _non_finite(predicted=predicted, measured=measured, tolerance=tolerance)
         return cls(
             statement=statement,
             quantity=quantity,
             predicted=predicted,
             measured=measured,
-            agrees=bool(err <= tolerance),
+            agrees=bool(not out and err <= tolerance),
             tolerance=float(tolerance),
             tolerance_reason=reason,
             error=err,
@@ -380,7 +380,8 @@ class Comparison:
         """``measured <= bound + tolerance`` (e.g. no estimator beats the Bayes optimum)."""
         excess = float(measured) - float(bound)
         ok = math.isfinite(excess) and excess <= tolerance
-        out = _non_finite(bound=bound, measured=measured)
+        out = _non_finite(bound=bound, measured=measured, tolerance=tolerance)
+        ok = ok and not out
         return cls(
             statement=statement,
             quantity=quantity,
