@@ -18,6 +18,13 @@ from typing import NoReturn
 from . import __version__
 from .registry import FAMILY_NAMES, CheckOptions, Registry, load_registry
 from .render import json_dump, render_check, text_table
+from .safety import (
+    GuardError,
+    check_scheduler,
+    check_writable_dir,
+    remove_stale_temporaries,
+    run_guarded,
+)
 from .spec import SpecError, family_of, read_spec_file
 
 EXIT_OK, EXIT_FINDING, EXIT_INVALID = 0, 1, 2
@@ -126,12 +133,13 @@ def cmd_verify(args: argparse.Namespace, registry: Registry) -> int:
     from .report import run_verify, summary_lines, write_report
 
     out: Path = args.out
-    _check_out_dir(out, "--out")
+    check_writable_dir(out, "--out", files=("report.md", "report.json"))
     log = None if args.json else (lambda msg: print(msg, flush=True))
     if log:
         log(f"mtl-theory verify{' --quick' if args.quick else ''}: running...")
     report = run_verify(registry, quick=args.quick, out_dir=out, log=log)
     md = write_report(report, registry, out)
+    remove_stale_temporaries(out)
     if args.json:
         print(json_dump(report.to_json()))
     else:
@@ -167,7 +175,9 @@ def cmd_phase(args: argparse.Namespace, registry: Registry) -> int:
                 "--dask: expected the optional extra (pip install 'mtl-theory[dask]'), "
                 "given a Python without dask.distributed"
             ) from None
-    _check_out_dir(args.out, "--out")
+    check_writable_dir(args.out, "--out")
+    if args.dask is not None:
+        check_scheduler(args.dask)
     from mtl_theory.numerics.sweep import SweepError
 
     for n in names:
@@ -185,6 +195,7 @@ def cmd_phase(args: argparse.Namespace, registry: Registry) -> int:
             raise UsageError(str(exc)) from None
         print(f"{n}: {out.n_points} points in {out.seconds:.1f}s -> {out.png}, {out.csv}")
     index = write_index(registry, args.out)
+    remove_stale_temporaries(args.out)
     print(f"index: {index}")
     return EXIT_OK
 
@@ -211,19 +222,14 @@ def cmd_list(args: argparse.Namespace, registry: Registry) -> int:
     return EXIT_OK
 
 
-def _check_out_dir(path: Path, flag: str) -> None:
-    if path.exists() and not path.is_dir():
-        raise UsageError(f"{flag}: expected a directory, given the file {str(path)!r}")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     registry = load_registry()
     commands = {"check": cmd_check, "verify": cmd_verify, "phase": cmd_phase, "list": cmd_list}
     try:
-        return commands[args.command](args, registry)
-    except (SpecError, UsageError) as exc:
+        return run_guarded(lambda: commands[args.command](args, registry))
+    except (SpecError, UsageError, GuardError) as exc:
         sys.stderr.write(f"mtl-theory: error: {exc}\n")
         return EXIT_INVALID
     except KeyboardInterrupt:
