@@ -16,10 +16,12 @@ from pathlib import Path
 from typing import NoReturn
 
 from . import __version__
+from .cost import DEFAULT_MEMORY_GIB, DEFAULT_SECONDS, Budget, over_budget
 from .registry import FAMILY_NAMES, CheckOptions, Registry, load_registry
 from .render import json_dump, render_check, text_table
 from .safety import (
     GuardError,
+    positive_number,
     check_scheduler,
     check_writable_dir,
     remove_stale_temporaries,
@@ -76,6 +78,20 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--method", default="auto", help="numerical route (theory-specific; default auto)"
     )
+    check.add_argument(
+        "--budget",
+        type=positive_number("--budget"),
+        default=DEFAULT_MEMORY_GIB,
+        metavar="GIB",
+        help=f"memory budget of --verify in GiB (default {DEFAULT_MEMORY_GIB:g})",
+    )
+    check.add_argument(
+        "--time-budget",
+        type=positive_number("--time-budget"),
+        default=DEFAULT_SECONDS,
+        metavar="SECONDS",
+        help=f"time budget of --verify (default {DEFAULT_SECONDS:g} s)",
+    )
 
     verify = sub.add_parser("verify", help="run every theorem check and every derivation")
     verify.add_argument("--quick", action="store_true", help="only the small setups")
@@ -115,6 +131,10 @@ def cmd_check(args: argparse.Namespace, registry: Registry) -> int:
     except SpecError as exc:
         raise exc.with_source(args.spec) from None
     options = CheckOptions(verify=args.verify, seed=args.seed, method=args.method)
+    if args.verify:
+        refusal = over_budget(name, setup, Budget(args.budget, args.time_budget))
+        if refusal:
+            raise UsageError(f"{args.spec}: {refusal}")
     try:
         result = family.check(setup, options)
     except SpecError as exc:  # a setup the chosen route cannot take: still the spec's fault

@@ -136,3 +136,23 @@ def check_scheduler(address: str) -> None:
             f"({exc.strerror or type(exc).__name__}); start one with `dask scheduler` or drop "
             "--dask"
         ) from None
+
+
+def positive_number(flag: str) -> Callable[[str], float]:
+    """An argparse type: a finite number > 0 (a budget), refused in one line otherwise."""
+    import argparse
+    import math
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and value > 0):
+            raise argparse.ArgumentTypeError(
+                f"expected a finite number > 0, given {one_line(text, 40)!r}"
+            )
+        return value
+
+    parse.__name__ = flag
+    return parse
