@@ -21,9 +21,9 @@ from .registry import FAMILY_NAMES, CheckOptions, Registry, load_registry
 from .render import json_dump, render_check, text_table
 from .safety import (
     GuardError,
-    positive_number,
     check_scheduler,
     check_writable_dir,
+    positive_number,
     remove_stale_temporaries,
     run_guarded,
 )

@@ -15,6 +15,7 @@ checked here.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,7 +88,7 @@ def gdln_cost(setup: Any, quick: bool = False) -> Cost:
     widths = [n_in, *(int(h) for h in setup.hidden), n_out]
     if setup.model == "routing":
         widths = [w * int(setup.modules) for w in widths]
-    weights = sum(a * b for a, b in zip(widths, widths[1:], strict=False))
+    weights = sum(a * b for a, b in itertools.pairwise(widths))
     seeds = int(setup.n_seeds) if setup.model == "context" else 1
     epochs = int(setup.epochs)
     return Cost(
