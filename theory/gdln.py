@@ -299,6 +299,11 @@ def deep_mode_trajectory(
 
     For N = 2 this is :func:`mode_trajectory`. Otherwise u(t) is the unique root of
     t(u) − t in (u₀, s/d) (t(u) is strictly increasing there). Isotropic input (Σˣ = d I).
+
+    The quadrature covers growth from below, u₀ < s/d. A mode that starts within 1e-13 of its
+    fixed point stays there (u₀ is returned, exact to that precision); one that starts above
+    it (u₀ > s/d) is outside this closed form's domain and gives nan, which the comparisons
+    report as not measurable instead of raising (issue 14).
     """
     t = np.atleast_1d(np.asarray(t, dtype=float))
     if n_weights == 2:
@@ -307,6 +312,10 @@ def deep_mode_trajectory(
         return deep_mode_trajectory(t, s, d * u0, n_weights, tau * d ** (1.0 - 2.0 / n_weights)) / d
     out = np.empty_like(t)
     hi_cap = s * (1.0 - 1e-13)
+    if not u0 < s:
+        return np.full_like(t, u0 if u0 == s else np.nan)
+    if u0 >= hi_cap:
+        return np.full_like(t, u0)
     t_cap = deep_learning_time(hi_cap, s, u0, n_weights, tau)
 
     def time_gap(u: float, target: float) -> float:
