@@ -18,12 +18,12 @@ import pytest
 import toy_family
 from mtl_theory.numerics.sweep import SweepError, SweepStore
 
-from mtl_theory import cli, report
+from mtl_theory import api, cli, report
 
 
 @pytest.fixture
 def toy(monkeypatch):
-    monkeypatch.setattr(cli, "load_registry", lambda: toy_family.make_registry(0.0))
+    monkeypatch.setattr(api, "_REGISTRY", toy_family.make_registry(0.0))
 
 
 def run(args, capsys):

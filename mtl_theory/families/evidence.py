@@ -332,6 +332,7 @@ SUITE = (
             "network": "filter",
         },
         quick=True,
+        cost_seconds=10.0,
         expect_applies=True,
     ),
     SuiteCase(
@@ -385,6 +386,7 @@ SUITE = (
             "network": "filter",
         },
         quick=False,
+        cost_seconds=36.0,
         expect_applies=True,
     ),
     SuiteCase(
@@ -399,6 +401,7 @@ SUITE = (
             "network": "filter",
         },
         quick=False,
+        cost_seconds=9.0,
         expect_applies=True,
     ),
     SuiteCase(
@@ -414,6 +417,7 @@ SUITE = (
             "rnn_batches": 3000,
         },
         quick=False,
+        cost_seconds=40.0,
         expect_applies=True,
     ),
 )
@@ -637,6 +641,7 @@ FAMILY = Family(
     title="EVIDENCE — optimal multi-task evidence aggregation gives a disentangled latent",
     schema=SCHEMA,
     build=build,
+    setup_type=te.EvidenceSetup,
     check=check,
     statements=te.STATEMENTS,
     derivations=pe.DERIVATIONS,
