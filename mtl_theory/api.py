@@ -38,8 +38,10 @@ from typing import Any
 from mtl_theory.numerics.blas import single_blas_thread
 from mtl_theory.theory import model
 
+from .cost import DEFAULT_MEMORY_GIB, DEFAULT_SECONDS, Budget, over_budget
 from .registry import FAMILY_NAMES, CheckOptions, Family, PhaseDiagram, Registry, load_registry
 from .render import markdown_check, render_check
+from .safety import GuardError, check_scheduler, check_writable_dir, remove_stale_temporaries
 from .spec import SpecError, family_of, read_spec_file
 
 SpecLike = str | os.PathLike[str] | Mapping[str, Any]
@@ -220,6 +222,8 @@ def check(
     seed: int = 0,
     method: str = "auto",
     quick: bool = False,
+    budget_gib: float = DEFAULT_MEMORY_GIB,
+    time_budget: float = DEFAULT_SECONDS,
 ) -> CheckResult:
     """Check a task setup against its theorem: hypotheses, predictions, and optionally the
     numerical verification (``mtl-theory check SPEC [--verify]``).
@@ -237,6 +241,9 @@ def check(
         ``"auto"`` or one of the theory's methods (:attr:`Theory.methods`).
     quick : bool
         The small variant of the numerical routes (what ``verify --quick`` runs).
+    budget_gib, time_budget : float
+        Memory (GiB) and time (s) the verification may take; a route estimated beyond
+        either is refused before it starts (:mod:`mtl_theory.cost`).
 
     Returns
     -------
@@ -261,6 +268,10 @@ def check(
         options = ", ".join(repr(m) for m in ("auto", *family.methods))
         raise SpecError("--method", f"one of {options} for {family.name}", method)
     options = CheckOptions(verify=bool(verify), seed=seed, method=method, quick=bool(quick))
+    if verify:
+        refusal = over_budget(family.name, loaded.setup, Budget(budget_gib, time_budget), quick)
+        if refusal:
+            raise UsageError(f"{loaded.source}: {refusal}" if loaded.source else refusal)
     try:
         with single_blas_thread():
             result = family.check(loaded.setup, options)
@@ -305,11 +316,12 @@ def verify_all(
         raise UsageError(f"workers: expected an integer >= 1, given {workers!r}")
     out_dir = None if out is None else Path(out)
     if out_dir is not None:
-        check_out_dir(out_dir, "out")
+        check_out_dir(out_dir, "out", files=("report.md", "report.json"))
     with single_blas_thread():
         report = run_verify(registry(), quick=quick, out_dir=out_dir, log=log, workers=workers)
     if out_dir is not None:
         write_report(report, registry(), out_dir)
+        remove_stale_temporaries(out_dir)
     return report
 
 
@@ -412,6 +424,11 @@ def phase(
             ) from None
     out_dir = Path(out)
     check_out_dir(out_dir, "--out")
+    if dask is not None:
+        try:
+            check_scheduler(dask)
+        except GuardError as exc:
+            raise UsageError(str(exc)) from None
     diagrams: dict[str, PhaseDiagram] = registry().diagrams()
     say = log or (lambda _msg: None)
     outputs = []
@@ -431,10 +448,15 @@ def phase(
             raise UsageError(str(exc)) from None
         say(f"{n}: {o.n_points} points in {o.seconds:.1f}s -> {o.png}, {o.csv}")
         outputs.append(o)
-    return PhaseRun(outputs=tuple(outputs), index=write_index(registry(), out_dir))
+    index = write_index(registry(), out_dir)
+    remove_stale_temporaries(out_dir)
+    return PhaseRun(outputs=tuple(outputs), index=index)
 
 
-def check_out_dir(path: Path, flag: str) -> None:
-    """An output directory must be a directory (or not exist yet)."""
-    if path.exists() and not path.is_dir():
-        raise UsageError(f"{flag}: expected a directory, given the file {str(path)!r}")
+def check_out_dir(path: Path, flag: str, *, files: Sequence[str] = ()) -> None:
+    """An output directory must be (or become) a writable directory with room, checked
+    before a long run (:func:`mtl_theory.safety.check_writable_dir`)."""
+    try:
+        check_writable_dir(path, flag, files=files)
+    except GuardError as exc:
+        raise UsageError(str(exc)) from None

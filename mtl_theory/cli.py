@@ -17,7 +17,9 @@ from typing import NoReturn
 
 from . import __version__, api
 from .api import UsageError
+from .cost import DEFAULT_MEMORY_GIB, DEFAULT_SECONDS
 from .render import json_dump, render_check, text_table
+from .safety import positive_number, run_guarded
 from .spec import SpecError
 
 EXIT_OK, EXIT_FINDING, EXIT_INVALID = 0, 1, 2
@@ -72,6 +74,20 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--method", default="auto", help="numerical route (theory-specific; default auto)"
     )
+    check.add_argument(
+        "--budget",
+        type=positive_number("--budget"),
+        default=DEFAULT_MEMORY_GIB,
+        metavar="GIB",
+        help=f"memory budget of --verify in GiB (default {DEFAULT_MEMORY_GIB:g})",
+    )
+    check.add_argument(
+        "--time-budget",
+        type=positive_number("--time-budget"),
+        default=DEFAULT_SECONDS,
+        metavar="SECONDS",
+        help=f"time budget of --verify (default {DEFAULT_SECONDS:g} s)",
+    )
 
     verify = sub.add_parser("verify", help="run every theorem check and every derivation")
     verify.add_argument("--quick", action="store_true", help="only the small setups")
@@ -102,7 +118,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    result = api.check(args.spec, verify=args.verify, seed=args.seed, method=args.method)
+    result = api.check(
+        args.spec,
+        verify=args.verify,
+        seed=args.seed,
+        method=args.method,
+        budget_gib=args.budget,
+        time_budget=args.time_budget,
+    )
     if args.json:
         print(json_dump(result.to_json()))
     else:
@@ -117,7 +140,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from .report import summary_lines
 
     out: Path = args.out
-    api.check_out_dir(out, "--out")
+    api.check_out_dir(out, "--out", files=("report.md", "report.json"))
     log = None if args.json else (lambda msg: print(msg, flush=True))
     if log:
         log(f"mtl-theory verify{' --quick' if args.quick else ''}: running...")
@@ -175,7 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     commands = {"check": cmd_check, "verify": cmd_verify, "phase": cmd_phase, "list": cmd_list}
     try:
-        return commands[args.command](args)
+        return run_guarded(lambda: commands[args.command](args))
     except (SpecError, UsageError) as exc:
         sys.stderr.write(f"mtl-theory: error: {exc}\n")
         return EXIT_INVALID

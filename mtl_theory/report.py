@@ -8,6 +8,8 @@ hypotheses, predictions against measurements with tolerances, figures beside it)
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import time
 import traceback
 from collections.abc import Callable
@@ -34,7 +36,7 @@ class CaseOutcome:
     @property
     def disagreeing(self) -> tuple[str, ...]:
         v = self.result.verification if self.result is not None else None
-        return tuple(sorted(c.quantity for c in v.comparisons if not c.agrees)) if v else ()
+        return tuple(sorted(c.quantity for c in v.comparisons if c.disagrees)) if v else ()
 
     @property
     def finding_as_pinned(self) -> bool:
@@ -569,9 +571,52 @@ def _family_section(family: Family, report: VerifyReport, out_dir: Path) -> list
     return parts
 
 
+#: The report's files, replaced together as one unit.
+REPORT_FILES = ("report.md", "report.json")
+#: Where each run's pair of files is written, one directory per run.
+RUNS_DIR = ".report-runs"
+#: The link naming the current run's directory; swapped in one rename.
+CURRENT_LINK = ".report-current"
+
+
 def write_report(report: VerifyReport, registry: Registry, out_dir: Path) -> Path:
-    """Write ``report.md`` and ``report.json`` into ``out_dir``; returns the Markdown path."""
-    md = out_dir / "report.md"
-    write_atomic(md, markdown_report(report, registry, out_dir))
-    write_atomic(out_dir / "report.json", json_dump(report.to_json()))
-    return md
+    """Write ``report.md`` and ``report.json`` into ``out_dir`` as one unit; returns the
+    Markdown path.
+
+    Both files are written into a fresh directory ``DIR/.report-runs/<run>``; then one
+    atomic rename points the link ``DIR/.report-current`` at it. ``DIR/report.md`` and
+    ``DIR/report.json`` are fixed links through ``.report-current``, so at every instant
+    both name the same run: a reader (or a kill between the two writes) never pairs the
+    Markdown of one run with the JSON of another. Directories of older or killed runs are
+    removed after the swap, so nothing temporary is left behind.
+    """
+    texts = {
+        "report.md": markdown_report(report, registry, out_dir),
+        "report.json": json_dump(report.to_json()),
+    }
+    runs = out_dir / RUNS_DIR
+    runs.mkdir(parents=True, exist_ok=True)
+    run = Path(tempfile.mkdtemp(prefix="run-", dir=runs))
+    for name, text in texts.items():
+        with open(run / name, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+    _replace_link(out_dir / CURRENT_LINK, os.path.join(RUNS_DIR, run.name))
+    for name in REPORT_FILES:
+        path = out_dir / name
+        target = os.path.join(CURRENT_LINK, name)
+        if not (path.is_symlink() and os.readlink(path) == target):
+            _replace_link(path, target)
+    for old in runs.iterdir():
+        if old.name != run.name:
+            shutil.rmtree(old, ignore_errors=True)
+    return out_dir / "report.md"
+
+
+def _replace_link(path: Path, target: str) -> None:
+    """Point the symbolic link ``path`` at ``target`` in one atomic rename."""
+    tmp = path.with_name(f".{path.name}.link.tmp")
+    tmp.unlink(missing_ok=True)
+    os.symlink(target, tmp)
+    os.replace(tmp, path)

@@ -550,13 +550,22 @@ def _all_subsets_independent(rows: np.ndarray, k: int) -> bool:
     return True
 
 
-def in_general_position(C: np.ndarray, d: np.ndarray, central: bool) -> bool:
+#: Most subsets the general-position test enumerates; beyond it the test is not run (the
+#: cell formula is then stated as an upper bound), since C(2000, 64) subsets never finish.
+MAX_GENERAL_POSITION_SUBSETS = 2_000_000
+
+
+def in_general_position(C: np.ndarray, d: np.ndarray, central: bool) -> bool | None:
     """Every min(N, D) normals independent; (affine) no D + 1 hyperplanes share a point.
 
     For central arrangements the second condition is vacuous beyond the origin. Exhaustive
-    over subsets (C(24, 3) = 2024 of them for N = 24, D = 2).
+    over subsets (C(24, 3) = 2024 of them for N = 24, D = 2); None (not decided) when that
+    would take more than :data:`MAX_GENERAL_POSITION_SUBSETS` subsets.
     """
     n, D = C.shape
+    subsets = math.comb(n, min(n, D)) + (math.comb(n, D + 1) if not central and n > D else 0)
+    if subsets > MAX_GENERAL_POSITION_SUBSETS:
+        return None
     if not _all_subsets_independent(C, min(n, D)):
         return False
     if not central and n > D:
@@ -578,22 +587,34 @@ def predicted_cells(setup: EvidenceSetup) -> CellPrediction:
         return CellPrediction(
             cells_general_central(n, D),
             "exact" if gp else "upper-bound",
-            "2 sum_{k<D} C(N-1, k) (central, general position)",
+            "2 sum_{k<D} C(N-1, k) (central, general position)" + _undecided(gp),
         )
     gp = in_general_position(C, d, central=False)
     return CellPrediction(
         cells_general_affine(n, D),
         "exact" if gp else "upper-bound",
-        "sum_{k<=D} C(N, k) (affine, general position)",
+        "sum_{k<=D} C(N, k) (affine, general position)" + _undecided(gp),
     )
 
 
+def _undecided(gp: bool | None) -> str:
+    return "; general position not tested (too many subsets)" if gp is None else ""
+
+
 def _count_distinct_directions(unit: np.ndarray, tol: float = 1e-12) -> int:
-    reps: list[np.ndarray] = []
-    for u in unit:
-        if not any(min(np.linalg.norm(u - r), np.linalg.norm(u + r)) < tol for r in reps):
-            reps.append(u)
-    return len(reps)
+    """Distinct lines through the origin among unit normals in 2-D (±u is the same line).
+
+    Sorted angles mod π, counted by gaps of at least ``tol`` (≈ ‖u − r‖ for close
+    directions), the wrap-around from π back to 0 included: O(N log N), where comparing
+    every pair took minutes at N_task = 2000.
+    """
+    if unit.shape[0] == 0:
+        return 0
+    theta = np.sort(np.mod(np.arctan2(unit[:, 1], unit[:, 0]), np.pi))
+    n = 1 + int(np.count_nonzero(np.diff(theta) >= tol))
+    if n > 1 and theta[0] + np.pi - theta[-1] < tol:
+        n -= 1
+    return n
 
 
 # --------------------------------------------------------------------------- EV-6

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -148,7 +149,7 @@ def build(spec: Mapping[str, Any]) -> te.EvidenceSetup:
         C = np.asarray(normals, dtype=float)
         if C.shape[1] != D:
             raise SpecError("normals", f"rows of D = {D} numbers", f"rows of {C.shape[1]}")
-        zero = np.flatnonzero(np.linalg.norm(C, axis=1) == 0)
+        zero = np.flatnonzero(np.max(np.abs(C), axis=1) == 0)
         if zero.size:
             raise SpecError(
                 "normals", "non-zero rows (a task needs a direction)", f"row {int(zero[0])} is zero"
@@ -173,6 +174,14 @@ def build(spec: Mapping[str, Any]) -> te.EvidenceSetup:
         d = np.asarray(offsets, dtype=float)
         if d.size != C.shape[0]:
             raise SpecError("offsets", f"{C.shape[0]} numbers (one per task)", list(offsets))
+    if kind == "explicit":
+        C, d = unit_boundaries(C, d)
+        if not np.all(np.abs(d) <= MAX_UNIT_OFFSET):
+            raise SpecError(
+                "offsets",
+                f"|d_i| / ‖c_i‖ <= {MAX_UNIT_OFFSET:g} (a boundary within float range)",
+                list(offsets) if offsets is not None else None,
+            )
     rnn_keys = _rnn_keys(spec, D, C.shape[0])
     return te.EvidenceSetup(
         normals=tuple(tuple(float(v) for v in row) for row in C),
@@ -189,6 +198,42 @@ def build(spec: Mapping[str, Any]) -> te.EvidenceSetup:
         noise_rho=noise_rho,
         **rnn_keys,
     )
+
+
+def unit_boundaries(C: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each task's (c_i, d_i) divided by ‖c_i‖: the same boundary c_iᵀx + d_i = 0, unit normal.
+
+    Every EVIDENCE prediction depends on c_i/‖c_i‖ and d_i/‖c_i‖ only (THEORY.md §2:
+    N_c^-1 C), so this changes no prediction; it keeps the arithmetic in range for normals of
+    any scale (1e±200 squared leaves float64). Each row is first scaled by the power of two
+    nearest its largest entry (exact: no rounding), so its norm is computed without overflow
+    or underflow.
+    """
+    _, exponent = np.frexp(np.max(np.abs(C), axis=1))
+    scaled = np.ldexp(C, -exponent[:, None])
+    with np.errstate(over="ignore"):  # an offset beyond range is refused by the caller
+        d_scaled = np.ldexp(d, -exponent)
+    norm = np.linalg.norm(scaled, axis=1, keepdims=True)
+    return scaled / norm, d_scaled / norm[:, 0]
+
+
+#: Largest offset of a unit-normal boundary: its squared distance (and the evidence around
+#: it) must stay in float64 range.
+MAX_UNIT_OFFSET = 1e150
+
+UNIT_NORMALS_NOTE = (
+    "Explicit normals are used as unit normals: each task's (c_i, d_i) is divided by ‖c_i‖, "
+    "which leaves its boundary c_iᵀx + d_i = 0 and every prediction unchanged (they depend on "
+    "c_i/‖c_i‖ and d_i/‖c_i‖ only) and keeps normals of any scale in float range."
+)
+
+
+def check(setup: te.EvidenceSetup, options: Any) -> Any:
+    """:func:`mtl_theory.proofs.evidence.check`, with the note on normalized normals."""
+    result = pe.check(setup, options)
+    if setup.boundaries != "explicit":
+        return result
+    return dataclasses.replace(result, notes=(*result.notes, UNIT_NORMALS_NOTE))
 
 
 #: What a key of the RNN route means when network is not 'rnn' (nothing): an error.
@@ -598,7 +643,7 @@ FAMILY = Family(
     schema=SCHEMA,
     build=build,
     setup_type=te.EvidenceSetup,
-    check=pe.check,
+    check=check,
     statements=te.STATEMENTS,
     derivations=pe.DERIVATIONS,
     suite=SUITE,
