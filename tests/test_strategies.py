@@ -109,6 +109,8 @@ def test_the_users_example_file_passes_under_pytest():
             "-q",
             "-p",
             "no:cacheprovider",
+            "-o",
+            "addopts=",
             str(ROOT / "examples" / "test_user_properties.py"),
         ],
         cwd=ROOT / "examples",
