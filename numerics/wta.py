@@ -4,9 +4,11 @@ Three routes, none of which evaluates the theorem's conclusion:
 
 1. :func:`exhaustive_search` enumerates every bottleneck code up to relabelling of units
    within a module (set partitions of the training grid into <= m_g blocks, one per module,
-   as ordered tuples over modules), fits the optimal affine readout of every code by batched
-   normal equations built from contingency tables, and returns the exact global minimum of
-   the squared loss, the zero-loss codes, and which of them are symbolic.
+   as ordered tuples over modules), fits the optimal affine readout of every code (two
+   modules: a fused kernel, one GEMM per tile of partition pairs and closed-form Schur
+   complements; otherwise batched normal equations built from contingency tables), and
+   returns the exact global minimum of the squared loss, the zero-loss codes, and which of
+   them are symbolic.
 2. :func:`milp_search` solves a mixed-integer linear program (cvxpy + HiGHS) over one-hot
    assignments and readout weights with the L1 or L-infinity loss, optionally restricted to
    non-symbolic codes: a solver-certified global minimum for grids too large to enumerate.
