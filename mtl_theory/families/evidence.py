@@ -287,6 +287,7 @@ SUITE = (
             "network": "filter",
         },
         quick=True,
+        cost_seconds=10.0,
         expect_applies=True,
     ),
     SuiteCase(
@@ -340,6 +341,7 @@ SUITE = (
             "network": "filter",
         },
         quick=False,
+        cost_seconds=36.0,
         expect_applies=True,
     ),
     SuiteCase(
@@ -354,6 +356,7 @@ SUITE = (
             "network": "filter",
         },
         quick=False,
+        cost_seconds=9.0,
         expect_applies=True,
     ),
     SuiteCase(
@@ -369,6 +372,7 @@ SUITE = (
             "rnn_batches": 3000,
         },
         quick=False,
+        cost_seconds=40.0,
         expect_applies=True,
     ),
 )
@@ -592,6 +596,7 @@ FAMILY = Family(
     title="EVIDENCE — optimal multi-task evidence aggregation gives a disentangled latent",
     schema=SCHEMA,
     build=build,
+    setup_type=te.EvidenceSetup,
     check=pe.check,
     statements=te.STATEMENTS,
     derivations=pe.DERIVATIONS,

@@ -426,6 +426,7 @@ FAMILY = Family(
     title="GDLN: deep linear and gated deep linear dynamics; ReLU ↔ ReLN on contextual tasks",
     schema=SCHEMA,
     build=build,
+    setup_type=th.GdlnSetup,
     check=proofs.check,
     statements=th.STATEMENTS,
     derivations=proofs.DERIVATIONS,
