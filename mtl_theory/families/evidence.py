@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from mtl_theory.families import evidence_arch_diagram
 from mtl_theory.numerics import evidence_protocol as npr
 from mtl_theory.plotting import grid_values, heatmap
 from mtl_theory.proofs import evidence as pe
@@ -585,6 +586,7 @@ DIAGRAMS = (
         compute=pe.rnn_compute,
         render=rnn_render,
     ),
+    evidence_arch_diagram.DIAGRAM,
 )
 
 FAMILY = Family(
