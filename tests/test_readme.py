@@ -20,7 +20,7 @@ def test_every_spec_key_is_documented(family):
 
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.toml"))
-INVALID_ON_PURPOSE = {"wta-too-large.toml"}  # shows the one-line "use --method milp" error
+INVALID_ON_PURPOSE = {"wta-too-large.toml"}  # --method exhaustive: the one-line method error
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])

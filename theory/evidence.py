@@ -226,7 +226,7 @@ def even_normals(n_tasks: int) -> np.ndarray:
     --------
     >>> np.round(even_normals(2), 3)
     array([[-0.707,  0.707],
-           [-0.707, -0.707]])
+           [ 0.707,  0.707]])
     """
     k = np.arange(n_tasks)
     phi = (k + 0.5) * np.pi / n_tasks

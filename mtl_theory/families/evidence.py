@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from mtl_theory.families import evidence_arch_diagram
+from mtl_theory.families.evidence_sweep_diagrams import SWEEP_DIAGRAMS
 from mtl_theory.numerics import evidence_arch as na
 from mtl_theory.numerics import evidence_protocol as npr
 from mtl_theory.plotting import grid_values, heatmap
@@ -298,6 +299,7 @@ SUITE = (
             "network": "filter",
         },
         quick=True,
+        cost_seconds=10.0,
         expect_applies=True,
     ),
     SuiteCase(
@@ -351,6 +353,7 @@ SUITE = (
             "network": "filter",
         },
         quick=False,
+        cost_seconds=36.0,
         expect_applies=True,
     ),
     SuiteCase(
@@ -365,6 +368,7 @@ SUITE = (
             "network": "filter",
         },
         quick=False,
+        cost_seconds=9.0,
         expect_applies=True,
     ),
     SuiteCase(
@@ -380,6 +384,7 @@ SUITE = (
             "rnn_batches": 3000,
         },
         quick=False,
+        cost_seconds=40.0,
         expect_applies=True,
     ),
 )
@@ -604,10 +609,11 @@ FAMILY = Family(
     title="EVIDENCE — optimal multi-task evidence aggregation gives a disentangled latent",
     schema=SCHEMA,
     build=build,
+    setup_type=te.EvidenceSetup,
     check=pe.check,
     statements=te.STATEMENTS,
     derivations=pe.DERIVATIONS,
     suite=SUITE,
-    diagrams=DIAGRAMS,
+    diagrams=DIAGRAMS + SWEEP_DIAGRAMS,
     methods=(),
 )
