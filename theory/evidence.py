@@ -38,7 +38,7 @@ NoiseKind = Literal["isotropic", "anisotropic", "autocorrelated", "correlated"]
 #: N(0, sigma^2 R) with R = (1 - rho) I + rho 1 1^T (coordinates correlated); autocorrelated:
 #: stationary AR(1) in time, corr(eps(tau), eps(tau + k)) = rho^|k|, marginal N(0, sigma^2 I).
 NOISE_KINDS = ("isotropic", "anisotropic", "autocorrelated", "correlated")
-Network = Literal["none", "filter", "rnn"]
+Network = Literal["none", "filter", "rnn", "rnn-nonleaky", "lstm", "transformer"]
 #: Training losses of the RNN route (``code``, DisentangleRes train.py): ``"all-steps"`` is
 #: ``CE_loss = True`` with the all-ones mask, ``"decision-step"`` the ``pen_end = True`` switch.
 RNN_LOSSES = ("all-steps", "decision-step")
@@ -136,8 +136,8 @@ class EvidenceSetup:
         Number of evidence samples (>= 1).
     boundaries : {"even", "random", "explicit"}
         How the normals were made (for reports).
-    network : {"none", "filter", "rnn"}
-        Which trained network the verification also runs.
+    network : {"none", "filter", "rnn", "rnn-nonleaky", "lstm", "transformer"}
+        Which trained network the verification also runs (the last three: Fig. 3b/3c).
     n_trials : int
         Monte-Carlo trials of the numerical routes.
     seed : int

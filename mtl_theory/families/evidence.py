@@ -9,7 +9,9 @@ from typing import Any
 
 import numpy as np
 
+from mtl_theory.families import evidence_arch_diagram
 from mtl_theory.families.evidence_sweep_diagrams import SWEEP_DIAGRAMS
+from mtl_theory.numerics import evidence_arch as na
 from mtl_theory.numerics import evidence_protocol as npr
 from mtl_theory.plotting import grid_values, heatmap
 from mtl_theory.proofs import evidence as pe
@@ -33,8 +35,11 @@ SCHEMA = Schema(
         "t": Integer(default=20, minimum=1, maximum=100000, help="evidence samples"),
         "network": Choice(
             default="none",
-            options=("none", "filter", "rnn"),
-            help="trained by --verify: none, filter (integrator + fitted readouts), rnn (BPTT)",
+            options=("none", "filter", *na.TRAINED_NETWORKS),
+            help="trained by --verify: none, filter (integrator + fitted readouts), rnn (BPTT), "
+            "or the other architectures of Fig. 3b/3c (numpy, hand-written gradients): "
+            "rnn-nonleaky, lstm (64 units), transformer (one-layer GPT-2, 8 heads, "
+            "embedding 64)",
         ),
         "seed": Integer(default=0, minimum=0, help="seed of random boundaries"),
         "n_trials": Integer(
@@ -236,21 +241,27 @@ def check(setup: te.EvidenceSetup, options: Any) -> Any:
     return dataclasses.replace(result, notes=(*result.notes, UNIT_NORMALS_NOTE))
 
 
-#: What a key of the RNN route means when network is not 'rnn' (nothing): an error.
+#: What a key of the trained-network route means without a trained network: an error.
 RNN_ONLY_KEYS = ("rnn_loss", "protocol", "rnn_networks", "decoder_fits", "decoder_batches")
 
 
 def _rnn_keys(spec: Mapping[str, Any], D: int, n_tasks: int) -> dict[str, Any]:
-    """Validate the RNN route's keys and fill their defaults (each problem names its key)."""
-    if spec["network"] != "rnn":
+    """Validate the trained networks' keys and fill their defaults (each problem names its key).
+
+    They apply to every network of ``na.TRAINED_NETWORKS`` (the RNN and the architectures).
+    """
+    network = spec["network"]
+    if network not in na.TRAINED_NETWORKS:
         for key in RNN_ONLY_KEYS:
             if spec[key] is not None:
-                raise SpecError(key, "nothing unless network = 'rnn'", spec[key])
+                raise SpecError(
+                    key, f"nothing unless network is one of {na.TRAINED_NETWORKS}", spec[key]
+                )
         return {}
     protocol = spec["protocol"] or "authors-fixed"
     if D != 2:
         raise SpecError(
-            "D", "2 with network = 'rnn' (the protocols hold out one of 4 quadrants)", D
+            "D", f"2 with network = {network!r} (the protocols hold out one of 4 quadrants)", D
         )
     batches = spec["decoder_batches"]
     if batches is None:
@@ -635,6 +646,7 @@ DIAGRAMS = (
         compute=pe.rnn_compute,
         render=rnn_render,
     ),
+    evidence_arch_diagram.DIAGRAM,
 )
 
 FAMILY = Family(
