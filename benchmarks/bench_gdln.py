@@ -1,11 +1,20 @@
 """GDLN benchmarks, measured side by side in one process (ratios, not absolute claims).
 
 1. The whole 3-context experiment at paper size (ReLU + ReLN + modular GDLN, 11 → 700 → 60,
-   8001 epochs) plus the authors' closed form: wall time (target ≤ 10 s on an idle 2-core box).
+   8001 epochs) plus the authors' closed form, with the toolkit's training kernels and with
+   the loops they replaced (``_train_context_net_reference``, ``_train_pathway_network_reference``)
+   in the same script: CPU seconds of each network, the ratio old / new, the losses equal bit
+   for bit, the FLOP rate as a fraction of this machine's measured matmul peak (a 2000³ GEMM
+   timed here), and the critical path of a two-process run (ReLU on one core; ReLN, modular
+   and the closed form on the other; target ≤ 3 s on an idle 2-core machine).
 2. S seeds batched (stacked weights, one matmul per layer) vs S sequential single-seed runs of
    the same ReLU network: wall-time ratio (target ≥ 2×) and peak traced memory of each.
 
-Usage: python benchmarks/bench_gdln.py [--epochs-batch N] [--seeds S]
+CPU time (time.process_time) for the kernels: the reference machine is shared. One BLAS
+thread (numerics.blas.single_blas_thread). The authors' JAX loops are not run here (JAX is no
+dependency; see gdln_side_by_side.py for their numbers).
+
+Usage: python benchmarks/bench_gdln.py [--epochs-batch N] [--seeds S] [--skip-reference]
 """
 
 from __future__ import annotations
@@ -16,7 +25,93 @@ import tracemalloc
 
 import numpy as np
 from mtl_theory.numerics import gdln as num
+from mtl_theory.numerics.blas import single_blas_thread
 from mtl_theory.theory import gdln as th
+
+EPOCHS = 8000
+HIDDEN = 700
+
+
+def _cpu(fn):
+    t0 = time.process_time()
+    out = fn()
+    return out, time.process_time() - t0
+
+
+def matmul_peak(n: int = 2000, repeats: int = 3) -> float:
+    """Best float64 GEMM rate of this process (FLOP/s), n x n times n x n."""
+    rng = np.random.default_rng(0)
+    a, b = rng.random((n, n)), rng.random((n, n))
+    a @ b
+    return 2.0 * n**3 / min(_cpu(lambda: a @ b)[1] for _ in range(repeats))
+
+
+def layer_flops(hidden: int, n_in: int, n_out: int, n_points: int) -> int:
+    """FLOPs of one GD epoch of a one-hidden-layer net: forward W1 x and W2 h; backward
+    E hᵀ, W2ᵀ E and δ xᵀ (2 m n k each)."""
+    return 2 * hidden * n_points * (2 * n_in + 3 * n_out)
+
+
+def networks(task):
+    """The experiment's three trainings as (name, thunk(train_context, train_pathway))."""
+    std = 0.005 / HIDDEN
+    sizes = [task.X.shape[0], HIDDEN, task.Y.shape[0]]
+    out = [
+        ("ReLU", lambda tc, tp: tc(task, num.init_context_weights(sizes, std, [0]), 1e-3, EPOCHS))
+    ]
+    for name, kind in (("ReLN", "authors-mixed"), ("modular", "modular")):
+        net = num.module_pathway_network(task, th.authors_module_net(3, kind, HIDDEN, std), [0])
+        out.append((name, lambda tc, tp, net=net: tp(task, net, 1e-3, EPOCHS)))
+    return out
+
+
+def experiment_flops(task) -> float:
+    n_in, n_out, P = task.X.shape[0], task.Y.shape[0], task.X.shape[1]
+    w = HIDDEN // 7
+    per_epoch = layer_flops(HIDDEN, n_in, n_out, P) + 2 * (
+        layer_flops(w, n_in, n_out, P) + layer_flops(3 * w, n_in, n_out, P)
+    )
+    return per_epoch * (EPOCHS + 1)
+
+
+def bench_experiment(skip_reference: bool) -> None:
+    task = th.context_task(3, "different")
+    peak = matmul_peak()
+    print(f"matmul peak (2000^3 GEMM, 1 thread): {peak / 1e9:.1f} GFLOP/s")
+    new = (num.train_context_net, num.train_pathway_network)
+    old = (num._train_context_net_reference, num._train_pathway_network_reference)
+    times, same = {}, True
+    for name, run in networks(task):
+        fast, t_new = _cpu(lambda run=run: run(*new))
+        times[name] = t_new
+        line = f"  {name:8s} toolkit {t_new:6.2f} s CPU"
+        if not skip_reference:
+            ref, t_old = _cpu(lambda run=run: run(*old))
+            eq = bool(np.array_equal(fast.losses, ref.losses))
+            same &= eq
+            line += (
+                f" | old kernel {t_old:6.2f} s: ratio {t_old / t_new:.2f}x, losses identical {eq}"
+            )
+            times[name + " old"] = t_old
+        print(line)
+    _, t_closed = _cpu(lambda: th.authors_closed_form_loss(task, np.arange(0, EPOCHS + 1, 10)))
+    total = sum(times[n] for n in ("ReLU", "ReLN", "modular")) + t_closed
+    flops = experiment_flops(task)
+    trained = total - t_closed
+    print(f"  closed form {t_closed:.2f} s CPU")
+    print(
+        f"context experiment (3 contexts, 700 hidden, {EPOCHS + 1} epochs): toolkit {total:.2f} s "
+        f"CPU in one process; two processes (ReLU | ReLN + modular + closed form): critical path "
+        f"{max(times['ReLU'], times['ReLN'] + times['modular'] + t_closed):.2f} s (target <= 3 s); "
+        f"{flops / 1e9:.1f} GFLOP -> {flops / trained / 1e9:.1f} GFLOP/s = "
+        f"{flops / trained / peak:.0%} of peak"
+    )
+    if not skip_reference:
+        old_total = sum(times[n + " old"] for n in ("ReLU", "ReLN", "modular")) + t_closed
+        print(
+            f"  old kernels {old_total:.2f} s CPU: ratio {old_total / total:.2f}x; "
+            f"losses bit for bit identical: {same}"
+        )
 
 
 def _timed(fn):
@@ -39,21 +134,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--epochs-batch", type=int, default=1000)
     parser.add_argument("--seeds", type=int, default=8)
+    parser.add_argument("--skip-reference", action="store_true")
     args = parser.parse_args()
+    with single_blas_thread():
+        bench_experiment(args.skip_reference)
     task = th.context_task(3, "different")
-
-    def experiment():
-        ex = num.run_context_experiment(task, [700], 1e-3, 8000, 0.005 / 700, [0], 0.1)
-        th.authors_closed_form_loss(task, np.arange(0, 8001, 10))
-        return ex
-
-    ex, dt = _timed(experiment)
-    print(
-        f"context experiment (ReLU+ReLN[authors-mixed]+modular+closed form, 700 hidden, "
-        f"8001 epochs, 1 seed): "
-        f"{dt:.1f} s; final losses ReLU {ex.relu.losses[0, -1]:.3g} "
-        f"ReLN {ex.reln.losses[0, -1]:.3g} modular {ex.modular.losses[0, -1]:.3g}"
-    )
 
     S, E = args.seeds, args.epochs_batch
     seeds = list(range(S))

@@ -1,4 +1,13 @@
-"""mtl-theory: the front door (command line, spec validation, reports, phase diagrams).
+"""mtl-theory: the front door (Python API, command line, spec validation, reports, diagrams).
+
+From Python (the command line is a client of these; see :mod:`mtl_theory.api`)::
+
+    import mtl_theory
+    result = mtl_theory.check("examples/wta-theorem-applies.toml", verify=True)
+    result.verified, result.verdict          # renders as Markdown in a notebook
+    mtl_theory.theories()                    # statements, suites and diagrams per theory
+    report = mtl_theory.verify_all(quick=True)
+    mtl_theory.phase("gdln-saxe", out="figures")
 
 The design card keeps the layers ``theory/``, ``numerics/`` and ``proofs/`` at the top of the
 repository; installed, they are the subpackages :mod:`mtl_theory.theory`,
@@ -25,3 +34,33 @@ def _source_tree_layers() -> None:
 
 
 _source_tree_layers()
+
+# The public API (thin re-exports; the implementations live in mtl_theory.api).
+from .api import (  # noqa: E402
+    CheckResult,
+    LoadedSpec,
+    PhaseRun,
+    Theory,
+    UsageError,
+    check,
+    load_spec,
+    phase,
+    theories,
+    verify_all,
+)
+from .spec import SpecError  # noqa: E402
+
+__all__ = [
+    "CheckResult",
+    "LoadedSpec",
+    "PhaseRun",
+    "SpecError",
+    "Theory",
+    "UsageError",
+    "__version__",
+    "check",
+    "load_spec",
+    "phase",
+    "theories",
+    "verify_all",
+]

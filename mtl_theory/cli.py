@@ -9,22 +9,20 @@ was given, no traceback.
 from __future__ import annotations
 
 import argparse
-import difflib
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from . import __version__
-from .registry import FAMILY_NAMES, CheckOptions, Registry, load_registry
+from . import __version__, api
+from .api import UsageError
+from .cost import DEFAULT_MEMORY_GIB, DEFAULT_SECONDS
 from .render import json_dump, render_check, text_table
-from .spec import SpecError, family_of, read_spec_file
+from .safety import positive_number, run_guarded
+from .spec import SpecError
 
 EXIT_OK, EXIT_FINDING, EXIT_INVALID = 0, 1, 2
-
-
-class UsageError(Exception):
-    """Invalid command-line input; the message is the one line shown."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -51,6 +49,13 @@ def _bounded_int(name: str, minimum: int):
     return parse
 
 
+def _usable_cpus() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="mtl-theory",
@@ -69,11 +74,31 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--method", default="auto", help="numerical route (theory-specific; default auto)"
     )
+    check.add_argument(
+        "--budget",
+        type=positive_number("--budget"),
+        default=DEFAULT_MEMORY_GIB,
+        metavar="GIB",
+        help=f"memory budget of --verify in GiB (default {DEFAULT_MEMORY_GIB:g})",
+    )
+    check.add_argument(
+        "--time-budget",
+        type=positive_number("--time-budget"),
+        default=DEFAULT_SECONDS,
+        metavar="SECONDS",
+        help=f"time budget of --verify (default {DEFAULT_SECONDS:g} s)",
+    )
 
     verify = sub.add_parser("verify", help="run every theorem check and every derivation")
     verify.add_argument("--quick", action="store_true", help="only the small setups")
     verify.add_argument("--out", type=Path, default=Path("mtl-theory-report"), metavar="DIR")
     verify.add_argument("--json", action="store_true", help="print the report as JSON")
+    verify.add_argument(
+        "--workers",
+        type=_bounded_int("--workers", 1),
+        default=_usable_cpus(),
+        help="processes for independent cases (default: the usable CPUs; same numbers)",
+    )
 
     phase = sub.add_parser("phase", help="compute and draw phase diagrams")
     phase.add_argument("names", nargs="*", metavar="NAME")
@@ -89,29 +114,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # --------------------------------------------------------------------------- commands
+# Each command is a client of the Python API (mtl_theory.api): parse, call, print.
 
 
-def cmd_check(args: argparse.Namespace, registry: Registry) -> int:
-    raw = read_spec_file(args.spec)
-    try:
-        name = family_of(raw, tuple(dict.fromkeys((*FAMILY_NAMES, *registry.families))))
-    except SpecError as exc:
-        raise exc.with_source(args.spec) from None
-    if name not in registry.families:
-        raise SpecError("theory", "a theory implemented in this version", name, source=args.spec)
-    family = registry.families[name]
-    if args.method != "auto" and args.method not in family.methods:
-        options = ", ".join(repr(m) for m in ("auto", *family.methods))
-        raise SpecError("--method", f"one of {options} for {name}", args.method)
-    try:
-        setup = family.build(family.schema.validate(raw))
-    except SpecError as exc:
-        raise exc.with_source(args.spec) from None
-    options = CheckOptions(verify=args.verify, seed=args.seed, method=args.method)
-    try:
-        result = family.check(setup, options)
-    except SpecError as exc:  # a setup the chosen route cannot take: still the spec's fault
-        raise (exc if exc.source else exc.with_source(args.spec)) from None
+def cmd_check(args: argparse.Namespace) -> int:
+    result = api.check(
+        args.spec,
+        verify=args.verify,
+        seed=args.seed,
+        method=args.method,
+        budget_gib=args.budget,
+        time_budget=args.time_budget,
+    )
     if args.json:
         print(json_dump(result.to_json()))
     else:
@@ -122,74 +136,42 @@ def cmd_check(args: argparse.Namespace, registry: Registry) -> int:
     return EXIT_OK
 
 
-def cmd_verify(args: argparse.Namespace, registry: Registry) -> int:
-    from .report import run_verify, summary_lines, write_report
+def cmd_verify(args: argparse.Namespace) -> int:
+    from .report import summary_lines
 
     out: Path = args.out
-    _check_out_dir(out, "--out")
+    api.check_out_dir(out, "--out", files=("report.md", "report.json"))
     log = None if args.json else (lambda msg: print(msg, flush=True))
     if log:
         log(f"mtl-theory verify{' --quick' if args.quick else ''}: running...")
-    report = run_verify(registry, quick=args.quick, out_dir=out, log=log)
-    md = write_report(report, registry, out)
+    report = api.verify_all(quick=args.quick, out=out, workers=args.workers, log=log)
     if args.json:
         print(json_dump(report.to_json()))
     else:
         print()
         print("\n".join(summary_lines(report)))
-        print(f"Report: {md}")
+        print(f"Report: {out / 'report.md'}")
     return EXIT_OK if report.agrees else EXIT_FINDING
 
 
-def cmd_phase(args: argparse.Namespace, registry: Registry) -> int:
-    from .phase import run_diagram, write_index
-
-    diagrams = registry.diagrams()
-    if args.all and args.names:
-        raise UsageError("phase: give diagram NAMEs or --all, not both")
-    if not args.all and not args.names:
-        raise UsageError(
-            "phase: expected diagram NAMEs or --all; known: " + (", ".join(diagrams) or "none")
-        )
-    names = list(diagrams) if args.all else args.names
-    for n in names:
-        if n not in diagrams:
-            close = difflib.get_close_matches(n, list(diagrams), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise UsageError(
-                f"phase: NAME: expected one of {', '.join(diagrams) or 'none'}, given {n!r}{hint}"
-            )
-    if args.dask is not None:
-        try:
-            import distributed  # noqa: F401
-        except ImportError:
-            raise UsageError(
-                "--dask: expected the optional extra (pip install 'mtl-theory[dask]'), "
-                "given a Python without dask.distributed"
-            ) from None
-    _check_out_dir(args.out, "--out")
-    from mtl_theory.numerics.sweep import SweepError
-
-    for n in names:
-        print(f"{n}: computing...", flush=True)
-        try:
-            out = run_diagram(
-                diagrams[n],
-                args.out,
-                workers=args.workers,
-                dask_address=args.dask,
-                resume=args.resume,
-                base_seed=args.seed,
-            )
-        except SweepError as exc:
-            raise UsageError(str(exc)) from None
-        print(f"{n}: {out.n_points} points in {out.seconds:.1f}s -> {out.png}, {out.csv}")
-    index = write_index(registry, args.out)
-    print(f"index: {index}")
+def cmd_phase(args: argparse.Namespace) -> int:
+    names = api.diagram_names(args.names, all=args.all)
+    run = api.phase(
+        names,
+        out=args.out,
+        workers=args.workers,
+        dask=args.dask,
+        resume=args.resume,
+        seed=args.seed,
+        log=lambda msg: print(msg, flush=True),
+        show_progress=True,
+    )
+    print(f"index: {run.index}")
     return EXIT_OK
 
 
-def cmd_list(args: argparse.Namespace, registry: Registry) -> int:
+def cmd_list(args: argparse.Namespace) -> int:
+    registry = api.registry()
     for family in registry.families.values():
         print(f"== {family.name}: {family.title}")
         print("theorems and statements:")
@@ -211,18 +193,12 @@ def cmd_list(args: argparse.Namespace, registry: Registry) -> int:
     return EXIT_OK
 
 
-def _check_out_dir(path: Path, flag: str) -> None:
-    if path.exists() and not path.is_dir():
-        raise UsageError(f"{flag}: expected a directory, given the file {str(path)!r}")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    registry = load_registry()
     commands = {"check": cmd_check, "verify": cmd_verify, "phase": cmd_phase, "list": cmd_list}
     try:
-        return commands[args.command](args, registry)
+        return run_guarded(lambda: commands[args.command](args))
     except (SpecError, UsageError) as exc:
         sys.stderr.write(f"mtl-theory: error: {exc}\n")
         return EXIT_INVALID

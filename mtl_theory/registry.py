@@ -52,6 +52,10 @@ class SuiteCase:
     statement of ours found false, kept in the suite like a pinned counterexample. The case
     holds when exactly those disagree, and ``verify`` lists it with ``finding_reason``; if the
     contradiction vanishes or moves, the case fails.
+
+    ``cost_seconds`` is a rough expected run time (measured once, relative to the other
+    cases); it only orders the work when ``verify`` runs in several processes (longest
+    first) and never changes a result.
     """
 
     name: str
@@ -63,6 +67,7 @@ class SuiteCase:
     expect_applies: bool | None = None
     pinned_finding: tuple[str, ...] = ()
     finding_reason: str = ""
+    cost_seconds: float = 1.0
 
     def __post_init__(self) -> None:
         if not self.expect_verified and not self.unverified_reason:
@@ -131,6 +136,9 @@ class Family:
         Values accepted by ``check --method`` besides ``"auto"``.
     report_figures : callable (results, directory) -> list of Path, optional
         Figures for ``report.md``, drawn from the suite's check results.
+    setup_type : type, optional
+        The class ``build`` returns, so that :func:`mtl_theory.check` accepts a setup made in
+        Python and finds its family.
     """
 
     name: str
@@ -144,6 +152,7 @@ class Family:
     diagrams: tuple[PhaseDiagram, ...] = ()
     methods: tuple[str, ...] = ()
     report_figures: Callable[[Sequence[CheckResult], Path], list[Path]] | None = None
+    setup_type: type | None = None
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,8 @@ def _tolerance_text(c: Comparison) -> str:
 
 def comparison_verdict(c: Comparison) -> str:
     """One word per comparison: does it disagree, verify, or only agree?"""
+    if not c.measurable:
+        return "NOT MEASURABLE"
     if not c.agrees:
         return "DISAGREES"
     if c.route == "consistency":
@@ -91,13 +93,18 @@ def verdict_line(result: CheckResult) -> str:
         state = "applies" if result.applies else "does NOT apply"
         return f"{theorem} {state} (no verification run; add --verify)"
     if result.contradiction:
-        bad = [c.quantity for c in v.comparisons if not c.agrees]
+        bad = [c.quantity for c in v.comparisons if c.disagrees]
         return (
             f"!!! CONTRADICTION: the measurement disagrees with the theory on "
             f"{', '.join(bad)} ({theorem}). This is a finding: see the comparisons above."
         )
     n_verifying = sum(c.verifies for c in v.comparisons)
     n = len(v.comparisons)
+    if not v.measurable:
+        return (
+            f"{theorem}: NOT MEASURABLE at this setting (neither agreement nor contradiction): "
+            f"{v.not_verified_reason}"
+        )
     scope = (
         f"{theorem} applies"
         if result.applies

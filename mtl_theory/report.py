@@ -8,6 +8,8 @@ hypotheses, predictions against measurements with tolerances, figures beside it)
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import time
 import traceback
 from collections.abc import Callable
@@ -34,7 +36,7 @@ class CaseOutcome:
     @property
     def disagreeing(self) -> tuple[str, ...]:
         v = self.result.verification if self.result is not None else None
-        return tuple(sorted(c.quantity for c in v.comparisons if not c.agrees)) if v else ()
+        return tuple(sorted(c.quantity for c in v.comparisons if c.disagrees)) if v else ()
 
     @property
     def finding_as_pinned(self) -> bool:
@@ -107,6 +109,35 @@ class VerifyReport:
     def agrees(self) -> bool:
         return all(d.ok for d in self.derivations) and all(c.ok for c in self.cases)
 
+    def _repr_markdown_(self) -> str:
+        """The summary of ``mtl-theory verify`` as a Markdown table (notebooks)."""
+        rows = [
+            (d.family, "derivation", d.derivation.id if d.derivation else d.name)
+            + (
+                (
+                    d.derivation.provenance,
+                    d.derivation.status if d.derivation.holds else f"**{d.derivation.status}**",
+                )
+                if d.derivation
+                else ("-", "**ERROR**")
+            )
+            + (f"{d.seconds:.1f}s",)
+            for d in self.derivations
+        ]
+        rows += [
+            (
+                c.family,
+                "check",
+                c.case.name,
+                c.result.statement.provenance if c.result else "-",
+                c.verdict if c.ok else f"**{c.verdict}**",
+                f"{c.seconds:.1f}s",
+            )
+            for c in self.cases
+        ]
+        table = markdown_table(rows, ("theory", "kind", "name", "provenance", "verdict", "time"))
+        return "\n".join([table, "", *[f"- {line}" for line in tally_lines(self)]])
+
     def to_json(self) -> dict[str, Any]:
         return {
             "quick": self.quick,
@@ -142,64 +173,158 @@ def _function_name(fn: Callable[..., Any]) -> str:
     return getattr(fn, "__name__", repr(fn))
 
 
+@dataclass(frozen=True)
+class _Work:
+    """One independent item of ``verify``: a derivation or a suite case of one family.
+
+    Only the family's *name* travels to a worker process, which imports the family itself
+    (families hold lambdas, which do not pickle).
+    """
+
+    family_name: str
+    kind: str  # "derivation" | "case"
+    index: int
+    quick: bool
+    cost: float = 1.0  # expected seconds; only orders the work, longest first
+
+
+def _installed_family(name: str) -> Family:
+    import importlib
+
+    return importlib.import_module(f"mtl_theory.families.{name}").FAMILY
+
+
+def _is_installed(family: Family) -> bool:
+    try:
+        return _installed_family(family.name) is family
+    except ImportError:
+        return False
+
+
+def _run_in_worker(work: _Work) -> DerivationOutcome | CaseOutcome:
+    return _run_work(_installed_family(work.family_name), work)
+
+
+def _run_work(family: Family, work: _Work) -> DerivationOutcome | CaseOutcome:
+    """Run one item; every failure is caught and reported as the item's outcome.
+
+    The seeds are the suite case's own, so the outcome does not depend on where or in which
+    order it runs.
+    """
+    from mtl_theory.numerics.blas import single_blas_thread
+
+    from .spec import SpecError
+
+    t0 = time.monotonic()
+    with single_blas_thread():
+        if work.kind == "derivation":
+            derive = family.derivations[work.index]
+            name = _function_name(derive)
+            try:
+                return DerivationOutcome(family.name, derive(), time.monotonic() - t0, name)
+            except Exception:
+                return DerivationOutcome(
+                    family.name, None, time.monotonic() - t0, name, traceback.format_exc()
+                )
+        case = family.suite[work.index]
+        try:
+            setup = family.build(family.schema.validate(case.spec))
+            options = CheckOptions(verify=True, seed=case.seed, quick=work.quick)
+            result = family.check(setup, options)
+            return CaseOutcome(family.name, case, result, time.monotonic() - t0)
+        except SpecError as exc:
+            return CaseOutcome(
+                family.name, case, None, time.monotonic() - t0, f"invalid suite spec: {exc}"
+            )
+        except Exception:
+            return CaseOutcome(
+                family.name, case, None, time.monotonic() - t0, traceback.format_exc()
+            )
+
+
+def _outcome_line(outcome: DerivationOutcome | CaseOutcome) -> str:
+    if isinstance(outcome, DerivationOutcome):
+        d = outcome.derivation
+        if d is None:
+            return f"  {outcome.family:9s} derivation {outcome.name} ERROR"
+        return f"  {outcome.family:9s} derivation {d.id:14s} {d.status:10s} {outcome.seconds:6.1f}s"
+    if outcome.result is None:
+        # an invalid suite spec is one line worth showing; a traceback goes to the report
+        error = outcome.error or ""
+        detail = f": {error}" if error.startswith("invalid") else ""
+        return f"  {outcome.family:9s} check {outcome.case.name} ERROR{detail}"
+    return (
+        f"  {outcome.family:9s} check {outcome.case.name:28s} "
+        f"{outcome.verdict:24s} {outcome.seconds:6.1f}s"
+    )
+
+
+def _run_all(
+    registry: Registry, work: list[_Work], workers: int, say: Callable[[str], None]
+) -> list[DerivationOutcome | CaseOutcome]:
+    """Every item's outcome, in ``work``'s order, whatever the number of processes.
+
+    With ``workers > 1`` the items run in ``spawn`` worker processes with one BLAS thread each
+    (as ``phase`` points do), longest expected first; the outcomes are the same objects a
+    one-process run computes, reassembled in the listed order. A registry that is not the
+    installed families (a test's toy family) runs in this process.
+    """
+    if workers > 1 and not all(_is_installed(f) for f in registry.families.values()):
+        say("  (families not installed as mtl_theory.families.*: running in one process)")
+        workers = 1
+    if workers <= 1 or len(work) <= 1:
+        outcomes = []
+        for w in work:
+            outcomes.append(_run_work(registry.families[w.family_name], w))
+            say(_outcome_line(outcomes[-1]))
+        return outcomes
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from multiprocessing import get_context
+
+    from mtl_theory.numerics.blas import single_thread_blas_environment
+
+    order = sorted(range(len(work)), key=lambda i: -work[i].cost)
+    results: dict[int, DerivationOutcome | CaseOutcome] = {}
+    with single_thread_blas_environment():
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
+    with pool:
+        futures = {pool.submit(_run_in_worker, work[i]): i for i in order}
+        for future in as_completed(futures):
+            outcome = future.result()
+            results[futures[future]] = outcome
+            say(_outcome_line(outcome))
+    return [results[i] for i in range(len(work))]
+
+
 def run_verify(
     registry: Registry,
     *,
     quick: bool,
     out_dir: Path | None,
     log: Callable[[str], None] | None = None,
+    workers: int = 1,
 ) -> VerifyReport:
-    """Run every derivation and every (quick) suite case of every installed family."""
-    from .spec import SpecError
+    """Run every derivation and every (quick) suite case of every installed family.
 
+    ``workers`` processes share the independent items; the report is identical (apart from
+    timings) to a one-process run.
+    """
     say = log or (lambda _msg: None)
     start = time.monotonic()
-    derivations: list[DerivationOutcome] = []
-    cases: list[CaseOutcome] = []
+    work: list[_Work] = []
+    for family in registry.families.values():
+        work += [_Work(family.name, "derivation", i, quick) for i in range(len(family.derivations))]
+        work += [
+            _Work(family.name, "case", i, quick, case.cost_seconds)
+            for i, case in enumerate(family.suite)
+            if case.quick or not quick
+        ]
+    outcomes = _run_all(registry, work, workers, say)
+    derivations = [o for o in outcomes if isinstance(o, DerivationOutcome)]
+    cases = [o for o in outcomes if isinstance(o, CaseOutcome)]
     figures: dict[str, list[Path]] = {}
     for family in registry.families.values():
-        for derive in family.derivations:
-            t0 = time.monotonic()
-            name = _function_name(derive)
-            try:
-                d = derive()
-                outcome = DerivationOutcome(family.name, d, time.monotonic() - t0, name)
-                say(
-                    f"  {family.name:9s} derivation {d.id:14s} {d.status:10s} "
-                    f"{outcome.seconds:6.1f}s"
-                )
-            except Exception:
-                outcome = DerivationOutcome(
-                    family.name, None, time.monotonic() - t0, name, traceback.format_exc()
-                )
-                say(f"  {family.name:9s} derivation {name} ERROR")
-            derivations.append(outcome)
-        results: list[CheckResult] = []
-        for case in family.suite:
-            if quick and not case.quick:
-                continue
-            t0 = time.monotonic()
-            try:
-                setup = family.build(family.schema.validate(case.spec))
-                result = family.check(setup, CheckOptions(verify=True, seed=case.seed, quick=quick))
-                outcome = CaseOutcome(family.name, case, result, time.monotonic() - t0)
-                results.append(result)
-                say(
-                    f"  {family.name:9s} check {case.name:28s} "
-                    f"{outcome.verdict:24s} {outcome.seconds:6.1f}s"
-                )
-            except SpecError as exc:
-                outcome = CaseOutcome(
-                    family.name, case, None, time.monotonic() - t0, f"invalid suite spec: {exc}"
-                )
-                say(f"  {family.name:9s} check {case.name} ERROR: {exc}")
-            except Exception:
-                outcome = CaseOutcome(
-                    family.name, case, None, time.monotonic() - t0, traceback.format_exc()
-                )
-                say(f"  {family.name:9s} check {case.name} ERROR")
-            cases.append(outcome)
-        if out_dir is not None and results:
+        if out_dir is not None and any(c.family == family.name and c.result for c in cases):
             figures[family.name] = _family_figures(family, cases, out_dir, say)
     return VerifyReport(
         quick=quick,
@@ -446,9 +571,52 @@ def _family_section(family: Family, report: VerifyReport, out_dir: Path) -> list
     return parts
 
 
+#: The report's files, replaced together as one unit.
+REPORT_FILES = ("report.md", "report.json")
+#: Where each run's pair of files is written, one directory per run.
+RUNS_DIR = ".report-runs"
+#: The link naming the current run's directory; swapped in one rename.
+CURRENT_LINK = ".report-current"
+
+
 def write_report(report: VerifyReport, registry: Registry, out_dir: Path) -> Path:
-    """Write ``report.md`` and ``report.json`` into ``out_dir``; returns the Markdown path."""
-    md = out_dir / "report.md"
-    write_atomic(md, markdown_report(report, registry, out_dir))
-    write_atomic(out_dir / "report.json", json_dump(report.to_json()))
-    return md
+    """Write ``report.md`` and ``report.json`` into ``out_dir`` as one unit; returns the
+    Markdown path.
+
+    Both files are written into a fresh directory ``DIR/.report-runs/<run>``; then one
+    atomic rename points the link ``DIR/.report-current`` at it. ``DIR/report.md`` and
+    ``DIR/report.json`` are fixed links through ``.report-current``, so at every instant
+    both name the same run: a reader (or a kill between the two writes) never pairs the
+    Markdown of one run with the JSON of another. Directories of older or killed runs are
+    removed after the swap, so nothing temporary is left behind.
+    """
+    texts = {
+        "report.md": markdown_report(report, registry, out_dir),
+        "report.json": json_dump(report.to_json()),
+    }
+    runs = out_dir / RUNS_DIR
+    runs.mkdir(parents=True, exist_ok=True)
+    run = Path(tempfile.mkdtemp(prefix="run-", dir=runs))
+    for name, text in texts.items():
+        with open(run / name, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+    _replace_link(out_dir / CURRENT_LINK, os.path.join(RUNS_DIR, run.name))
+    for name in REPORT_FILES:
+        path = out_dir / name
+        target = os.path.join(CURRENT_LINK, name)
+        if not (path.is_symlink() and os.readlink(path) == target):
+            _replace_link(path, target)
+    for old in runs.iterdir():
+        if old.name != run.name:
+            shutil.rmtree(old, ignore_errors=True)
+    return out_dir / "report.md"
+
+
+def _replace_link(path: Path, target: str) -> None:
+    """Point the symbolic link ``path`` at ``target`` in one atomic rename."""
+    tmp = path.with_name(f".{path.name}.link.tmp")
+    tmp.unlink(missing_ok=True)
+    os.symlink(target, tmp)
+    os.replace(tmp, path)

@@ -14,6 +14,9 @@ from __future__ import annotations
 import difflib
 import json
 import math
+import os
+import stat
+import sys
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +24,30 @@ from pathlib import Path
 from typing import Any
 
 THEORY_KEY = "theory"
+
+# ------------------------------------------------------------------ the numeric-input rule
+# Every number is range-checked as the type it will be used as, *before* any conversion, so
+# no conversion can fail later (issue 14): integers are used as 64-bit integers (numpy
+# arrays, seeds, counts), reals as float64.
+
+#: Integers without a stated range: what an int64 holds.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+#: The largest finite float64; a larger integer (or literal) has no float64 value.
+FLOAT_MAX = sys.float_info.max
+#: The smallest positive *normal* float64: a positive quantity (a learning rate, a scale)
+#: below it is subnormal, has lost precision, and its reciprocal overflows.
+FLOAT_TINY = sys.float_info.min
+
+# ------------------------------------------------------------------ the spec file's limits
+#: Largest spec file read (bytes): explicit EVIDENCE normals at their limit (2000 × 64
+#: numbers) take about 3 MiB of text.
+MAX_SPEC_BYTES = 8 * 2**20
+#: Deepest nesting of tables and lists (a table of rows of numbers is 3 deep).
+MAX_DEPTH = 8
+#: Longest string (key or value) in a spec; no key or option is longer than 40 characters.
+MAX_STRING = 200
+#: Most numbers in one list or table (bounded by the file size anyway; stated for clarity).
+MAX_ITEMS = 1_000_000
 
 
 class SpecError(ValueError):
@@ -37,12 +64,25 @@ class SpecError(ValueError):
         super().__init__(self._line())
 
     def _line(self) -> str:
-        where = "".join(f"{part}: " for part in (self.source, self.key) if part)
+        where = "".join(f"{one_line(part)}: " for part in (self.source, self.key) if part)
         given = " ".join(str(self.given).split()) if self.verbatim else _show(self.given)
         return f"{where}expected {self.expected}, given {given}"
 
     def with_source(self, source: str) -> SpecError:
         return SpecError(self.key, self.expected, self.given, source=source, verbatim=self.verbatim)
+
+
+def one_line(text: Any, limit: int = 80) -> str:
+    """A file name, key or message made safe to echo: one line, control characters escaped,
+    cut to ``limit`` characters.
+
+    >>> print(one_line("a" + chr(10) + "b"))
+    a\\nb
+    """
+    text = str(text)
+    if not text.isprintable():
+        text = text.encode("unicode_escape", "backslashreplace").decode("ascii")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _show(value: Any, limit: int = 60) -> str:
@@ -101,6 +141,24 @@ def _is_real(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def as_float64(value: Any) -> float | None:
+    """``value`` as a finite float64, or None when it is not a number or has no float64 value.
+
+    An integer is compared with the float64 range *as an integer* first, so a 400-digit
+    integer is refused instead of raising OverflowError in ``float()``.
+    """
+    if not _is_real(value):
+        return None
+    if isinstance(value, int) and abs(value) > FLOAT_MAX:
+        return None
+    x = float(value)
+    return x if math.isfinite(x) else None
+
+
+def _in_int64(value: int) -> bool:
+    return INT64_MIN <= value <= INT64_MAX
+
+
 def _range_text(lo: float | None, hi: float | None, lo_open: bool = False) -> str:
     parts = []
     if lo is not None:
@@ -117,10 +175,12 @@ class Integer(Field):
 
     def expected(self) -> str:
         r = _range_text(self.minimum, self.maximum)
+        if self.maximum is None:
+            r = (r + " and " if r else "") + "<= 2^63 - 1"
         return f"an integer {r}".strip()
 
     def parse(self, key: str, value: Any) -> int:
-        if not _is_int(value):
+        if not _is_int(value) or not _in_int64(value):
             raise self.fail(key, value)
         if (self.minimum is not None and value < self.minimum) or (
             self.maximum is not None and value > self.maximum
@@ -135,17 +195,28 @@ class Real(Field):
     maximum: float | None = None
     exclusive_minimum: bool = False
 
+    @property
+    def positive(self) -> bool:
+        """> 0: then a positive *normal* float64 is needed (no subnormals)."""
+        return self.exclusive_minimum and self.minimum == 0.0
+
     def expected(self) -> str:
-        r = _range_text(self.minimum, self.maximum, self.exclusive_minimum)
+        if self.positive:
+            r = f">= {FLOAT_TINY:.4g} (a positive normal float64)" + (
+                f" and <= {self.maximum:g}" if self.maximum is not None else ""
+            )
+        else:
+            r = _range_text(self.minimum, self.maximum, self.exclusive_minimum)
         return f"a finite number {r}".strip()
 
     def parse(self, key: str, value: Any) -> float:
-        if not _is_real(value) or not math.isfinite(float(value)):
+        x = as_float64(value)
+        if x is None:
             raise self.fail(key, value)
-        x = float(value)
         lo_bad = self.minimum is not None and (
             x <= self.minimum if self.exclusive_minimum else x < self.minimum
         )
+        lo_bad = lo_bad or (self.positive and x < FLOAT_TINY)
         if lo_bad or (self.maximum is not None and x > self.maximum):
             raise self.fail(key, value)
         return x
@@ -194,7 +265,9 @@ class IntegerList(Field):
         return f"a list of {n} integers {r}".strip()
 
     def parse(self, key: str, value: Any) -> tuple[int, ...]:
-        if not isinstance(value, list) or not all(_is_int(v) for v in value):
+        if not isinstance(value, list) or len(value) > MAX_ITEMS:
+            raise self.fail(key, value)
+        if not all(_is_int(v) and _in_int64(v) for v in value):
             raise self.fail(key, value)
         if len(value) < self.min_length or (
             self.max_length is not None and len(value) > self.max_length
@@ -221,11 +294,12 @@ class RealList(Field):
         return f"a list of at least {self.min_length} finite numbers {r}".strip()
 
     def parse(self, key: str, value: Any) -> tuple[float, ...]:
-        if not isinstance(value, list) or len(value) < self.min_length:
+        if not isinstance(value, list) or not self.min_length <= len(value) <= MAX_ITEMS:
             raise self.fail(key, value)
-        if not all(_is_real(v) and math.isfinite(float(v)) for v in value):
+        floats = [as_float64(v) for v in value]
+        if any(x is None for x in floats):
             raise self.fail(key, value)
-        out = tuple(float(v) for v in value)
+        out = tuple(floats)
         if any(
             (self.minimum is not None and v < self.minimum)
             or (self.maximum is not None and v > self.maximum)
@@ -249,9 +323,12 @@ class RealMatrix(Field):
         for row in value:
             if not isinstance(row, list) or not row:
                 raise self.fail(key, value)
-            if not all(_is_real(v) and math.isfinite(float(v)) for v in row):
+            floats = [as_float64(v) for v in row]
+            if any(x is None for x in floats):
                 raise self.fail(key, value)
-            rows.append(tuple(float(v) for v in row))
+            rows.append(tuple(floats))
+        if sum(len(r) for r in rows) > MAX_ITEMS:
+            raise SpecError(key, f"at most {MAX_ITEMS} numbers", "more")
         if len({len(r) for r in rows}) != 1:
             raise SpecError(key, "rows of equal length", [len(r) for r in rows])
         return tuple(rows)
@@ -295,7 +372,12 @@ def _suggest(key: str, names: Sequence[str] | Mapping[str, Any]) -> str:
 
 
 def read_spec_file(path: str | Path) -> dict[str, Any]:
-    """Read a TOML or JSON spec as plain data; any failure is one :class:`SpecError`."""
+    """Read a TOML or JSON spec as plain data; any failure is one :class:`SpecError`.
+
+    Only a regular file of at most :data:`MAX_SPEC_BYTES` is read (a FIFO or a device such as
+    /dev/zero would block or never end); the data must nest at most :data:`MAX_DEPTH` deep and
+    hold strings of at most :data:`MAX_STRING` characters.
+    """
     p = Path(path)
     source = str(path)
 
@@ -304,15 +386,26 @@ def read_spec_file(path: str | Path) -> dict[str, Any]:
 
     suffix = p.suffix.lower()
     if suffix not in (".toml", ".json"):
-        raise fail("a spec file ending in .toml or .json", f"the suffix {suffix!r}")
+        raise fail("a spec file ending in .toml or .json", f"the suffix {one_line(suffix)!r}")
     try:
-        raw = p.read_bytes()
+        info = os.stat(p)
     except FileNotFoundError:
         raise fail("an existing spec file", "a path that does not exist") from None
-    except IsADirectoryError:
-        raise fail("a spec file", "a directory") from None
+    except OSError as exc:
+        raise fail("a readable spec file", f"a path that cannot be read ({exc.strerror})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise fail("a spec file", "a directory")
+    if not stat.S_ISREG(info.st_mode):
+        raise fail("a regular spec file", "a device, FIFO or socket")
+    if info.st_size > MAX_SPEC_BYTES:
+        raise fail(f"a spec file of at most {MAX_SPEC_BYTES} bytes", f"{info.st_size} bytes")
+    try:
+        with open(p, "rb") as fh:
+            raw = fh.read(MAX_SPEC_BYTES + 1)
     except OSError as exc:
         raise fail("a readable spec file", f"a file that cannot be read ({exc.strerror})") from None
+    if len(raw) > MAX_SPEC_BYTES:  # grew since the stat
+        raise fail(f"a spec file of at most {MAX_SPEC_BYTES} bytes", "a larger file")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -327,7 +420,7 @@ def read_spec_file(path: str | Path) -> dict[str, Any]:
     except _DuplicateKey as exc:
         raise fail("each key once", f"the key {_show(exc.key)} twice") from None
     except tomllib.TOMLDecodeError as exc:
-        raise fail("valid TOML", str(exc)) from None
+        raise fail("valid TOML", _show(str(exc), 120)) from None
     except json.JSONDecodeError as exc:
         raise fail("valid JSON", f"{exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except RecursionError:
@@ -336,7 +429,44 @@ def read_spec_file(path: str | Path) -> dict[str, Any]:
         raise fail("valid JSON with numbers of reasonable size", _show(str(exc))) from None
     if not isinstance(data, dict):
         raise fail("a table (JSON object) at the top level", type(data).__name__)
+    _check_shape(data, source)
     return data
+
+
+def _check_shape(data: Any, source: str) -> None:
+    """Nesting depth and string lengths within bounds (iteratively: no recursion limit)."""
+    stack: list[tuple[Any, int, str]] = [(data, 1, "")]
+    while stack:
+        value, depth, key = stack.pop()
+        if depth > MAX_DEPTH and isinstance(value, (dict, list)):
+            raise SpecError(
+                key,
+                f"data nested at most {MAX_DEPTH} deep",
+                "deeper nesting",
+                source=source,
+                verbatim=True,
+            )
+        if isinstance(value, str) and len(value) > MAX_STRING:
+            raise SpecError(
+                key,
+                f"a string of at most {MAX_STRING} characters",
+                f"{len(value)} characters",
+                source=source,
+                verbatim=True,
+            )
+        if isinstance(value, dict):
+            for k, v in value.items():
+                if len(k) > MAX_STRING:
+                    raise SpecError(
+                        "",
+                        f"keys of at most {MAX_STRING} characters",
+                        f"a key of {len(k)} characters ({_show(k, 40)})",
+                        source=source,
+                        verbatim=True,
+                    )
+                stack.append((v, depth + 1, k if depth == 1 else key))
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1, key) for v in value)
 
 
 class _DuplicateKey(ValueError):

@@ -8,21 +8,21 @@ BLAS), which would make results depend on how a computation was scheduled.
 
 * :func:`single_thread_blas_environment` — for processes started inside the block (sweep
   workers, isolated training runs): they read the thread variables when their BLAS loads.
-* :func:`single_blas_thread` — for this process: limits numpy's bundled OpenBLAS to one thread
-  around a block (best effort, through its exported ``*_set_num_threads``; a no-op when the
-  library is not found).
+* :func:`single_blas_thread` — for this process: limits its BLAS and OpenMP pools to one
+  thread around a block (:mod:`threadpoolctl`). ``mtl-theory check`` and ``verify`` run inside
+  it, so a check computes with the same single-threaded products as a ``phase`` worker.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import functools
-import glob
 import os
 from collections.abc import Iterator
 
-import numpy as np
+# threadpoolctl limits only the libraries already loaded: load numpy's BLAS first, so that
+# entering the block before anything else imports numpy still limits it.
+import numpy  # noqa: F401
+from threadpoolctl import threadpool_limits
 
 # Environment for worker processes: one BLAS/OpenMP thread each, so that N workers use N
 # cores rather than N x (cores) oversubscribed threads.
@@ -54,39 +54,23 @@ def single_thread_blas_environment() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def single_blas_thread():
-    """Run the block with numpy's bundled OpenBLAS limited to one thread (best effort).
+def single_blas_thread() -> Iterator[None]:
+    """Run the block with every BLAS and OpenMP pool of this process limited to one thread.
 
-    The training matrices are tiny (~100 x 200); multi-threaded OpenBLAS on a shared 2-core
-    machine made one 300-epoch run take 13.5 s instead of 0.7 s single-threaded (measured,
-    load average ~7). When the library or its symbols are not found this does nothing.
+    Through :func:`threadpoolctl.threadpool_limits`, which finds the loaded BLAS (numpy's
+    bundled OpenBLAS, MKL, BLIS, ...) itself. Nested use is fine: the limits in force before
+    the block are restored after it. Why: the training matrices are tiny (~100 x 200);
+    multi-threaded OpenBLAS on a shared 2-core machine made one 300-epoch run take 13.5 s
+    instead of 0.7 s single-threaded (measured, load average ~7), and a threaded product may
+    round differently from the one a single-threaded worker process computes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from threadpoolctl import threadpool_info
+    >>> with single_blas_thread():
+    ...     all(p["num_threads"] == 1 for p in threadpool_info() if p["user_api"] == "blas")
+    True
     """
-    funcs = _openblas_thread_functions()
-    if funcs is None:
+    with threadpool_limits(limits=1):
         yield
-        return
-    get_threads, set_threads = funcs
-    before = int(get_threads())
-    set_threads(1)
-    try:
-        yield
-    finally:
-        set_threads(before)
-
-
-@functools.cache
-def _openblas_thread_functions():
-    libs = glob.glob(os.path.join(os.path.dirname(np.__file__), "..", "numpy.libs", "*openblas*"))
-    for path in libs:
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for suffix in ("64_", "_64_", ""):
-            get_name = f"scipy_openblas_get_num_threads{suffix}"
-            set_name = f"scipy_openblas_set_num_threads{suffix}"
-            if hasattr(lib, get_name) and hasattr(lib, set_name):
-                setter = getattr(lib, set_name)
-                setter.argtypes = [ctypes.c_int]
-                return getattr(lib, get_name), setter
-    return None

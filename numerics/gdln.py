@@ -383,6 +383,135 @@ def train_context_net(
     (S, h_l, P) in {0, 1}. ``input_mask`` (S, h_1, n_in) zeroes first-layer weights (item-only
     pathways); masked entries start at 0 and get no gradient. All seeds advance in one
     batched matmul per layer.
+
+    One hidden layer runs :func:`_one_hidden_gd` (preallocated buffers, the same products in
+    the same order: losses bit for bit those of :func:`_train_context_net_reference`, tested);
+    two hidden layers run the reference loop.
+    """
+    if len(weights) != 2:
+        return _train_context_net_reference(
+            task, weights, lr, epochs, gates=gates, input_mask=input_mask
+        )
+    W1, W2 = (W.copy() for W in weights)
+    if input_mask is not None:
+        W1 *= input_mask
+    W0 = (W1.copy(), W2.copy())
+    layer = _HiddenLayer(W1, W2, None if gates is None else gates[0], input_mask, task.X)
+    losses, diverged = _one_hidden_gd([layer], task.Y, lr, epochs, split=False)
+    return ContextRun(losses, (layer.H.copy(),), W0, (W1, W2), diverged)
+
+
+class _HiddenLayer:
+    """One bias-free hidden layer h = g(W1 x), ŷ = W2 h, with its preallocated buffers.
+
+    ``gate is None``: ReLU. Otherwise a fixed gate (S, h, P); an all-ones gate (the common
+    pathway) is skipped (x · 1 = x exactly). Only the products the gradient needs are formed;
+    each is the reference's product with the same operands in the same order, so every
+    rounding is the reference's.
+    """
+
+    def __init__(self, W1, W2, gate, grad_mask, X):
+        S, h, _ = W1.shape
+        P = X.shape[1]
+        self.W1, self.W2, self.X = W1, W2, X
+        self.XT = X.T
+        self.gate = None if gate is None or np.all(gate == 1.0) else gate
+        self.relu = gate is None
+        self.grad_mask = grad_mask
+        self.Z = np.empty((S, h, P))
+        self.H = self.Z if not self.relu and self.gate is None else np.empty((S, h, P))
+        self.Yhat = np.empty((S, W2.shape[1], P))
+        self.back = np.empty((S, h, P))
+        self.active = np.empty((S, h, P), dtype=bool) if self.relu else None
+        self.G1 = np.empty_like(W1)
+        self.G2 = np.empty_like(W2)
+
+    def forward(self) -> np.ndarray:
+        np.matmul(self.W1, self.X, out=self.Z)
+        if self.relu:
+            np.maximum(self.Z, 0.0, out=self.H)
+        elif self.gate is not None:
+            np.multiply(self.Z, self.gate, out=self.H)
+        return np.matmul(self.W2, self.H, out=self.Yhat)
+
+    def backward_and_step(self, E: np.ndarray, lr: float) -> None:
+        """Gradients of ½‖E‖² (E = ŷ − target) for both layers, then W ← W − lr ∇."""
+        np.matmul(E, self.H.transpose(0, 2, 1), out=self.G2)
+        np.matmul(self.W2.transpose(0, 2, 1), E, out=self.back)
+        if self.relu:
+            np.greater(self.Z, 0.0, out=self.active)
+            self.back *= self.active
+        elif self.gate is not None:
+            self.back *= self.gate
+        np.matmul(self.back, self.XT, out=self.G1)
+        if self.grad_mask is not None:
+            self.G1 *= self.grad_mask
+        self.G1 *= lr
+        self.W1 -= self.G1
+        self.G2 *= lr
+        self.W2 -= self.G2
+
+
+def _one_hidden_gd(layers, Y, lr: float, epochs: int, split: bool):
+    """Full-batch GD of one or two (common, context) one-hidden-layer nets: (losses, diverged).
+
+    ``split = False``: a single net on ½‖ŷ − Y‖². ``split = True`` (the authors' split loss):
+    layers = (common, context); the common net descends ½‖ŷ_c − Y‖², the context net
+    ½‖ŷ_x − (Y − ŷ_c)‖², both at the same weights; the loss recorded is the second. The
+    arithmetic is the reference loops' (``_train_context_net_reference``,
+    ``_train_pathway_network_reference``) operation for operation, so the losses are equal
+    bit for bit; what is saved is the repeated common forward pass, the products by all-ones
+    gates, and every allocation.
+    """
+    last = layers[-1]
+    S = last.W1.shape[0]
+    losses = np.full((S, epochs + 1), np.nan)
+    E = np.empty_like(last.Yhat)
+    Ec = np.empty_like(layers[0].Yhat) if split else None
+    residual = np.empty_like(last.Yhat) if split else None
+    limit = None
+    for k in range(epochs + 1):
+        if split:
+            common, context = layers
+            yc = common.forward()
+            np.subtract(yc, Y, out=Ec)
+            np.subtract(Y, yc, out=residual)
+            np.subtract(context.forward(), residual, out=E)
+        else:
+            np.subtract(last.forward(), Y, out=E)
+        loss = 0.5 * np.einsum("sij,sij->s", E, E)
+        losses[:, k] = loss
+        if limit is None:
+            limit = DIVERGENCE_FACTOR * np.maximum(loss, 1e-300)
+        # loss >= 0 or nan: "not all <= limit" is has_diverged's "non-finite or above limit"
+        if not np.all(loss <= limit):
+            return losses, k
+        if k == epochs:
+            break
+        if split:
+            layers[0].backward_and_step(Ec, lr)
+            layers[1].backward_and_step(E, lr)
+        else:
+            last.backward_and_step(E, lr)
+    return losses, None
+
+
+def _train_context_net_reference(
+    task: ContextTask,
+    weights: Sequence[np.ndarray],
+    lr: float,
+    epochs: int,
+    *,
+    gates: Sequence[np.ndarray] | None = None,
+    input_mask: np.ndarray | None = None,
+) -> ContextRun:
+    """Full-batch GD for S stacked bias-free networks with 1 or 2 hidden layers (reference).
+
+    ``gates is None``: ReLU network. Otherwise a gated linear network (GDLN with per-unit
+    gates, e.g. the ReLN or the modular network): h_l = G_l ⊙ (W_l h_{l−1}), G_l fixed
+    (S, h_l, P) in {0, 1}. ``input_mask`` (S, h_1, n_in) zeroes first-layer weights (item-only
+    pathways); masked entries start at 0 and get no gradient. All seeds advance in one
+    batched matmul per layer.
     """
     X, Y = task.X, task.Y
     Ws = [W.copy() for W in weights]
@@ -592,7 +721,28 @@ def train_pathway_network(
     descend ½‖(Y − ŷ_common) − ŷ_context‖² with ŷ_common held fixed, which is the total loss
     as a function of their weights. Both gradients are taken at the same weights, then both
     steps applied. Recorded loss: the total ½‖Y − ŷ_common − ŷ_context‖².
+
+    One hidden layer runs :func:`_one_hidden_gd` (one common forward pass per epoch instead of
+    two, no products by the common pathway's all-ones gates, preallocated buffers; losses bit
+    for bit those of :func:`_train_pathway_network_reference`, tested); deeper pathways run
+    the reference loop.
     """
+    if len(net.common) != 2 or len(net.context) != 2 or net.masks[1] is not None:
+        return _train_pathway_network_reference(task, net, lr, epochs)
+    Wc = [W.copy() for W in net.common]
+    Wx = [W.copy() for W in net.context]
+    W0 = tuple(W.copy() for W in Wx)
+    common = _HiddenLayer(Wc[0], Wc[1], net.common_gates[0], None, task.X)
+    context = _HiddenLayer(Wx[0], Wx[1], net.gates[0], net.masks[0], task.X)
+    losses, diverged = _one_hidden_gd([common, context], task.Y, lr, epochs, split=True)
+    return ContextRun(losses, (context.H.copy(),), W0, tuple(Wx), diverged)
+
+
+def _train_pathway_network_reference(
+    task: ContextTask, net: PathwayNetwork, lr: float, epochs: int
+) -> ContextRun:
+    """The split-loss GD of :func:`train_pathway_network` as first written (the reference its
+    fast path is tested equal to, and the route for two hidden layers)."""
     X, Y = task.X, task.Y
     Wc = [W.copy() for W in net.common]
     Wx = [W.copy() for W in net.context]

@@ -529,6 +529,19 @@ def importance_matrix(codes: object, factors: object) -> np.ndarray:
     if np.any(live):
         beta, *_ = np.linalg.lstsq(x, y, rcond=None)
         importance[live] = np.abs(beta)
+        # Rounding noise is not importance: a factor the units do not explain linearly (its
+        # explained variance is at rounding level, e.g. the XOR of two binary units) gets a
+        # zero column, and coefficients at rounding level relative to their factor's largest
+        # are zero. Otherwise DCI would be computed from ~1e-17 noise and depend on the order
+        # of the units (issue 11). Scale: the standardized problem's rounding,
+        # eps x max(P, U) x cond(x).
+        sv = np.linalg.svd(x, compute_uv=False)
+        cond = sv[0] / sv[sv > sv[0] * x.shape[0] * np.finfo(float).eps][-1]
+        noise = np.finfo(float).eps * max(x.shape) * cond
+        explained = np.mean((x @ beta) ** 2, axis=0)  # R^2 of each standardized factor
+        importance[:, explained <= noise] = 0.0
+        col_max = importance.max(axis=0, keepdims=True)
+        importance[importance <= noise * col_max] = 0.0
     return importance
 
 
@@ -971,7 +984,7 @@ def ood_linear_r2_all_orthants(
     )
 
 
-def decoded_axis_angles(decoder_weights: object) -> np.ndarray:
+def decoded_axis_angles(decoder_weights: object, *, n_latents: int | None = None) -> np.ndarray:
     """Pairwise angles (degrees) between the rows of a linear decoder.
 
     Row j of a (D, F) decoder is the feature-space direction that reads out latent j; the angle
@@ -981,9 +994,18 @@ def decoded_axis_angles(decoder_weights: object) -> np.ndarray:
     2.2 EV-6). Tag: **rotation-invariant** (orthogonal maps of feature space, and positive
     rescaling of rows, leave it unchanged).
 
+    Orientation: rows are latents, columns features (numpy's ``W`` in ``ẑ = W h``; the
+    transpose of scikit-learn's ``coef_.T``). A decoder of D latents from F ≥ D features has at
+    least as many columns as rows, so a taller-than-wide array is refused as a likely
+    transposed (features × latents) layout, whose rows would give angles between *neurons*;
+    pass ``n_latents=D`` to state the orientation explicitly (then a D × F array with D > F,
+    a rank-deficient decoder, is accepted, and the transposed layout is named in the error).
+
     Parameters
     ----------
     decoder_weights : array_like, shape (D, F), no zero row.
+    n_latents : int, optional
+        D, the number of decoded latents (rows), if known.
 
     Returns
     -------
@@ -995,6 +1017,19 @@ def decoded_axis_angles(decoder_weights: object) -> np.ndarray:
     [45.0]
     """
     weights = _as_codes(decoder_weights, "decoder_weights")
+    rows, cols = weights.shape
+    if n_latents is None and rows > cols:
+        raise ValueError(
+            f"decoder_weights: expected (latents D, features F) with D <= F, got {rows} x "
+            f"{cols}: this looks like the transposed (features x latents) layout, whose rows "
+            "are neurons; pass decoder_weights.T, or n_latents= if D > F is meant"
+        )
+    if n_latents is not None and rows != n_latents:
+        hint = "; the array looks transposed (pass .T)" if cols == n_latents else ""
+        raise ValueError(
+            f"decoder_weights: expected {n_latents} rows (one per latent), got {rows} x "
+            f"{cols}{hint}"
+        )
     norms = np.linalg.norm(weights, axis=1)
     if np.any(norms == 0):
         raise ValueError(

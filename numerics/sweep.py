@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -110,9 +112,18 @@ class SweepStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: we issue BEGIN/COMMIT ourselves, one transaction per point.
         self._db = sqlite3.connect(str(self.path), isolation_level=None, timeout=30)
-        self._db.execute("PRAGMA journal_mode=DELETE")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
+        try:
+            self._db.execute("PRAGMA journal_mode=DELETE")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(_SCHEMA)
+            self._db.execute("SELECT diagram, fingerprint, n_points, base_seed FROM sweeps")
+            self._db.execute("SELECT diagram, key, params, seed, result FROM points LIMIT 1")
+        except sqlite3.DatabaseError as exc:  # a damaged or foreign file at the store's path
+            self._db.close()
+            raise SweepError(
+                f"{self.path}: not a usable sweep store ({exc}); move it away or delete it to "
+                "start afresh"
+            ) from None
 
     def close(self) -> None:
         self._db.close()
@@ -280,12 +291,40 @@ def run_sweep(
         ]
 
 
+#: How often a worker checks that its parent still lives (seconds).
+PARENT_WATCH_INTERVAL_S = 0.5
+
+
+def watch_parent(parent_pid: int, interval: float = PARENT_WATCH_INTERVAL_S) -> None:
+    """Worker initializer: exit as soon as the parent sweep process is gone.
+
+    A SIGKILLed parent cannot tell its pool to stop, and the pool's workers (and the
+    multiprocessing resource tracker) would live on, some computing a point nobody will
+    store (issue 14). A daemon thread polls the parent's pid; when the worker has been
+    re-parented (``os.getppid()`` changed), the parent is dead and the worker ends itself
+    with ``os._exit`` (no cleanup to run: results go only to the parent).
+    """
+
+    def loop() -> None:
+        while True:
+            if os.getppid() != parent_pid:
+                os._exit(70)
+            time.sleep(interval)
+
+    threading.Thread(target=loop, name="parent-watch", daemon=True).start()
+
+
 def _run_processes(compute: Compute, todo: list, workers: int, record: Callable) -> None:
     # Workers are started lazily at submit time, so the environment they inherit must stay
     # set for the pool's whole life.
     with (
         single_thread_blas_environment(),
-        ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool,
+        ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=get_context("spawn"),
+            initializer=watch_parent,
+            initargs=(os.getpid(),),
+        ) as pool,
     ):
         pending: dict[Future, tuple[str, dict, int]] = {}
         queue = iter(todo)
@@ -311,7 +350,11 @@ def _run_dask(compute: Compute, todo: list, address: str, record: Callable) -> N
         raise SweepError(
             "--dask needs the optional dask extra: pip install 'mtl-theory[dask]'"
         ) from exc
-    with Client(address, timeout="20s") as client:
+    try:
+        client_cm = Client(address, timeout="20s")
+    except (OSError, TimeoutError) as exc:
+        raise SweepError(f"--dask: cannot reach the scheduler at {address!r} ({exc})") from None
+    with client_cm as client:
         futures = {}
         for key, params, seed in todo:
             fut = client.submit(_evaluate, compute, params, seed, key=f"point-{seed:x}", pure=False)

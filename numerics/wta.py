@@ -4,9 +4,11 @@ Three routes, none of which evaluates the theorem's conclusion:
 
 1. :func:`exhaustive_search` enumerates every bottleneck code up to relabelling of units
    within a module (set partitions of the training grid into <= m_g blocks, one per module,
-   as ordered tuples over modules), fits the optimal affine readout of every code by batched
-   normal equations built from contingency tables, and returns the exact global minimum of
-   the squared loss, the zero-loss codes, and which of them are symbolic.
+   as ordered tuples over modules), fits the optimal affine readout of every code (two
+   modules: a fused kernel, one GEMM per tile of partition pairs and closed-form Schur
+   complements; otherwise batched normal equations built from contingency tables), and
+   returns the exact global minimum of the squared loss, the zero-loss codes, and which of
+   them are symbolic.
 2. :func:`milp_search` solves a mixed-integer linear program (cvxpy + HiGHS) over one-hot
    assignments and readout weights with the L1 or L-infinity loss, optionally restricted to
    non-symbolic codes: a solver-certified global minimum for grids too large to enumerate.
@@ -335,23 +337,260 @@ def _code_winners(
     return tuple(out)
 
 
-def exhaustive_search(setup: WTASetup) -> ExhaustiveResult:
-    """Every code of ``setup``, its optimal readout, the exact global minimum.
+# Partitions per side of a square tile of the fused two-module kernel: its ~20 working arrays
+# of TILE^2 float64 stay within a core's L2 cache (4 MiB here).
+FUSED_TILE = 128
 
-    Raises
-    ------
-    ValueError
-        When the number of codes exceeds ``MAX_EXHAUSTIVE_CODES`` (use :func:`milp_search`).
+
+def _upper_pairs(n_points: int) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs p <= q of a symmetric (P, P) matrix, row-major."""
+    return np.triu_indices(n_points)
+
+
+def _outer_forms(labels: np.ndarray, units: int, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per partition pi of module 1: the upper triangles of M = I - P_pi and Q = M y y' M.
+
+    P_pi = A diag(1/n) A' projects onto the block indicators (the constant included), so
+    ||M y||^2 = trace Q is the squared loss of module 1 alone.
+
+    Returns
+    -------
+    (N, 2, P(P+1)/2) forms [M, Q] on the index pairs of :func:`_upper_pairs`, and (N,) base
+    losses trace Q.
+    """
+    a = onehot(labels, units)  # (N, P, m)
+    counts = a.sum(axis=1)
+    inv = np.where(counts > 0, 1.0 / np.where(counts > 0, counts, 1.0), 0.0)
+    n_points = labels.shape[1]
+    m = np.eye(n_points)[None] - (a * inv[:, None, :]) @ a.transpose(0, 2, 1)
+    resid = m @ y  # (N, P, T)
+    q = resid @ resid.transpose(0, 2, 1)
+    iu, ju = _upper_pairs(n_points)
+    forms = np.stack([m[:, iu, ju], q[:, iu, ju]], axis=1)
+    return forms, np.einsum("npt,npt->n", resid, resid)
+
+
+def _inner_forms(labels: np.ndarray, units: int) -> np.ndarray:
+    """Per partition sigma of module 2: symmetrised outer products of its unit indicators.
+
+    Units 1..d (d = units - 1; unit 0 is the constant minus the others, and the constant is
+    in module 1's span). For entry (b, b') with b <= b', the weight of pair p <= q is
+    B_b[p] B_b'[q] + B_b[q] B_b'[p] (p < q) or B_b[p] B_b'[p] (p = q), so that for any
+    symmetric X, <weights, upper(X)> = B_b' X B_b'.
+
+    Returns
+    -------
+    (P(P+1)/2, E, N) with E = d(d+1)/2 entries in the order of np.triu_indices(d).
+    """
+    b = onehot(labels, units)[..., 1:]  # (N, P, d)
+    iu, ju = _upper_pairs(labels.shape[1])
+    d = units - 1
+    eb, eb2 = np.triu_indices(d)
+    prod = b[:, iu, eb[:, None]] * b[:, ju, eb2[:, None]]  # (N, E, pairs)
+    prod += np.where(iu != ju, b[:, ju, eb[:, None]] * b[:, iu, eb2[:, None]], 0.0)
+    return np.ascontiguousarray(prod.transpose(2, 1, 0))
+
+
+def _fused_pair_projection(outer_forms: np.ndarray, inner_forms: np.ndarray) -> np.ndarray:
+    """||P y||^2 - ||P_1 y||^2 for every (outer, inner) pair of a tile, from one GEMM.
+
+    For the code (pi, sigma) with module 2's indicator columns B (unit 0 dropped), the span
+    of the code is span(A_pi) (+) M B, M = I - P_pi, so the extra projection is
+    trace(G^+ R) with the Schur complement G = B' M B (the normal equations of the residual
+    on M B) and R = B' Q B, Q = M y y' M (summed over tasks). Every entry of G and R is
+    <upper(X_pi), w_sigma> (see :func:`_inner_forms`): one GEMM of K = P(P+1)/2 gives them
+    for all pairs; d = 1 and 2 are then solved in closed form on (c, n) arrays with the rank
+    decisions of :func:`_pinv_psd` (same formulas, same PINV_RTOL).
+
+    Parameters
+    ----------
+    outer_forms : (c, 2, K) [M, Q] upper triangles; inner_forms : (K, E, n).
+
+    Returns
+    -------
+    (c, n) projections (sums over tasks, not yet scaled).
+    """
+    c = outer_forms.shape[0]
+    k, n_entries, n = inner_forms.shape
+    out = (outer_forms.reshape(2 * c, k) @ inner_forms.reshape(k, n_entries * n)).reshape(
+        c, 2, n_entries, n
+    )
+    g, r = out[:, 0], out[:, 1]
+    if n_entries == 1:
+        g0 = g[:, 0]
+        tol = PINV_RTOL * np.maximum(g0, 1.0)
+        ok = g0 > tol
+        return np.where(ok, r[:, 0] / np.where(ok, g0, 1.0), 0.0)
+    if n_entries == 3:
+        ga, gb, gc = g[:, 0], g[:, 1], g[:, 2]
+        r00, r01, r11 = r[:, 0], r[:, 1], r[:, 2]
+        trace = ga + gc
+        tol = PINV_RTOL * np.maximum(trace, 1.0)
+        lam_max = 0.5 * trace + np.sqrt(0.25 * (ga - gc) ** 2 + gb * gb)
+        det = ga * gc - gb * gb
+        safe_max = np.where(lam_max > 0, lam_max, 1.0)
+        full = det / safe_max > tol
+        rank1 = ~full & (lam_max > tol)
+        # full rank: trace(adj(G) R) / det; rank one: G = lam v v', G^+ = G / lam^2
+        adj = gc * r00 - 2.0 * gb * r01 + ga * r11
+        proj = np.where(full, adj / np.where(full, det, 1.0), 0.0)
+        return np.where(rank1, (ga * r00 + 2.0 * gb * r01 + gc * r11) / safe_max**2, proj)
+    # d >= 3 (a module of >= 4 units): batched pseudo-inverse by eigh
+    d = math.isqrt(8 * n_entries + 1) // 2  # n_entries = d (d + 1) / 2
+    eb, eb2 = np.triu_indices(d)
+    gram = np.zeros((c, n, d, d))
+    rr = np.zeros((c, n, d, d))
+    gram[:, :, eb, eb2] = g.transpose(0, 2, 1)
+    gram[:, :, eb2, eb] = g.transpose(0, 2, 1)
+    rr[:, :, eb, eb2] = r.transpose(0, 2, 1)
+    rr[:, :, eb2, eb] = r.transpose(0, 2, 1)
+    return np.einsum("cnde,cned->cn", _pinv_psd(gram), rr)
+
+
+@dataclass
+class _SearchTally:
+    """Running totals of an exhaustive search, fed chunk by chunk in enumeration order.
+
+    Codes are identified by a key (outer partition index * n_inner + inner index), which is
+    their position in the ordered enumeration. ``add`` takes the zero-loss codes of a chunk
+    with multiplicities, and each distinct code once; the first-in-order lists are kept as
+    the smallest keys seen, so a chunk may also report codes that lie later in the order
+    (the mirrors of the symmetric kernel).
+    """
+
+    tol: float
+    zero: int = 0
+    sym: int = 0
+    complete: int = 0
+    dead: int = 0
+    best: float = math.inf
+    best_key: int = -1
+    sample_keys: np.ndarray | None = None
+    counterexample_key: int = -1
+
+    def add_minimum(self, value: float, first_key: int) -> None:
+        """Chunk minimum ``value`` and the first key within ``tol`` of it (ties: first code).
+
+        Mathematically distinct losses of these rational problems differ by far more than
+        ``tol`` (see ZERO_LOSS_RTOL), so "within tol of the minimum" is the set of codes whose
+        exact loss is the minimum; its first code in enumeration order is the argmin, the same
+        whichever float round-off each route incurs.
+        """
+        if value < self.best - self.tol:
+            self.best, self.best_key = value, first_key
+        elif value <= self.best + self.tol:
+            if first_key < self.best_key or self.best_key < 0:
+                self.best_key = first_key
+            self.best = min(self.best, value)
+
+    def add_zero(self, weight, is_sym, is_complete, has_dead, keys, nonsym_keys) -> None:
+        self.zero += int(weight.sum())
+        self.sym += int(weight[is_sym].sum())
+        self.complete += int(weight[is_complete].sum())
+        self.dead += int(weight[has_dead].sum())
+        keys = keys if self.sample_keys is None else np.concatenate([self.sample_keys, keys])
+        self.sample_keys = np.sort(keys)[:ZERO_LOSS_SAMPLE]
+        if nonsym_keys.size:
+            first = int(nonsym_keys.min())
+            if self.counterexample_key < 0 or first < self.counterexample_key:
+                self.counterexample_key = first
+
+
+def _first_within(losses: np.ndarray, keys: np.ndarray, tol: float) -> tuple[float, int]:
+    """Minimum of a chunk and the smallest key whose loss is within ``tol`` of it."""
+    low = float(losses.min())
+    return low, int(keys[losses <= low + tol].min())
+
+
+def _fused_two_module_search(setup: WTASetup, tol: float) -> tuple[_SearchTally, list]:
+    """Exhaustive search over pairs of partitions with the fused closed-form kernel.
+
+    Equal modules (m1 = m2): the loss, the symbolic flags, the completeness mask and the dead
+    units of a code (pi, sigma) are those of (sigma, pi) (the code's span and unit sets do not
+    depend on the order of the modules), so only pairs i <= j are evaluated and i < j counts
+    twice; the mirror (j, i) is reported under its own key for the first-in-order lists.
+    """
+    support = setup.support
+    y = setup.target_array[:, support].T  # (P, T)
+    n_points = y.shape[0]
+    scale = 1.0 / (n_points * max(y.shape[1], 1))
+    m1, m2 = setup.modules
+    partitions = [set_partitions(n_points, m) for m in setup.modules]
+    grid = setup.grid[support]
+    symmetric = m1 == m2
+    outer, base = _outer_forms(partitions[0], m1, y)
+    inner = _inner_forms(partitions[1], m2)
+    classes = [classify_partitions(partitions[0], m1, grid)]
+    classes.append(classes[0] if symmetric else classify_partitions(partitions[1], m2, grid))
+    n_outer, n_inner = len(partitions[0]), len(partitions[1])
+    # column blocks laid out contiguously once, so that every tile's GEMM reads a dense slab
+    col_blocks = [
+        np.ascontiguousarray(inner[:, :, j0 : j0 + FUSED_TILE])
+        for j0 in range(0, n_inner, FUSED_TILE)
+    ]
+    tally = _SearchTally(tol)
+    for i0 in range(0, n_outer, FUSED_TILE):
+        i1 = min(i0 + FUSED_TILE, n_outer)
+        rows = np.arange(i0, i1)
+        for jb, block in enumerate(col_blocks):
+            j0 = jb * FUSED_TILE
+            if symmetric and j0 + block.shape[2] <= i0:
+                continue  # entirely below the diagonal: counted through the mirrors
+            cols = np.arange(j0, j0 + block.shape[2])
+            proj = _fused_pair_projection(outer[i0:i1], block)
+            losses = np.maximum(base[i0:i1, None] - proj, 0.0) * scale
+            keys = rows[:, None] * n_inner + cols[None, :]
+            if symmetric and j0 < i1:
+                losses[cols[None, :] < rows[:, None]] = math.inf
+            _tally_tile(tally, losses, keys, (rows, cols), classes, symmetric, n_inner)
+    return tally, partitions, classes
+
+
+def _tally_tile(
+    tally: _SearchTally,
+    losses: np.ndarray,
+    keys: np.ndarray,
+    pair_index: tuple[np.ndarray, np.ndarray],
+    classes: list[PartitionClasses],
+    symmetric: bool,
+    n_inner: int,
+) -> None:
+    """Feed one tile's losses to the tally: its minimum, its zero-loss codes.
+
+    ``pair_index`` = (outer rows, inner columns) of the tile. Symmetric: a pair i < j stands
+    for the codes (i, j) and (j, i) (weight 2, both keys reported), i = j for itself.
+    """
+    tally.add_minimum(*_first_within(losses, keys, tally.tol))
+    oi, jj = np.nonzero(losses <= tally.tol)
+    if oi.size == 0:
+        return
+    i_idx, j_idx = pair_index[0][oi], pair_index[1][jj]
+    c0, c1 = classes
+    is_sym = c0.symbolic[i_idx] & c1.symbolic[j_idx]
+    mask = c0.separated[i_idx] | c1.separated[j_idx]
+    is_complete = is_sym & (mask == c0.full_mask)
+    has_dead = c0.has_dead_unit[i_idx] | c1.has_dead_unit[j_idx]
+    weight = np.ones(oi.size, dtype=np.int64)
+    pair_keys = i_idx * n_inner + j_idx
+    nonsym = pair_keys[~is_sym]
+    if symmetric:
+        off = i_idx != j_idx
+        weight[off] = 2
+        mirror = j_idx[off] * n_inner + i_idx[off]
+        pair_keys = np.concatenate([pair_keys, mirror])
+        nonsym = np.concatenate([nonsym, mirror[~is_sym[off]]])
+    tally.add_zero(weight, is_sym, is_complete, has_dead, pair_keys, nonsym)
+
+
+def _exhaustive_search_reference(setup: WTASetup) -> ExhaustiveResult:
+    """Exhaustive search by the batched normal equations of :func:`code_losses`.
+
+    The route for one or three-plus modules, and the reference the fused two-module kernel
+    of :func:`exhaustive_search` is tested equal to (counts, argmin, counterexample, sample).
     """
     started = time.perf_counter()
-    n_support = len(setup.support)
-    total = count_codes(n_support, setup.modules)
-    if total > MAX_EXHAUSTIVE_CODES:
-        raise ValueError(
-            f"{total} codes exceed the exhaustive limit {MAX_EXHAUSTIVE_CODES}; use method milp"
-        )
-    y = setup.target_array[:, setup.support]
-    tol = ZERO_LOSS_RTOL * (1.0 + float(np.mean(y**2)) if y.size else 1.0)
+    total = _check_exhaustive_size(setup)
+    tol = _zero_loss_tolerance(setup)
     support_grid = setup.grid[setup.support]
     classes = None
     zero = sym = complete = dead = 0
@@ -363,10 +602,13 @@ def exhaustive_search(setup: WTASetup) -> ExhaustiveResult:
                 classify_partitions(p, m, support_grid)
                 for p, m in zip(partitions, setup.modules, strict=True)
             ]
-        k = np.unravel_index(int(np.argmin(losses)), losses.shape)
-        if losses[k] < best:
-            best = float(losses[k])
+        # argmin: the first code within tol of the minimum (see exhaustive_search); chunks
+        # come in enumeration order, so a tie with an earlier chunk keeps the earlier code
+        low = float(losses.min())
+        if low < best - tol or best_code is None:
+            k = np.unravel_index(int(np.argmax(losses <= low + tol)), losses.shape)
             best_code = _code_winners(setup, partitions, int(rows[k[0]]), inner[k[1]])
+        best = min(best, low)
         oi, ii = np.nonzero(losses <= tol)
         if oi.size == 0:
             continue
@@ -405,6 +647,69 @@ def exhaustive_search(setup: WTASetup) -> ExhaustiveResult:
         seconds=time.perf_counter() - started,
         zero_loss_sample=tuple(sample),
     )
+
+
+def exhaustive_search(setup: WTASetup) -> ExhaustiveResult:
+    """Every code of ``setup``, its optimal readout, the exact global minimum.
+
+    Two modules (the common case): the fused closed-form kernel of
+    :func:`_fused_pair_projection`, equal modules evaluated once per unordered pair. Other
+    module counts: the batched normal equations of :func:`code_losses`
+    (:func:`_exhaustive_search_reference`). Both report the same counts and the same codes:
+    ``argmin_code`` is the first code in enumeration order whose loss is within the zero-loss
+    tolerance of the minimum (codes whose exact losses tie differ only by round-off, which no
+    rule based on floats could order the same way in two routes), ``counterexample`` and
+    ``zero_loss_sample`` the first ones in enumeration order.
+
+    Raises
+    ------
+    ValueError
+        When the number of codes exceeds ``MAX_EXHAUSTIVE_CODES`` (use :func:`milp_search`).
+    """
+    started = time.perf_counter()
+    total = _check_exhaustive_size(setup)
+    if len(setup.modules) != 2:
+        return _exhaustive_search_reference(setup)
+    tol = _zero_loss_tolerance(setup)
+    tally, partitions, classes = _fused_two_module_search(setup, tol)
+    n_inner = len(partitions[1])
+
+    def code_of(key: int) -> tuple[tuple[int, ...], ...]:
+        return _code_winners(setup, partitions, key // n_inner, np.array([key % n_inner]))
+
+    sample = []
+    for key in () if tally.sample_keys is None else tally.sample_keys.tolist():
+        i, j = divmod(key, n_inner)
+        is_sym = bool(classes[0].symbolic[i] and classes[1].symbolic[j])
+        mask = classes[0].separated[i] | classes[1].separated[j]
+        sample.append((code_of(key), is_sym, bool(is_sym and mask == classes[0].full_mask)))
+    return ExhaustiveResult(
+        n_codes=total,
+        zero_loss_codes=tally.zero,
+        symbolic_zero_loss_codes=tally.sym,
+        complete_symbolic_zero_loss_codes=tally.complete,
+        dead_unit_zero_loss_codes=tally.dead,
+        min_loss=tally.best,
+        argmin_code=code_of(tally.best_key),
+        counterexample=None if tally.counterexample_key < 0 else code_of(tally.counterexample_key),
+        zero_loss_tolerance=tol,
+        seconds=time.perf_counter() - started,
+        zero_loss_sample=tuple(sample),
+    )
+
+
+def _check_exhaustive_size(setup: WTASetup) -> int:
+    total = count_codes(len(setup.support), setup.modules)
+    if total > MAX_EXHAUSTIVE_CODES:
+        raise ValueError(
+            f"{total} codes exceed the exhaustive limit {MAX_EXHAUSTIVE_CODES}; use method milp"
+        )
+    return total
+
+
+def _zero_loss_tolerance(setup: WTASetup) -> float:
+    y = setup.target_array[:, setup.support]
+    return ZERO_LOSS_RTOL * (1.0 + float(np.mean(y**2)) if y.size else 1.0)
 
 
 def naive_code_loss(setup: WTASetup, winners: tuple[tuple[int, ...], ...]) -> float:

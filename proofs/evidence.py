@@ -23,7 +23,9 @@ from typing import Any
 import numpy as np
 import sympy as sp
 from mtl_theory.numerics import evidence as ne
+from mtl_theory.numerics import evidence_arch as na
 from mtl_theory.numerics.blas import single_thread_blas_environment
+from mtl_theory.proofs import evidence_arch as pa
 from mtl_theory.proofs import evidence_rnn as per
 from mtl_theory.proofs.symbolic import combine_decisions, equal_status, truth_status, zero_status
 from mtl_theory.theory import evidence as te
@@ -477,7 +479,8 @@ def _setup_json(setup: te.EvidenceSetup) -> dict[str, Any]:
         "noise_scales": setup.noise_scales,
         "noise_rho": setup.noise_rho,
     }
-    if setup.network == "rnn":  # only then: other setups keep their fingerprint (case_rng)
+    # only then: other setups keep their fingerprint (case_rng)
+    if setup.network in na.TRAINED_NETWORKS:
         out.update(
             rnn_loss=setup.rnn_loss,
             protocol=setup.protocol,
@@ -620,9 +623,11 @@ def _verify(setup: te.EvidenceSetup, options, preds: Mapping[str, Any]) -> Verif
             )
     if setup.network == "rnn":
         _rnn(setup, options, trials, measured, comparisons, notes, quick)
+    if setup.network in na.ARCHITECTURES:
+        pa.check_architecture(setup, options, trials, measured, comparisons, notes, quick)
 
     return Verification(
-        method="monte-carlo+convex" if setup.network != "rnn" else "monte-carlo+bptt",
+        method="monte-carlo+bptt" if setup.network in na.TRAINED_NETWORKS else "monte-carlo+convex",
         measured=measured,
         comparisons=tuple(comparisons),
         notes=tuple(notes),

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 from mtl_theory.numerics import evidence as ne
+from mtl_theory.numerics import evidence_arch as na
 from mtl_theory.numerics import evidence_protocol as npr
 from mtl_theory.numerics.blas import single_thread_blas_environment
 from mtl_theory.theory import evidence as te
@@ -47,7 +48,7 @@ class NetworkRun:
     """One trained network and its protocol scores."""
 
     index: int
-    result: ne.RNNResult
+    result: ne.RNNResult | na.ArchResult  # network = 'rnn' | the other architectures
     scores: npr.ProtocolScores
 
 
@@ -73,14 +74,17 @@ def budget(setup: te.EvidenceSetup, quick: bool) -> Budget:
 
 
 def train_and_score(args: tuple) -> NetworkRun:
-    """Train network ``index`` (seed ``seed + 1 + index``) and score it (worker entry point)."""
-    C, d, sigma, t, loss, b, seed, index = args
-    config = ne.RNNConfig(D=C.shape[1], n_tasks=C.shape[0], loss=loss)
-    result = ne.train_rnn(
-        C, d, sigma, t, batches=b.rnn_batches, seed=seed + 1 + index, config=config
+    """Train network ``index`` (seed ``seed + 1 + index``) and score it (worker entry point).
+
+    ``network`` (the last item, default 'rnn') is any of ``evidence_arch.TRAINED_NETWORKS``.
+    """
+    C, d, sigma, t, loss, b, seed, index, *rest = args
+    network = rest[0] if rest else "rnn"
+    result, states = na.train_network(
+        network, C, d, sigma, t, b.rnn_batches, seed + 1 + index, loss
     )
     scores = npr.score_network(
-        lambda samples: ne.rnn_states(result, samples),
+        states,
         sigma,
         t,
         b.decoder_batches,
@@ -109,7 +113,7 @@ def run_networks(setup: te.EvidenceSetup, seed: int, quick: bool) -> list[Networ
     """Train and score every network of the setup, in parallel (at most os.cpu_count())."""
     b = budget(setup, quick)
     args = [
-        (setup.C, setup.d, setup.sigma, setup.t, setup.rnn_loss, b, int(seed), k)
+        (setup.C, setup.d, setup.sigma, setup.t, setup.rnn_loss, b, int(seed), k, setup.network)
         for k in range(b.networks)
     ]
     return map_single_thread(train_and_score, args, min(b.networks, os.cpu_count() or 1))

@@ -15,9 +15,11 @@ from typing import Any
 import numpy as np
 import sympy as sp
 from mtl_theory.numerics import gdln as num
+from mtl_theory.proofs import gdln_reln
 from mtl_theory.proofs.symbolic import combine_decisions, equal_status, truth_status, zero_status
 from mtl_theory.theory import gdln as th
 from mtl_theory.theory import gdln_authors
+from mtl_theory.theory import gdln_reln as gdln_reln_theory
 from mtl_theory.theory.model import (
     CheckResult,
     Comparison,
@@ -328,7 +330,8 @@ def _statement(model: str):
 
 
 def _related(ids) -> tuple:
-    return tuple(th.STATEMENT_BY_ID[i] for i in ids)
+    by_id = {**th.STATEMENT_BY_ID, **gdln_reln_theory.STATEMENT_BY_ID}
+    return tuple(by_id[i] for i in ids)
 
 
 def _checkpoints(epochs: int, n: int = 8) -> np.ndarray:
@@ -924,15 +927,21 @@ def context_init_seeds(seed: int, n_seeds: int) -> list[int]:
     return [num.authors_init_seed((seed * 1000 + k) % 2**32) for k in range(n_seeds)]
 
 
-def run_context(setup: th.GdlnSetup, seed: int, quick: bool = False):
-    """Run the ReLU / ReLN / modular experiment for a setup (S = n_seeds batched)."""
-    task = context_task_of(setup)
+def context_run_size(setup: th.GdlnSetup, quick: bool = False):
+    """(hidden, lr, epochs, init sd) of the context run; --quick keeps the flow in units of
+    t/τ (η × 4, epochs ÷ 4: an O(η) difference) on a narrower net."""
     hidden, lr, epochs, std = setup.hidden, setup.lr, setup.epochs, setup.init_std
     if quick:
-        # same flow in units of t/τ: η ×4, epochs ÷4 (O(η) difference); narrower net
         hidden = tuple(min(h, 200) for h in hidden)
         std = std * setup.hidden[0] / hidden[0]
         lr, epochs = lr * 4, max(1, epochs // 4)
+    return hidden, lr, epochs, std
+
+
+def run_context(setup: th.GdlnSetup, seed: int, quick: bool = False):
+    """Run the ReLU / ReLN / modular experiment for a setup (S = n_seeds batched)."""
+    task = context_task_of(setup)
+    hidden, lr, epochs, std = context_run_size(setup, quick)
     seeds = context_init_seeds(seed, setup.n_seeds)
     ex = num.run_context_experiment(
         task, hidden, lr, epochs, std, seeds, setup.strong_fraction, construction=setup.reln
@@ -1198,6 +1207,21 @@ def _check_context(setup: th.GdlnSetup, options) -> CheckResult:
                 + f"); η = {lr:g} is too large: no comparison is made"
             )
         elif C >= 2:
+            rcomps, rmeasured, rnotes = gdln_reln.context_checks(
+                task,
+                setup.reln,
+                setup.n_seeds,
+                hidden,
+                lr,
+                context_run_size(setup, options.quick)[3],
+                context_init_seeds(options.seed, setup.n_seeds),
+                ex,
+                cps,
+                options.quick,
+            )
+            comps += rcomps
+            measured.update(rmeasured)
+            vnotes += rnotes
             comps.append(
                 Comparison.exact(
                     "GDLN-9",
@@ -1264,7 +1288,7 @@ def _check_context(setup: th.GdlnSetup, options) -> CheckResult:
         verification,
         setup=_setup_dict(setup),
         notes=tuple(notes),
-        related=_related(("GDLN-8", "GDLN-9", "GDLN-10", "GDLN-11")),
+        related=_related(("GDLN-8", "GDLN-9", "GDLN-10", "GDLN-11", "GDLN-13", "GDLN-14")),
     )
 
 

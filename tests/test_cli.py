@@ -5,13 +5,13 @@ import json
 import pytest
 import toy_family
 
-from mtl_theory import cli
+from mtl_theory import api, cli
 
 
 @pytest.fixture
 def toy(monkeypatch):
     def use(bias=0.0):
-        monkeypatch.setattr(cli, "load_registry", lambda: toy_family.make_registry(bias))
+        monkeypatch.setattr(api, "_REGISTRY", toy_family.make_registry(bias))
 
     use()
     return use
@@ -142,7 +142,7 @@ def test_a_pinned_finding_holds_only_while_it_is_seen(tmp_path, capsys, monkeypa
         finding_reason="the toy's doubling is off by the injected bias",
     )
     registry = Registry({"toy": dataclasses.replace(fam, suite=(pinned,))})
-    monkeypatch.setattr(cli, "load_registry", lambda: registry)
+    monkeypatch.setattr(api, "_REGISTRY", registry)
     got, out, _ = run(["verify", "--out", tmp_path / "rep"], capsys)
     assert got == code
     assert ("FINDING (pinned)" in out) == (code == 0)

@@ -432,6 +432,15 @@ def test_dci_uniform_importance_is_zero_and_xor_code_is_invisible_to_the_linear_
     np.testing.assert_allclose(importance, [[1, 0], [0, 0]], atol=EXACT)
 
 
+def test_a_pure_xor_code_has_exactly_zero_linear_importance_in_any_unit_order():
+    """The XOR unit alone (and with a constant): every coefficient is rounding noise, so the
+    importance is exactly 0 and DCI is undefined, as for an exact zero, whatever the order."""
+    for code in (XOR, np.c_[XOR, 1.0 - XOR], np.c_[1.0 - XOR, XOR], np.c_[XOR, XOR + 3.0]):
+        assert np.array_equal(importance_matrix(code, Z22), np.zeros((code.shape[1], 2)))
+        with pytest.raises(ValueError, match="all entries are zero"):
+            dci(importance_matrix(code, Z22))
+
+
 def test_dci_single_factor_and_single_unit_edge_cases():
     assert dci(np.array([[1.0], [3.0]])).disentanglement == 1.0
     assert dci(np.array([[1.0, 3.0]])).completeness == 1.0
@@ -665,6 +674,22 @@ def test_decoded_axis_angles_known_values_in_combination_order():
     np.testing.assert_allclose(decoded_axis_angles(weights), [45.0, 90.0, 90.0], atol=1e-12)
     np.testing.assert_allclose(decoded_axis_angles(np.array([[1.0, 0], [-3.0, 0]])), [180.0])
     np.testing.assert_allclose(decoded_axis_angles(np.eye(4)), [90.0] * 6)
+
+
+def test_decoded_axis_angles_refuse_the_transposed_layout():
+    """A (features x latents) array would give angles between neurons: refused, with the fix."""
+    weights = np.array([[1.0, 0.0, 0.0], [1.0, 1.0, 0.0]])  # (D = 2, F = 3)
+    with pytest.raises(ValueError, match=r"looks like the transposed .*pass decoder_weights\.T"):
+        decoded_axis_angles(weights.T)
+    with pytest.raises(ValueError, match=r"expected 2 rows .*looks transposed"):
+        decoded_axis_angles(weights.T, n_latents=2)
+    np.testing.assert_allclose(decoded_axis_angles(weights, n_latents=2), [45.0])
+    # a rank-deficient decoder (more latents than features) is accepted when stated
+    assert decoded_axis_angles(np.array([[1.0], [2.0], [-1.0]]), n_latents=3).tolist() == [
+        0.0,
+        180.0,
+        180.0,
+    ]
 
 
 def test_decoded_axis_angles_reject_zero_row():

@@ -85,7 +85,15 @@ def test_to_jsonable_handles_numpy_and_non_finite():
             1: None,
         }
     )
-    assert data == {"a": [0, 1, 2], "b": 0.5, "c": ["inf", "-inf", "nan"], "d": True, "1": None}
+    # strict JSON: non-finite numbers are null, and the object says what stood there
+    assert data == {
+        "a": [0, 1, 2],
+        "b": 0.5,
+        "c": [None, None, None],
+        "d": True,
+        "1": None,
+        "non_finite": {"c": "inf at [0], -inf at [1], nan at [2]"},
+    }
 
 
 def test_verified_needs_an_independent_comparison():

@@ -20,7 +20,7 @@ def test_every_spec_key_is_documented(family):
 
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.toml"))
-INVALID_ON_PURPOSE = {"wta-too-large.toml"}  # shows the one-line "use --method milp" error
+INVALID_ON_PURPOSE = {"wta-too-large.toml"}  # --method exhaustive: the one-line method error
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
@@ -103,8 +103,9 @@ def test_quick_findings_reproduce(finding, cmd, expected, _long):
     args = shlex.split(cmd)
     assert args[0] == "mtl-theory", cmd
     exe = Path(sys.executable).parent / "mtl-theory"
+    # a hang guard, not a timing: a 2-core machine under load ~12 took 9 min for one check
     run = subprocess.run(
-        [str(exe), *args[1:]], capture_output=True, text=True, cwd=ROOT, timeout=300
+        [str(exe), *args[1:]], capture_output=True, text=True, cwd=ROOT, timeout=1200
     )
     assert run.returncode in (0, 1), run.stderr
     for text in expected:

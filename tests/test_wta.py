@@ -234,9 +234,10 @@ def test_invalid_specs_name_the_key(spec, key):
 
 
 def test_too_large_for_exhaustive_is_a_spec_error_naming_method():
+    # auto runs the branch-and-bound there (tests/test_wta_bnb.py); exhaustive is refused
     setup = make((4, 4), (4, 4))
     with pytest.raises(SpecError) as err:
-        FAMILY.check(setup, CheckOptions(verify=True))
+        FAMILY.check(setup, CheckOptions(verify=True, method="exhaustive"))
     assert err.value.key == "method" and "milp" in str(err.value)
 
 

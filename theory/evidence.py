@@ -38,7 +38,7 @@ NoiseKind = Literal["isotropic", "anisotropic", "autocorrelated", "correlated"]
 #: N(0, sigma^2 R) with R = (1 - rho) I + rho 1 1^T (coordinates correlated); autocorrelated:
 #: stationary AR(1) in time, corr(eps(tau), eps(tau + k)) = rho^|k|, marginal N(0, sigma^2 I).
 NOISE_KINDS = ("isotropic", "anisotropic", "autocorrelated", "correlated")
-Network = Literal["none", "filter", "rnn"]
+Network = Literal["none", "filter", "rnn", "rnn-nonleaky", "lstm", "transformer"]
 #: Training losses of the RNN route (``code``, DisentangleRes train.py): ``"all-steps"`` is
 #: ``CE_loss = True`` with the all-ones mask, ``"decision-step"`` the ``pen_end = True`` switch.
 RNN_LOSSES = ("all-steps", "decision-step")
@@ -136,8 +136,8 @@ class EvidenceSetup:
         Number of evidence samples (>= 1).
     boundaries : {"even", "random", "explicit"}
         How the normals were made (for reports).
-    network : {"none", "filter", "rnn"}
-        Which trained network the verification also runs.
+    network : {"none", "filter", "rnn", "rnn-nonleaky", "lstm", "transformer"}
+        Which trained network the verification also runs (the last three: Fig. 3b/3c).
     n_trials : int
         Monte-Carlo trials of the numerical routes.
     seed : int
@@ -226,7 +226,7 @@ def even_normals(n_tasks: int) -> np.ndarray:
     --------
     >>> np.round(even_normals(2), 3)
     array([[-0.707,  0.707],
-           [-0.707, -0.707]])
+           [ 0.707,  0.707]])
     """
     k = np.arange(n_tasks)
     phi = (k + 0.5) * np.pi / n_tasks
@@ -550,13 +550,22 @@ def _all_subsets_independent(rows: np.ndarray, k: int) -> bool:
     return True
 
 
-def in_general_position(C: np.ndarray, d: np.ndarray, central: bool) -> bool:
+#: Most subsets the general-position test enumerates; beyond it the test is not run (the
+#: cell formula is then stated as an upper bound), since C(2000, 64) subsets never finish.
+MAX_GENERAL_POSITION_SUBSETS = 2_000_000
+
+
+def in_general_position(C: np.ndarray, d: np.ndarray, central: bool) -> bool | None:
     """Every min(N, D) normals independent; (affine) no D + 1 hyperplanes share a point.
 
     For central arrangements the second condition is vacuous beyond the origin. Exhaustive
-    over subsets (C(24, 3) = 2024 of them for N = 24, D = 2).
+    over subsets (C(24, 3) = 2024 of them for N = 24, D = 2); None (not decided) when that
+    would take more than :data:`MAX_GENERAL_POSITION_SUBSETS` subsets.
     """
     n, D = C.shape
+    subsets = math.comb(n, min(n, D)) + (math.comb(n, D + 1) if not central and n > D else 0)
+    if subsets > MAX_GENERAL_POSITION_SUBSETS:
+        return None
     if not _all_subsets_independent(C, min(n, D)):
         return False
     if not central and n > D:
@@ -578,22 +587,34 @@ def predicted_cells(setup: EvidenceSetup) -> CellPrediction:
         return CellPrediction(
             cells_general_central(n, D),
             "exact" if gp else "upper-bound",
-            "2 sum_{k<D} C(N-1, k) (central, general position)",
+            "2 sum_{k<D} C(N-1, k) (central, general position)" + _undecided(gp),
         )
     gp = in_general_position(C, d, central=False)
     return CellPrediction(
         cells_general_affine(n, D),
         "exact" if gp else "upper-bound",
-        "sum_{k<=D} C(N, k) (affine, general position)",
+        "sum_{k<=D} C(N, k) (affine, general position)" + _undecided(gp),
     )
 
 
+def _undecided(gp: bool | None) -> str:
+    return "; general position not tested (too many subsets)" if gp is None else ""
+
+
 def _count_distinct_directions(unit: np.ndarray, tol: float = 1e-12) -> int:
-    reps: list[np.ndarray] = []
-    for u in unit:
-        if not any(min(np.linalg.norm(u - r), np.linalg.norm(u + r)) < tol for r in reps):
-            reps.append(u)
-    return len(reps)
+    """Distinct lines through the origin among unit normals in 2-D (±u is the same line).
+
+    Sorted angles mod π, counted by gaps of at least ``tol`` (≈ ‖u − r‖ for close
+    directions), the wrap-around from π back to 0 included: O(N log N), where comparing
+    every pair took minutes at N_task = 2000.
+    """
+    if unit.shape[0] == 0:
+        return 0
+    theta = np.sort(np.mod(np.arctan2(unit[:, 1], unit[:, 0]), np.pi))
+    n = 1 + int(np.count_nonzero(np.diff(theta) >= tol))
+    if n > 1 and theta[0] + np.pi - theta[-1] < tol:
+        n -= 1
+    return n
 
 
 # --------------------------------------------------------------------------- EV-6

@@ -134,6 +134,11 @@ class Comparison:
     prediction it rejects with probability 0.99, and the plausible wrong values it must be
     able to tell apart (``alternatives``, e.g. Eq. 7 with t + 1 in place of t); it verifies
     only if every alternative is at least ``detectable`` away (:attr:`powered`).
+
+    A comparison whose inputs are not finite numbers (an overflow, a run that produced nan)
+    measured nothing: ``out_of_range`` then says which side was not finite, it neither agrees
+    nor disagrees (:attr:`measurable` is false), and the verification's verdict is "not
+    measurable" — never an agreement, never a contradiction (issue 14).
     """
 
     statement: str
@@ -152,8 +157,13 @@ class Comparison:
     z: float | None = None
     bias: float = 0.0
     bias_shrinks: bool = True
+    out_of_range: str = ""
 
     def __post_init__(self) -> None:
+        if self.out_of_range and self.agrees:
+            raise ValueError(
+                f"comparison {self.quantity}: a comparison out of numerical range cannot agree"
+            )
         if self.route not in ROUTES:
             raise ValueError(
                 f"comparison {self.quantity}: route must be one of {', '.join(ROUTES)}, "
@@ -164,6 +174,16 @@ class Comparison:
                 f"comparison {self.quantity}: a detectable deviation needs the alternatives "
                 "it must detect"
             )
+
+    @property
+    def measurable(self) -> bool:
+        """Were both sides finite numbers? If not, the comparison decides nothing."""
+        return not self.out_of_range
+
+    @property
+    def disagrees(self) -> bool:
+        """A measured disagreement (a finding); an unmeasurable comparison does not disagree."""
+        return self.measurable and not self.agrees
 
     @property
     def powered(self) -> bool:
@@ -201,20 +221,23 @@ class Comparison:
     ) -> Comparison:
         """Max absolute (or relative) deviation between arrays, against ``tolerance``.
 
-        Non-finite values never agree: a nan cannot hide a disagreement.
+        Non-finite values never agree: a nan cannot hide a disagreement; they make the
+        comparison "out of range" (:attr:`measurable` false) instead of a contradiction.
         """
         err = _max_deviation(quantity, predicted, measured, relative)
+        out = _non_finite(predicted=predicted, measured=measured, tolerance=tolerance)
         return cls(
             statement=statement,
             quantity=quantity,
             predicted=predicted,
             measured=measured,
-            agrees=bool(err <= tolerance),
+            agrees=bool(not out and err <= tolerance),
             tolerance=float(tolerance),
             tolerance_reason=reason,
             error=err,
             kind="rel" if relative else "abs",
             route=route,
+            out_of_range=out,
         )
 
     @classmethod
@@ -246,8 +269,23 @@ class Comparison:
         """
         if not alternatives:
             raise ValueError(f"{quantity}: a Monte-Carlo comparison must name its alternatives")
+        out = _non_finite(predicted=predicted, measured=measured, standard_error=standard_error)
         se = np.asarray(standard_error, dtype=float)
         pred = np.asarray(predicted, dtype=float)
+        if out:
+            # nothing to scale or test: keep the raw numbers and say what was not finite
+            return cls(
+                statement=statement,
+                quantity=quantity,
+                predicted=predicted,
+                measured=measured,
+                agrees=False,
+                tolerance_reason=reason,
+                error=None,
+                route=route,
+                detectable=None,
+                out_of_range=out,
+            )
         if pred.ndim == 0 and se.ndim == 0:
             err = _max_deviation(quantity, predicted, measured, False)
             tolerance, detectable = z * float(se) + bias, (z + Z_POWER) * float(se) + bias
@@ -342,6 +380,8 @@ class Comparison:
         """``measured <= bound + tolerance`` (e.g. no estimator beats the Bayes optimum)."""
         excess = float(measured) - float(bound)
         ok = math.isfinite(excess) and excess <= tolerance
+        out = _non_finite(bound=bound, measured=measured, tolerance=tolerance)
+        ok = ok and not out
         return cls(
             statement=statement,
             quantity=quantity,
@@ -350,9 +390,10 @@ class Comparison:
             agrees=bool(ok),
             tolerance=float(tolerance),
             tolerance_reason=reason,
-            error=excess,
+            error=excess if math.isfinite(excess) else None,
             kind="upper-bound",
             route=route,
+            out_of_range=out,
         )
 
     @classmethod
@@ -367,7 +408,9 @@ class Comparison:
         route: Route,
     ) -> Comparison:
         """Exact equality (counts, booleans, sets); the reason says why exactness is due."""
-        same = to_jsonable(predicted) == to_jsonable(measured)
+        # exact equality of inf is meaningful (cond(C) = inf at rank < D); nan is not a value
+        out = _non_finite(nan_only=True, predicted=predicted, measured=measured)
+        same = not out and to_jsonable(predicted, _text=True) == to_jsonable(measured, _text=True)
         return cls(
             statement=statement,
             quantity=quantity,
@@ -377,7 +420,25 @@ class Comparison:
             tolerance_reason=reason or "exact: discrete quantity",
             kind="exact",
             route=route,
+            out_of_range=out,
         )
+
+
+def _non_finite(*, nan_only: bool = False, **sides: Any) -> str:
+    """ "" when every side is finite, else which side is not: the out-of-range reason."""
+    bad = []
+    for name, value in sides.items():
+        try:
+            x = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):  # not numbers (labels, codes): nothing to say
+            continue
+        test = np.isnan(x) if nan_only else ~np.isfinite(x)
+        if np.any(test):
+            what = "nan" if np.any(np.isnan(x)) else "inf"
+            bad.append(f"{name.replace('_', ' ')} is {what}")
+    if not bad:
+        return ""
+    return "numerically out of range (" + ", ".join(bad) + "): not measurable at this setting"
 
 
 def _max_deviation(quantity: str, predicted: Any, measured: Any, relative: bool) -> float:
@@ -414,16 +475,23 @@ class Verification:
 
     @property
     def agrees(self) -> bool:
-        return all(c.agrees for c in self.comparisons)
+        """No comparison *measured* a disagreement (unmeasurable ones decide nothing)."""
+        return not any(c.disagrees for c in self.comparisons)
+
+    @property
+    def measurable(self) -> bool:
+        return all(c.measurable for c in self.comparisons)
 
     @property
     def verified(self) -> bool:
-        return self.agrees and any(c.verifies for c in self.comparisons)
+        return self.agrees and self.measurable and any(c.verifies for c in self.comparisons)
 
     @property
-    def verdict(self) -> Literal["contradiction", "verified", "not verified"]:
+    def verdict(self) -> Literal["contradiction", "not measurable", "verified", "not verified"]:
         if not self.agrees:
             return "contradiction"
+        if not self.measurable:
+            return "not measurable"
         return "verified" if self.verified else "not verified"
 
     @property
@@ -433,6 +501,10 @@ class Verification:
             return None
         if not self.comparisons:
             return "no comparison was made"
+        if not self.measurable:
+            return "; ".join(
+                f"{c.quantity}: {c.out_of_range}" for c in self.comparisons if not c.measurable
+            )
         independent = [c for c in self.comparisons if c.route == "independent"]
         if not independent:
             return "only consistency checks (both sides share a formula)"
@@ -473,7 +545,9 @@ class CheckResult:
         return self.verification is not None and self.verification.verified
 
     @property
-    def verdict(self) -> Literal["not run", "contradiction", "verified", "not verified"]:
+    def verdict(
+        self,
+    ) -> Literal["not run", "contradiction", "not measurable", "verified", "not verified"]:
         return "not run" if self.verification is None else self.verification.verdict
 
     def to_json(self) -> dict[str, Any]:
@@ -553,32 +627,37 @@ class Derivation:
         return to_jsonable(self)
 
 
-def to_jsonable(value: Any) -> Any:
-    """Convert dataclasses, numpy values, tuples and non-finite floats to JSON data.
+def to_jsonable(value: Any, *, _text: bool = False) -> Any:
+    """Convert dataclasses, numpy values, tuples and non-finite floats to strict JSON data.
 
-    Non-finite floats become the strings ``"inf"``, ``"-inf"`` and ``"nan"``: JSON has no
-    such numbers, and dropping them would hide a failure.
+    JSON has no inf or nan. A non-finite float becomes ``null``, and the object holding it
+    gains a ``non_finite`` entry naming the field and what stood there (``"inf"``, ``"nan"``,
+    or for arrays the first positions), so a strict parser reads the output and a reader
+    still sees the failure (issue 14). (``_text`` keeps the old ``"inf"`` strings, for exact
+    comparisons, where inf and -inf must stay different.)
 
     Examples
     --------
     >>> to_jsonable({"a": np.float64(1.5), "b": (1, np.inf)})
-    {'a': 1.5, 'b': [1, 'inf']}
+    {'a': 1.5, 'b': [1, None], 'non_finite': {'b': 'inf at [1]'}}
     """
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        out = {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        out = _jsonable_mapping(fields, _text)
         if isinstance(value, Verification):
             out["agrees"] = value.agrees
             out["verified"] = value.verified
         if isinstance(value, Comparison):
+            out["measurable"] = value.measurable
             out["powered"] = value.powered
             out["verifies"] = value.verifies
         if isinstance(value, Derivation):
             out["holds"] = value.holds
         return out
     if isinstance(value, Mapping):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
+        return _jsonable_mapping(value, _text)
     if isinstance(value, np.ndarray):
-        return to_jsonable(value.tolist())
+        return to_jsonable(value.tolist(), _text=_text)
     if isinstance(value, (np.bool_, bool)):
         return bool(value)
     if isinstance(value, (np.integer, int)):
@@ -587,11 +666,57 @@ def to_jsonable(value: Any) -> Any:
         x = float(value)
         if math.isfinite(x):
             return x
+        if not _text:
+            return None
         return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")
     if isinstance(value, (str, type(None))):
         return value
     if isinstance(value, Sequence) or isinstance(value, (set, frozenset)):
-        return [to_jsonable(v) for v in value]
+        return [to_jsonable(v, _text=_text) for v in value]
     if isinstance(value, complex):
-        return {"re": to_jsonable(value.real), "im": to_jsonable(value.imag)}
+        return {
+            "re": to_jsonable(value.real, _text=_text),
+            "im": to_jsonable(value.imag, _text=_text),
+        }
     raise TypeError(f"cannot express {type(value).__name__} as JSON")
+
+
+#: the key an object gains when some of its fields held non-finite numbers (now null)
+NON_FINITE_KEY = "non_finite"
+
+
+def _jsonable_mapping(items: Mapping[Any, Any], text: bool) -> dict[str, Any]:
+    out = {str(k): to_jsonable(v, _text=text) for k, v in items.items()}
+    if not text:
+        notes = {str(k): n for k, v in items.items() if (n := _non_finite_positions(v))}
+        if notes:
+            out[NON_FINITE_KEY] = notes
+    return out
+
+
+def _non_finite_positions(value: Any, limit: int = 3) -> str:
+    """Where a value (a number or nested lists/arrays of numbers) holds inf or nan.
+
+    Nested mappings and dataclasses say so themselves; "" when everything is finite.
+    """
+    found: list[str] = []
+    total = [0]
+
+    def walk(v: Any, where: str) -> None:
+        if isinstance(v, np.ndarray):
+            v = v.tolist()
+        if isinstance(v, (float, np.floating)) and not math.isfinite(float(v)):
+            total[0] += 1
+            if len(found) < limit:
+                x = float(v)
+                word = "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")
+                found.append(f"{word} at {where}" if where else word)
+        elif isinstance(v, (list, tuple)):
+            for i, item in enumerate(v):
+                walk(item, f"{where}[{i}]")
+
+    walk(value, "")
+    if not found:
+        return ""
+    more = total[0] - len(found)
+    return ", ".join(found) + (f" and {more} more" if more > 0 else "")

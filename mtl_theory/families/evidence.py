@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from mtl_theory.families import evidence_arch_diagram
+from mtl_theory.families.evidence_sweep_diagrams import SWEEP_DIAGRAMS
+from mtl_theory.numerics import evidence_arch as na
 from mtl_theory.numerics import evidence_protocol as npr
 from mtl_theory.plotting import grid_values, heatmap
 from mtl_theory.proofs import evidence as pe
@@ -31,8 +35,11 @@ SCHEMA = Schema(
         "t": Integer(default=20, minimum=1, maximum=100000, help="evidence samples"),
         "network": Choice(
             default="none",
-            options=("none", "filter", "rnn"),
-            help="trained by --verify: none, filter (integrator + fitted readouts), rnn (BPTT)",
+            options=("none", "filter", *na.TRAINED_NETWORKS),
+            help="trained by --verify: none, filter (integrator + fitted readouts), rnn (BPTT), "
+            "or the other architectures of Fig. 3b/3c (numpy, hand-written gradients): "
+            "rnn-nonleaky, lstm (64 units), transformer (one-layer GPT-2, 8 heads, "
+            "embedding 64)",
         ),
         "seed": Integer(default=0, minimum=0, help="seed of random boundaries"),
         "n_trials": Integer(
@@ -147,7 +154,7 @@ def build(spec: Mapping[str, Any]) -> te.EvidenceSetup:
         C = np.asarray(normals, dtype=float)
         if C.shape[1] != D:
             raise SpecError("normals", f"rows of D = {D} numbers", f"rows of {C.shape[1]}")
-        zero = np.flatnonzero(np.linalg.norm(C, axis=1) == 0)
+        zero = np.flatnonzero(np.max(np.abs(C), axis=1) == 0)
         if zero.size:
             raise SpecError(
                 "normals", "non-zero rows (a task needs a direction)", f"row {int(zero[0])} is zero"
@@ -172,6 +179,14 @@ def build(spec: Mapping[str, Any]) -> te.EvidenceSetup:
         d = np.asarray(offsets, dtype=float)
         if d.size != C.shape[0]:
             raise SpecError("offsets", f"{C.shape[0]} numbers (one per task)", list(offsets))
+    if kind == "explicit":
+        C, d = unit_boundaries(C, d)
+        if not np.all(np.abs(d) <= MAX_UNIT_OFFSET):
+            raise SpecError(
+                "offsets",
+                f"|d_i| / ‖c_i‖ <= {MAX_UNIT_OFFSET:g} (a boundary within float range)",
+                list(offsets) if offsets is not None else None,
+            )
     rnn_keys = _rnn_keys(spec, D, C.shape[0])
     return te.EvidenceSetup(
         normals=tuple(tuple(float(v) for v in row) for row in C),
@@ -190,21 +205,63 @@ def build(spec: Mapping[str, Any]) -> te.EvidenceSetup:
     )
 
 
-#: What a key of the RNN route means when network is not 'rnn' (nothing): an error.
+def unit_boundaries(C: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each task's (c_i, d_i) divided by ‖c_i‖: the same boundary c_iᵀx + d_i = 0, unit normal.
+
+    Every EVIDENCE prediction depends on c_i/‖c_i‖ and d_i/‖c_i‖ only (THEORY.md §2:
+    N_c^-1 C), so this changes no prediction; it keeps the arithmetic in range for normals of
+    any scale (1e±200 squared leaves float64). Each row is first scaled by the power of two
+    nearest its largest entry (exact: no rounding), so its norm is computed without overflow
+    or underflow.
+    """
+    _, exponent = np.frexp(np.max(np.abs(C), axis=1))
+    scaled = np.ldexp(C, -exponent[:, None])
+    with np.errstate(over="ignore"):  # an offset beyond range is refused by the caller
+        d_scaled = np.ldexp(d, -exponent)
+    norm = np.linalg.norm(scaled, axis=1, keepdims=True)
+    return scaled / norm, d_scaled / norm[:, 0]
+
+
+#: Largest offset of a unit-normal boundary: its squared distance (and the evidence around
+#: it) must stay in float64 range.
+MAX_UNIT_OFFSET = 1e150
+
+UNIT_NORMALS_NOTE = (
+    "Explicit normals are used as unit normals: each task's (c_i, d_i) is divided by ‖c_i‖, "
+    "which leaves its boundary c_iᵀx + d_i = 0 and every prediction unchanged (they depend on "
+    "c_i/‖c_i‖ and d_i/‖c_i‖ only) and keeps normals of any scale in float range."
+)
+
+
+def check(setup: te.EvidenceSetup, options: Any) -> Any:
+    """:func:`mtl_theory.proofs.evidence.check`, with the note on normalized normals."""
+    result = pe.check(setup, options)
+    if setup.boundaries != "explicit":
+        return result
+    return dataclasses.replace(result, notes=(*result.notes, UNIT_NORMALS_NOTE))
+
+
+#: What a key of the trained-network route means without a trained network: an error.
 RNN_ONLY_KEYS = ("rnn_loss", "protocol", "rnn_networks", "decoder_fits", "decoder_batches")
 
 
 def _rnn_keys(spec: Mapping[str, Any], D: int, n_tasks: int) -> dict[str, Any]:
-    """Validate the RNN route's keys and fill their defaults (each problem names its key)."""
-    if spec["network"] != "rnn":
+    """Validate the trained networks' keys and fill their defaults (each problem names its key).
+
+    They apply to every network of ``na.TRAINED_NETWORKS`` (the RNN and the architectures).
+    """
+    network = spec["network"]
+    if network not in na.TRAINED_NETWORKS:
         for key in RNN_ONLY_KEYS:
             if spec[key] is not None:
-                raise SpecError(key, "nothing unless network = 'rnn'", spec[key])
+                raise SpecError(
+                    key, f"nothing unless network is one of {na.TRAINED_NETWORKS}", spec[key]
+                )
         return {}
     protocol = spec["protocol"] or "authors-fixed"
     if D != 2:
         raise SpecError(
-            "D", "2 with network = 'rnn' (the protocols hold out one of 4 quadrants)", D
+            "D", f"2 with network = {network!r} (the protocols hold out one of 4 quadrants)", D
         )
     batches = spec["decoder_batches"]
     if batches is None:
@@ -287,6 +344,7 @@ SUITE = (
             "network": "filter",
         },
         quick=True,
+        cost_seconds=10.0,
         expect_applies=True,
     ),
     SuiteCase(
@@ -340,6 +398,7 @@ SUITE = (
             "network": "filter",
         },
         quick=False,
+        cost_seconds=36.0,
         expect_applies=True,
     ),
     SuiteCase(
@@ -354,6 +413,7 @@ SUITE = (
             "network": "filter",
         },
         quick=False,
+        cost_seconds=9.0,
         expect_applies=True,
     ),
     SuiteCase(
@@ -369,6 +429,7 @@ SUITE = (
             "rnn_batches": 3000,
         },
         quick=False,
+        cost_seconds=40.0,
         expect_applies=True,
     ),
 )
@@ -585,6 +646,7 @@ DIAGRAMS = (
         compute=pe.rnn_compute,
         render=rnn_render,
     ),
+    evidence_arch_diagram.DIAGRAM,
 )
 
 FAMILY = Family(
@@ -592,10 +654,11 @@ FAMILY = Family(
     title="EVIDENCE — optimal multi-task evidence aggregation gives a disentangled latent",
     schema=SCHEMA,
     build=build,
-    check=pe.check,
+    setup_type=te.EvidenceSetup,
+    check=check,
     statements=te.STATEMENTS,
     derivations=pe.DERIVATIONS,
     suite=SUITE,
-    diagrams=DIAGRAMS,
+    diagrams=DIAGRAMS + SWEEP_DIAGRAMS,
     methods=(),
 )

@@ -22,6 +22,7 @@ from mtl_theory.spec import (
     SpecError,
 )
 from mtl_theory.theory import gdln as th
+from mtl_theory.theory import gdln_reln
 
 MODELS = ("linear", "deep-linear", "gated", "routing", "context")
 
@@ -428,8 +429,9 @@ FAMILY = Family(
     title="GDLN: deep linear and gated deep linear dynamics; ReLU ↔ ReLN on contextual tasks",
     schema=SCHEMA,
     build=build,
+    setup_type=th.GdlnSetup,
     check=proofs.check,
-    statements=th.STATEMENTS,
+    statements=th.STATEMENTS + gdln_reln.STATEMENTS,
     derivations=proofs.DERIVATIONS,
     suite=SUITE,
     diagrams=_diagrams(),

@@ -315,6 +315,7 @@ SUITE = (
         "gradient-3x3",
         {"factors": [3, 3], "modules": [3, 3], "tasks": "factor-onehot", "method": "gradient"},
         quick=False,
+        cost_seconds=12.0,
         # seed 0: no seed needs to be hand-picked any more. With restarts and the fixed
         # backward temperature 6 of seeds 0-7 reach zero loss (all symbolic and complete);
         # seed 0 does, so the theorem's comparison is made
@@ -331,6 +332,7 @@ SUITE = (
             "method": "gradient",
         },
         quick=False,
+        cost_seconds=10.0,
         expect_applies=False,
         expect_verified=False,
         unverified_reason="with a held-out combination H1 fails, so WTA-1 predicts nothing, and "
@@ -338,9 +340,25 @@ SUITE = (
         "trained code and held-out accuracy (WTA-GEN, measured only)",
     ),
     SuiteCase(
+        # 2^60 codes: beyond enumeration, certified by the branch-and-bound (4e4 bounds)
+        "bnb-four-binary-factors",
+        {"factors": [2, 2, 2, 2], "modules": [2, 2, 2, 2], "tasks": "factor-onehot"},
+        quick=True,
+        expect_applies=True,
+    ),
+    SuiteCase(
+        # about 3e16 codes, certified by the branch-and-bound (5e5 bounds, a few CPU seconds)
+        "bnb-4x4",
+        {"factors": [4, 4], "modules": [4, 4], "tasks": "factor-onehot"},
+        quick=False,
+        cost_seconds=6.0,
+        expect_applies=True,
+    ),
+    SuiteCase(
         "theorem-applies-3x3",
         {"factors": [3, 3], "modules": [3, 3], "tasks": "factor-onehot"},
         quick=False,
+        cost_seconds=12.0,
         expect_applies=True,
     ),
 )
@@ -395,6 +413,7 @@ FAMILY = Family(
     title="Winner-take-all bottlenecks give symbolic codes (Theorem WTA-1)",
     schema=SCHEMA,
     build=build,
+    setup_type=tw.WTASetup,
     check=check,
     statements=tw.STATEMENTS,
     report_figures=code_figures,

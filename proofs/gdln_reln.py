@@ -1,0 +1,367 @@
+"""GDLN-13 / GDLN-14: the reduced ReLN dynamics against trained networks, and the gating
+enumeration against short simulations (issue 9 parts 2 and 3).
+
+The reduced route (theory/gdln_reln.py) integrates a few hundred ODEs of the block-reduced
+ReLN; the trained ReLN (numerics/gdln.py, the authors' module network and split loss) is
+gradient descent on the full network. They share no formula: route="independent".
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from mtl_theory.numerics import gdln as num
+from mtl_theory.theory import gdln as th
+from mtl_theory.theory import gdln_reln as gr
+from mtl_theory.theory.model import Comparison
+
+
+def pathway_weights(net: num.PathwayNetwork, seed_index: int = 0):
+    """Per-pathway initial (W₁, W₂) of one seed of a module network: the common pathway
+    first, then the context pathways in ``net.sets`` order (``width`` units each)."""
+    w = net.width
+    W1s = [net.common[0][seed_index]]
+    W2s = [net.common[1][seed_index]]
+    for k in range(len(net.sets)):
+        W1s.append(net.context[0][seed_index][k * w : (k + 1) * w])
+        W2s.append(net.context[1][seed_index][:, k * w : (k + 1) * w])
+    return W1s, W2s
+
+
+#: Standard deviations of the init's cross-block overlap allowed (1/√h each): a 3σ band.
+INIT_Z = 3.0
+
+
+@dataclass(frozen=True)
+class ReducedWindow:
+    """The reduced loss at each checkpoint k with its derived tolerance (GDLN-13).
+
+    Two parts. (i) Discretization, O(η): the gap between the reduced system run by gradient
+    descent at the network's η and its flow, |L_red,GD(k) − L_red(k)| (exact for the full
+    network's GD when GDLN-13's hypothesis holds, since its GD map is block-diagonal too),
+    doubled for what a misaligned network adds to it. (ii) A time window for what the
+    reduction leaves out: a misalignment μ of the target Grams changes every block rate by at
+    most a relative μ (Weyl's inequality on the perturbed correlations), and the init's
+    cross-block overlap (sums of h products of independent normals against h squares,
+    O(1/√h)) shifts ln a₀ by up to z/√h (z = INIT_Z = 3 standard deviations), a time
+    shift Δ = z τ/(2 s_min √h). The trained loss at k
+    must equal the reduced loss at some time in [k(1 − μ) − Δ, k(1 + μ) + Δ]; the loss is
+    monotone, so (ii) is the larger distance from L_red(k) to the window's end values.
+    """
+
+    checkpoints: tuple[int, ...]
+    loss: np.ndarray
+    gd_loss: np.ndarray  # the reduced system run by GD at η
+    lo_end: np.ndarray  # L_red(k(1 − μ) − Δ)
+    hi_end: np.ndarray  # L_red(k(1 + μ) + Δ)
+    misalignment: float
+    delta_abs: float
+    n_state: int
+    dense_t: np.ndarray
+    dense_loss: np.ndarray
+
+    @property
+    def discretization(self) -> np.ndarray:
+        return 2.0 * np.abs(self.gd_loss - self.loss)
+
+    @property
+    def tolerance(self) -> np.ndarray:
+        window = np.maximum(np.abs(self.lo_end - self.loss), np.abs(self.loss - self.hi_end))
+        return self.discretization + window
+
+    def equivalent_epoch(self, loss: float) -> float:
+        """The epoch at which the reduced loss equals ``loss`` (log-linear interpolation on
+        the dense grid; nan when the reduced curve never gets there)."""
+        L = self.dense_loss
+        below = np.flatnonzero(L <= loss)
+        if below.size == 0 or below[0] == 0:
+            return math.nan
+        i = int(below[0])
+        l0, l1 = math.log(L[i - 1]), math.log(L[i])
+        f = (l0 - math.log(loss)) / (l0 - l1) if l0 != l1 else 1.0
+        return float(self.dense_t[i - 1] + f * (self.dense_t[i] - self.dense_t[i - 1]))
+
+
+def reduced_window(
+    task: th.ContextTask,
+    net: num.PathwayNetwork,
+    lr: float,
+    checkpoints: Sequence[int],
+    seed_index: int = 0,
+    n_dense: int = 400,
+) -> ReducedWindow:
+    """Integrate the reduced ReLN from one seed's initial weights, with its tolerance."""
+    red = gr.reduced_reln(task, net.sets, split=True)
+    W1s, W2s = pathway_weights(net, seed_index)
+    state = gr.realized_initial_state(red, W1s, W2s)
+    mu = gr.alignment_defect(task).gram_offdiag
+    s = np.linalg.svd(red.syx, compute_uv=False)
+    live = s[s > gr.RANK_RTOL * s.max()]
+    h = min(w.shape[0] for w in W1s)
+    tau = th.time_constant(lr, task.n_data)
+    dabs = INIT_Z * tau / (2.0 * float(live.min()) * math.sqrt(h))
+    k = np.asarray(checkpoints, dtype=float)
+    lo = np.maximum(k * (1.0 - mu) - dabs, 0.0)
+    hi = k * (1.0 + mu) + dabs
+    dense = np.linspace(0.0, float(hi.max()), n_dense + 1)
+    times = np.unique(np.concatenate([dense, k, lo, hi]))
+    traj = gr.integrate_reduced(red, state, lr, times)
+    at = dict(zip(times.tolist(), traj.loss.tolist(), strict=True))
+    gd = gr.reduced_gradient_descent(red, state, lr, [int(c) for c in checkpoints])
+    return ReducedWindow(
+        tuple(int(c) for c in checkpoints),
+        np.array([at[v] for v in k]),
+        gd,
+        np.array([at[v] for v in lo]),
+        np.array([at[v] for v in hi]),
+        float(mu),
+        float(dabs),
+        traj.n_state,
+        times,
+        traj.loss,
+    )
+
+
+def reduced_route_comparisons(
+    task: th.ContextTask,
+    net: num.PathwayNetwork,
+    reln_losses: np.ndarray,
+    relu_losses: np.ndarray,
+    lr: float,
+    checkpoints: Sequence[int],
+) -> tuple[list[Comparison], dict[str, Any]]:
+    """GDLN-13: the reduced ReLN loss vs the trained ReLN of the same init (seed 0) at every
+    checkpoint (independent routes, window tolerance of :class:`ReducedWindow`); the ReLU's
+    distance from it is measured in window units, not compared (no tolerance links a ReLU
+    to the ReLN's reduction)."""
+    win = reduced_window(task, net, lr, checkpoints)
+    tol = win.tolerance
+    defect = gr.alignment_defect(task)
+    comps = []
+    for i, k in enumerate(win.checkpoints):
+        comps.append(
+            Comparison.numeric(
+                "GDLN-13",
+                f"reduced ReLN loss (block ODEs) vs trained ReLN at epoch {k}",
+                float(win.loss[i]),
+                float(reln_losses[0, k]),
+                float(tol[i]),
+                f"derived: 2 × the reduced system's own GD-vs-flow gap at this η "
+                f"({win.discretization[i] / 2:.2e}) plus the time window k(1 ± μ) ± Δ, "
+                f"μ = {win.misalignment:.2e} (target Grams off-diagonal: every block rate "
+                f"within a relative μ), Δ = {win.delta_abs:.0f} epochs (init cross-block "
+                "overlap 1/√h in ln a₀)",
+                route="independent",
+            )
+        )
+    relu = np.array([relu_losses[0, k] for k in win.checkpoints])
+    reln = np.array([reln_losses[0, k] for k in win.checkpoints])
+    measured = {
+        "checkpoints": list(win.checkpoints),
+        "reduced_loss": win.loss.tolist(),
+        "reln_loss_seed0": reln.tolist(),
+        "relu_loss_seed0": relu.tolist(),
+        "tolerance": tol.tolist(),
+        "reln_error_over_tolerance": (np.abs(reln - win.loss) / tol).tolist(),
+        "relu_error_over_tolerance": (np.abs(relu - win.loss) / tol).tolist(),
+        "window": {"relative": win.misalignment, "absolute_epochs": win.delta_abs},
+        "discretization": win.discretization.tolist(),
+        "reln_relative_time_lag": [
+            win.equivalent_epoch(float(v)) / k - 1.0
+            for v, k in zip(reln, win.checkpoints, strict=True)
+        ],
+        "relu_relative_time_lag": [
+            win.equivalent_epoch(float(v)) / k - 1.0
+            for v, k in zip(relu, win.checkpoints, strict=True)
+        ],
+        "alignment": {
+            "gram_offdiag": defect.gram_offdiag,
+            "output_subspace_overlap": defect.subspace_overlap,
+            "per_gram": list(defect.per_gram),
+        },
+        "output_direction_spread_rad": gr.output_direction_spread(task, net.sets),
+        "ode_dimension": win.n_state,
+    }
+    return comps, measured
+
+
+# --------------------------------------------------------------------------- GDLN-14
+
+
+def gating_network(
+    task: th.ContextTask,
+    sets: Sequence[Sequence[int]],
+    total_hidden: int,
+    std: float,
+    seeds: Sequence[int],
+) -> num.PathwayNetwork:
+    """A module ReLN for any gating (`reconstructed`): the common pathway plus one item-only
+    module per context set, ``total_hidden`` units split equally, every module at sd ``std``,
+    drawn from the authors' init stream (numerics.gdln.init_module_net)."""
+    C = task.n_contexts
+    modules = (tuple(range(C)), *(tuple(A) for A in sets))
+    mnet = th.ModuleNet(
+        "reconstructed: equal modules on the gating's context sets",
+        max(1, total_hidden // len(modules)),
+        modules,
+        (std,) * len(modules),
+        tuple(range(len(modules))),
+    )
+    return num.module_pathway_network(task, mnet, seeds)
+
+
+def loss_crossing(losses: np.ndarray, target: float) -> float:
+    """First epoch (log-linearly interpolated) at which a per-epoch loss curve reaches
+    ``target``; inf if it never does."""
+    below = np.flatnonzero(losses <= target)
+    if below.size == 0:
+        return math.inf
+    i = int(below[0])
+    if i == 0:
+        return 0.0
+    l0, l1 = math.log(losses[i - 1]), math.log(losses[i])
+    return float(i - 1 + ((l0 - math.log(target)) / (l0 - l1) if l0 != l1 else 1.0))
+
+
+def fastest_gating_comparisons(
+    task: th.ContextTask,
+    total_hidden: int,
+    std: float,
+    lr: float,
+    seed: int,
+    n_top: int = 2,
+    threshold: float = 1e-2,
+) -> tuple[list[Comparison], dict[str, Any]]:
+    """GDLN-14 on one task: enumerate the level gatings, rank them by the reduced flow's time
+    to ``threshold`` × L(0) (equal budget, expected init), then train the ``n_top`` fastest
+    (short runs: the given budget and η) and compare (i) each simulated time with the reduced
+    flow's time from that network's own init, within 2 × the reduced system's GD-vs-flow lag
+    plus the window μ t + Δ of :class:`ReducedWindow`, and (ii) the simulated order with the
+    predicted one. Returns the comparisons and the measured ranking."""
+    tau = th.time_constant(lr, task.n_data)
+    enum = gr.fastest_gating(
+        task, "levels", total_hidden, std, lr, t_max=4.0 * 8000 * 1e-3 / lr, threshold=threshold
+    )
+    mu = gr.alignment_defect(task).gram_offdiag
+    top = enum.ranked[:n_top]
+    rows = []
+    for g in top:
+        net = gating_network(task, g.sets, total_hidden, std, [seed])
+        red = gr.reduced_reln(task, g.sets)
+        state = gr.realized_initial_state(red, *pathway_weights(net))
+        loss0 = 0.5 * float(np.sum((task.Y - gr.reduced_prediction(red, state.W1, state.W2)) ** 2))
+        target = threshold * loss0
+        t_flow = gr.time_to_loss(red, state, lr, target, 2.0 * g.time_to_threshold)
+        horizon = math.ceil(1.5 * t_flow)
+        gd = gr.reduced_gradient_descent(red, state, lr, range(horizon + 1))
+        t_gd = loss_crossing(gd, target)
+        run = num.train_pathway_network(task, net, lr, horizon)
+        t_sim = loss_crossing(run.losses[0], target)
+        s = np.linalg.svd(red.syx, compute_uv=False)
+        live = s[s > gr.RANK_RTOL * s.max()]
+        dabs = INIT_Z * tau / (2.0 * float(live.min()) * math.sqrt(net.width))
+        rows.append((g, t_flow, t_gd, t_sim, 2.0 * abs(t_gd - t_flow) + mu * t_flow + dabs))
+    comps = [
+        Comparison.numeric(
+            "GDLN-14",
+            f"epochs to {threshold:g} × L(0), gating {list(map(list, g.sets))}: reduced flow vs "
+            "trained module ReLN (same init)",
+            t_flow,
+            t_sim,
+            tol,
+            f"derived: 2 × the reduced system's GD lag at η = {lr:g} ({abs(t_gd - t_flow):.1f}), "
+            f"plus μ t (μ = {mu:.2e}) and Δ = {tol - 2.0 * abs(t_gd - t_flow) - mu * t_flow:.0f} "
+            "epochs (init cross-block overlap, 3/√h in ln a₀)",
+            route="independent",
+        )
+        for g, t_flow, t_gd, t_sim, tol in rows
+    ]
+    predicted_order = [list(map(list, g.sets)) for g, *_ in rows]
+    simulated_order = [list(map(list, r[0].sets)) for r in sorted(rows, key=lambda r: r[3])]
+    comps.append(
+        Comparison.exact(
+            "GDLN-14",
+            f"order of the {len(rows)} fastest gatings: trained networks vs reduced ranking",
+            predicted_order,
+            simulated_order,
+            "order by epochs to the threshold; exact",
+            route="independent",
+        )
+    )
+    measured = {
+        "restrict": enum.restrict,
+        "budget": {"total_hidden": total_hidden, "std": std, "lr": lr, "threshold": threshold},
+        "ranking": [
+            {"sets": list(map(list, g.sets)), "epochs_to_threshold": g.time_to_threshold}
+            for g in enum.ranked
+        ],
+        "discarded_by_rank_test": [list(map(list, s)) for s in enum.discarded],
+        "imitating": list(map(list, enum.imitating)),
+        "imitating_is_fastest": enum.imitating_is_fastest,
+        "fastest_is_unique": enum.unique,
+        "simulated": [
+            {
+                "sets": list(map(list, g.sets)),
+                "reduced_flow": tf,
+                "reduced_gd": tg,
+                "trained": ts,
+                "tolerance": tol,
+            }
+            for g, tf, tg, ts, tol in rows
+        ],
+    }
+    return comps, measured
+
+
+#: ReLN constructions whose networks are the authors' one-hidden-layer module nets, the ones
+#: the reduction is built for (relu-gates has per-unit gates read off a ReLU).
+MODULE_CONSTRUCTIONS = ("authors", "authors-mixed", "authors-all")
+
+
+def context_checks(
+    task: th.ContextTask,
+    reln: str,
+    n_seeds: int,
+    hidden: Sequence[int],
+    lr: float,
+    std: float,
+    seeds: Sequence[int],
+    ex: num.ContextExperiment,
+    checkpoints: Sequence[int],
+    quick: bool,
+) -> tuple[list[Comparison], dict[str, Any], list[str]]:
+    """The GDLN-13 (always) and GDLN-14 (full mode, C = 3, one seed) comparisons of the
+    context check, on the networks it has trained (``ex``) at the size it used."""
+    notes: list[str] = []
+    if len(hidden) != 1 or reln not in MODULE_CONSTRUCTIONS:
+        notes.append(
+            "reduced ReLN dynamics (GDLN-13) not compared: they are derived for the authors' "
+            f"one-hidden-layer module ReLN (reln in {MODULE_CONSTRUCTIONS}), given "
+            f"hidden = {list(hidden)}, reln = {reln!r}"
+        )
+        return [], {}, notes
+    mnet = th.authors_module_net(task.n_contexts, reln, hidden[0], std)
+    net = num.module_pathway_network(task, mnet, list(seeds[:1]))
+    comps, measured = reduced_route_comparisons(
+        task, net, ex.reln.losses, ex.relu.losses, lr, checkpoints
+    )
+    out = {"reduced_reln": measured}
+    if not quick and task.n_contexts == 3 and n_seeds == 1:
+        # short runs: the quick route's size (≤ 200 units, η × 4: the same flow time)
+        h = min(hidden[0], 200)
+        c14, m14 = fastest_gating_comparisons(
+            task, h, std * hidden[0] / h, lr * 4.0, int(seeds[0]), n_top=2
+        )
+        comps += c14
+        out["fastest_gating"] = m14
+    else:
+        notes.append(
+            "fastest-gating enumeration (GDLN-14) runs in full verify on the single-seed C = 3 "
+            "check only (the seed does not enter it); theory.gdln_reln.fastest_gating gives it "
+            "for any task"
+        )
+    return comps, out, notes

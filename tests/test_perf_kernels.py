@@ -1,0 +1,204 @@
+"""The fast kernels equal the reference implementations they replaced (issue 12, items 2-3).
+
+Correctness only, never timing (timings are in benchmarks/bench_wta_exhaustive.py and
+benchmarks/bench_gdln.py).
+
+* WTA: the fused two-module exhaustive kernel (:func:`numerics.wta.exhaustive_search`)
+  reports exactly the counts, argmin, counterexample and zero-loss sample of the batched
+  normal-equation route it replaced (``_exhaustive_search_reference``), on random setups
+  including held-out points, equal and unequal modules, degenerate integer targets with many
+  tied zero-loss codes, and modules of 2, 3 and 4 units (Schur complements of size 1, 2, 3).
+  The minimum loss agrees to the zero-loss tolerance (the two routes round differently).
+* GDLN: the one-hidden-layer training kernels give losses, final weights and hidden
+  activities equal bit for bit (``np.array_equal``) to the reference loops for every network
+  type the context experiment trains: ReLU, the authors' ReLN and modular GDLN (split loss),
+  and the gated nets with per-seed gates and item-only input masks ("relu-gates").
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from budget import share
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from mtl_theory.numerics import gdln as num
+from mtl_theory.numerics import wta as nw
+from mtl_theory.theory import gdln as th
+from mtl_theory.theory import wta as tw
+
+# ------------------------------------------------------------------------------ WTA
+
+
+def _same_result(a: nw.ExhaustiveResult, b: nw.ExhaustiveResult) -> None:
+    assert a.n_codes == b.n_codes
+    assert a.zero_loss_codes == b.zero_loss_codes
+    assert a.symbolic_zero_loss_codes == b.symbolic_zero_loss_codes
+    assert a.complete_symbolic_zero_loss_codes == b.complete_symbolic_zero_loss_codes
+    assert a.dead_unit_zero_loss_codes == b.dead_unit_zero_loss_codes
+    assert a.argmin_code == b.argmin_code
+    assert a.counterexample == b.counterexample
+    assert a.zero_loss_sample == b.zero_loss_sample
+    assert a.zero_loss_tolerance == b.zero_loss_tolerance
+    # both are float64 evaluations of the same rational minimum; ZERO_LOSS_RTOL bounds the
+    # round-off of either (see numerics.wta)
+    assert abs(a.min_loss - b.min_loss) <= a.zero_loss_tolerance
+
+
+@st.composite
+def two_module_setups(draw):
+    k = draw(st.integers(1, 3))
+    factors = tuple(draw(st.lists(st.integers(2, 3), min_size=k, max_size=k)))
+    n_points = int(np.prod(factors))
+    modules = (draw(st.integers(2, 4)), draw(st.integers(2, 4)))
+    if draw(st.booleans()):
+        modules = (modules[0], modules[0])  # equal modules: the unordered-pair route
+    while nw.count_codes(n_points, modules) > 40_000:  # keep the reference route fast
+        factors = factors[:-1] if len(factors) > 1 else (2,)
+        n_points = int(np.prod(factors))
+    kinds = ["factor-onehot", "sum", "integers", "gaussian"] + (["xor"] if len(factors) > 1 else [])
+    kind = draw(st.sampled_from(kinds))
+    if kind == "integers":  # coarse targets: many zero-loss codes and exact ties
+        n_tasks = draw(st.integers(1, 3))
+        targets = tuple(
+            tuple(
+                float(v)
+                for v in draw(st.lists(st.integers(0, 2), min_size=n_points, max_size=n_points))
+            )
+            for _ in range(n_tasks)
+        )
+    elif kind == "gaussian":
+        seed = draw(st.integers(0, 2**32 - 1))
+        rng = np.random.Generator(np.random.PCG64(seed))
+        targets = tuple(tuple(row) for row in rng.standard_normal((2, n_points)).tolist())
+    else:
+        targets = tw.make_targets(factors, kind)
+    holdout = tuple(
+        sorted(draw(st.sets(st.integers(0, n_points - 1), max_size=min(2, n_points - 2))))
+    )
+    return tw.WTASetup(factors, modules, targets, holdout)
+
+
+@settings(max_examples=share(0.5))
+@given(two_module_setups())
+@example(tw.WTASetup((2, 2), (2, 2), tw.make_targets((2, 2), "sum")))  # 8 zero-loss codes
+@example(tw.WTASetup((2, 3), (3, 3), tw.make_targets((2, 3), "factor-onehot")))
+@example(tw.WTASetup((2, 3), (4, 4), tw.make_targets((2, 3), "sum")))  # 3 x 3 Schur, ties
+@example(tw.WTASetup((2, 2), (3, 2), tw.make_targets((2, 2), "factor-onehot")))  # unequal
+@example(tw.WTASetup((2, 2), (2, 2), ((0.0, 0.0, 0.0, 0.0),)))  # every code has zero loss
+@example(tw.WTASetup((3, 2), (2, 3), tw.make_targets((3, 2), "xor"), (1,)))
+def test_fused_exhaustive_kernel_equals_reference(setup):
+    _same_result(nw.exhaustive_search(setup), nw._exhaustive_search_reference(setup))
+
+
+def test_fused_kernel_tiles_do_not_change_the_result(monkeypatch):
+    # tiles smaller than the partition count: diagonal tiles, skipped lower tiles, and ties
+    # across tiles (the argmin rule keeps the first code in enumeration order)
+    setup = tw.WTASetup((2, 3), (3, 3), tw.make_targets((2, 3), "sum"))
+    whole = nw.exhaustive_search(setup)
+    monkeypatch.setattr(nw, "FUSED_TILE", 7)
+    _same_result(nw.exhaustive_search(setup), whole)
+    _same_result(whole, nw._exhaustive_search_reference(setup))
+
+
+def test_fused_kernel_on_the_paper_size_grid():
+    # (3, 3) factors, (3, 3) modules: 10,764,961 codes; the two symbolic codes (one and its
+    # module swap) are the only zero-loss ones (THEORY.md 1.5)
+    setup = tw.WTASetup((3, 3), (3, 3), tw.make_targets((3, 3), "factor-onehot"))
+    r = nw.exhaustive_search(setup)
+    assert (r.n_codes, r.zero_loss_codes, r.symbolic_zero_loss_codes) == (10_764_961, 2, 2)
+    assert r.complete_symbolic_zero_loss_codes == 2 and r.counterexample is None
+    assert r.argmin_code == ((0, 0, 0, 1, 1, 1, 2, 2, 2), (0, 1, 2, 0, 1, 2, 0, 1, 2))
+    assert [c for c, _, _ in r.zero_loss_sample] == [r.argmin_code, r.argmin_code[::-1]]
+
+
+# ------------------------------------------------------------------------------ GDLN
+
+EPOCHS = 300
+
+
+def _same_run(a: num.ContextRun, b: num.ContextRun) -> None:
+    assert np.array_equal(a.losses, b.losses, equal_nan=True)
+    assert a.diverged_at == b.diverged_at
+    for x, y in zip(a.weights, b.weights, strict=True):
+        assert np.array_equal(x, y)
+    for x, y in zip(a.weights0, b.weights0, strict=True):
+        assert np.array_equal(x, y)
+    for x, y in zip(a.hidden, b.hidden, strict=True):
+        assert np.array_equal(x, y)
+
+
+def _task(contexts: int, scale: float = 1.0) -> th.ContextTask:
+    return th.context_task(contexts, "different", context_scale=scale)
+
+
+@settings(max_examples=share(0.2), deadline=None)
+@given(
+    contexts=st.sampled_from([2, 3]),
+    scale=st.sampled_from([1.0, 1.35]),
+    width=st.sampled_from([40, 70]),
+    seeds=st.lists(st.integers(0, 10_000), min_size=1, max_size=2, unique=True),
+)
+def test_relu_kernel_equals_reference(contexts, scale, width, seeds):
+    task = _task(contexts, scale)
+    W = num.init_context_weights([task.X.shape[0], width, task.Y.shape[0]], 0.005 / width, seeds)
+    _same_run(
+        num.train_context_net(task, W, 1e-2, EPOCHS),
+        num._train_context_net_reference(task, W, 1e-2, EPOCHS),
+    )
+
+
+@settings(max_examples=share(0.2), deadline=None)
+@given(
+    kind=st.sampled_from(["authors-mixed", "authors-all", "modular"]),
+    contexts=st.sampled_from([2, 3]),
+    seeds=st.lists(st.integers(0, 10_000), min_size=1, max_size=2, unique=True),
+)
+def test_pathway_kernel_equals_reference(kind, contexts, seeds):
+    task = _task(contexts)
+    mnet = th.authors_module_net(contexts, kind, 105, 0.01)  # 105 = 7 x 15 = 3 x 35 units
+    net = num.module_pathway_network(task, mnet, seeds)
+    _same_run(
+        num.train_pathway_network(task, net, 1e-2, EPOCHS),
+        num._train_pathway_network_reference(task, net, 1e-2, EPOCHS),
+    )
+
+
+def test_paper_size_pathway_and_relu_kernels_equal_reference():
+    # the 3-context experiment's own networks (700 hidden units), a few hundred epochs
+    task = _task(3)
+    std = 0.005 / 700
+    W = num.init_context_weights([11, 700, 60], std, [0])
+    _same_run(
+        num.train_context_net(task, W, 1e-3, EPOCHS),
+        num._train_context_net_reference(task, W, 1e-3, EPOCHS),
+    )
+    for kind in ("authors-mixed", "modular"):
+        net = num.module_pathway_network(task, th.authors_module_net(3, kind, 700, std), [0])
+        _same_run(
+            num.train_pathway_network(task, net, 1e-3, EPOCHS),
+            num._train_pathway_network_reference(task, net, 1e-3, EPOCHS),
+        )
+
+
+def test_gated_kernel_with_per_seed_gates_and_input_mask_equals_reference():
+    # the "relu-gates" nets: per-seed gates (S, h, P) and an item-only input mask
+    task = _task(3)
+    rng = np.random.Generator(np.random.PCG64(4))
+    S, h = 2, 30
+    W = num.init_context_weights([11, h, 60], 0.01, [1, 2])
+    gates = [(rng.random((S, h, task.X.shape[1])) < 0.6).astype(float)]
+    mask = num.item_only_mask(rng.random((S, h)) < 0.3, task.n_items, task.X.shape[0])
+    _same_run(
+        num.train_context_net(task, W, 1e-2, EPOCHS, gates=gates, input_mask=mask),
+        num._train_context_net_reference(task, W, 1e-2, EPOCHS, gates=gates, input_mask=mask),
+    )
+
+
+def test_divergence_is_reported_at_the_same_epoch():
+    # a linear net (all-ones gates: the kernel skips them) with too large a step diverges
+    task = _task(3)
+    W = num.init_context_weights([11, 40, 60], 0.1, [0, 1])
+    gates = [np.ones((2, 40, task.X.shape[1]))]
+    fast = num.train_context_net(task, W, 0.05, 200, gates=gates)
+    assert fast.diverged_at is not None
+    _same_run(fast, num._train_context_net_reference(task, W, 0.05, 200, gates=gates))
