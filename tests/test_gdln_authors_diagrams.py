@@ -16,7 +16,7 @@ from mtl_theory.theory import gdln_authors as ga
 
 from mtl_theory.families import gdln_authors_diagrams as dg
 from mtl_theory.families.gdln import FAMILY
-from mtl_theory.phase import records_csv
+from mtl_theory.phase_diagrams import records_csv
 from mtl_theory.plotting import new_figure
 
 #: Reduced size: the authors' first checkpoint is 1000 updates in both diagrams.
