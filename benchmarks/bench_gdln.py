@@ -27,23 +27,11 @@ import numpy as np
 from mtl_theory.numerics import gdln as num
 from mtl_theory.numerics.blas import single_blas_thread
 from mtl_theory.theory import gdln as th
+from timing import cpu_seconds as _cpu
+from timing import matmul_peak
 
 EPOCHS = 8000
 HIDDEN = 700
-
-
-def _cpu(fn):
-    t0 = time.process_time()
-    out = fn()
-    return out, time.process_time() - t0
-
-
-def matmul_peak(n: int = 2000, repeats: int = 3) -> float:
-    """Best float64 GEMM rate of this process (FLOP/s), n x n times n x n."""
-    rng = np.random.default_rng(0)
-    a, b = rng.random((n, n)), rng.random((n, n))
-    a @ b
-    return 2.0 * n**3 / min(_cpu(lambda: a @ b)[1] for _ in range(repeats))
 
 
 def layer_flops(hidden: int, n_in: int, n_out: int, n_points: int) -> int:

@@ -22,30 +22,14 @@ diagonal tile is computed and discarded: counted as work done).
 
 from __future__ import annotations
 
-import time
-
-import numpy as np
 from mtl_theory.numerics import wta as nw
 from mtl_theory.numerics.blas import single_blas_thread
 from mtl_theory.theory import wta as tw
+from timing import cpu_seconds as _cpu
+from timing import matmul_peak
 
 NAIVE_SAMPLE = 5_000
 ELEMENTWISE_FLOPS_PER_PAIR = 40
-
-
-def _cpu(fn):
-    t0 = time.process_time()
-    out = fn()
-    return out, time.process_time() - t0
-
-
-def matmul_peak(n: int = 2000, repeats: int = 3) -> float:
-    """Best float64 GEMM rate of this process (FLOP/s), n x n times n x n."""
-    rng = np.random.default_rng(0)
-    a, b = rng.random((n, n)), rng.random((n, n))
-    a @ b
-    best = min(_cpu(lambda: a @ b)[1] for _ in range(repeats))
-    return 2.0 * n**3 / best
 
 
 def fused_flops(setup: tw.WTASetup) -> float:

@@ -51,6 +51,12 @@ class UsageError(ValueError):
     """An invalid argument of an API call or of the command line; the message is one line."""
 
 
+def _require_int(name: str, value: Any, minimum: int) -> None:
+    """An integer argument (not a bool) of at least ``minimum``, else one-line UsageError."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise UsageError(f"{name}: expected an integer >= {minimum}, given {value!r}")
+
+
 # --------------------------------------------------------------------------- the registry
 
 
@@ -255,8 +261,7 @@ def check(
     SpecError, UsageError
         Invalid spec or argument (a :class:`ValueError` with a one-line message).
     """
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise UsageError(f"seed: expected an integer >= 0, given {seed!r}")
+    _require_int("seed", seed, 0)
     if isinstance(spec, LoadedSpec):
         loaded = spec
     elif isinstance(spec, (str, os.PathLike, Mapping)):
@@ -312,8 +317,7 @@ def verify_all(
     """
     from .report import run_verify, write_report
 
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise UsageError(f"workers: expected an integer >= 1, given {workers!r}")
+    _require_int("workers", workers, 1)
     out_dir = None if out is None else Path(out)
     if out_dir is not None:
         check_out_dir(out_dir, "out", files=("report.md", "report.json"))
@@ -410,9 +414,8 @@ def phase(
 
     from .phase_diagrams import run_diagram, write_index
 
-    for label, value, minimum in (("workers", workers, 1), ("seed", seed, 0)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise UsageError(f"{label}: expected an integer >= {minimum}, given {value!r}")
+    _require_int("workers", workers, 1)
+    _require_int("seed", seed, 0)
     chosen = diagram_names(names, all=all)
     if dask is not None:
         try:

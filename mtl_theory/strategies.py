@@ -118,6 +118,17 @@ def _filtered(specs: st.SearchStrategy[dict[str, Any]], hypotheses: str):
     return specs.map(keep)
 
 
+def _specs(theory: str, raw, hypotheses: str, keep=None) -> st.SearchStrategy[dict[str, Any]]:
+    """Specs of ``theory`` from its raw drawer (``raw(kind)``, kind "hold" or a hypothesis
+    id; "fail" draws a random one), kept when ``keep`` says so and the predicates agree."""
+    hypotheses = _switch(hypotheses, theory)
+    if hypotheses == "fail":
+        drawn = st.sampled_from(HYPOTHESES[theory]).flatmap(raw)
+    else:
+        drawn = raw(hypotheses)
+    return _filtered(drawn if keep is None else drawn.filter(keep), hypotheses)
+
+
 # --------------------------------------------------------------------------- WTA
 
 
@@ -176,12 +187,7 @@ def wta_specs(hypotheses: str = "hold") -> st.SearchStrategy[dict[str, Any]]:
     >= 1; one non-spanning task; held-out grid points); then the theory's predicates decide.
     Setups stay small enough for exhaustive search (``WTA_MAX_CODES``).
     """
-    hypotheses = _switch(hypotheses, "wta")
-    if hypotheses == "fail":
-        raw = st.sampled_from(HYPOTHESES["wta"]).flatmap(_wta_raw)
-    else:
-        raw = _wta_raw("hold" if hypotheses == "hold" else hypotheses)
-    return _filtered(raw.filter(_wta_small), hypotheses)
+    return _specs("wta", _wta_raw, hypotheses, keep=_wta_small)
 
 
 def wta_setups(hypotheses: str = "hold"):
@@ -216,12 +222,7 @@ def evidence_specs(hypotheses: str = "hold") -> st.SearchStrategy[dict[str, Any]
 
     ``"rank"`` draws fewer tasks than dimensions; ``"noise-positive"`` sets sigma = 0.
     """
-    hypotheses = _switch(hypotheses, "evidence")
-    if hypotheses == "fail":
-        raw = st.sampled_from(HYPOTHESES["evidence"]).flatmap(_evidence_raw)
-    else:
-        raw = _evidence_raw(hypotheses)
-    return _filtered(raw, hypotheses)
+    return _specs("evidence", _evidence_raw, hypotheses)
 
 
 def evidence_setups(hypotheses: str = "hold"):
@@ -267,12 +268,7 @@ def gdln_specs(hypotheses: str = "hold") -> st.SearchStrategy[dict[str, Any]]:
     ``"small-init"`` draws a gated race with a0 = 0.05-1 (against its fixed-point scale);
     ``"gd-stable"`` a linear or deep-linear model with a learning rate of 1-10.
     """
-    hypotheses = _switch(hypotheses, "gdln")
-    if hypotheses == "fail":
-        raw = st.sampled_from(HYPOTHESES["gdln"]).flatmap(_gdln_raw)
-    else:
-        raw = _gdln_raw(hypotheses)
-    return _filtered(raw, hypotheses)
+    return _specs("gdln", _gdln_raw, hypotheses)
 
 
 def gdln_setups(hypotheses: str = "hold"):

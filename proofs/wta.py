@@ -446,6 +446,28 @@ def _targets_rounding_floor(setup: twta.WTASetup) -> float:
     return (len(setup.factors) * float(np.finfo(float).eps) * scale) ** 2
 
 
+def _recheck_counterexample(
+    setup: twta.WTASetup, code, route: str, comps: list[Comparison]
+) -> dict:
+    """Re-check a search's counterexample: zero loss in exact arithmetic, non-symbolic by
+    numerics.metrics (appended to ``comps``); returns the independent check's record."""
+    cex = _independent_code_check(setup, code)
+    comps.append(_exact_zero_loss_comparison(setup, code, route))
+    if "symbolic" in cex:
+        comps.append(
+            Comparison.exact(
+                "WTA-1",
+                "counterexample symbolic (numerics.metrics)",
+                False,
+                cex["symbolic"],
+                "the search's classifier and numerics.metrics must agree that the "
+                "counterexample is non-symbolic",
+                route="consistency",
+            )
+        )
+    return cex
+
+
 def _exact_zero_loss_comparison(setup: twta.WTASetup, code, found_by: str) -> Comparison:
     """A code claimed to reach zero loss, re-checked in exact rational arithmetic."""
     floor = _targets_rounding_floor(setup)
@@ -607,21 +629,9 @@ def _verify_exhaustive(setup, applies, preds) -> Verification:
     if setup.holdout:
         notes.append("codes give winner -1 at held-out grid points (never seen in training)")
     if r.counterexample is not None:
-        cex = _independent_code_check(setup, r.counterexample)
-        measured["counterexample_check"] = cex
-        comps.append(_exact_zero_loss_comparison(setup, r.counterexample, "exhaustive search"))
-        if "symbolic" in cex:
-            comps.append(
-                Comparison.exact(
-                    "WTA-1",
-                    "counterexample symbolic (numerics.metrics)",
-                    False,
-                    cex["symbolic"],
-                    "the search's classifier and numerics.metrics must agree that the "
-                    "counterexample is non-symbolic",
-                    route="consistency",
-                )
-            )
+        measured["counterexample_check"] = _recheck_counterexample(
+            setup, r.counterexample, "exhaustive search", comps
+        )
     if applies:
         comps.append(
             Comparison.exact(
@@ -809,21 +819,9 @@ def _verify_bnb(setup, applies, quick) -> Verification:
             )
         )
     if r.counterexample is not None:
-        cex = _independent_code_check(setup, r.counterexample)
-        measured["counterexample_check"] = cex
-        comps.append(_exact_zero_loss_comparison(setup, r.counterexample, "branch-and-bound"))
-        if "symbolic" in cex:
-            comps.append(
-                Comparison.exact(
-                    "WTA-1",
-                    "counterexample symbolic (numerics.metrics)",
-                    False,
-                    cex["symbolic"],
-                    "the search's classifier and numerics.metrics must agree that the "
-                    "counterexample is non-symbolic",
-                    route="consistency",
-                )
-            )
+        measured["counterexample_check"] = _recheck_counterexample(
+            setup, r.counterexample, "branch-and-bound", comps
+        )
     decided = r.complete_search or r.counterexample is not None
     if applies and decided:
         comps.append(
