@@ -431,12 +431,23 @@ def test_registered_float32_diagrams_are_the_training_ones():
     assert set(names) == {
         "evidence-rnn",
         "evidence-architectures",
+        "evidence-rnn-dim",
+        "evidence-rnn-sigma",
+        "evidence-rnn-time",
         "gdln-context-losses",
         "gdln-contexts-depth",
         "gdln-authors-contexts",
         "gdln-authors-depth",
     }
-    for name in ("wta-capacity-tasks", "gdln-saxe", "evidence-time", "evidence-rnn-attractors"):
+    float64_only = (
+        "wta-capacity-tasks",
+        "wta-gradient",
+        "gdln-saxe",
+        "evidence-time",
+        "evidence-rnn-attractors",
+        "evidence-rnn-geometry",
+    )
+    for name in float64_only:
         assert "float32" not in api.registry().diagrams()[name].dtypes
 
 
@@ -448,3 +459,14 @@ def test_csv_dtype_column_is_last_and_on_every_row():
     assert rows[0] == ["x", "seed", "v", "dtype"]
     assert [r[-1] for r in rows[1:]] == ["float32", "float32"]
     assert list(csv.reader(io.StringIO(records_csv(recs))))[1][-1] == "float64"
+
+
+def test_sweep_diagrams_pass_the_dtype_to_the_training():
+    from mtl_theory.proofs import evidence_sweeps as ps
+
+    C, d = te.even_normals(3), np.zeros(3)
+    with threadpool_limits(1):
+        r32 = ps._train_single((C, d, 0.2, 5, 3, 5, "float32"))
+        r64 = ps._train_single((C, d, 0.2, 5, 3, 5, "float64"))
+    assert (r32.dtype, r64.dtype) == ("float32", "float64")
+    assert not np.array_equal(r32.params["W_rec"], r64.params["W_rec"])
