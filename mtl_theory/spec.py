@@ -344,6 +344,22 @@ class Schema:
     family: str
     fields: Mapping[str, Field] = field(default_factory=dict)
 
+    def key_rows(self) -> tuple[tuple[str, str, str, str], ...]:
+        """One ``(key, expected, default, meaning)`` row per key, in declaration order.
+
+        The README's spec-key tables are these rows (``mtl-theory list --keys``), so the
+        documentation states exactly what :meth:`validate` accepts.
+
+        Examples
+        --------
+        >>> Schema("toy", {"n": Integer(minimum=1, maximum=9, default=2, help="size")}).key_rows()
+        (('n', 'an integer >= 1 and <= 9', '`2`', 'size'),)
+        """
+        return tuple(
+            (key, decl.expected(), _default_text(decl), decl.help)
+            for key, decl in self.fields.items()
+        )
+
     def validate(self, spec: Mapping[str, Any]) -> dict[str, Any]:
         """Check keys, types and ranges; fill defaults. Raises :class:`SpecError`."""
         known = set(self.fields) | {THEORY_KEY}
@@ -364,6 +380,16 @@ class Schema:
             else:
                 out[key] = decl.default
         return out
+
+
+def _default_text(decl: Field) -> str:
+    """A default as the key tables show it: ``required``, ``—`` (none) or its JSON value."""
+    if decl.required:
+        return "required"
+    if decl.default is None:
+        return "—"
+    value = list(decl.default) if isinstance(decl.default, tuple) else decl.default
+    return f"`{json.dumps(value)}`"
 
 
 def _suggest(key: str, names: Sequence[str] | Mapping[str, Any]) -> str:
