@@ -195,7 +195,8 @@ def load_spec(spec: SpecLike) -> LoadedSpec:
         raise SpecError("theory", "a theory implemented in this version", name, source=source)
     family = reg.families[name]
     try:
-        setup = family.build(family.schema.validate(raw))
+        base_dir = Path(source).resolve().parent if source else None
+        setup = family.build(family.schema.validate(raw, base_dir))
     except SpecError as exc:
         raise (exc.with_source(source) if source else exc) from None
     return LoadedSpec(theory=name, setup=setup, source=source)

@@ -42,7 +42,7 @@ INVALID_ON_PURPOSE = {"wta-too-large.toml"}  # --method exhaustive: the one-line
 def test_examples_validate(path):
     raw = read_spec_file(path)
     family = REGISTRY.families[raw["theory"]]
-    spec = family.schema.validate(raw)
+    spec = family.schema.validate(raw, path.parent)
     assert path.name.startswith(f"{family.name}-")
     if path.name not in INVALID_ON_PURPOSE:
         family.build(spec)
