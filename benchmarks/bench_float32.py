@@ -22,8 +22,12 @@ costs:
 CPU time (``time.process_time``) with one BLAS thread. Load: ``os.getloadavg()`` is printed;
 quote the ratios, not the seconds.
 
+4. With ``--depth``: **GDLN depth** (`gdln-authors-depth`' first seed: depth/relu.py and
+   gdln_off.py, 30000 updates): speed-up and the losses at the authors' checkpoints (the deep
+   ReLU is rounding-sensitive after ~8000 updates, README).
+
 Usage: python benchmarks/bench_float32.py [--repeats R] [--rnn-batches N] [--arch-batches N]
-       [--skip-gdln] [--skip-rnn] [--skip-arch]
+       [--skip-gdln] [--skip-rnn] [--skip-arch] [--depth]
 """
 
 from __future__ import annotations
@@ -51,6 +55,11 @@ DTYPES = ("float64", "float32")
 def rel(a: float, b: float) -> float:
     """|a − b| / |b| (b the float64 value)."""
     return abs(a - b) / abs(b) if b else abs(a - b)
+
+
+def pct(x: float) -> str:
+    """A relative difference, readable at 1e-2 and at 1e-9 alike."""
+    return f"{x:.1e}"
 
 
 def interleaved(thunk, repeats: int) -> dict[str, list]:
@@ -91,7 +100,7 @@ def bench_gdln(repeats: int) -> None:
     for k in l64:
         print(
             f"  final loss {k:8s} float64 {l64[k]:.6g}  float32 {l32[k]:.6g}  "
-            f"relative difference {rel(l32[k], l64[k]):.2%}"
+            f"relative difference {pct(rel(l32[k], l64[k]))}"
         )
     point = dg.contexts_points()[0]
     res = {dt: cpu_seconds(lambda dt=dt: dg.contexts_compute(point, 0, dt)) for dt in DTYPES}
@@ -104,15 +113,15 @@ def bench_gdln(repeats: int) -> None:
     print(f"  checkpoints {r64['checkpoints']}")
     for name in ("relu", "reln", "modular", "closed_form"):
         a, b = r32[f"{name}_at"], r64[f"{name}_at"]
-        diffs = ", ".join(f"{rel(x, y):.2%}" for x, y in zip(a, b, strict=True))
+        diffs = ", ".join(pct(rel(x, y)) for x, y in zip(a, b, strict=True))
         theirs = r64.get(f"code_{name}")
         vs_theirs = (
             ""
             if theirs is None
             else "; vs the authors' float32 run: float64 "
-            + ", ".join(f"{rel(y, c):.2%}" for y, c in zip(b, theirs, strict=True))
+            + ", ".join(pct(rel(y, c)) for y, c in zip(b, theirs, strict=True))
             + " / float32 "
-            + ", ".join(f"{rel(x, c):.2%}" for x, c in zip(a, theirs, strict=True))
+            + ", ".join(pct(rel(x, c)) for x, c in zip(a, theirs, strict=True))
         )
         print(f"  {name:11s} float32 vs float64 at the checkpoints: {diffs}{vs_theirs}")
     print(
@@ -120,8 +129,32 @@ def bench_gdln(repeats: int) -> None:
         f"{r32['ours_unit_counts']}; modular-minus-ReLN gap float64 "
         f"{r64['ours_gap_modular_minus_reln']:.6g}, float32 "
         f"{r32['ours_gap_modular_minus_reln']:.6g} "
-        f"({rel(r32['ours_gap_modular_minus_reln'], r64['ours_gap_modular_minus_reln']):.2%})"
+        f"({pct(rel(r32['ours_gap_modular_minus_reln'], r64['ours_gap_modular_minus_reln']))})"
     )
+
+
+def bench_depth() -> None:
+    """gdln-authors-depth's first seed: depth/relu.py and gdln_off.py, 30000 updates each."""
+    print(f"== GDLN depth (gdln-authors-depth, seed base {dg.DEPTH_SEED_BASES[0]}, 30000 updates)")
+    for network in ("relu", "gdln"):
+        point = {"network": network, "seed_base": dg.DEPTH_SEED_BASES[0]}
+        runs = interleaved(lambda dt, point=point: dg.depth_compute(point, 0, dt), 1)
+        (r64, s64), (r32, s32) = runs["float64"][0], runs["float32"][0]
+        diffs = ", ".join(
+            pct(rel(x, y)) for x, y in zip(r32["loss_at"], r64["loss_at"], strict=True)
+        )
+        print(
+            f"  {network:5s} CPU s float64 {s64:.2f}, float32 {s32:.2f}, "
+            f"speed-up {s64 / s32:.2f}x; "
+            f"final loss {r64['final_loss']:.6g} vs {r32['final_loss']:.6g} "
+            f"({pct(rel(r32['final_loss'], r64['final_loss']))}); at {r64['checkpoints']}: "
+            f"{diffs}; the authors' float32 run: {r64['code_loss']}"
+        )
+        if network == "relu":
+            print(
+                f"    unit counts float64 {r64['ours_unit_counts']}, "
+                f"float32 {r32['ours_unit_counts']}"
+            )
 
 
 def rnn_point(dtype: str, batches: int, seed: int):
@@ -150,9 +183,9 @@ def bench_rnn(batches: int, repeats: int) -> None:
     (res64, s64), (res32, s32) = scores["float64"], scores["float32"]
     print(
         f"  final running training loss: float64 {res64.losses[-1]:.6g}, float32 "
-        f"{res32.losses[-1]:.6g} ({rel(res32.losses[-1], res64.losses[-1]):.2%}); "
+        f"{res32.losses[-1]:.6g} ({pct(rel(res32.losses[-1], res64.losses[-1]))}); "
         f"another seed in float64 {other.losses[-1]:.6g} "
-        f"({rel(other.losses[-1], res64.losses[-1]):.2%})"
+        f"({pct(rel(other.losses[-1], res64.losses[-1]))})"
     )
     for key in ("ood_r2_per_quadrant", "ood_r2_adam_decoder_per_quadrant"):
         a, b, c = np.array(s32[key]), np.array(s64[key]), np.array(spread[key])
@@ -163,8 +196,8 @@ def bench_rnn(batches: int, repeats: int) -> None:
         )
     print(
         f"  eval BCE: float64 {s64['eval_bce']:.6g}, float32 {s32['eval_bce']:.6g} "
-        f"({rel(s32['eval_bce'], s64['eval_bce']):.2%}); another seed {spread['eval_bce']:.6g} "
-        f"({rel(spread['eval_bce'], s64['eval_bce']):.2%})"
+        f"({pct(rel(s32['eval_bce'], s64['eval_bce']))}); another seed {spread['eval_bce']:.6g} "
+        f"({pct(rel(spread['eval_bce'], s64['eval_bce']))})"
     )
 
 
@@ -182,7 +215,7 @@ def bench_arch(batches: int) -> None:
         print(
             f"  {arch:12s} CPU s float64 {s64:.2f}, float32 {s32:.2f}, speed-up "
             f"{s64 / s32:.2f}x; final running loss {r64.losses[-1]:.6g} vs {r32.losses[-1]:.6g} "
-            f"({rel(r32.losses[-1], r64.losses[-1]):.2%})"
+            f"({pct(rel(r32.losses[-1], r64.losses[-1]))})"
         )
 
 
@@ -194,11 +227,14 @@ def main() -> None:
     parser.add_argument("--skip-gdln", action="store_true")
     parser.add_argument("--skip-rnn", action="store_true")
     parser.add_argument("--skip-arch", action="store_true")
+    parser.add_argument("--depth", action="store_true", help="also gdln-authors-depth (minutes)")
     args = parser.parse_args()
     print(f"load average at start: {os.getloadavg()}")
     with single_blas_thread():
         if not args.skip_gdln:
             bench_gdln(args.repeats)
+        if args.depth:
+            bench_depth()
         if not args.skip_rnn:
             bench_rnn(args.rnn_batches, args.repeats)
         if not args.skip_arch:

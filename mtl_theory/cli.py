@@ -226,7 +226,8 @@ def cmd_list(args: argparse.Namespace) -> int:
             print(f"  {c.name}{'' if c.quick else '  (full only)'}")
         print("phase diagrams:")
         for dg in family.diagrams:
-            print(f"  {dg.name}: {dg.title}")
+            extra = "  [also --dtype float32]" if "float32" in dg.dtypes else ""
+            print(f"  {dg.name}: {dg.title}{extra}")
         print()
     for name in registry.missing:
         print(f"== {name}: not implemented yet")

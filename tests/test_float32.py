@@ -470,3 +470,10 @@ def test_sweep_diagrams_pass_the_dtype_to_the_training():
         r64 = ps._train_single((C, d, 0.2, 5, 3, 5, "float64"))
     assert (r32.dtype, r64.dtype) == ("float32", "float64")
     assert not np.array_equal(r32.params["W_rec"], r64.params["W_rec"])
+
+
+def test_list_marks_the_float32_diagrams(capsys, toy32):
+    code, out, _ = _cli(["list"], capsys)
+    assert code == 0
+    assert "toy-32: toy in a chosen precision  [also --dtype float32]" in out
+    assert "toy-map: toy map\n" in out
