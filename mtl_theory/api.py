@@ -482,7 +482,7 @@ def phase(
     say = log or (lambda _msg: None)
     outputs = []
     for n in chosen:
-        say(f"{n}: computing...")
+        say(f"{n}: computing{'' if dtype == DEFAULT_DTYPE else f' in {dtype} (exploratory)'}...")
         try:
             o = run_diagram(
                 diagrams[n],

@@ -360,7 +360,8 @@ def _rows(path):
 def test_phase_float32_runs_records_the_dtype_and_keeps_the_seeds(tmp_path, capsys, toy32):
     out64, out32 = tmp_path / "a", tmp_path / "b"
     assert _cli(["phase", "toy-32", "--out", out64], capsys)[0] == 0
-    assert _cli(["phase", "toy-32", "--out", out32, "--dtype", "float32"], capsys)[0] == 0
+    code, out, _ = _cli(["phase", "toy-32", "--out", out32, "--dtype", "float32"], capsys)
+    assert code == 0 and "toy-32: computing in float32 (exploratory)" in out
     r64, r32 = _rows(out64 / "toy-32.csv"), _rows(out32 / "toy-32.csv")
     assert [r["dtype"] for r in r64] == ["float64"] * 3
     assert [r["dtype"] for r in r32] == ["float32"] * 3
