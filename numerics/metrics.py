@@ -382,7 +382,9 @@ def onehot_code(winners: Sequence[object], module_sizes: Sequence[int]) -> np.nd
 # --------------------------------------------------------------------------------------------
 
 
-def discretize_codes(codes: object, n_bins: int = 20) -> np.ndarray:
+def discretize_codes(
+    codes: object, n_bins: int = 20, *, histogram_every_unit: bool = False
+) -> np.ndarray:
     """Discretize each code unit for plug-in mutual information.
 
     Rule: a unit that takes at most ``n_bins`` distinct values is already discrete and is used
@@ -390,18 +392,38 @@ def discretize_codes(codes: object, n_bins: int = 20) -> np.ndarray:
     ``n_bins`` equal-width bins between its minimum and maximum (the histogram rule of
     disentanglement_lib, Locatello et al. 2019, `code`), the last bin closed.
 
+    With ``histogram_every_unit`` every unit is binned, discrete ones included, exactly as
+    disentanglement_lib's ``_histogram_discretize`` does (`code`:
+    evaluation/metrics/utils.py: bin edges of ``np.histogram(unit, n_bins)``, symbol = number
+    of edges other than the last that are ≤ the value). The two rules differ only for a unit
+    with at most ``n_bins`` distinct values two of which share a bin (the library's quirk: it
+    merges them); a constant unit is one symbol under both.
+
     Values are compared exactly: a discrete code whose levels carry rounding noise (e.g. 0 and
     1e-17) has more symbols than intended; round such codes before calling.
 
     Returns
     -------
-    ndarray of int64, shape (P, U): symbol of each sample, 0..(number of symbols - 1).
+    ndarray of int64, shape (P, U): symbol of each sample (codes, not necessarily consecutive
+    with ``histogram_every_unit``).
+
+    Examples
+    --------
+    >>> c = np.array([[0.0], [0.01], [1.0]])
+    >>> discretize_codes(c).ravel().tolist()
+    [0, 1, 2]
+    >>> discretize_codes(c, histogram_every_unit=True).ravel().tolist()
+    [1, 1, 20]
     """
     array = _as_codes(codes)
     if int(n_bins) != n_bins or n_bins < 1:
         raise ValueError(f"n_bins: expected a positive integer, got {n_bins!r}")
     out = np.empty(array.shape, dtype=np.int64)
     for u, column in enumerate(array.T):
+        if histogram_every_unit:
+            edges = np.histogram_bin_edges(column, int(n_bins))
+            out[:, u] = np.searchsorted(edges[:-1], column, side="right")
+            continue
         values, inverse = np.unique(column, return_inverse=True)
         if len(values) <= n_bins:
             out[:, u] = inverse
@@ -443,16 +465,20 @@ def mutual_information(a: object, b: object) -> float:
     return max(value, 0.0)  # rounding can make an exact zero slightly negative
 
 
-def mutual_information_matrix(codes: object, factors: object, n_bins: int = 20) -> np.ndarray:
+def mutual_information_matrix(
+    codes: object, factors: object, n_bins: int = 20, *, histogram_every_unit: bool = False
+) -> np.ndarray:
     """Plug-in I(code_u; factor_k) in nats, shape (U, K), after :func:`discretize_codes`."""
-    symbols = discretize_codes(codes, n_bins)
+    symbols = discretize_codes(codes, n_bins, histogram_every_unit=histogram_every_unit)
     factor_array = _as_factors(factors, symbols.shape[0])
     return np.array(
         [[mutual_information(s, f) for f in factor_array.T] for s in symbols.T], dtype=np.float64
     )
 
 
-def mutual_information_gap(codes: object, factors: object, n_bins: int = 20) -> float:
+def mutual_information_gap(
+    codes: object, factors: object, n_bins: int = 20, *, histogram_every_unit: bool = False
+) -> float:
     """Mutual information gap (MIG) of a code with respect to discrete factors.
 
     MIG = (1/K) Σ_k [I(c_{j(k)}; v_k) − max_{j ≠ j(k)} I(c_j; v_k)] / H(v_k), where j(k) is the
@@ -470,6 +496,9 @@ def mutual_information_gap(codes: object, factors: object, n_bins: int = 20) -> 
         Discrete ground-truth factors (each must take at least two values: H(v_k) > 0).
     n_bins : int, default 20
         Number of equal-width bins for continuous units (disentanglement_lib's default).
+    histogram_every_unit : bool, default False
+        Bin every unit, discrete ones included, as disentanglement_lib does (see
+        :func:`discretize_codes`).
 
     Returns
     -------
@@ -500,7 +529,9 @@ def mutual_information_gap(codes: object, factors: object, n_bins: int = 20) -> 
     """
     code_array = _as_codes(codes)
     factor_array = _as_factors(factors, code_array.shape[0])
-    information = mutual_information_matrix(code_array, factor_array, n_bins)
+    information = mutual_information_matrix(
+        code_array, factor_array, n_bins, histogram_every_unit=histogram_every_unit
+    )
     gaps = []
     for k, column in enumerate(factor_array.T):
         entropy = _entropy_from_counts(np.unique(column, return_counts=True)[1])
@@ -1049,15 +1080,17 @@ def modularity(mutual_information: object) -> float:
     return float(np.clip(np.mean(per_unit), 0.0, 1.0))
 
 
-def modularity_score(codes: object, factors: object, n_bins: int = 20) -> float:
+def modularity_score(
+    codes: object, factors: object, n_bins: int = 20, *, histogram_every_unit: bool = False
+) -> float:
     """:func:`modularity` of a code, from :func:`mutual_information_matrix` (plug-in MI).
 
-    Same definition, source and quirks as :func:`modularity`. Discretization: a unit with at
-    most ``n_bins`` distinct values is used as it is, a continuous one is cut into ``n_bins``
-    equal-width bins (:func:`discretize_codes`). disentanglement_lib's histogram discretizer
-    bins every unit, including discrete ones, into ``num_bins`` equal-width bins; the two agree
-    except for a discrete unit whose distinct values fall into a common bin. Tag:
-    **axis-aligned**.
+    Same definition, source and quirks as :func:`modularity`. Discretization
+    (:func:`discretize_codes`): by default a unit with at most ``n_bins`` distinct values is
+    used as it is and a continuous one is cut into ``n_bins`` equal-width bins;
+    ``histogram_every_unit=True`` bins every unit as disentanglement_lib's histogram
+    discretizer does (its quirk: two distinct levels of a discrete unit that share a bin are
+    merged). Tag: **axis-aligned**.
 
     Examples
     --------
@@ -1065,7 +1098,9 @@ def modularity_score(codes: object, factors: object, n_bins: int = 20) -> float:
     >>> modularity_score(z, z)
     1.0
     """
-    return modularity(mutual_information_matrix(codes, factors, n_bins))
+    return modularity(
+        mutual_information_matrix(codes, factors, n_bins, histogram_every_unit=histogram_every_unit)
+    )
 
 
 @dataclass(frozen=True)

@@ -926,6 +926,23 @@ def test_modularity_score_on_hand_built_codes():
     assert modularity_score(np.c_[z, XOR], Z22) == pytest.approx(2 / 3, abs=EXACT)
 
 
+def test_histogram_every_unit_merges_discrete_levels_that_share_a_bin():
+    # Quirk of disentanglement_lib's histogram discretizer: the levels 0, 0.01, 1 of a unit
+    # coding a uniform 3-valued factor fall into bins 1, 1, 20 of [0, 1] cut in 20 (width
+    # 0.05). Kept as they are, I(c; z) = H(z) = ln 3; binned, the symbols (a, a, b) keep only
+    # H(1/3, 2/3) = ln 3 − (2/3) ln 2.
+    z = np.array([[0], [1], [2]])
+    c = np.array([[0.0], [0.01], [1.0]])
+    assert mutual_information_matrix(c, z)[0, 0] == pytest.approx(math.log(3), abs=EXACT)
+    binned = mutual_information_matrix(c, z, histogram_every_unit=True)[0, 0]
+    assert binned == pytest.approx(math.log(3) - 2 / 3 * math.log(2), abs=EXACT)
+    # a two-level unit lands in the first and the last bin either way: MIG and modularity agree
+    codes = np.c_[signed(Z22), np.zeros(4)]
+    for kwargs in ({}, {"histogram_every_unit": True}):
+        assert mutual_information_gap(codes, Z22, **kwargs) == 1.0
+        assert modularity_score(codes, Z22, **kwargs) == pytest.approx(2 / 3, abs=EXACT)
+
+
 def test_modularity_rejects_one_factor_and_negative_information():
     with pytest.raises(ValueError, match="at least 2 factors"):
         modularity(np.ones((3, 1)))
