@@ -40,6 +40,7 @@ from mtl_theory.numerics.linear_classifiers import (
     fit_squared_hinge_svm,
     roc_auc,
 )
+from scipy.special import digamma
 
 __all__ = [
     "CONSTANT_UNIT",
@@ -62,6 +63,7 @@ __all__ = [
     "factor_dependence",
     "importance_matrix",
     "infomec",
+    "knn_mutual_information",
     "modularity",
     "modularity_score",
     "mutual_information",
@@ -463,6 +465,133 @@ def mutual_information(a: object, b: object) -> float:
         - _entropy_from_counts(joint.ravel())
     )
     return max(value, 0.0)  # rounding can make an exact zero slightly negative
+
+
+def knn_mutual_information(
+    values: object, labels: object, n_neighbors: int = 3, *, jitter_seed: int | None = None
+) -> float:
+    """Nearest-neighbour estimate of I(X; L) in nats, X continuous (1-D), L discrete.
+
+    Ross (2014, *Mutual Information between Discrete and Continuous Data Sets*, PLoS ONE 9,
+    e87357, eq. 2, `paper`), as scikit-learn's ``mutual_info_classif`` computes it (`code`:
+    sklearn/feature_selection/_mutual_info.py, ``_compute_mi_cd``): for each sample i with
+    label count N_{l_i} > 1, k_i = min(n_neighbors, N_{l_i} − 1), d_i the distance to its k_i-th
+    nearest neighbour of the same label, m_i the number of samples of any label at distance
+    < d_i (self included; exactly: ≤ the float just below d_i); then
+
+        Î = ψ(N) + ⟨ψ(k_i)⟩ − ⟨ψ(N_{l_i})⟩ − ⟨ψ(m_i)⟩,  clipped at 0,
+
+    over the N samples whose label occurs more than once (ψ the digamma function).
+    scikit-learn first divides X by its standard deviation (ddof 1; Î is scale-invariant) and
+    adds jitter 10⁻¹⁰ · max(1, mean |X|) · N(0, 1) from an *unseeded* generator to break ties.
+    Here jitter is added only with ``jitter_seed`` (the same recipe, drawn from
+    ``Generator(PCG64(jitter_seed))``, so the estimate stays deterministic); without it tied
+    values (distance 0) count as neighbours of each other, which makes the estimate meaningless
+    for discrete-valued X (use :func:`mutual_information` there).
+
+    Difference from scikit-learn, named: its KD-tree counts m_i with node-level bounds that
+    can include the k-th neighbour itself (at distance d_i) when the tree is a single leaf
+    (fewer than 40 samples); here the test is |x_j − x_i| < d_i for every sample. On tie-free
+    random data the two agree exactly from about 100 samples on (tested in scratch against
+    scikit-learn 1.9.1: 0 of 240 cases differ at P ≥ 100; at P = 10, up to 0.26 nats).
+
+    Parameters
+    ----------
+    values : array_like, shape (P,)
+    labels : array_like, shape (P,)
+    n_neighbors : int, default 3
+        scikit-learn's default; the InfoMEC authors use 10.
+    jitter_seed : int, optional
+        Seed of scikit-learn's tie-breaking jitter; None: no jitter.
+
+    Returns
+    -------
+    float, ≥ 0.
+
+    Examples
+    --------
+    Two far-apart classes of 4 (no tied distances): every m_i = k, so Î = ψ(8) − ψ(4)
+    = 1/4 + 1/5 + 1/6 + 1/7:
+
+    >>> x = np.array([0.0, 0.1, 0.3, 0.7, 10.0, 10.1, 10.3, 10.7])
+    >>> round(knn_mutual_information(x, [0, 0, 0, 0, 1, 1, 1, 1], 2), 6)
+    0.759524
+    """
+    x = np.asarray(values, dtype=np.float64).ravel()
+    label_array = np.asarray(labels).ravel()
+    if x.shape != label_array.shape or x.size == 0:
+        raise ValueError(
+            f"knn_mutual_information: expected two equal non-empty 1-D arrays, got "
+            f"{x.shape} and {label_array.shape}"
+        )
+    if not np.all(np.isfinite(x)):
+        raise ValueError("values: expected finite values, got NaN or infinity")
+    if int(n_neighbors) != n_neighbors or n_neighbors < 1:
+        raise ValueError(f"n_neighbors: expected a positive integer, got {n_neighbors!r}")
+    if jitter_seed is not None:
+        spread = x.std(ddof=1) if x.size > 1 else 0.0
+        if spread > 0:
+            x = x / spread
+        rng = np.random.Generator(np.random.PCG64(int(jitter_seed)))
+        x = x + 1e-10 * max(1.0, float(np.mean(np.abs(x)))) * rng.standard_normal(x.size)
+    _, encoded, counts = np.unique(label_array, return_inverse=True, return_counts=True)
+    keep = counts[encoded] > 1
+    x, encoded = x[keep], encoded[keep]
+    if x.size == 0:
+        return 0.0
+    radius = np.empty(x.size)
+    k_all = np.empty(x.size)
+    for label in np.unique(encoded):
+        members = np.flatnonzero(encoded == label)
+        k = min(int(n_neighbors), members.size - 1)
+        radius[members] = np.nextafter(_kth_neighbour_distance(x[members], k), 0.0)
+        k_all[members] = k
+    within = _count_within(np.sort(x), x, radius)
+    value = (
+        digamma(x.size)
+        + np.mean(digamma(k_all))
+        - np.mean(digamma(counts[encoded]))
+        - np.mean(digamma(within))
+    )
+    return max(float(value), 0.0)
+
+
+def _count_within(ordered: np.ndarray, centres: np.ndarray, radius: np.ndarray) -> np.ndarray:
+    """Number of ``ordered`` points p with |p − c| ≤ r for each centre c and radius r.
+
+    The interval ends c ± r are rounded, so a point at distance exactly r (or one ulp off) can
+    fall on the wrong side of them; the ends found by bisection are moved until the test on the
+    distance itself, |p − c| ≤ r (the KD-tree's test), holds inside and fails outside.
+    """
+    n = ordered.size
+    hi = np.searchsorted(ordered, centres + radius, side="right")
+    lo = np.searchsorted(ordered, centres - radius, side="left")
+    for _ in range(n + 1):
+        grow_hi = (hi < n) & (np.abs(ordered[np.minimum(hi, n - 1)] - centres) <= radius)
+        shrink_hi = (hi > 0) & (np.abs(ordered[np.maximum(hi - 1, 0)] - centres) > radius)
+        grow_lo = (lo > 0) & (np.abs(ordered[np.maximum(lo - 1, 0)] - centres) <= radius)
+        shrink_lo = (lo < n) & (np.abs(ordered[np.minimum(lo, n - 1)] - centres) > radius)
+        if not (grow_hi.any() or shrink_hi.any() or grow_lo.any() or shrink_lo.any()):
+            return hi - lo
+        hi = hi + grow_hi - (shrink_hi & ~grow_hi)
+        lo = lo - grow_lo + (shrink_lo & ~grow_lo)
+    raise AssertionError("interval ends did not settle")  # each step moves an end inward/out
+
+
+def _kth_neighbour_distance(points: np.ndarray, k: int) -> np.ndarray:
+    """Distance of each 1-D point to its k-th nearest other point (k < len(points))."""
+    order = np.argsort(points, kind="stable")
+    ordered = points[order]
+    n = ordered.size
+    # the k nearest others of a point lie among the k nearest positions on each side
+    offsets = np.concatenate([np.arange(-k, 0), np.arange(1, k + 1)])
+    positions = np.arange(n)[:, None] + offsets[None, :]
+    valid = (positions >= 0) & (positions < n)
+    gaps = np.where(valid, np.abs(ordered[np.clip(positions, 0, n - 1)] - ordered[:, None]), np.inf)
+    kth = np.partition(gaps, k - 1, axis=1)[:, k - 1]
+    out = np.empty(n)
+    out[order] = kth
+    return out
 
 
 def mutual_information_matrix(
@@ -1261,7 +1390,10 @@ def infomec(
     factors: object,
     *,
     discrete_codes: bool = False,
+    mi_estimator: str = "knn",
+    n_neighbors: int = 10,
     n_bins: int = 20,
+    seed: int = 0,
     inverse_regularization: float = 1e6,
 ) -> InfoMEC:
     """InfoMEC: information-based modularity, compactness and explicitness.
@@ -1291,9 +1423,12 @@ def infomec(
     Differences from the authors' code, named:
 
     - continuous codes: the authors estimate I(z_k; c_u) with scikit-learn's k-nearest-neighbour
-      estimator (``mutual_info_classif``, 10 neighbours, random jitter); here continuous units
-      are discretized with ``n_bins`` equal-width bins (:func:`discretize_codes`) and MI is the
-      plug-in estimate, deterministic but biased upward (see :func:`mutual_information_gap`);
+      estimator (``mutual_info_classif``, 10 neighbours, jitter from an unseeded generator);
+      here :func:`knn_mutual_information` with the jitter seeded by ``seed`` (deterministic;
+      see its docstring for the one difference in counting), or with
+      ``mi_estimator="histogram"`` the plug-in MI of ``n_bins`` equal-width bins
+      (:func:`discretize_codes`; biased upward, see :func:`mutual_information_gap`). The
+      kNN estimate can exceed H(z_k), so an NMI can exceed 1 (as in the authors' code);
     - the authors fit the logistic regression *unpenalized*, which has no optimum when the
       classes are separable (their number is then where L-BFGS stops after 100 iterations);
       here an L2 penalty with C = ``inverse_regularization`` (default 10⁶) makes the optimum
@@ -1313,8 +1448,14 @@ def infomec(
     codes : array_like, shape (P, U)
     factors : array_like of int, shape (P, K), K ≥ 2, each factor with ≥ 2 values
     discrete_codes : bool, default False
+    mi_estimator : {"knn", "histogram"}, default "knn"
+        MI estimator for continuous codes (ignored when ``discrete_codes``).
+    n_neighbors : int, default 10
+        Neighbours of the kNN estimator (the authors' value).
     n_bins : int, default 20
-        Bins for continuous units (ignored when ``discrete_codes``).
+        Bins of the histogram estimator.
+    seed : int, default 0
+        Seed of the kNN estimator's tie-breaking jitter.
     inverse_regularization : float, default 1e6
         C of the L2-penalized logistic regression of InfoE.
 
@@ -1328,6 +1469,11 @@ def infomec(
     >>> score = infomec(z, z, discrete_codes=True)
     >>> (score.infom, score.infoc, round(score.infoe, 4))
     (1.0, 1.0, 1.0)
+    >>> rng = np.random.Generator(np.random.PCG64(0))
+    >>> zz = rng.integers(0, 2, (200, 2))
+    >>> noisy = infomec(zz + 0.1 * rng.standard_normal((200, 2)), zz)
+    >>> (round(noisy.infom, 2), round(noisy.infoc, 2))
+    (0.96, 0.96)
     """
     code_array = _as_codes(codes)
     factor_array = _as_factors(factors, code_array.shape[0])
@@ -1340,20 +1486,31 @@ def infomec(
     for k, values in enumerate(levels):
         if len(values) < 2:
             raise ValueError(f"factors: column {k} is constant; NMI needs H(z_k) > 0")
-    if discrete_codes:
-        symbols = np.stack([np.unique(c, return_inverse=True)[1] for c in code_array.T], axis=1)
-    else:
-        symbols = discretize_codes(code_array, n_bins)
+    if mi_estimator not in ("knn", "histogram"):
+        raise ValueError(f"mi_estimator: expected 'knn' or 'histogram', got {mi_estimator!r}")
     entropy = np.array([_entropy_from_counts(np.bincount(index[:, k])) for k in range(n_factors)])
-    nmi = np.array(
-        [
+    n_units = code_array.shape[1]
+    if discrete_codes or mi_estimator == "histogram":
+        symbols = (
+            np.stack([np.unique(c, return_inverse=True)[1] for c in code_array.T], axis=1)
+            if discrete_codes
+            else discretize_codes(code_array, n_bins)
+        )
+        information = [
+            [mutual_information(index[:, k], symbols[:, u]) for u in range(n_units)]
+            for k in range(n_factors)
+        ]
+    else:
+        information = [
             [
-                mutual_information(index[:, k], symbols[:, u]) / entropy[k]
-                for u in range(code_array.shape[1])
+                knn_mutual_information(
+                    code_array[:, u], index[:, k], n_neighbors, jitter_seed=seed + u
+                )
+                for u in range(n_units)
             ]
             for k in range(n_factors)
         ]
-    )
+    nmi = np.array(information) / entropy[:, None]
     ranges = code_array.max(axis=0) - code_array.min(axis=0)
     if discrete_codes:
         active = ranges > 0

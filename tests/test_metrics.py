@@ -31,6 +31,7 @@ from mtl_theory.numerics.metrics import (
     factor_dependence,
     importance_matrix,
     infomec,
+    knn_mutual_information,
     modularity,
     modularity_score,
     mutual_information,
@@ -49,6 +50,7 @@ from mtl_theory.numerics.metrics import (
     symbolic_verdict,
 )
 from scipy.optimize import brentq
+from scipy.special import digamma
 
 EXACT = 1e-12
 
@@ -1012,7 +1014,14 @@ def test_infomec_identity_code_matches_the_hand_solved_regression():
     z = signed(Z22)
     score = infomec(z, Z22, inverse_regularization=1e6)
     assert (score.infom, score.infoc) == (1.0, 1.0)
-    np.testing.assert_array_equal(score.nmi, np.eye(2))
+    # kNN MI (k = min(10, 2 − 1) = 1, ties broken by the jitter): for its own factor a unit's
+    # same-class neighbour is its twin at ~1e-10, so m = 1 (itself) and
+    # Î = ψ(4) + ψ(1) − ψ(2) − ψ(1) = 1/2 + 1/3 nats; for the other factor the neighbour is 2
+    # away, m = 2 (itself and its twin) and Î = 5/6 + ψ(1) − ψ(2) = −1/6, clipped to 0.
+    # NMI = (5/6) / ln 2 = 1.202 > 1, as in the authors' code.
+    np.testing.assert_allclose(score.nmi, np.eye(2) * (5 / 6) / math.log(2), atol=EXACT)
+    exact = infomec(z, Z22, discrete_codes=True)
+    np.testing.assert_array_equal(exact.nmi, np.eye(2))
     assert score.infoe == pytest.approx(_separable_infoe(1e6, 4), abs=1e-9)
     assert 1.0 - score.infoe < 1e-5  # the docstring's bound for C = 1e6, P = 4
     # a strong penalty (C = 1) leaves a visible gap, still on the hand-solved value
@@ -1022,7 +1031,13 @@ def test_infomec_identity_code_matches_the_hand_solved_regression():
 
 
 def test_infomec_rotated_dead_xor_and_redundant_codes():
+    # the histogram estimator keeps these few-valued units exact (plug-in MI), while InfoE
+    # sees the z-scored units of the continuous path
     z = signed(Z22)
+
+    def infomec(codes, factors):
+        return metrics_module.infomec(codes, factors, mi_estimator="histogram")
+
     identity = infomec(z, Z22)
     # rotated 45°: every NMI is ½ (see modularity's test), shares ½ = 1/K: InfoM = InfoC = 0;
     # the units keep unit variance, so the L2-penalized regression, and InfoE, are unchanged
@@ -1051,7 +1066,7 @@ def test_infomec_activity_rule_differs_between_continuous_and_discrete_codes():
     z = signed(Z22)
     codes = np.c_[z, 0.01 * z[:, 0]]
     assert infomec(codes, Z22).active_units == (0, 1)
-    assert infomec(codes, Z22).infoc == 1.0
+    assert infomec(codes, Z22, mi_estimator="histogram").infoc == 1.0
     discrete = infomec(codes, Z22, discrete_codes=True)
     assert discrete.active_units == (0, 1, 2)
     assert discrete.infoc == pytest.approx(5 / 8, abs=EXACT)
@@ -1063,6 +1078,61 @@ def test_infomec_uninformative_code_has_zero_infoe():
     score = infomec(np.c_[XOR, 1.0 - XOR], Z22)
     assert score.infoe == pytest.approx(0.0, abs=1e-12)
     assert (score.infom, score.infoc) == (0.0, 0.0)  # all NMI zero: uniform everywhere
+
+
+def _brute_force_knn_mi(x, labels, k):
+    """Ross's estimator by full sorting of all pairwise distances (route 2)."""
+    labels = np.asarray(labels)
+    keep = np.array([np.sum(labels == label) > 1 for label in labels])
+    x, labels = x[keep], labels[keep]
+    n = len(x)
+    terms = []
+    for i in range(n):
+        same = np.sort(np.abs(x[labels == labels[i]] - x[i]))[1:]  # drop itself
+        ki = min(k, len(same))
+        d = same[ki - 1]
+        m = np.sum(np.abs(x - x[i]) < d)  # itself and every sample strictly closer
+        terms.append(digamma(ki) - digamma(np.sum(labels == labels[i])) - digamma(m))
+    return max(digamma(n) + np.mean(terms), 0.0)
+
+
+def test_knn_mutual_information_of_two_separated_classes_is_a_harmonic_sum():
+    # no tied distances, classes far apart: every m_i = k, Î = ψ(8) − ψ(4) = 1/4 + … + 1/7
+    x = np.array([0.0, 0.1, 0.3, 0.7, 10.0, 10.1, 10.3, 10.7])
+    labels = [0, 0, 0, 0, 1, 1, 1, 1]
+    for k in (1, 2, 3):
+        assert knn_mutual_information(x, labels, k) == pytest.approx(
+            1 / 4 + 1 / 5 + 1 / 6 + 1 / 7, abs=EXACT
+        )
+    # a label seen once is ignored: adding one changes nothing
+    assert knn_mutual_information(np.r_[x, 5.0], [*labels, 2], 2) == pytest.approx(
+        1 / 4 + 1 / 5 + 1 / 6 + 1 / 7, abs=EXACT
+    )
+    assert knn_mutual_information([1.0, 2.0], [0, 1]) == 0.0  # only singletons
+
+
+@given(seed=st.integers(0, 2**32 - 1), k=st.integers(1, 6), power=st.integers(-3, 3))
+def test_knn_mutual_information_matches_brute_force_and_is_scale_invariant(seed, k, power):
+    rng = np.random.Generator(np.random.PCG64(seed))
+    n = int(rng.integers(6, 60))
+    labels = rng.integers(0, 3, n)
+    x = rng.standard_normal(n) + rng.uniform(0, 2) * labels
+    value = knn_mutual_information(x, labels, k)
+    assert value == pytest.approx(_brute_force_knn_mi(x, labels, k), abs=1e-12)
+    assert knn_mutual_information(x * 2.0**power + 3.0 * 2.0**power, labels, k) == pytest.approx(
+        value, abs=1e-12
+    )
+
+
+def test_knn_jitter_is_seeded():
+    x = np.repeat([0.0, 1.0], 10)
+    labels = np.tile([0, 1], 10)
+    first = knn_mutual_information(x, labels, 3, jitter_seed=4)
+    assert first == knn_mutual_information(x, labels, 3, jitter_seed=4)
+    with pytest.raises(ValueError, match="n_neighbors"):
+        knn_mutual_information(x, labels, 0)
+    with pytest.raises(ValueError, match="mi_estimator"):
+        infomec(signed(Z22), Z22, mi_estimator="ksg")
 
 
 def test_infomec_rejects_one_factor_and_fewer_than_two_active_units():
@@ -1079,8 +1149,8 @@ def test_infomec_is_unit_permutation_invariant_and_bounded(seed):
     rng = np.random.Generator(np.random.PCG64(seed))
     z = np.repeat(grid(2, 3), 4, axis=0)
     codes = np.c_[z, rng.standard_normal(len(z))] + 0.4 * rng.standard_normal((len(z), 3))
-    base = infomec(codes, z, n_bins=6)
-    moved = infomec(codes[:, rng.permutation(3)], z, n_bins=6)
+    base = infomec(codes, z, mi_estimator="histogram", n_bins=6)
+    moved = infomec(codes[:, rng.permutation(3)], z, mi_estimator="histogram", n_bins=6)
     for name in ("infom", "infoc", "infoe"):
         assert 0.0 <= getattr(base, name) <= 1.0
         assert getattr(moved, name) == pytest.approx(getattr(base, name), abs=1e-9)
