@@ -129,6 +129,19 @@ def _features(features: object) -> np.ndarray:
     return x
 
 
+def _problem(
+    features: object, labels: object, c: float, c_name: str, balanced: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, np.ndarray]:
+    """Validated features, sorted classes, encoded labels, C and per-sample class weights."""
+    x = _features(features)
+    classes, encoded = _encoded_labels(labels, x.shape[0])
+    value = float(c)
+    if not (value > 0 and np.isfinite(value)):
+        raise ValueError(f"{c_name}: expected a positive number, got {c!r}")
+    weights = balanced_sample_weights(encoded) if balanced else np.ones(x.shape[0])
+    return x, classes, encoded, value, weights
+
+
 def balanced_sample_weights(encoded: np.ndarray) -> np.ndarray:
     """scikit-learn's ``class_weight="balanced"``: sample weight n / (n_classes · n_c)."""
     counts = np.bincount(encoded)
@@ -166,12 +179,9 @@ def fit_logistic(
     -------
     LinearClassifier
     """
-    x = _features(features)
-    classes, encoded = _encoded_labels(labels, x.shape[0])
-    c = float(inverse_regularization)
-    if not (c > 0 and np.isfinite(c)):
-        raise ValueError(f"inverse_regularization: expected a positive number, got {c!r}")
-    weights = balanced_sample_weights(encoded) if balanced else np.ones(x.shape[0])
+    x, classes, encoded, c, weights = _problem(
+        features, labels, inverse_regularization, "inverse_regularization", balanced
+    )
     n, d = x.shape
     n_classes = len(classes)
     rows = 1 if n_classes == 2 else n_classes
@@ -259,12 +269,9 @@ def fit_squared_hinge_svm(
     -------
     LinearClassifier
     """
-    x = _features(features)
-    classes, encoded = _encoded_labels(labels, x.shape[0])
-    c = float(penalty_c)
-    if not (c > 0 and np.isfinite(c)):
-        raise ValueError(f"penalty_c: expected a positive number, got {c!r}")
-    class_weight = balanced_sample_weights(encoded) if balanced else np.ones(x.shape[0])
+    x, classes, encoded, c, class_weight = _problem(
+        features, labels, penalty_c, "penalty_c", balanced
+    )
     design = np.concatenate([x, np.ones((x.shape[0], 1))], axis=1)
     targets = [encoded == 1] if len(classes) == 2 else [encoded == k for k in range(len(classes))]
     rows = []

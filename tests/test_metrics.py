@@ -81,6 +81,15 @@ def random_orthogonal(seed: int, n: int) -> np.ndarray:
     return q * np.sign(np.diag(r))
 
 
+def noisy_code_of_a_2x3_grid(seed: int) -> tuple[np.random.Generator, np.ndarray, np.ndarray]:
+    """Generator, factors of a 2 × 3 grid (4 samples each) and a noisy 3-unit code: the two
+    factors plus a pure-noise unit, all with N(0, 0.4²) noise."""
+    rng = np.random.Generator(np.random.PCG64(seed))
+    z = np.repeat(grid(2, 3), 4, axis=0)
+    codes = np.c_[z, rng.standard_normal(len(z))] + 0.4 * rng.standard_normal((len(z), 3))
+    return rng, z, codes
+
+
 Z22 = grid(2, 2)
 XOR = (Z22[:, 0] ^ Z22[:, 1]).astype(np.float64)[:, None]
 
@@ -872,9 +881,7 @@ def test_sap_rejects_one_unit_and_constant_factors():
 
 @given(seed=st.integers(0, 2**32 - 1), power=st.integers(-3, 3))
 def test_sap_is_permutation_equivariant_and_continuous_sap_scale_invariant(seed, power):
-    rng = np.random.Generator(np.random.PCG64(seed))
-    z = np.repeat(grid(2, 3), 4, axis=0)
-    codes = np.c_[z, rng.standard_normal(len(z))] + 0.4 * rng.standard_normal((len(z), 3))
+    rng, z, codes = noisy_code_of_a_2x3_grid(seed)
     order = rng.permutation(3)
     for continuous in (True, False):
         matrix = sap_score_matrix(codes, z, continuous_factors=continuous)
@@ -981,9 +988,7 @@ def test_explicitness_held_out_test_set_and_missing_classes():
 
 @given(seed=st.integers(0, 2**32 - 1), power=st.integers(-3, 3))
 def test_modularity_and_explicitness_invariances_and_bounds(seed, power):
-    rng = np.random.Generator(np.random.PCG64(seed))
-    z = np.repeat(grid(2, 3), 4, axis=0)
-    codes = np.c_[z, rng.standard_normal(len(z))] + 0.4 * rng.standard_normal((len(z), 3))
+    rng, z, codes = noisy_code_of_a_2x3_grid(seed)
     order = rng.permutation(3)
     moved = codes[:, order] * 2.0**power  # power-of-two scaling is exact (see MIG's test)
     base_m = modularity_score(codes, z, n_bins=6)
@@ -1146,9 +1151,7 @@ def test_infomec_rejects_one_factor_and_fewer_than_two_active_units():
 
 @given(seed=st.integers(0, 2**32 - 1))
 def test_infomec_is_unit_permutation_invariant_and_bounded(seed):
-    rng = np.random.Generator(np.random.PCG64(seed))
-    z = np.repeat(grid(2, 3), 4, axis=0)
-    codes = np.c_[z, rng.standard_normal(len(z))] + 0.4 * rng.standard_normal((len(z), 3))
+    rng, z, codes = noisy_code_of_a_2x3_grid(seed)
     base = infomec(codes, z, mi_estimator="histogram", n_bins=6)
     moved = infomec(codes[:, rng.permutation(3)], z, mi_estimator="histogram", n_bins=6)
     for name in ("infom", "infoc", "infoe"):
