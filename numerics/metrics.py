@@ -1048,11 +1048,13 @@ def sap_score_matrix(
     Quirks of disentanglement_lib kept here (and tested):
 
     - discrete scores are raw accuracies, so a unit that knows nothing about a balanced binary
-      factor scores 1/2 (its classifier is exactly w = b = 0 and predicts the first class), and
-      a perfectly disentangled code gets SAP = 1 − 1/2 = 1/2 on balanced binary factors;
-    - the SVM penalizes its intercept (liblinear) with C = 0.01, so a unit *shifted* far from 0
-      cannot place its threshold and falls to chance: discrete SAP is not invariant to shifting
-      or rescaling a unit (the continuous score is, above the variance threshold);
+      factor scores 1/2 (on a full grid its classifier is exactly w = b = 0 and predicts the
+      first class), and a perfectly disentangled code gets SAP = 1 − 1/2 = 1/2 on balanced
+      binary factors;
+    - the SVM penalizes its intercept (liblinear) with C = 0.01, so a unit *shifted* away from 0
+      cannot place its threshold and falls to chance -- already the levels {1, 2} instead of
+      {0, 1} turn a perfect code's SAP from 1/2 into 0: discrete SAP is not invariant to
+      shifting a unit (the continuous score is, above the variance threshold);
     - the continuous variance threshold is absolute: a unit of variance ≤ 1e-12 scores 0 however
       informative it is.
 
