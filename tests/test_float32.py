@@ -34,6 +34,33 @@ from mtl_theory.registry import PhaseDiagram, Registry
 
 # --------------------------------------------------------------------------- float64 unchanged
 
+
+def blas_signature() -> str:
+    """Digest of a few one-thread float64 products shaped like the trainings' (700-wide
+    hidden layers, 64-unit recurrences): it changes exactly when this machine's BLAS kernels
+    round differently from the machine the pinned values below were produced on."""
+    rng = np.random.default_rng(12345)
+    h = hashlib.sha256()
+    with threadpool_limits(1):
+        for m, k, n in ((60, 700, 24), (700, 11, 24), (64, 64, 16), (16, 64, 64), (7, 3, 5)):
+            a, b = rng.standard_normal((m, k)), rng.standard_normal((k, n))
+            h.update((a @ b).tobytes())
+            h.update(np.einsum("ij,jk->ik", a, b).tobytes())
+    return h.hexdigest()[:16]
+
+
+#: blas_signature() on the machine that produced MAIN_REFERENCE and MAIN_STATE_DIGESTS.
+REFERENCE_BLAS = "5558c64cc989a9fc"
+
+#: The bit-for-bit comparisons run where the BLAS rounds as it did for the pinned values;
+#: elsewhere they are skipped with the reason (regenerate with main's code there), never
+#: loosened: float64 results of one machine do not determine another's last bits.
+same_blas = pytest.mark.skipif(
+    blas_signature() != REFERENCE_BLAS,
+    reason="this machine's BLAS rounds differently from the one the pinned float64 values "
+    "came from; regenerate them here from main's code to run this comparison",
+)
+
 #: Produced by main at 22a65e0 (before the dtype option) on this machine, one OpenBLAS
 #: thread, by the same calls as below: the float64 default must reproduce them exactly.
 #: (Another CPU's BLAS kernels may round the products differently: regenerate them there
@@ -103,6 +130,7 @@ MAIN_REFERENCE = {
 }
 
 
+@same_blas
 def test_gdln_diagram_first_points_equal_main_in_float64():
     with threadpool_limits(1):
         r = dg.contexts_compute(dict(dg.contexts_points()[0], updates=60), 0)
@@ -115,6 +143,7 @@ def test_gdln_diagram_first_points_equal_main_in_float64():
             assert r["curve"] + [r["final_loss"]] == MAIN_REFERENCE[f"depth-{net}"]
 
 
+@same_blas
 def test_gdln_deep_pathways_and_relu_gates_equal_main_in_float64():
     task = th.context_task(3, "same")
     with threadpool_limits(1):
@@ -127,6 +156,7 @@ def test_gdln_deep_pathways_and_relu_gates_equal_main_in_float64():
         assert got == MAIN_REFERENCE[name]
 
 
+@same_blas
 def test_evidence_trainings_equal_main_in_float64():
     C, d = te.even_normals(6), np.zeros(6)
     with threadpool_limits(1):
@@ -196,6 +226,7 @@ def _float64_state_digests() -> dict[str, str]:
     return out
 
 
+@same_blas
 def test_float64_training_states_equal_main_bit_for_bit():
     with threadpool_limits(1):
         assert _float64_state_digests() == MAIN_STATE_DIGESTS
