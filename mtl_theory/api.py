@@ -274,7 +274,9 @@ def check(
         raise SpecError("--method", f"one of {options} for {family.name}", method)
     options = CheckOptions(verify=bool(verify), seed=seed, method=method, quick=bool(quick))
     if verify:
-        refusal = over_budget(family.name, loaded.setup, Budget(budget_gib, time_budget), quick)
+        refusal = over_budget(
+            family.name, loaded.setup, Budget(budget_gib, time_budget), quick, method
+        )
         if refusal:
             raise UsageError(f"{loaded.source}: {refusal}" if loaded.source else refusal)
     try:
@@ -386,6 +388,8 @@ def phase(
     seed: int = 0,
     log: Callable[[str], None] | None = None,
     show_progress: bool = False,
+    paper_budget: bool = False,
+    plan_only: bool = False,
 ) -> PhaseRun:
     """Compute and draw phase diagrams (``mtl-theory phase NAME... | --all``).
 
@@ -403,6 +407,12 @@ def phase(
         Keep the points already in the store.
     seed : int
         Base seed; each point's seed is derived from (diagram, point, seed).
+    paper_budget : bool
+        Run each diagram's grid at the paper's full budget (``NAME-paper`` files); refused
+        for a diagram that has none.
+    plan_only : bool
+        Only log each diagram's plan (estimated cost per point, total and wall time on
+        ``workers``); compute nothing.
 
     Returns
     -------
@@ -417,6 +427,23 @@ def phase(
     _require_int("workers", workers, 1)
     _require_int("seed", seed, 0)
     chosen = diagram_names(names, all=all)
+    diagrams: dict[str, PhaseDiagram] = registry().diagrams()
+    say = log or (lambda _msg: None)
+    if paper_budget:
+        without = [n for n in chosen if diagrams[n].paper_points is None]
+        if without:
+            having = [n for n, d in diagrams.items() if d.paper_points is not None]
+            raise UsageError(
+                f"--paper-budget: expected diagrams with a paper budget ({', '.join(having)}), "
+                f"given {', '.join(without)}"
+            )
+    if plan_only:
+        from .phase_diagrams import plan_diagram
+
+        for n in chosen:
+            for line in plan_diagram(diagrams[n], workers, paper_budget):
+                say(line)
+        return PhaseRun(outputs=(), index=Path(out) / "README.md")
     if dask is not None:
         try:
             import distributed  # noqa: F401
@@ -432,8 +459,6 @@ def phase(
             check_scheduler(dask)
         except GuardError as exc:
             raise UsageError(str(exc)) from None
-    diagrams: dict[str, PhaseDiagram] = registry().diagrams()
-    say = log or (lambda _msg: None)
     outputs = []
     for n in chosen:
         say(f"{n}: computing...")
@@ -446,6 +471,8 @@ def phase(
                 resume=resume,
                 base_seed=seed,
                 show_progress=show_progress,
+                log=log,
+                paper_budget=paper_budget,
             )
         except SweepError as exc:
             raise UsageError(str(exc)) from None

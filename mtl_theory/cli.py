@@ -108,6 +108,16 @@ def build_parser() -> argparse.ArgumentParser:
     phase.add_argument("--dask", metavar="ADDRESS", default=None, help="dask scheduler address")
     phase.add_argument("--resume", action="store_true", help="keep finished points")
     phase.add_argument("--seed", type=_bounded_int("--seed", 0), default=0)
+    phase.add_argument(
+        "--paper-budget",
+        action="store_true",
+        help="the paper's full training budget (diagrams that have one; NAME-paper files)",
+    )
+    phase.add_argument(
+        "--plan",
+        action="store_true",
+        help="print each point's estimated cost and the total; compute nothing",
+    )
 
     sub.add_parser("list", help="theorems, derivations and phase diagrams")
     return parser
@@ -165,8 +175,11 @@ def cmd_phase(args: argparse.Namespace) -> int:
         seed=args.seed,
         log=lambda msg: print(msg, flush=True),
         show_progress=True,
+        paper_budget=args.paper_budget,
+        plan_only=args.plan,
     )
-    print(f"index: {run.index}")
+    if not args.plan:
+        print(f"index: {run.index}")
     return EXIT_OK
 
 

@@ -98,6 +98,13 @@ class PhaseDiagram:
         Draws the measured map with the theory's predicted boundary over it onto a
         matplotlib ``Figure``; ``records`` are
         :class:`mtl_theory.numerics.sweep.PointRecord` in grid order.
+    cost : callable (params) -> Cost, optional
+        The point's estimated seconds of one idle core and peak memory
+        (:mod:`mtl_theory.cost`): the sweep runs the longest points first, prints the
+        estimated total before it starts and an ETA while it runs. Never changes a result.
+    paper_points : callable () -> sequence of dict, optional
+        The grid at the paper's full budget (``phase NAME --paper-budget``), written as
+        ``NAME-paper.png`` / ``.csv``; ``compute`` reads the budget from the points.
     """
 
     name: str
@@ -107,6 +114,8 @@ class PhaseDiagram:
     points: Callable[[], Sequence[Mapping[str, Any]]]
     compute: Callable[[Mapping[str, Any], int], Mapping[str, Any]]
     render: Callable[[Sequence[Any], Any], None]
+    cost: Callable[[Mapping[str, Any]], Any] | None = None
+    paper_points: Callable[[], Sequence[Mapping[str, Any]]] | None = None
 
 
 @dataclass(frozen=True)

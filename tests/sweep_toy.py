@@ -28,3 +28,15 @@ def blas_env_point(params, seed):
     import os
 
     return {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
+
+
+class ToyCost:
+    """A cost estimate of a toy point: its ``work`` (times ``scale``) seconds, 1 MiB."""
+
+    def __init__(self, scale: float = 1.0) -> None:
+        self.scale = scale
+
+    def __call__(self, params):
+        from types import SimpleNamespace
+
+        return SimpleNamespace(seconds=self.scale * params.get("work", 1), memory_bytes=2**20)

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from mtl_theory import cost as mc
 from mtl_theory.families.gdln_authors_diagrams import DIAGRAMS as AUTHORS_DIAGRAMS
 from mtl_theory.plotting import grid_values, heatmap
 from mtl_theory.proofs import gdln as proofs
@@ -368,6 +369,30 @@ def contexts_depth_render(records, fig) -> None:
     )
 
 
+def saxe_point_cost(params: Mapping[str, Any]) -> mc.Cost:
+    """7000 epochs of the 8 -> 16 -> 15 linear net (the flow: about as many gradient
+    evaluations; both well under a second)."""
+    return mc.dense_gd_cost([8, 16, 15], 8, 7000)
+
+
+def context_losses_point_cost(params: Mapping[str, Any]) -> mc.Cost:
+    task = proofs.context_task_of(
+        th.GdlnSetup(model="context", hidden=(700,), contexts=3, structures="different")
+    )
+    n_in, batch = task.X.shape
+    return mc.context_experiment_cost(n_in, batch, task.Y.shape[0], (700,), 3, 8000)
+
+
+def contexts_depth_point_cost(params: Mapping[str, Any]) -> mc.Cost:
+    C, depth = int(params["contexts"]), int(params["depth"])
+    task = th.context_task(C, "same")
+    n_in, batch = task.X.shape
+    hidden = proofs.DEPTH_DIAGRAM_RUN[depth]["hidden"]
+    return mc.context_experiment_cost(
+        n_in, batch, task.Y.shape[0], hidden, C, proofs.DEPTH_DIAGRAM_EPOCHS
+    )
+
+
 def _diagrams():
     return (
         PhaseDiagram(
@@ -382,6 +407,7 @@ def _diagrams():
             proofs.saxe_points,
             proofs.saxe_compute,
             saxe_render,
+            cost=saxe_point_cost,
         ),
         PhaseDiagram(
             "gdln-context-losses",
@@ -399,6 +425,7 @@ def _diagrams():
             proofs.context_loss_points,
             proofs.context_loss_compute,
             context_loss_render,
+            cost=context_losses_point_cost,
         ),
         PhaseDiagram(
             "gdln-contexts-depth",
@@ -419,6 +446,7 @@ def _diagrams():
             proofs.contexts_depth_points,
             proofs.contexts_depth_compute,
             contexts_depth_render,
+            cost=contexts_depth_point_cost,
         ),
         *AUTHORS_DIAGRAMS,
     )

@@ -1,0 +1,222 @@
+"""Calibration of the cost estimates (mtl_theory/cost.py): estimate vs measured CPU seconds.
+
+Run: ``OPENBLAS_NUM_THREADS=1 nice -n 10 python benchmarks/bench_cost.py [--quick]``.
+
+1. **Calibration**: a few timed points give each effective constant (flop/s of one core of
+   each network's training and forward pass, seconds per decoder step, the GDLN gradient-
+   descent rate, the routing flow's gradient evaluations per epoch, the MILP's compile
+   seconds per constraint row). Printed as the values to put in mtl_theory/cost.py.
+2. **Validation**: other points (other t, N_task, batches, widths), each timed and compared
+   with the estimate made *with the constants in cost.py*: the ratio measured/estimated.
+
+Times are CPU seconds of this process plus its reaped children (``resource.getrusage``),
+one BLAS thread, so a busy machine inflates them less than wall time; the load is printed.
+No test asserts any of this (tests check the formulas' scaling, not the machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import time
+
+import numpy as np
+from mtl_theory.numerics import evidence as ne
+from mtl_theory.numerics import evidence_arch as na
+from mtl_theory.numerics import evidence_protocol as npr
+from mtl_theory.theory import evidence as te
+from threadpoolctl import threadpool_limits
+
+from mtl_theory import cost as mc
+
+
+def cpu_now() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def timed(fn):
+    t0 = cpu_now()
+    out = fn()
+    return out, cpu_now() - t0
+
+
+def train(network: str, n: int, t: int, batches: int):
+    return na.train_network(network, te.even_normals(n), np.zeros(n), 0.2, t, batches, 1)
+
+
+def calibrate_networks(batches: int) -> dict[str, tuple[float, float]]:
+    """(training rate, forward rate) per network at N_task = 6, t = 20."""
+    rates = {}
+    for network in na.TRAINED_NETWORKS:
+        (_, states), s_train = timed(lambda network=network: train(network, 6, 20, batches))
+        fl_train = mc.network_training_cost(network, 2, 6, 20, batches).flops
+        samples = ne.simulate_trials(2, 0.2, 20, 2000, ne.rng_from(3)).samples
+        _, s_fwd = timed(lambda states=states, samples=samples: states(samples))
+        fl_fwd = mc.network_forward_cost(network, 2, 6, 20, 2000).flops
+        rates[network] = (fl_train / s_train, fl_fwd / s_fwd)
+        print(
+            f"  {network:13s} train {batches} batches {s_train:6.2f} s -> "
+            f"{fl_train / s_train:.3g} flop/s; forward 2000 trials {s_fwd:5.2f} s -> "
+            f"{fl_fwd / s_fwd:.3g} flop/s",
+            flush=True,
+        )
+    return rates
+
+
+def calibrate_decoder(steps: int) -> float:
+    rng = np.random.default_rng(0)
+    feats, x = rng.standard_normal((steps * 16, 64)), rng.uniform(-0.5, 0.5, (steps * 16, 2))
+    test = rng.standard_normal((640, 64))
+    _, s = timed(
+        lambda: npr.fit_adam_decoder(feats, x, (test, test), rng, batch=16, path_features=test)
+    )
+    print(f"  decoder: {steps} Adam steps {s:.3f} s -> {s / steps:.3g} s per step", flush=True)
+    return s / steps
+
+
+def check_seconds(spec: dict) -> float:
+    from mtl_theory import api
+
+    return timed(lambda: api.check(spec, verify=True))[1]
+
+
+def _setup(spec: dict):
+    from mtl_theory.api import load_spec
+
+    return load_spec(spec).setup
+
+
+def validate(rows: list[tuple[str, dict, object]]) -> list[float]:
+    """Time each spec's check --verify; print estimate, measured and their ratio."""
+    from mtl_theory.api import load_spec
+
+    ratios = []
+    for label, spec, estimate in rows:
+        setup = load_spec(spec).setup
+        est = estimate(setup)
+        measured = check_seconds(spec)
+        ratios.append(measured / est.seconds)
+        print(
+            f"  {label:52s} estimate {est.seconds:8.2f} s  measured {measured:8.2f} s  "
+            f"ratio {measured / est.seconds:5.2f}",
+            flush=True,
+        )
+    return ratios
+
+
+def diagram_points(names: list[str], which: str) -> list[float]:
+    """Time diagram points (the cheapest and/or the costliest by the estimate) in this
+    process: the diagram's declared cost against its measured CPU seconds."""
+    from mtl_theory.numerics.sweep import point_seed
+
+    from mtl_theory.api import registry
+
+    diagrams = registry().diagrams()
+    ratios = []
+    for name in names:
+        d = diagrams[name]
+        points = sorted(d.points(), key=lambda p: d.cost(p).seconds)
+        chosen = {"cheapest": points[:1], "costliest": points[-1:], "both": [points[0], points[-1]]}
+        for params in chosen[which]:
+            est = d.cost(params)
+            seed = point_seed(name, params)
+            measured = timed(lambda f=d.compute, p=params, s=seed: f(p, s))[1]
+            ratios.append(measured / est.seconds)
+            print(
+                f"  {name:24s} {dict(params)!s:44s} estimate {est.seconds:8.2f} s  "
+                f"measured {measured:8.2f} s  ratio {measured / est.seconds:5.2f}",
+                flush=True,
+            )
+    return ratios
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer and smaller points")
+    parser.add_argument(
+        "--diagrams", nargs="*", metavar="NAME", help="time these diagrams' points instead"
+    )
+    parser.add_argument("--which", choices=("cheapest", "costliest", "both"), default="both")
+    args = parser.parse_args()
+    print(f"load: {os.getloadavg()}  python {sys.version.split()[0]}", flush=True)
+    start = time.monotonic()
+    if args.diagrams:
+        with threadpool_limits(1):
+            ratios = diagram_points(args.diagrams, args.which)
+        print(
+            f"measured/estimated over {len(ratios)} points: min {min(ratios):.2f}, "
+            f"median {float(np.median(ratios)):.2f}, max {max(ratios):.2f}; load at the end "
+            f"{os.getloadavg()}; {time.monotonic() - start:.0f} s wall"
+        )
+        return 0
+    with threadpool_limits(1):
+        print("calibration (N_task = 6, t = 20):")
+        batches = 60 if args.quick else 200
+        rates = calibrate_networks(batches)
+        step = calibrate_decoder(1000 if args.quick else 3000)
+        print("constants for mtl_theory/cost.py:")
+        print(
+            "  NETWORK_TRAIN_RATE = {"
+            + ", ".join(f'"{k}": {v[0]:.3g}' for k, v in rates.items())
+            + "}"
+        )
+        print(
+            "  NETWORK_FORWARD_RATE = {"
+            + ", ".join(f'"{k}": {v[1]:.3g}' for k, v in rates.items())
+            + "}"
+        )
+        print(f"  DECODER_STEP_SECONDS = {step:.3g}")
+        ctx = dict(theory="gdln", model="context", contexts=3, structures="different")
+        cal_ctx = ctx | dict(hidden=[700], epochs=1000)
+        rate = mc.gdln_cost(_setup(cal_ctx)).flops / check_seconds(cal_ctx)
+        print(f"  GDLN_GD_RATE = {rate:.3g}  (context C=3, hidden 700, 1000 epochs)")
+        cal_route = dict(theory="gdln", model="routing", lr=2e-3, a0=0.1, epochs=3000)
+        est = mc.gdln_cost(_setup(cal_route))
+        rhs = mc.ROUTING_RHS_PER_EPOCH * check_seconds(cal_route) / est.seconds
+        print(f"  ROUTING_RHS_PER_EPOCH = {rhs:.3g}  (routing M=3, 3000 epochs, with this rate)")
+
+        print("validation (other points; constants as in cost.py):")
+        net = dict(theory="evidence", D=2, rnn_networks=1, decoder_fits=1, decoder_batches=300)
+        rows = []
+        for network, n, t, b in (
+            ("rnn", 24, 20, 400),
+            ("rnn", 6, 60, 200),
+            ("rnn-nonleaky", 3, 10, 400),
+            ("lstm", 24, 40, 150),
+            ("transformer", 12, 60, 100),
+            ("transformer", 2, 10, 300),
+        )[: 3 if args.quick else None]:
+            spec = dict(net, n_tasks=n, t=t, network=network, rnn_batches=b)
+            rows.append(
+                (f"evidence {network} N={n} t={t} batches={b}", spec, mc.evidence_route_cost)
+            )
+        gd = [
+            ("gdln context C=3 hidden 200 epochs 3000", dict(hidden=[200], epochs=3000)),
+            (
+                "gdln context C=4 hidden 500 epochs 2000",
+                dict(contexts=4, hidden=[500], epochs=2000),
+            ),
+        ]
+        for label, extra in gd[: 1 if args.quick else None]:
+            rows.append((label, ctx | extra, mc.gdln_cost))
+        for label, extra in (
+            ("gdln routing M=3 epochs 6000", dict(epochs=6000)),
+            ("gdln routing M=4 epochs 3000", dict(modules=4, epochs=3000)),
+        )[: 1 if args.quick else None]:
+            spec = dict(theory="gdln", model="routing", lr=2e-3, a0=0.1)
+            rows.append((label, spec | extra, mc.gdln_cost))
+        ratios = validate(rows)
+    print(
+        f"measured/estimated over {len(ratios)} validation points: "
+        f"min {min(ratios):.2f}, median {float(np.median(ratios)):.2f}, max {max(ratios):.2f}"
+    )
+    print(f"load at the end: {os.getloadavg()}; {time.monotonic() - start:.0f} s wall")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
