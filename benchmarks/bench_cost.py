@@ -48,14 +48,20 @@ def train(network: str, n: int, t: int, batches: int):
     return na.train_network(network, te.even_normals(n), np.zeros(n), 0.2, t, batches, 1)
 
 
+def _time_network(network: str, t: int, batches: int) -> tuple[float, float]:
+    """(CPU seconds of training, of the forward pass of 2000 trials) at N_task = 6."""
+    (_, states), s_train = timed(lambda: train(network, 6, t, batches))
+    samples = ne.simulate_trials(2, 0.2, t, 2000, ne.rng_from(3)).samples
+    return s_train, timed(lambda: states(samples))[1]
+
+
 def calibrate_networks(batches: int) -> dict[str, tuple[float, float]]:
-    """(training rate, forward rate) per network at N_task = 6, t = 20."""
+    """(training rate, forward rate) per network at N_task = 6, t = 20; for the transformer
+    also at t = 60, fitting the attention-element seconds with its rates (2 x 2 system)."""
     rates = {}
     for network in na.TRAINED_NETWORKS:
-        (_, states), s_train = timed(lambda network=network: train(network, 6, 20, batches))
+        s_train, s_fwd = _time_network(network, 20, batches)
         fl_train = mc.network_training_cost(network, 2, 6, 20, batches).flops
-        samples = ne.simulate_trials(2, 0.2, 20, 2000, ne.rng_from(3)).samples
-        _, s_fwd = timed(lambda states=states, samples=samples: states(samples))
         fl_fwd = mc.network_forward_cost(network, 2, 6, 20, 2000).flops
         rates[network] = (fl_train / s_train, fl_fwd / s_fwd)
         print(
@@ -64,6 +70,28 @@ def calibrate_networks(batches: int) -> dict[str, tuple[float, float]]:
             f"{fl_fwd / s_fwd:.3g} flop/s",
             flush=True,
         )
+    net = "transformer"
+    s60_train, s60_fwd = _time_network(net, 60, batches)
+    s20_train, s20_fwd = (
+        mc.network_training_cost(net, 2, 6, 20, batches).flops / rates[net][0],
+        mc.network_forward_cost(net, 2, 6, 20, 2000).flops / rates[net][1],
+    )
+    fits = []
+    for s20, s60, train_, n_trials in (
+        (s20_train, s60_train, True, batches * 16),
+        (s20_fwd, s60_fwd, False, 2000),
+    ):
+        F = [mc.network_trial_flops(net, 2, 6, t, train_) * n_trials for t in (20, 60)]
+        E = [(3 if train_ else 1) * mc.attention_elements(net, t) * n_trials for t in (20, 60)]
+        inv_rate, e = np.linalg.solve(np.array([[F[0], E[0]], [F[1], E[1]]]), [s20, s60])
+        fits.append((1 / inv_rate, max(e, 0.0)))
+        print(
+            f"  transformer t = 20/60 {'train' if train_ else 'forward'}: {s20:.2f}/{s60:.2f} s -> "
+            f"{1 / inv_rate:.3g} flop/s + {e:.3g} s per attention element",
+            flush=True,
+        )
+    rates[net] = (fits[0][0], fits[1][0])
+    rates["attention"] = (fits[0][1], fits[1][1])  # (train, forward) seconds per element
     return rates
 
 
@@ -140,6 +168,8 @@ def main() -> int:
     parser.add_argument(
         "--diagrams", nargs="*", metavar="NAME", help="time these diagrams' points instead"
     )
+    parser.add_argument("--calibrate-only", action="store_true", help="skip the validation")
+    parser.add_argument("--validate-only", action="store_true", help="skip the calibration")
     parser.add_argument("--which", choices=("cheapest", "costliest", "both"), default="both")
     args = parser.parse_args()
     print(f"load: {os.getloadavg()}  python {sys.version.split()[0]}", flush=True)
@@ -154,31 +184,62 @@ def main() -> int:
         )
         return 0
     with threadpool_limits(1):
-        print("calibration (N_task = 6, t = 20):")
-        batches = 60 if args.quick else 200
-        rates = calibrate_networks(batches)
-        step = calibrate_decoder(1000 if args.quick else 3000)
-        print("constants for mtl_theory/cost.py:")
-        print(
-            "  NETWORK_TRAIN_RATE = {"
-            + ", ".join(f'"{k}": {v[0]:.3g}' for k, v in rates.items())
-            + "}"
-        )
-        print(
-            "  NETWORK_FORWARD_RATE = {"
-            + ", ".join(f'"{k}": {v[1]:.3g}' for k, v in rates.items())
-            + "}"
-        )
-        print(f"  DECODER_STEP_SECONDS = {step:.3g}")
         ctx = dict(theory="gdln", model="context", contexts=3, structures="different")
-        cal_ctx = ctx | dict(hidden=[700], epochs=1000)
-        rate = mc.gdln_cost(_setup(cal_ctx)).flops / check_seconds(cal_ctx)
-        print(f"  GDLN_GD_RATE = {rate:.3g}  (context C=3, hidden 700, 1000 epochs)")
-        cal_route = dict(theory="gdln", model="routing", lr=2e-3, a0=0.1, epochs=3000)
-        est = mc.gdln_cost(_setup(cal_route))
-        rhs = mc.ROUTING_RHS_PER_EPOCH * check_seconds(cal_route) / est.seconds
-        print(f"  ROUTING_RHS_PER_EPOCH = {rhs:.3g}  (routing M=3, 3000 epochs, with this rate)")
+        if not args.validate_only:
+            print("calibration (N_task = 6, t = 20):")
+            batches = 60 if args.quick else 200
+            rates = calibrate_networks(batches)
+            step = calibrate_decoder(1000 if args.quick else 3000)
+            print("constants for mtl_theory/cost.py:")
+            attention = rates.pop("attention")
+            print(
+                "  NETWORK_TRAIN_RATE = {"
+                + ", ".join(f'"{k}": {v[0]:.3g}' for k, v in rates.items())
+                + "}"
+            )
+            print(
+                "  NETWORK_FORWARD_RATE = {"
+                + ", ".join(f'"{k}": {v[1]:.3g}' for k, v in rates.items())
+                + "}"
+            )
+            print(
+                f'  ATTENTION_ELEMENT_SECONDS = {{"train": {attention[0]:.3g}, '
+                f'"forward": {attention[1]:.3g}}}'
+            )
+            print(f"  DECODER_STEP_SECONDS = {step:.3g}")
+            for kind, network in (("other", "rnn-nonleaky"), ("rnn", "rnn")):
+                spec = dict(
+                    theory="evidence",
+                    D=2,
+                    n_tasks=6,
+                    network=network,
+                    rnn_batches=100,
+                    rnn_networks=1,
+                    decoder_fits=1,
+                    decoder_batches=100,
+                )
+                modelled = (
+                    mc.evidence_route_cost(_setup(spec)).seconds - mc.CHECK_FIXED_SECONDS[kind]
+                )
+                fixed = check_seconds(spec) - modelled
+                print(
+                    f"  CHECK_FIXED_SECONDS[{kind!r}] = {fixed:.3g}  ({network}, 100 batches, "
+                    "with the constants in cost.py)",
+                    flush=True,
+                )
+            cal_ctx = ctx | dict(hidden=[700], epochs=1000)
+            rate = mc.gdln_cost(_setup(cal_ctx)).flops / check_seconds(cal_ctx)
+            print(f"  GDLN_GD_RATE = {rate:.3g}  (context C=3, hidden 700, 1000 epochs)")
+            cal_route = dict(theory="gdln", model="routing", lr=2e-3, a0=0.1, epochs=3000)
+            est = mc.gdln_cost(_setup(cal_route))
+            # est.flops is proportional to ROUTING_RHS_PER_EPOCH; seconds at the rate just found
+            rhs = mc.ROUTING_RHS_PER_EPOCH * check_seconds(cal_route) * rate / est.flops
+            print(
+                f"  ROUTING_RHS_PER_EPOCH = {rhs:.3g}  (routing M=3, 3000 epochs, with this rate)"
+            )
 
+        if args.calibrate_only:
+            return 0
         print("validation (other points; constants as in cost.py):")
         net = dict(theory="evidence", D=2, rnn_networks=1, decoder_fits=1, decoder_batches=300)
         rows = []

@@ -103,11 +103,13 @@ def evidence_cost(setup: Any, quick: bool = False) -> Cost:
 
 
 #: Effective rate (flop/s of one core) of full-batch gradient descent on the GDLN context
-#: task's small matrices (24 items x hundreds of units), by benchmarks/bench_cost.py.
-GDLN_GD_RATE = 1.0e9
-#: Right-hand-side evaluations of the routing flow (DOP853) per epoch of t_end: the solver's
-#: step count grows with t_end / tau (measured by benchmarks/bench_cost.py).
-ROUTING_RHS_PER_EPOCH = 0.1
+#: task's small matrices (24 items x hundreds of units), by benchmarks/bench_cost.py (the
+#: 3-context check at hidden 700, 1000 epochs, its fixed work folded in).
+GDLN_GD_RATE = 7.92e9
+#: Right-hand-side evaluations of the routing flow (DOP853) per epoch of t_end, effective
+#: (the check's fixed work folded in): the solver's step count grows with t_end / tau
+#: (measured by benchmarks/bench_cost.py on routing M = 3, 3000 epochs).
+ROUTING_RHS_PER_EPOCH = 12.3
 
 
 def _layers_macs(widths: list[int]) -> int:
@@ -224,15 +226,34 @@ def _routing_cost(setup: Any) -> Cost:
 # are not), by benchmarks/bench_cost.py.
 
 #: Effective training rate (flop/s of one core) per architecture, batches of 16. Measured
-#: by benchmarks/bench_cost.py (calibration points: N_task = 6, t = 20, 200 batches).
-NETWORK_TRAIN_RATE = {"rnn": 1.0e9, "rnn-nonleaky": 1.0e9, "lstm": 1.0e9, "transformer": 1.0e9}
+#: by benchmarks/bench_cost.py (calibration points: N_task = 6, t = 20, 200 batches; CPU
+#: seconds, one BLAS thread, 2026-12-02 at load 1.1 on the shared 2-core machine; a run at
+#: load 7.5 gave rates up to 30 % higher: the calibration's own spread).
+NETWORK_TRAIN_RATE = {
+    "rnn": 1.27e10,
+    "rnn-nonleaky": 1.21e10,
+    "lstm": 1.11e10,
+    "transformer": 1.18e10,
+}
 #: Effective forward-pass rate (flop/s of one core), 2000 trials in chunks, same benchmark.
-NETWORK_FORWARD_RATE = {"rnn": 1.0e9, "rnn-nonleaky": 1.0e9, "lstm": 1.0e9, "transformer": 1.0e9}
+NETWORK_FORWARD_RATE = {
+    "rnn": 1.05e10,
+    "rnn-nonleaky": 5.82e9,
+    "lstm": 6.57e9,
+    "transformer": 3.61e10,
+}
 #: Seconds of one Adam step of the linear decoder (batch 16, Python-bound), same benchmark.
-DECODER_STEP_SECONDS = 3e-5
-#: Seconds of the leaky RNN's extras in ``check`` (Jacobians, two fixed-point searches of
-#: 150 starts; 40 quick), measured by the same benchmark.
-RNN_FIXED_POINT_SECONDS = {False: 10.0, True: 3.0}
+DECODER_STEP_SECONDS = 4.05e-5
+#: Seconds of one element of a transformer's attention arrays (heads x T x T per trial) in
+#: the forward pass beyond its multiply-adds (mask, max, exp, sums, dropout: memory-bound;
+#: training counts 3 passes), fitted with the transformer's rates on t = 20 and t = 60.
+ATTENTION_ELEMENT_SECONDS = {"train": 3.7e-9, "forward": 1.25e-8}
+#: Seconds of ``check --verify``'s work besides training and the protocol, per network kind:
+#: the spawned worker pool, the Monte-Carlo route, the ideal route's protocol, and for the
+#: leaky RNN the Jacobians and two fixed-point searches (150 starts). Measured as a check at
+#: 100 batches minus its modelled part, same benchmark; ``quick`` scales by 40/150 for the
+#: RNN's fixed points.
+CHECK_FIXED_SECONDS = {"rnn": 10.0, "other": 2.79}
 #: Encoder widths and network sizes of the authors' code (numerics.evidence.RNNConfig).
 ENCODER = (100, 100, 40)
 HIDDEN = 64
@@ -279,8 +300,18 @@ def network_training_cost(network: str, D: int, n_tasks: int, t: int, batches: i
         memory,
         flops,
         f"{network}: {batches} batches of {BATCH} x {T} steps",
-        flops / NETWORK_TRAIN_RATE[network],
+        flops / NETWORK_TRAIN_RATE[network]
+        + 3
+        * int(batches)
+        * BATCH
+        * attention_elements(network, t)
+        * ATTENTION_ELEMENT_SECONDS["train"],
     )
+
+
+def attention_elements(network: str, t: int) -> int:
+    """Elements of a transformer's attention arrays per trial (heads x T x T); 0 otherwise."""
+    return HEADS * (int(t) + 2) ** 2 if network == "transformer" else 0
 
 
 def network_forward_cost(
@@ -298,7 +329,8 @@ def network_forward_cost(
         memory,
         flops,
         f"{trials} trials forward",
-        flops / NETWORK_FORWARD_RATE[network],
+        flops / NETWORK_FORWARD_RATE[network]
+        + int(trials) * attention_elements(network, t) * ATTENTION_ELEMENT_SECONDS["forward"],
     )
 
 
@@ -342,9 +374,11 @@ def evidence_network_cost(setup: Any, quick: bool = False) -> Cost:
     total = one.times(b.networks, f"{b.networks} x ({one.what})")
     eval_trials = min(int(setup.n_trials), 2000)
     total = total + network_forward_cost(network, D, N, t, eval_trials)
-    if network == "rnn":
-        total = total + Cost(0, 0, "fixed points", RNN_FIXED_POINT_SECONDS[bool(quick)])
-    return total
+    fixed = CHECK_FIXED_SECONDS["rnn" if network == "rnn" else "other"]
+    if quick and network == "rnn":
+        fixed = CHECK_FIXED_SECONDS["other"] + (fixed - CHECK_FIXED_SECONDS["other"]) * 40 / 150
+    ideal = decoder_cost(4 * b.fits * b.decoder_batches)  # the ideal route's decoders
+    return total + ideal + Cost(0, 0, "fixed work of the check", fixed)
 
 
 def evidence_route_cost(setup: Any, quick: bool = False, method: str = "auto") -> Cost:
@@ -402,8 +436,12 @@ def wta_milp_cost(setup: Any, quick: bool = False) -> Cost:
 
 #: Seconds per enumerated code of the exhaustive search (benchmarks/bench_cost.py --diagrams).
 WTA_SECONDS_PER_CODE = 1e-6
-#: Seconds of one seed of wta-gradient (a WTA and a ReLU network trained), same benchmark.
-WTA_GRADIENT_SEED_SECONDS = 30.0
+#: Seconds of one exhaustive search besides its codes (setup, hypotheses, counting): the
+#: smallest capacity point measured 0.012 s for 8 searches of 40 codes.
+WTA_SEARCH_FIXED_SECONDS = 1.5e-3
+#: Seconds of one seed of wta-gradient (a WTA and a ReLU network trained): 15.7 s measured
+#: for a 3-seed point (slack -1, one task) by benchmarks/bench_cost.py --diagrams.
+WTA_GRADIENT_SEED_SECONDS = 5.2
 
 
 def wta_exhaustive_cost(n_points: int, modules: tuple[int, ...], repeats: int = 1) -> Cost:
@@ -416,7 +454,7 @@ def wta_exhaustive_cost(n_points: int, modules: tuple[int, ...], repeats: int = 
         2**26,
         0,
         f"{repeats} x {codes} codes enumerated",
-        repeats * codes * WTA_SECONDS_PER_CODE,
+        repeats * (WTA_SEARCH_FIXED_SECONDS + codes * WTA_SECONDS_PER_CODE),
     )
 
 
@@ -428,10 +466,11 @@ def wta_cost(setup: Any, quick: bool = False, method: str = "auto") -> Cost | No
 # --------------------------------------------------------------------------- diagram points
 #: Seconds to start a spawned one-BLAS-thread child and import the toolkit in it (the
 #: trained-network points train in such a child), measured by benchmarks/bench_cost.py.
-SPAWN_SECONDS = 1.5
-#: Seconds of the three attractor routes on one trained RNN (evidence-rnn-attractors),
-#: measured by benchmarks/bench_cost.py --diagrams.
-ATTRACTOR_ANALYSIS_SECONDS = 20.0
+SPAWN_SECONDS = 1.6
+#: Seconds of the three attractor routes on one trained RNN (evidence-rnn-attractors):
+#: benchmarks/bench_cost.py --diagrams measured 13.7 s for a whole point (N_task = 2), of which
+#: training and two spawns are modelled as about 6 s.
+ATTRACTOR_ANALYSIS_SECONDS = 7.5
 
 
 def trained_network_point_cost(
