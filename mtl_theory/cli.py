@@ -119,7 +119,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="print each point's estimated cost and the total; compute nothing",
     )
 
-    sub.add_parser("list", help="theorems, derivations and phase diagrams")
+    listing = sub.add_parser("list", help="theorems, derivations and phase diagrams")
+    listing.add_argument(
+        "--keys",
+        action="store_true",
+        help="print every theory's spec keys as Markdown tables (the README's, generated)",
+    )
     return parser
 
 
@@ -184,6 +189,9 @@ def cmd_phase(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    if args.keys:
+        print("\n\n".join(t.keys_markdown() for t in api.theories()))
+        return EXIT_OK
     registry = api.registry()
     for family in registry.families.values():
         print(f"== {family.name}: {family.title}")

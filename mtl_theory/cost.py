@@ -129,8 +129,10 @@ def gdln_cost(setup: Any, quick: bool = False, method: str = "auto") -> Cost:
         return _context_cost(setup, quick)
     if setup.model == "routing":
         return _routing_cost(setup)
-    batch = int(setup.items)
-    widths = [int(setup.items), *(int(h) for h in setup.hidden), 2 * int(setup.items)]
+    batch, n_in, n_out = int(setup.items), int(setup.items), 2 * int(setup.items)
+    if getattr(setup, "inputs", None) is not None:  # the user's task: its own sizes
+        batch, n_in, n_out = len(setup.inputs), len(setup.inputs[0]), len(setup.targets[0])
+    widths = [n_in, *(int(h) for h in setup.hidden), n_out]
     weights = _layers_macs(widths)
     epochs = int(setup.epochs)
     return Cost(  # the uncalibrated default rate: these routes take well under a second
