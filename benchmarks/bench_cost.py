@@ -258,8 +258,8 @@ def main() -> int:
         gd = [
             ("gdln context C=3 hidden 200 epochs 3000", dict(hidden=[200], epochs=3000)),
             (
-                "gdln context C=4 hidden 500 epochs 2000",
-                dict(contexts=4, hidden=[500], epochs=2000),
+                "gdln context C=4 same hidden 500 epochs 2000",
+                dict(contexts=4, structures="same", hidden=[500], epochs=2000),
             ),
         ]
         for label, extra in gd[: 1 if args.quick else None]:
