@@ -2,22 +2,13 @@
 
 import pytest
 import toy_family
+from test_reliability_io import run, toy  # noqa: F401  (the toy registry fixture)
 
-from mtl_theory import api, cli
-
-
-@pytest.fixture
-def toy(monkeypatch):
-    monkeypatch.setattr(api, "_REGISTRY", toy_family.make_registry(0.0))
+from mtl_theory import api
 
 
-def run(args, capsys):
-    code = cli.main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_phase_prints_the_plan_before_the_points_and_the_ratio_after(tmp_path, capsys, toy):
+@pytest.mark.usefixtures("toy")
+def test_phase_prints_the_plan_before_the_points_and_the_ratio_after(tmp_path, capsys):
     code, out, _ = run(["phase", "toy-map", "--out", tmp_path, "--workers", "2"], capsys)
     lines = out.splitlines()
     assert code == 0
@@ -27,14 +18,16 @@ def test_phase_prints_the_plan_before_the_points_and_the_ratio_after(tmp_path, c
     assert any("observed/estimated" in line for line in lines[plan + 1 :])
 
 
-def test_plan_only_computes_nothing_and_lists_every_point(tmp_path, capsys, toy):
+@pytest.mark.usefixtures("toy")
+def test_plan_only_computes_nothing_and_lists_every_point(tmp_path, capsys):
     code, out, _ = run(["phase", "toy-map", "--out", tmp_path / "f", "--plan"], capsys)
     assert code == 0
     assert "plan: 6 point(s)" in out and out.count('{"x": ') == 6
     assert not (tmp_path / "f").exists()
 
 
-def test_paper_budget_runs_its_own_grid_into_its_own_files(tmp_path, capsys, toy):
+@pytest.mark.usefixtures("toy")
+def test_paper_budget_runs_its_own_grid_into_its_own_files(tmp_path, capsys):
     code, out, _ = run(["phase", "toy-map", "--out", tmp_path, "--paper-budget"], capsys)
     assert code == 0
     assert (tmp_path / "toy-map-paper.csv").exists() and not (tmp_path / "toy-map.csv").exists()
@@ -59,7 +52,8 @@ def test_paper_budget_of_a_diagram_without_one_is_one_line(tmp_path, capsys, mon
     assert code == 2 and err.count("\n") == 1 and "--paper-budget" in err
 
 
-def test_phase_on_a_dask_local_cluster_gives_the_local_csv(tmp_path, capsys, toy):
+@pytest.mark.usefixtures("toy")
+def test_phase_on_a_dask_local_cluster_gives_the_local_csv(tmp_path, capsys):
     distributed = pytest.importorskip(
         "distributed", reason="the optional [dask] extra is not installed"
     )
