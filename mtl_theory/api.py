@@ -290,7 +290,9 @@ def check(
         raise SpecError("--method", f"one of {options} for {family.name}", method)
     options = CheckOptions(verify=bool(verify), seed=seed, method=method, quick=bool(quick))
     if verify:
-        refusal = over_budget(family.name, loaded.setup, Budget(budget_gib, time_budget), quick)
+        refusal = over_budget(
+            family.name, loaded.setup, Budget(budget_gib, time_budget), quick, method
+        )
         if refusal:
             raise UsageError(f"{loaded.source}: {refusal}" if loaded.source else refusal)
     try:
@@ -425,6 +427,8 @@ def phase(
     log: Callable[[str], None] | None = None,
     show_progress: bool = False,
     dtype: str = DEFAULT_DTYPE,
+    paper_budget: bool = False,
+    plan_only: bool = False,
 ) -> PhaseRun:
     """Compute and draw phase diagrams (``mtl-theory phase NAME... | --all``).
 
@@ -448,6 +452,12 @@ def phase(
         diagrams only: accepted by the diagrams whose time is training (GDLN full-batch GD,
         EVIDENCE networks; :func:`float32_diagrams`), refused by the others; the CSV's
         ``dtype`` column and the figure record it, and the points keep their float64 seeds.
+    paper_budget : bool
+        Run each diagram's grid at the paper's full budget (``NAME-paper`` files); refused
+        for a diagram that has none.
+    plan_only : bool
+        Only log each diagram's plan (estimated cost per point, total and wall time on
+        ``workers``); compute nothing.
 
     Returns
     -------
@@ -464,6 +474,22 @@ def phase(
     chosen = diagram_names(names, all=all)
     diagrams: dict[str, PhaseDiagram] = registry().diagrams()
     _require_dtype(dtype, [diagrams[n] for n in chosen])
+    say = log or (lambda _msg: None)
+    if paper_budget:
+        without = [n for n in chosen if diagrams[n].paper_points is None]
+        if without:
+            having = [n for n, d in diagrams.items() if d.paper_points is not None]
+            raise UsageError(
+                f"--paper-budget: expected diagrams with a paper budget ({', '.join(having)}), "
+                f"given {', '.join(without)}"
+            )
+    if plan_only:
+        from .phase_diagrams import plan_diagram
+
+        for n in chosen:
+            for line in plan_diagram(diagrams[n], workers, paper_budget):
+                say(line)
+        return PhaseRun(outputs=(), index=Path(out) / "README.md")
     if dask is not None:
         try:
             import distributed  # noqa: F401
@@ -479,7 +505,6 @@ def phase(
             check_scheduler(dask)
         except GuardError as exc:
             raise UsageError(str(exc)) from None
-    say = log or (lambda _msg: None)
     outputs = []
     for n in chosen:
         say(f"{n}: computing{'' if dtype == DEFAULT_DTYPE else f' in {dtype} (exploratory)'}...")
@@ -493,6 +518,8 @@ def phase(
                 base_seed=seed,
                 show_progress=show_progress,
                 dtype=dtype,
+                log=log,
+                paper_budget=paper_budget,
             )
         except SweepError as exc:
             raise UsageError(str(exc)) from None

@@ -139,6 +139,16 @@ def build_parser() -> argparse.ArgumentParser:
         "losses and metrics off by up to a few percent: see the README); other diagrams "
         "refuse it, and check --verify and verify never use it (always float64)",
     )
+    phase.add_argument(
+        "--paper-budget",
+        action="store_true",
+        help="the paper's full training budget (diagrams that have one; NAME-paper files)",
+    )
+    phase.add_argument(
+        "--plan",
+        action="store_true",
+        help="print each point's estimated cost and the total; compute nothing",
+    )
 
     listing = sub.add_parser("list", help="theorems, derivations and phase diagrams")
     listing.add_argument(
@@ -202,8 +212,11 @@ def cmd_phase(args: argparse.Namespace) -> int:
         log=lambda msg: print(msg, flush=True),
         show_progress=True,
         dtype=args.dtype,
+        paper_budget=args.paper_budget,
+        plan_only=args.plan,
     )
-    print(f"index: {run.index}")
+    if not args.plan:
+        print(f"index: {run.index}")
     return EXIT_OK
 
 

@@ -6,17 +6,23 @@ check is refused in one line that says what it would cost and how to proceed. Th
 defaults to :data:`DEFAULT_MEMORY_GIB` GiB and :data:`DEFAULT_SECONDS` s and is raised with
 ``check --budget GIB`` and ``--time-budget SECONDS``.
 
-The estimates are lower bounds of the dominant term (the largest array; the gradient-descent
-multiply-adds), not a profile: a refused spec certainly costs that much, an accepted one may
-cost a small factor more. Routes without an estimate (the EVIDENCE RNN, WTA, whose code
-counts are already refused by ``proofs.wta.choose_method`` in exact integers) are not
-checked here.
+The estimates count the dominant terms (the largest arrays; the multiply-adds of training
+and of forward passes) in exact integers and turn them into seconds of one idle core with
+an effective rate per route, calibrated by measurement (``benchmarks/bench_cost.py`` prints
+estimate vs measured on points other than the calibration ones; its last result is in the
+constants' comments). They are estimates, not bounds: a refused spec costs about that much.
+WTA's exhaustive and branch-and-bound routes are refused by ``proofs.wta.choose_method`` in
+exact code counts; its MILP route is estimated here.
+
+The same estimators give phase-diagram points their cost (``PhaseDiagram.cost``): the sweep
+then runs the longest points first and prints its plan before it starts.
 """
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from typing import Any
 
 #: Default memory budget of one check (GiB).
@@ -32,15 +38,33 @@ F64 = 8
 
 @dataclass(frozen=True)
 class Cost:
-    """The dominant memory (bytes) and arithmetic (floating-point operations) of a route."""
+    """The dominant memory (bytes) and arithmetic (floating-point operations) of a route.
+
+    ``seconds`` (one idle core) defaults to ``flops / FLOPS_PER_SECOND``; a calibrated route
+    states its own (its effective rate, and its per-step interpreter overhead).
+    """
 
     memory_bytes: int
     flops: int
     what: str
+    seconds: float = field(default=-1.0)
 
-    @property
-    def seconds(self) -> float:
-        return self.flops / FLOPS_PER_SECOND
+    def __post_init__(self) -> None:
+        if self.seconds < 0:
+            object.__setattr__(self, "seconds", self.flops / FLOPS_PER_SECOND)
+
+    def __add__(self, other: Cost) -> Cost:
+        """Run one after the other: times and flops add, peak memory is the larger."""
+        return Cost(
+            max(self.memory_bytes, other.memory_bytes),
+            self.flops + other.flops,
+            f"{self.what}; {other.what}",
+            self.seconds + other.seconds,
+        )
+
+    def times(self, n: int, what: str) -> Cost:
+        """``n`` independent runs of this cost one after the other (memory of one)."""
+        return Cost(self.memory_bytes, n * self.flops, what, n * self.seconds)
 
 
 @dataclass(frozen=True)
@@ -78,39 +102,419 @@ def evidence_cost(setup: Any, quick: bool = False) -> Cost:
     )
 
 
-def gdln_cost(setup: Any, quick: bool = False) -> Cost:
+#: Effective rate (flop/s of one core) of full-batch gradient descent on the GDLN context
+#: task's small matrices (24 items x hundreds of units), by benchmarks/bench_cost.py (the
+#: 3-context check at hidden 700, 1000 epochs, its fixed work folded in).
+GDLN_GD_RATE = 7.92e9
+#: Right-hand-side evaluations of the routing flow (DOP853) per epoch of t_end, effective
+#: (the check's fixed work folded in): the solver's step count grows with t_end / tau
+#: (measured by benchmarks/bench_cost.py on routing M = 3, 3000 epochs).
+ROUTING_RHS_PER_EPOCH = 12.3
+
+
+def _layers_macs(widths: list[int]) -> int:
+    return sum(a * b for a, b in itertools.pairwise(widths))
+
+
+def gdln_cost(setup: Any, quick: bool = False, method: str = "auto") -> Cost:
     """Full-batch gradient descent: per epoch, forward and backward through every layer,
-    6 × batch × Σ(fan-in × fan-out) multiply-adds, for every seed."""
-    contexts = int(setup.contexts) if setup.model == "context" else 1
-    batch = int(setup.items) * contexts
-    n_in = int(setup.items) + contexts
-    n_out = 2 * int(setup.items) * contexts
+    6 × batch × Σ(fan-in × fan-out) multiply-adds, for every seed.
+
+    The context model trains three networks (ReLU, ReLN, modular GDLN; the module networks
+    counted at their drawn widths, :func:`mtl_theory.theory.gdln.authors_module_net`), on
+    the task's exact input/output sizes, at ``--quick``'s reduced width and epochs. The
+    routing model integrates the full network's gradient flow on its M^2 n examples through
+    the routing graph (M input modules, a shared layer, M output modules)."""
+    if setup.model == "context":
+        return _context_cost(setup, quick)
+    if setup.model == "routing":
+        return _routing_cost(setup)
+    batch, n_in, n_out = int(setup.items), int(setup.items), 2 * int(setup.items)
     if getattr(setup, "inputs", None) is not None:  # the user's task: its own sizes
         batch, n_in, n_out = len(setup.inputs), len(setup.inputs[0]), len(setup.targets[0])
     widths = [n_in, *(int(h) for h in setup.hidden), n_out]
-    if setup.model == "routing":
-        widths = [w * int(setup.modules) for w in widths]
-    weights = sum(a * b for a, b in itertools.pairwise(widths))
-    seeds = int(setup.n_seeds) if setup.model == "context" else 1
+    weights = _layers_macs(widths)
     epochs = int(setup.epochs)
-    return Cost(
-        memory_bytes=F64 * seeds * (weights + batch * sum(widths)) * 4,
-        flops=6 * epochs * seeds * batch * weights,
-        what=f"{epochs} epochs × {seeds} seed(s) × widths {widths}",
+    return Cost(  # the uncalibrated default rate: these routes take well under a second
+        memory_bytes=F64 * (weights + batch * sum(widths)) * 4,
+        flops=6 * epochs * batch * weights,
+        what=f"{epochs} epochs × widths {widths}",
     )
 
 
-ESTIMATES = {"evidence": evidence_cost, "gdln": gdln_cost}
+def context_experiment_cost(
+    n_in: int,
+    batch: int,
+    n_out: int,
+    hidden: tuple[int, ...],
+    contexts: int,
+    epochs: int,
+    seeds: int = 1,
+    reln: str = "authors-mixed",
+) -> Cost:
+    """The context experiment (numerics.gdln.run_context_experiment): the ReLU net at
+    ``hidden``, then the ReLN (construction ``reln``) and the modular GDLN (one hidden
+    layer: the authors' module networks, the modules used at their drawn widths; two:
+    pathways about the ReLU's size each)."""
+    from mtl_theory.theory.gdln import authors_module_net
+
+    widths = [int(n_in), *(int(h) for h in hidden), int(n_out)]
+    weights = _layers_macs(widths)
+    if len(hidden) == 1:
+        nets = [
+            authors_module_net(int(contexts), kind, int(hidden[0]), 1.0)
+            for kind in (reln, "modular")
+        ]
+        module_weights = sum(len(m.used) * _layers_macs([n_in, m.width, n_out]) for m in nets)
+    else:
+        module_weights = 2 * weights
+    flops = 6 * int(epochs) * int(seeds) * int(batch) * (weights + module_weights)
+    return Cost(
+        memory_bytes=F64 * int(seeds) * (3 * weights + int(batch) * sum(widths) * 3) * 4,
+        flops=flops,
+        what=f"{epochs} epochs × {seeds} seed(s) × ReLU widths {widths} + ReLN + modular",
+        seconds=flops / GDLN_GD_RATE,
+    )
 
 
-def over_budget(family: str, setup: Any, budget: Budget, quick: bool = False) -> str | None:
+def _context_cost(setup: Any, quick: bool) -> Cost:
+    from mtl_theory.proofs.gdln import context_run_size, context_task_of
+
+    task = context_task_of(setup)
+    hidden, _, epochs, _ = context_run_size(setup, quick)
+    n_in, batch = task.X.shape
+    reln = setup.reln if setup.reln in ("authors", "authors-mixed", "authors-all") else "authors"
+    return context_experiment_cost(
+        n_in, batch, task.Y.shape[0], hidden, int(setup.contexts), epochs, int(setup.n_seeds), reln
+    )
+
+
+def dense_gd_cost(widths: list[int], batch: int, epochs: int) -> Cost:
+    """Full-batch gradient descent of one dense network (6 multiply-add passes per weight
+    and example), at the GDLN rate."""
+    flops = 6 * int(epochs) * int(batch) * _layers_macs(widths)
+    return Cost(
+        F64 * 4 * (_layers_macs(widths) + int(batch) * sum(widths)),
+        flops,
+        f"{epochs} epochs × widths {widths}",
+        flops / GDLN_GD_RATE,
+    )
+
+
+def _routing_cost(setup: Any) -> Cost:
+    from mtl_theory.theory.gdln import hierarchy_features
+
+    M, n, h = int(setup.modules), int(setup.items), int(setup.hidden[0])
+    m = hierarchy_features(n).shape[0]
+    batch = M * M * n
+    weights = M * n * h + h * h + M * h * m
+    rhs = max(1, math.ceil(ROUTING_RHS_PER_EPOCH * int(setup.epochs)))
+    flops = 6 * rhs * batch * weights
+    return Cost(
+        memory_bytes=F64 * (31 * weights + 4 * batch * (M * n + 2 * h + M * m)),  # 30 checkpoints
+        flops=flops,
+        what=f"routing flow ~{rhs} gradient evaluations × {batch} examples × {weights} weights",
+        seconds=flops / GDLN_GD_RATE,
+    )
+
+
+# --------------------------------------------------------------------------- EVIDENCE networks
+# The trained-network routes (numerics.evidence.train_rnn, numerics.evidence_arch): online
+# Adam on batches of 16 fresh trials of T = t + 2 steps (fixation, t stimulus, decision)
+# through the frozen encoder D -> 100 -> 100 -> 40 and a 64-unit network on 41 inputs, then
+# forward passes for the decoders of the authors' protocol. Multiply-adds per trial are
+# counted exactly; the seconds use effective rates measured per architecture (training at
+# batch 16 is dominated by numpy's per-call overhead, forward passes in chunks of 512-1024
+# are not), by benchmarks/bench_cost.py.
+
+#: Effective training rate (flop/s of one core) per architecture, batches of 16. Measured
+#: by benchmarks/bench_cost.py (calibration points: N_task = 6, t = 20, 200 batches; CPU
+#: seconds, one BLAS thread, 2026-12-02 at load 1.1 on the shared 2-core machine; a run at
+#: load 7.5 gave rates up to 30 % higher: the calibration's own spread).
+NETWORK_TRAIN_RATE = {
+    "rnn": 1.27e10,
+    "rnn-nonleaky": 1.21e10,
+    "lstm": 1.11e10,
+    "transformer": 1.18e10,
+}
+#: Effective forward-pass rate (flop/s of one core), 2000 trials in chunks, same benchmark.
+NETWORK_FORWARD_RATE = {
+    "rnn": 1.05e10,
+    "rnn-nonleaky": 5.82e9,
+    "lstm": 6.57e9,
+    "transformer": 3.61e10,
+}
+#: Seconds of one Adam step of the linear decoder (batch 16, Python-bound), same benchmark.
+DECODER_STEP_SECONDS = 4.05e-5
+#: Seconds of one element of a transformer's attention arrays (heads x T x T per trial) in
+#: the forward pass beyond its multiply-adds (mask, max, exp, sums, dropout: memory-bound;
+#: training counts 3 passes), fitted with the transformer's rates on t = 20 and t = 60.
+ATTENTION_ELEMENT_SECONDS = {"train": 3.7e-9, "forward": 1.25e-8}
+#: Seconds of ``check --verify``'s work besides training and the protocol, per network kind:
+#: the spawned worker pool, the Monte-Carlo route, the ideal route's protocol, and for the
+#: leaky RNN the Jacobians and two fixed-point searches (150 starts). Measured as a check at
+#: 100 batches minus its modelled part, same benchmark; ``quick`` scales by 40/150 for the
+#: RNN's fixed points.
+CHECK_FIXED_SECONDS = {"rnn": 10.0, "other": 2.79}
+#: Encoder widths and network sizes of the authors' code (numerics.evidence.RNNConfig).
+ENCODER = (100, 100, 40)
+HIDDEN = 64
+BATCH = 16
+HEADS = 8
+#: Trials simulated for the constant-predictor baseline after training (numerics.evidence).
+BASELINE_PROBE_TRIALS = 20000
+
+
+def network_step_macs(network: str, n_tasks: int, hidden: int = HIDDEN) -> int:
+    """Multiply-adds of one time step of one trial (inputs 41 = encoder output + fixation)."""
+    n_in = ENCODER[-1] + 1
+    readout = hidden * n_tasks
+    if network in ("rnn", "rnn-nonleaky"):
+        return n_in * hidden + hidden * hidden + readout
+    if network == "lstm":
+        return 4 * (n_in * hidden + hidden * hidden) + readout
+    if network == "transformer":  # input projection, qkv, output, MLP 4x (GPT-2 block)
+        return n_in * hidden + 12 * hidden * hidden + readout
+    raise ValueError(f"network must be one of rnn, rnn-nonleaky, lstm, transformer: {network!r}")
+
+
+def network_trial_flops(network: str, D: int, n_tasks: int, t: int, train: bool) -> int:
+    """Floating-point operations of one trial: the frozen encoder on the t stimulus steps,
+    the network on T = t + 2 steps (a transformer's causal attention: 2 T^2 h multiply-adds),
+    and for training the backward pass (twice the forward's network part)."""
+    T = int(t) + 2
+    encoder = int(t) * sum(a * b for a, b in itertools.pairwise((int(D), *ENCODER)))
+    net = T * network_step_macs(network, int(n_tasks))
+    if network == "transformer":
+        net += 2 * T * T * HIDDEN
+    return 2 * (encoder + (3 if train else 1) * net)
+
+
+def network_training_cost(network: str, D: int, n_tasks: int, t: int, batches: int) -> Cost:
+    """One network trained ``batches`` batches of 16 (and its 20,000-trial baseline probe)."""
+    flops = int(batches) * BATCH * network_trial_flops(network, D, n_tasks, t, train=True)
+    T = int(t) + 2
+    per_trial = T * (ENCODER[-1] + 1 + 6 * HIDDEN)  # inputs and cached activations
+    if network == "transformer":
+        per_trial += 4 * HEADS * T * T  # scores, softmax, dropout, their gradient
+    memory = F64 * max(BATCH * per_trial, BASELINE_PROBE_TRIALS * int(t) * int(D))
+    return Cost(
+        memory,
+        flops,
+        f"{network}: {batches} batches of {BATCH} x {T} steps",
+        flops / NETWORK_TRAIN_RATE[network]
+        + 3
+        * int(batches)
+        * BATCH
+        * attention_elements(network, t)
+        * ATTENTION_ELEMENT_SECONDS["train"],
+    )
+
+
+def attention_elements(network: str, t: int) -> int:
+    """Elements of a transformer's attention arrays per trial (heads x T x T); 0 otherwise."""
+    return HEADS * (int(t) + 2) ** 2 if network == "transformer" else 0
+
+
+def network_forward_cost(
+    network: str, D: int, n_tasks: int, t: int, trials: int, held: int | None = None
+) -> Cost:
+    """Decision-step states of ``trials`` fresh trials, ``held`` of them (default all) in
+    memory at once with their samples, plus one chunk's activations."""
+    flops = int(trials) * network_trial_flops(network, D, n_tasks, t, train=False)
+    chunk = 1024 * (int(t) + 2) * (ENCODER[-1] + 1 + HIDDEN)
+    if network == "transformer":
+        chunk += 1024 * 2 * HEADS * (int(t) + 2)
+    at_once = int(trials if held is None else held)
+    memory = F64 * (at_once * (int(t) * int(D) + HIDDEN) + chunk)
+    return Cost(
+        memory,
+        flops,
+        f"{trials} trials forward",
+        flops / NETWORK_FORWARD_RATE[network]
+        + int(trials) * attention_elements(network, t) * ATTENTION_ELEMENT_SECONDS["forward"],
+    )
+
+
+def decoder_cost(steps: int) -> Cost:
+    """``steps`` Adam steps of the linear decoder (batch 16): interpreter-bound."""
+    return Cost(0, 0, f"{steps} decoder steps", int(steps) * DECODER_STEP_SECONDS)
+
+
+def protocol_trials(decoder_batches: int, fits: int) -> tuple[int, int]:
+    """(trials, trials held at once) that the authors' protocol runs through one network:
+    for each of 4 held-out quadrants and each fit, decoder_batches x 16 training trials and
+    2 x 640 test trials per test step (published and fixed test sets;
+    numerics.evidence_protocol.score_network)."""
+    from mtl_theory.numerics.evidence_protocol import (
+        AUTHORS_BATCH,
+        AUTHORS_TEST_BATCHES,
+        test_steps,
+    )
+
+    n_steps = len(test_steps(int(decoder_batches)))
+    per_fit = (
+        int(decoder_batches) * AUTHORS_BATCH + 2 * AUTHORS_TEST_BATCHES * AUTHORS_BATCH * n_steps
+    )
+    return 4 * int(fits) * per_fit, per_fit
+
+
+def evidence_network_cost(setup: Any, quick: bool = False) -> Cost:
+    """The trained-network route of ``check --verify`` (network = rnn, rnn-nonleaky, lstm,
+    transformer): every network trained and scored by the three protocols, one after the
+    other on one core (they run in parallel when there are cores: the wall time is less)."""
+    from mtl_theory.proofs.evidence_rnn import budget
+
+    b = budget(setup, quick)
+    network, t = setup.network, int(setup.t)
+    D, N = len(setup.normals[0]), len(setup.normals)
+    one = (
+        network_training_cost(network, D, N, t, b.rnn_batches)
+        + network_forward_cost(network, D, N, t, *protocol_trials(b.decoder_batches, b.fits))
+        + decoder_cost(4 * b.fits * b.decoder_batches)
+    )
+    total = one.times(b.networks, f"{b.networks} x ({one.what})")
+    eval_trials = min(int(setup.n_trials), 2000)
+    total = total + network_forward_cost(network, D, N, t, eval_trials)
+    fixed = CHECK_FIXED_SECONDS["rnn" if network == "rnn" else "other"]
+    if quick and network == "rnn":
+        fixed = CHECK_FIXED_SECONDS["other"] + (fixed - CHECK_FIXED_SECONDS["other"]) * 40 / 150
+    ideal = decoder_cost(4 * b.fits * b.decoder_batches)  # the ideal route's decoders
+    return total + ideal + Cost(0, 0, "fixed work of the check", fixed)
+
+
+def evidence_route_cost(setup: Any, quick: bool = False, method: str = "auto") -> Cost:
+    """The EVIDENCE route of ``check --verify``: the Monte-Carlo simulation, then the trained
+    networks when ``network`` names one."""
+    cost = evidence_cost(setup, quick)
+    if getattr(setup, "network", "none") in NETWORK_TRAIN_RATE:
+        cost = cost + evidence_network_cost(setup, quick)
+    return cost
+
+
+# --------------------------------------------------------------------------- WTA MILP
+#: Seconds cvxpy takes to compile one MILP constraint row into HiGHS's form (measured by
+#: benchmarks/bench_cost.py); the solve itself stops at the route's time limit.
+MILP_COMPILE_SECONDS_PER_ROW = 1e-4
+#: Bytes per nonzero of the compiled problem (cvxpy's sparse matrices and their copies).
+MILP_BYTES_PER_NONZERO = 200
+#: Solver time limits of the MILP route (proofs.wta._verify_milp), per solve; two solves.
+MILP_TIME_LIMIT = {False: 300.0, True: 30.0}
+
+
+def wta_milp_size(setup: Any) -> tuple[int, int, int]:
+    """(binary variables, constraint rows, nonzeros) of the two MILPs of the route.
+
+    Per module g with m_g units on P grid points and T tasks: P m_g assignments, T m_g
+    weights and P T m_g linearized products with four big-M rows each (4 nonzeros), one
+    assignment row per point; the non-symbolic MILP adds an edge binary per unit and pair of
+    points differing in one factor (2 rows each) and a factor indicator per unit and factor.
+    """
+    P = len(setup.support)
+    T = len(setup.target_array)
+    factors = [int(n) for n in setup.factors]
+    edges = P * sum(n - 1 for n in factors) // 2  # pairs differing in one factor (full grid)
+    binaries = rows = nonzeros = 0
+    for m in (int(m) for m in setup.modules):
+        binaries += P * m + m * edges + m * len(factors)
+        rows += 4 * P * T * m + P + 2 * m * edges + m * len(factors) + T * P
+        nonzeros += 12 * P * T * m + P * m + 6 * m * edges + m * (edges + len(factors))
+    return binaries, rows, nonzeros
+
+
+def wta_milp_cost(setup: Any, quick: bool = False) -> Cost:
+    """Compiling the two MILPs (cvxpy, per constraint row) plus the solver's time limits:
+    an upper estimate of the route's time when the solver needs its whole limit."""
+    binaries, rows, nonzeros = wta_milp_size(setup)
+    compile_s = 2 * rows * MILP_COMPILE_SECONDS_PER_ROW
+    return Cost(
+        MILP_BYTES_PER_NONZERO * nonzeros,
+        0,
+        f"two MILPs of {binaries} binaries and {rows} rows ({nonzeros} nonzeros), each solve "
+        f"stopped at {MILP_TIME_LIMIT[bool(quick)]:g} s",
+        compile_s + 2 * MILP_TIME_LIMIT[bool(quick)],
+    )
+
+
+#: Seconds per enumerated code of the exhaustive search (benchmarks/bench_cost.py --diagrams).
+WTA_SECONDS_PER_CODE = 1e-6
+#: Seconds of one exhaustive search besides its codes (setup, hypotheses, counting): the
+#: smallest capacity point measured 0.012 s for 8 searches of 40 codes.
+WTA_SEARCH_FIXED_SECONDS = 1.5e-3
+#: Seconds of one seed of wta-gradient (a WTA and a ReLU network trained): 15.7 s measured
+#: for a 3-seed point (slack -1, one task) by benchmarks/bench_cost.py --diagrams.
+WTA_GRADIENT_SEED_SECONDS = 5.2
+
+
+def wta_exhaustive_cost(n_points: int, modules: tuple[int, ...], repeats: int = 1) -> Cost:
+    """Exhaustive search: every code (numerics.wta.count_codes, exact) least-squares fitted,
+    ``repeats`` times."""
+    from mtl_theory.numerics.wta import count_codes
+
+    codes = int(count_codes(int(n_points), tuple(int(m) for m in modules)))
+    return Cost(
+        2**26,
+        0,
+        f"{repeats} x {codes} codes enumerated",
+        repeats * (WTA_SEARCH_FIXED_SECONDS + codes * WTA_SECONDS_PER_CODE),
+    )
+
+
+def wta_cost(setup: Any, quick: bool = False, method: str = "auto") -> Cost | None:
+    """The WTA route's cost where this module estimates it (the MILP); None otherwise."""
+    return wta_milp_cost(setup, quick) if method == "milp" else None
+
+
+# --------------------------------------------------------------------------- diagram points
+#: Seconds to start a spawned one-BLAS-thread child and import the toolkit in it (the
+#: trained-network points train in such a child), measured by benchmarks/bench_cost.py.
+SPAWN_SECONDS = 1.6
+#: Seconds of the three attractor routes on one trained RNN (evidence-rnn-attractors):
+#: benchmarks/bench_cost.py --diagrams measured 13.7 s for a whole point (N_task = 2), of which
+#: training and two spawns are modelled as about 6 s.
+ATTRACTOR_ANALYSIS_SECONDS = 7.5
+
+
+def trained_network_point_cost(
+    network: str,
+    D: int,
+    n_tasks: int,
+    t: int,
+    batches: int,
+    pool: int,
+    decoder_steps: int,
+    extra_seconds: float = 0.0,
+) -> Cost:
+    """A phase-diagram point that trains one network in a spawned child, computes the
+    states of a ``pool`` of trials and fits ``decoder_steps`` Adam decoder steps in all."""
+    return (
+        Cost(0, 0, "spawn", SPAWN_SECONDS + extra_seconds)
+        + network_training_cost(network, D, n_tasks, t, batches)
+        + network_forward_cost(network, D, n_tasks, t, pool)
+        + decoder_cost(decoder_steps)
+    )
+
+
+def measured_point_cost(seconds: float, memory_bytes: int, what: str) -> Cost:
+    """A point whose cost does not vary over its diagram: one measured value (say where)."""
+    return Cost(int(memory_bytes), 0, what, float(seconds))
+
+
+ESTIMATES = {"evidence": evidence_route_cost, "gdln": gdln_cost, "wta": wta_cost}
+
+
+def over_budget(
+    family: str, setup: Any, budget: Budget, quick: bool = False, method: str = "auto"
+) -> str | None:
     """None when the route fits the budget (or has no estimate); else the refusal line."""
     estimate = ESTIMATES.get(family)
     if estimate is None:
         return None
     try:
-        cost = estimate(setup, quick)
+        cost = estimate(setup, quick, method)
     except (AttributeError, TypeError, IndexError):  # a setup this estimate does not know
+        return None
+    if cost is None:
         return None
     problems = []
     if cost.memory_bytes > budget.memory_bytes:

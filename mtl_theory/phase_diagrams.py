@@ -14,7 +14,7 @@ import io
 import json
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -80,22 +80,27 @@ def run_diagram(
     base_seed: int = 0,
     show_progress: bool = True,
     dtype: str = DEFAULT_DTYPE,
+    log: Callable[[str], None] | None = None,
+    paper_budget: bool = False,
 ) -> DiagramOutput:
     """Compute every point of ``diagram`` and write its PNG and CSV into ``out_dir``.
 
     ``dtype`` other than float64 (one of ``diagram.dtypes``; the caller checks) is passed to
     ``compute`` as a keyword, recorded in the CSV's ``dtype`` column, marked on the figure
     and part of the sweep's fingerprint. float64 calls ``compute(params, seed)`` as always.
+    ``log`` receives the sweep's plan (estimated core and wall time, longest first) before
+    the first point starts, when the diagram declares a cost. ``paper_budget`` runs the
+    diagram's ``paper_points`` instead, as ``NAME-paper`` (store key, PNG and CSV).
     """
     if dtype not in diagram.dtypes:
         raise ValueError(f"{diagram.name}: dtype {dtype!r} is not one of {diagram.dtypes}")
     t0 = time.monotonic()
-    points = list(diagram.points())
+    name, points = diagram_grid(diagram, paper_budget)
     compute = diagram.compute
     if dtype != DEFAULT_DTYPE:
         compute = functools.partial(diagram.compute, dtype=dtype)  # picklable: module-level
     records = run_sweep(
-        diagram.name,
+        name,
         compute,
         points,
         out_dir / STORE_NAME,
@@ -105,15 +110,45 @@ def run_diagram(
         resume=resume,
         progress=terminal_progress(diagram.name) if show_progress else None,
         dtype=dtype,
+        cost=diagram.cost,
+        log=None if log is None else (lambda msg: log(f"{name}: {msg}")),
     )
-    csv_path = out_dir / f"{diagram.name}.csv"
+    csv_path = out_dir / f"{name}.csv"
     write_atomic(csv_path, records_csv(records, dtype))
     fig = new_figure()
     diagram.render(records, fig)
     if dtype != DEFAULT_DTYPE:
         fig.text(0.995, 0.005, f"{dtype} (exploratory)", ha="right", va="bottom", color="C3")
-    png = save_figure_atomic(fig, out_dir / f"{diagram.name}.png")
-    return DiagramOutput(diagram.name, png, csv_path, len(records), time.monotonic() - t0)
+    png = save_figure_atomic(fig, out_dir / f"{name}.png")
+    return DiagramOutput(name, png, csv_path, len(records), time.monotonic() - t0)
+
+
+def diagram_grid(diagram: PhaseDiagram, paper_budget: bool = False) -> tuple[str, list]:
+    """(sweep name, points): the diagram's grid, or its paper-budget grid as ``NAME-paper``."""
+    if not paper_budget:
+        return diagram.name, list(diagram.points())
+    if diagram.paper_points is None:
+        raise ValueError(f"{diagram.name} has no paper budget")
+    return f"{diagram.name}-paper", list(diagram.paper_points())
+
+
+def plan_diagram(diagram: PhaseDiagram, workers: int, paper_budget: bool = False) -> list[str]:
+    """The plan of a diagram without running it (``phase --plan``): the sweep's plan line
+    and each point's estimated cost, longest first."""
+    from mtl_theory.numerics.sweep import longest_first, plan_sweep
+
+    name, points = diagram_grid(diagram, paper_budget)
+    if diagram.cost is None:
+        return [f"{name}: " + plan_sweep(None, len(points), workers).describe()]
+    costs = [diagram.cost(p) for p in points]
+    lines = [f"{name}: " + plan_sweep(costs, len(points), workers).describe()]
+    for i in longest_first([c.seconds for c in costs]):
+        c = costs[i]
+        lines.append(
+            f"  {json.dumps(points[i], sort_keys=True)}: {c.seconds:.3g} s of one core, "
+            f"{c.memory_bytes / 2**20:.3g} MiB" + (f" ({c.what})" if getattr(c, "what", "") else "")
+        )
+    return lines
 
 
 def write_index(registry: Registry, out_dir: Path) -> Path:

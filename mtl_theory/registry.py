@@ -92,6 +92,13 @@ class PhaseDiagram:
         (:data:`mtl_theory.numerics.precision.DTYPES`). A diagram listing ``"float32"``
         takes ``compute(params, seed, dtype="float32")`` (``phase --dtype float32``,
         exploratory only); every other diagram refuses float32.
+    cost : callable (params) -> Cost, optional
+        The point's estimated seconds of one idle core and peak memory
+        (:mod:`mtl_theory.cost`): the sweep runs the longest points first, prints the
+        estimated total before it starts and an ETA while it runs. Never changes a result.
+    paper_points : callable () -> sequence of dict, optional
+        The grid at the paper's full budget (``phase NAME --paper-budget``), written as
+        ``NAME-paper.png`` / ``.csv``; ``compute`` reads the budget from the points.
     """
 
     name: str
@@ -102,6 +109,8 @@ class PhaseDiagram:
     compute: Callable[[Mapping[str, Any], int], Mapping[str, Any]]
     render: Callable[[Sequence[Any], Any], None]
     dtypes: tuple[str, ...] = (DEFAULT_DTYPE,)
+    cost: Callable[[Mapping[str, Any]], Any] | None = None
+    paper_points: Callable[[], Sequence[Mapping[str, Any]]] | None = None
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,12 @@ A sweep evaluates a pure function ``compute(params, seed)`` on every point of a 
 * **Scale out** — points run in ``workers`` local processes (``spawn``, one BLAS thread
   each); ``dask_address`` submits them to a ``dask.distributed`` scheduler (whose nannies
   also start workers with one BLAS thread).
+* **Planned** — given a per-point cost estimate (``cost``: seconds of one core and peak
+  memory, from the caller — this layer knows no route), the points run longest first
+  (Graham's LPT rule: its makespan is within 4/3 − 1/(3W) of the optimum on W workers), the
+  estimated total is reported before the first point starts (:func:`plan_sweep`), and the
+  progress bar's ETA is the remaining plan rescaled by the observed/estimated ratio of the
+  finished points. The order never changes a result: seeds come from the parameters.
 
 Why one BLAS thread everywhere, even for ``workers=1``: a multi-threaded BLAS may block a
 matrix product differently and so round differently. Measured here: the ReLU/ReLN context
@@ -23,6 +29,7 @@ computation does not depend on BLAS threading.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 import os
 import sqlite3
@@ -35,13 +42,27 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from mtl_theory.numerics.blas import single_thread_blas_environment
 from mtl_theory.numerics.precision import DEFAULT_DTYPE
 
 Compute = Callable[[Mapping[str, Any], int], Mapping[str, Any]]
-Progress = Callable[[int, int], None]
+#: progress(done, total, eta_seconds): eta is None until it can be estimated.
+Progress = Callable[[int, int, "float | None"], None]
+
+
+class PointCost(Protocol):
+    """What a cost estimate of one point must give (e.g. ``mtl_theory.cost.Cost``)."""
+
+    @property
+    def seconds(self) -> float: ...  # one core, idle machine
+
+    @property
+    def memory_bytes(self) -> int: ...  # peak
+
+
+CostEstimate = Callable[[Mapping[str, Any]], PointCost]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sweeps (
@@ -73,6 +94,120 @@ class PointRecord:
     params: Mapping[str, Any]
     seed: int
     result: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class SweepPlan:
+    """What a sweep is estimated to cost before it starts (:func:`plan_sweep`)."""
+
+    n_points: int
+    core_seconds: float
+    wall_seconds: float
+    longest_seconds: float
+    shortest_seconds: float
+    peak_memory_bytes: int
+    workers: int
+    estimated: bool
+
+    def describe(self) -> str:
+        """One line for the terminal."""
+        if not self.estimated:
+            return f"plan: {self.n_points} point(s) to compute, no cost estimate"
+        return (
+            f"plan: {self.n_points} point(s), estimated {_duration(self.core_seconds)} of one "
+            f"core, about {_duration(self.wall_seconds)} wall on {self.workers} worker(s) "
+            f"(points {_duration(self.shortest_seconds)} to {_duration(self.longest_seconds)} "
+            f"each, at most {_mib(self.peak_memory_bytes)} at once); estimates for an idle core"
+        )
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 3600:
+        return f"{seconds / 3600:.3g} h"
+    if seconds >= 120:
+        return f"{seconds / 60:.3g} min"
+    return f"{seconds:.3g} s"
+
+
+def _mib(n: int) -> str:
+    return f"{n / 2**30:.3g} GiB" if n >= 2**30 else f"{n / 2**20:.3g} MiB"
+
+
+def longest_first(seconds: Sequence[float]) -> list[int]:
+    """Indices in the order to run them: decreasing cost, ties in grid order (stable).
+
+    Examples
+    --------
+    >>> longest_first([1.0, 3.0, 2.0, 3.0])
+    [1, 3, 2, 0]
+    """
+    return sorted(range(len(seconds)), key=lambda i: -seconds[i])
+
+
+def makespan(seconds: Sequence[float], workers: int) -> float:
+    """Finish time of list scheduling in the given order on ``workers`` identical workers
+    (each job goes to the first free worker): what the process runner does.
+
+    Examples
+    --------
+    >>> makespan([3.0, 3.0, 2.0, 2.0, 2.0], 2)
+    7.0
+    >>> makespan([], 4)
+    0.0
+    """
+    free = [0.0] * max(1, min(int(workers), len(seconds)))
+    for s in seconds:
+        heapq.heappush(free, heapq.heappop(free) + float(s))
+    return max(free, default=0.0) if seconds else 0.0
+
+
+def plan_sweep(costs: Sequence[PointCost] | None, n_points: int, workers: int) -> SweepPlan:
+    """Estimated core time, wall time on ``workers`` (longest first) and peak memory.
+
+    ``costs`` None: no estimate (every point counts as one unit, order kept).
+    """
+    if costs is None:
+        nan = float("nan")
+        return SweepPlan(n_points, nan, nan, nan, nan, 0, workers, False)
+    seconds = [float(c.seconds) for c in costs]
+    order = longest_first(seconds)
+    memory = sorted((int(c.memory_bytes) for c in costs), reverse=True)
+    return SweepPlan(
+        n_points=len(seconds),
+        core_seconds=float(sum(seconds)),
+        wall_seconds=makespan([seconds[i] for i in order], workers),
+        longest_seconds=max(seconds, default=0.0),
+        shortest_seconds=min(seconds, default=0.0),
+        peak_memory_bytes=sum(memory[: max(1, workers)]),
+        workers=workers,
+        estimated=True,
+    )
+
+
+class _Eta:
+    """Remaining wall time: the rest of the plan on the workers, rescaled by the ratio of
+    observed to estimated seconds of the points finished so far (load, estimate error)."""
+
+    def __init__(self, estimates: Mapping[str, float], workers: int) -> None:
+        self.remaining = dict(estimates)
+        self.workers = workers
+        self.observed = 0.0
+        self.estimated = 0.0
+
+    def finished(self, key: str, seconds: float) -> None:
+        self.estimated += self.remaining.pop(key, 0.0)
+        self.observed += seconds
+
+    @property
+    def ratio(self) -> float | None:
+        return self.observed / self.estimated if self.estimated > 0 else None
+
+    def eta(self) -> float | None:
+        ratio = self.ratio
+        if ratio is None:
+            return None
+        left = sorted(self.remaining.values(), reverse=True)
+        return ratio * makespan(left, self.workers)
 
 
 def point_key(params: Mapping[str, Any]) -> str:
@@ -189,12 +324,16 @@ class SweepStore:
             )
 
 
-def _evaluate(compute: Compute, params: Mapping[str, Any], seed: int) -> dict[str, Any]:
+def _evaluate(
+    compute: Compute, params: Mapping[str, Any], seed: int
+) -> tuple[dict[str, Any], float]:
+    """The point's result and the wall seconds it took in its worker (for the ETA only)."""
+    start = time.perf_counter()
     result = compute(dict(params), seed)
     if not isinstance(result, Mapping):
         raise SweepError(f"compute returned {type(result).__name__}, expected a dict")
     # Round-trip through JSON now, so a result that cannot be stored fails at its point.
-    return json.loads(json.dumps(dict(result), allow_nan=True))
+    return json.loads(json.dumps(dict(result), allow_nan=True)), time.perf_counter() - start
 
 
 def terminal_progress(label: str) -> Progress | None:
@@ -203,13 +342,15 @@ def terminal_progress(label: str) -> Progress | None:
         return None
     start = time.monotonic()
 
-    def show(done: int, total: int) -> None:
+    def show(done: int, total: int, eta: float | None = None) -> None:
         width = 30
         filled = int(width * done / max(total, 1))
         elapsed = time.monotonic() - start
-        eta = elapsed / done * (total - done) if done else float("nan")
         bar = "#" * filled + "." * (width - filled)
-        sys.stderr.write(f"\r{label} [{bar}] {done}/{total}  eta {eta:5.0f}s ")
+        eta_text = "?" if eta is None else _duration(eta)
+        sys.stderr.write(
+            f"\r{label} [{bar}] {done}/{total}  {_duration(elapsed)} elapsed, eta {eta_text} "
+        )
         if done == total:
             sys.stderr.write("\n")
         sys.stderr.flush()
@@ -230,6 +371,8 @@ def run_sweep(
     progress: Progress | None = None,
     in_process: bool = False,
     dtype: str = DEFAULT_DTYPE,
+    cost: CostEstimate | None = None,
+    log: Callable[[str], None] | None = None,
 ) -> list[PointRecord]:
     """Evaluate ``compute`` on every point and return the records in grid order.
 
@@ -251,12 +394,18 @@ def run_sweep(
         ``workers``.
     resume : bool, default False
         Keep the points a previous run of the same grid finished; compute only the rest.
-    progress : callable (done, total), optional
+    progress : callable (done, total, eta_seconds), optional
     in_process : bool, default False
         Run in this process (with its BLAS threads) instead of worker processes.
     dtype : str, default "float64"
         The arithmetic ``compute`` was bound to; part of the fingerprint only (a resumed
         sweep never mixes dtypes), not of the points' seeds.
+    cost : callable (params) -> PointCost, optional
+        Estimated seconds of one core and peak memory of a point: the points run longest
+        first and the plan is logged before the first starts. Without it, grid order.
+    log : callable (str), optional
+        Receives the plan line (:meth:`SweepPlan.describe`) before the work starts and the
+        observed/estimated ratio after it.
 
     Returns
     -------
@@ -276,26 +425,47 @@ def run_sweep(
             for k, p in zip(keys, points, strict=True)
             if k not in finished
         ]
+        costs = None if cost is None else [cost(params) for _, params, _ in todo]
+        seconds = [1.0] * len(todo) if costs is None else [float(c.seconds) for c in costs]
+        eta = _Eta({item[0]: s for item, s in zip(todo, seconds, strict=True)}, workers)
+        todo = [todo[i] for i in longest_first(seconds)]
+
+        def announce(n_workers: int) -> None:
+            """Called by the runner once it knows its worker count, before any point."""
+            eta.workers = n_workers
+            if log is not None:
+                log(plan_sweep(costs, len(todo), n_workers).describe())
+
         total = len(points)
         count = [total - len(todo)]
 
-        def record(key: str, params: dict[str, Any], seed: int, result: Mapping) -> None:
+        def record(key: str, params: dict[str, Any], seed: int, outcome: tuple) -> None:
+            result, took = outcome
             rec = PointRecord(key, params, seed, result)
             store.put(diagram, rec)
             finished[key] = rec
+            eta.finished(key, took)
             count[0] += 1
             if progress is not None:
-                progress(count[0], total)
+                progress(count[0], total, eta.eta() if costs is not None else None)
 
         if progress is not None:
-            progress(count[0], total)
+            progress(count[0], total, None)
         if dask_address is not None:
-            _run_dask(compute, todo, dask_address, record)
+            _run_dask(compute, todo, dask_address, record, announce)
         elif in_process:
+            announce(1)
             for key, params, seed in todo:
                 record(key, params, seed, _evaluate(compute, params, seed))
         else:
+            announce(workers)
             _run_processes(compute, todo, workers, record)
+        if log is not None and costs is not None and eta.ratio is not None:
+            log(
+                f"observed/estimated seconds per point: {eta.ratio:.3g} "
+                f"({eta.observed:.4g} s measured in the workers for {eta.estimated:.4g} s "
+                "estimated)"
+            )
         # Parameters as the caller gave them (key order included), also for resumed points
         # whose stored parameters are canonical (sorted) JSON: the CSV columns stay stable.
         return [
@@ -356,7 +526,9 @@ def _run_processes(compute: Compute, todo: list, workers: int, record: Callable)
                     pending[pool.submit(_evaluate, compute, nxt[1], nxt[2])] = nxt
 
 
-def _run_dask(compute: Compute, todo: list, address: str, record: Callable) -> None:
+def _run_dask(
+    compute: Compute, todo: list, address: str, record: Callable, announce: Callable
+) -> None:
     try:
         from distributed import Client, as_completed
     except ImportError as exc:  # the [dask] extra is optional
@@ -368,9 +540,19 @@ def _run_dask(compute: Compute, todo: list, address: str, record: Callable) -> N
     except (OSError, TimeoutError) as exc:
         raise SweepError(f"--dask: cannot reach the scheduler at {address!r} ({exc})") from None
     with client_cm as client:
+        announce(max(1, sum(client.nthreads().values())))
         futures = {}
-        for key, params, seed in todo:
-            fut = client.submit(_evaluate, compute, params, seed, key=f"point-{seed:x}", pure=False)
+        # todo is longest first; a higher priority runs first on the scheduler
+        for rank, (key, params, seed) in enumerate(todo):
+            fut = client.submit(
+                _evaluate,
+                compute,
+                params,
+                seed,
+                key=f"point-{seed:x}",
+                pure=False,
+                priority=len(todo) - rank,
+            )
             futures[fut] = (key, params, seed)
         for fut in as_completed(futures):
             key, params, seed = futures[fut]

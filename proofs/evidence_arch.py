@@ -114,6 +114,22 @@ def arch_points() -> list[dict[str, Any]]:
     return trained + untrained
 
 
+#: The paper's budgets (`paper`): 10^5 batches for the RNNs and the LSTM, 2 x 10^4 for GPT-2,
+#: 5 networks per point (the decoder fits stay at DIAGRAM_FITS).
+PAPER_BATCHES = {"rnn": 100_000, "rnn-nonleaky": 100_000, "lstm": 100_000, "transformer": 20_000}
+PAPER_REPS = 5
+
+
+def arch_paper_points() -> list[dict[str, Any]]:
+    """``phase evidence-architectures --paper-budget``: trained networks only."""
+    return [
+        {"network": a, "n_tasks": n, "batches": PAPER_BATCHES[a], "rep": r}
+        for a in DIAGRAM_NETWORKS
+        for n in DIAGRAM_N_TASKS
+        for r in range(PAPER_REPS)
+    ]
+
+
 def _train_and_score(args: tuple) -> dict[str, Any]:
     network, n, batches, seed, dtype = args
     C, d = te.even_normals(n), np.zeros(n)

@@ -125,12 +125,27 @@ def _train_single(args: tuple) -> ne.RNNResult:
     return ne.train_rnn(C, d, sigma, t, batches=batches, seed=seed, config=config)
 
 
+#: The paper's training budget (`paper`: 10^5 batches of 16 per network).
+PAPER_BATCHES = 100_000
+
+
+def _batches(params: Mapping[str, Any]) -> int:
+    return int(params.get("batches", SWEEP_BATCHES))
+
+
+def paper_grid(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A sweep's grid at the paper's training budget (``phase NAME --paper-budget``)."""
+    return [{**p, "batches": PAPER_BATCHES} for p in points]
+
+
 def dim_points() -> list[dict[str, Any]]:
     return [{"D": D, "n_tasks": n} for n in DIM_TASKS for D in DIM_VALUES]
 
 
 def dim_compute(params: Mapping[str, Any], seed: int, dtype: str = DEFAULT_DTYPE) -> dict[str, Any]:
-    return trained_sweep_point(int(params["D"]), int(params["n_tasks"]), 0.2, 20, seed, dtype=dtype)
+    return trained_sweep_point(
+        int(params["D"]), int(params["n_tasks"]), 0.2, 20, seed, _batches(params), dtype=dtype
+    )
 
 
 def sigma_points() -> list[dict[str, Any]]:
@@ -141,7 +156,7 @@ def sigma_compute(
     params: Mapping[str, Any], seed: int, dtype: str = DEFAULT_DTYPE
 ) -> dict[str, Any]:
     return trained_sweep_point(
-        2, int(params["n_tasks"]), float(params["sigma"]), 20, seed, dtype=dtype
+        2, int(params["n_tasks"]), float(params["sigma"]), 20, seed, _batches(params), dtype=dtype
     )
 
 
@@ -152,7 +167,9 @@ def time_points() -> list[dict[str, Any]]:
 def time_compute(
     params: Mapping[str, Any], seed: int, dtype: str = DEFAULT_DTYPE
 ) -> dict[str, Any]:
-    out = trained_sweep_point(2, int(params["n_tasks"]), 0.2, int(params["t"]), seed, dtype=dtype)
+    out = trained_sweep_point(
+        2, int(params["n_tasks"]), 0.2, int(params["t"]), seed, _batches(params), dtype=dtype
+    )
     # Fig5a.py draws 1 - 0.48/(timing + 1): right for DenoiseQuadsFreeRT, whose decision step
     # carries a stimulus sample; the toolkit's trials (and LinearClassificationCentOut's)
     # have a blank decision step, so t samples: 1 - 0.48/t (= r2_eq7) is the bound here

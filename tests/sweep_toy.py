@@ -34,3 +34,15 @@ def dtype_point(params, seed, dtype="float64"):
     """A toy point computed in ``dtype`` (the ``phase --dtype`` tests): 1/3 in that precision."""
     third = np.asarray(1.0, dtype=dtype) / np.asarray(3.0 + params["x"], dtype=dtype)
     return {"value": float(third), "arithmetic": str(third.dtype), "draw": int(seed % 1000)}
+
+
+class ToyCost:
+    """A cost estimate of a toy point: its ``work`` (times ``scale``) seconds, 1 MiB."""
+
+    def __init__(self, scale: float = 1.0) -> None:
+        self.scale = scale
+
+    def __call__(self, params):
+        from types import SimpleNamespace
+
+        return SimpleNamespace(seconds=self.scale * params.get("work", 1), memory_bytes=2**20)

@@ -140,3 +140,68 @@ def test_dask_local_cluster_gives_the_same_numbers(tmp_path):
             dask_address=cluster.scheduler_address,
         )
     assert _values(on_dask) == _values(serial)
+
+
+def test_longest_first_serial_two_workers_and_reversed_order_give_the_same_csv(tmp_path):
+    # The schedule (longest first, or its reverse with a negated cost) and the worker count
+    # change only when points run, never a number: seeds come from the parameters.
+    from sweep_toy import ToyCost
+
+    from mtl_theory.phase_diagrams import records_csv
+
+    runs = [
+        run_sweep("toy", toy_point, POINTS, tmp_path / "a.sqlite", cost=ToyCost()),
+        run_sweep("toy", toy_point, POINTS, tmp_path / "b.sqlite", cost=ToyCost(), workers=2),
+        run_sweep("toy", toy_point, POINTS, tmp_path / "c.sqlite", cost=ToyCost(-1.0)),
+        run_sweep("toy", toy_point, POINTS, tmp_path / "d.sqlite", in_process=True),
+    ]
+    assert len({records_csv(r) for r in runs}) == 1
+
+
+def test_points_start_longest_first_and_the_plan_is_logged_before(tmp_path):
+    from sweep_toy import ToyCost
+
+    started, lines = [], []
+
+    def order_point(params, seed):
+        started.append(params["work"])
+        return {"work": params["work"]}
+
+    run_sweep(
+        "toy",
+        order_point,
+        POINTS,
+        tmp_path / "o.sqlite",
+        cost=ToyCost(),
+        in_process=True,
+        log=lambda msg: lines.append((msg, len(started))),
+    )
+    assert started == sorted((p["work"] for p in POINTS), reverse=True)
+    total = sum(p["work"] for p in POINTS)
+    assert lines[0][1] == 0 and f"estimated {total:.3g} s of one core" in lines[0][0]
+    assert "observed/estimated" in lines[-1][0]
+
+
+def test_plan_wall_time_is_the_longest_first_list_schedule():
+    from mtl_theory.numerics.sweep import longest_first, makespan, plan_sweep
+    from sweep_toy import ToyCost
+
+    work = [3, 3, 2, 2, 2]  # LPT on 2 workers: {3, 2, 2} and {3, 2} -> 7 (optimum 6)
+    costs = [ToyCost()({"work": w}) for w in work]
+    plan = plan_sweep(costs, len(costs), 2)
+    assert (plan.core_seconds, plan.wall_seconds, plan.longest_seconds) == (12.0, 7.0, 3.0)
+    assert plan.peak_memory_bytes == 2 * 2**20
+    assert makespan([work[i] for i in longest_first(work)], 1) == 12.0
+    assert makespan(work, 10) == 3.0
+    # the longest point last (the old evidence-rnn schedule) finishes later than first:
+    assert makespan([1, 1, 1, 1, 4], 2) == 6.0 > makespan([4, 1, 1, 1, 1], 2) == 4.0
+
+
+def test_eta_rescales_the_remaining_plan_by_observed_over_estimated():
+    from mtl_theory.numerics.sweep import _Eta
+
+    eta = _Eta({"a": 4.0, "b": 2.0, "c": 2.0, "d": 1.0}, workers=2)
+    assert eta.eta() is None
+    eta.finished("a", 8.0)  # twice slower than estimated
+    assert eta.ratio == 2.0
+    assert eta.eta() == 2.0 * 3.0  # {2, 1} and {2} on 2 workers, times 2

@@ -8,7 +8,7 @@ from mtl_theory.theory.model import (
     Statement,
     Verification,
 )
-from sweep_toy import toy_point
+from sweep_toy import ToyCost, toy_point
 
 from mtl_theory.plotting import grid_values, heatmap
 from mtl_theory.registry import Family, PhaseDiagram, Registry, SuiteCase
@@ -68,6 +68,10 @@ def make_registry(bias=0.0):
                 ],  # unsorted keys on purpose
                 toy_point,
                 render,
+                cost=ToyCost(),
+                paper_points=lambda: [
+                    {"y": y, "x": x, "work": 2} for x in range(2) for y in range(2)
+                ],
             ),
         ),
     )

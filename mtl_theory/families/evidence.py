@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from mtl_theory import cost as mc
 from mtl_theory.families import evidence_arch_diagram
 from mtl_theory.families.evidence_sweep_diagrams import SWEEP_DIAGRAMS
 from mtl_theory.numerics import evidence_arch as na
@@ -590,6 +591,38 @@ def rnn_render(records: Sequence[Any], fig: Any) -> None:
     ax.legend(fontsize=7, loc="lower right")
 
 
+def rnn_point_cost(params: Mapping[str, Any]) -> mc.Cost:
+    """One RNN of the diagram's budget, 2000 trials' states, 4 x 3500 Adam decoder steps."""
+    return mc.trained_network_point_cost(
+        "rnn",
+        2,
+        int(params["n_tasks"]),
+        20,
+        int(params.get("batches", pe.RNN_DIAGRAM_BATCHES)),
+        pool=2000,
+        decoder_steps=4 * 3500,
+    )
+
+
+#: Per-point CPU seconds of the ideal-route diagrams, rounded up from
+#: benchmarks/bench_cost.py --diagrams (0.02 / 0.02 / 0.06 s measured on their smallest
+#: points): the order of magnitude is all the planner needs for diagrams of a few seconds.
+IDEAL_POINT_SECONDS = {
+    "evidence-tasks-noise": 0.05,
+    "evidence-tasks-dim": 0.05,
+    "evidence-time": 0.1,
+}
+
+
+def ideal_point_cost(name: str):
+    seconds = IDEAL_POINT_SECONDS[name]
+
+    def cost(params: Mapping[str, Any]) -> mc.Cost:
+        return mc.measured_point_cost(seconds, 2**26, f"{name} point (measured)")
+
+    return cost
+
+
 DIAGRAMS = (
     PhaseDiagram(
         name="evidence-tasks-noise",
@@ -604,6 +637,7 @@ DIAGRAMS = (
         points=pe.tasks_noise_points,
         compute=pe.tasks_noise_compute,
         render=tasks_noise_render,
+        cost=ideal_point_cost("evidence-tasks-noise"),
     ),
     PhaseDiagram(
         name="evidence-tasks-dim",
@@ -617,6 +651,7 @@ DIAGRAMS = (
         points=pe.tasks_dim_points,
         compute=pe.tasks_dim_compute,
         render=tasks_dim_render,
+        cost=ideal_point_cost("evidence-tasks-dim"),
     ),
     PhaseDiagram(
         name="evidence-time",
@@ -630,6 +665,7 @@ DIAGRAMS = (
         points=pe.time_points,
         compute=pe.time_compute,
         render=time_render,
+        cost=ideal_point_cost("evidence-time"),
     ),
     PhaseDiagram(
         name="evidence-rnn",
@@ -639,7 +675,9 @@ DIAGRAMS = (
             f"Measured: OOD r² (held-out quadrant, Var = 1/12) of the hidden state at the "
             f"decision step of the paper's RNN trained by BPTT + Adam for "
             f"{pe.RNN_DIAGRAM_BATCHES} batches of {pe.RNN_DIAGRAM_BATCH_SIZE} (REDUCED budget; "
-            f"the paper's is 10^5), 3 seeds x 4 quadrants per N_task: median and IQR, decoded "
+            f"the paper's is 10^5: `--paper-budget` runs {pe.PAPER_BATCHES} batches x "
+            f"{pe.PAPER_NETWORKS} networks), 3 seeds x 4 quadrants per N_task: median and IQR, "
+            f"decoded "
             f"by least squares and by an Adam-trained linear layer on a fixed pool of trials "
             f"(not generalize.py's exact protocol: see the check's `protocol` key). "
             f"Reference: the ideal route µ(t) and Eq. 7 (EV-5, `code`); EV-7 (`paper`) gives "
@@ -649,6 +687,8 @@ DIAGRAMS = (
         compute=pe.rnn_compute,
         render=rnn_render,
         dtypes=DTYPES,
+        cost=rnn_point_cost,
+        paper_points=pe.rnn_paper_points,
     ),
     evidence_arch_diagram.DIAGRAM,
 )

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from mtl_theory import cost as mc
 from mtl_theory.numerics import evidence_protocol as npr
 from mtl_theory.numerics.precision import DTYPES
 from mtl_theory.proofs import evidence_arch as pa
@@ -83,6 +84,21 @@ def arch_render(records: Sequence[Any], fig: Any) -> None:
     )
 
 
+def arch_point_cost(params: Any) -> mc.Cost:
+    """One network of the point's architecture, the authors' protocol (one fit per
+    quadrant) through it, and the 2000-trial probe."""
+    network, n, batches = str(params["network"]), int(params["n_tasks"]), int(params["batches"])
+    nb = npr.AUTHORS_DECODER_BATCHES[n]
+    trials, held = mc.protocol_trials(nb, pa.DIAGRAM_FITS)
+    return (
+        mc.Cost(0, 0, "spawn", mc.SPAWN_SECONDS)
+        + mc.network_training_cost(network, 2, n, pa.DIAGRAM_T, batches)
+        + mc.network_forward_cost(network, 2, n, pa.DIAGRAM_T, trials, held)
+        + mc.network_forward_cost(network, 2, n, pa.DIAGRAM_T, 2000)
+        + mc.decoder_cost(4 * pa.DIAGRAM_FITS * nb)
+    )
+
+
 DIAGRAM = PhaseDiagram(
     name="evidence-architectures",
     theory="evidence",
@@ -93,7 +109,9 @@ DIAGRAM = PhaseDiagram(
         f"non-leaky RNN, LSTM (64 units) and one-layer GPT-2 (8 heads, embedding 64, "
         f"dropout 0.1 in training), all on the authors' all-steps BCE loss, REDUCED budget "
         f"{pa.DIAGRAM_BATCHES} batches of 16 (the paper's: 10^5 for the RNNs and LSTM, "
-        f"2·10^4 for GPT-2), {pa.DIAGRAM_REPS} networks per point. Scored by generalize.py's "
+        f"2·10^4 for GPT-2; `--paper-budget` runs those with {pa.PAPER_REPS} networks per "
+        f"point, untrained controls omitted), {pa.DIAGRAM_REPS} networks per point. Scored by "
+        f"generalize.py's "
         f"protocol with a genuinely held-out quadrant (authors-fixed; the published and "
         f"least-squares protocols are in the CSV): Adam decoder, the authors' "
         f"{'/'.join(str(v) for v in npr.AUTHORS_DECODER_BATCHES.values())} batches, "
@@ -105,4 +123,6 @@ DIAGRAM = PhaseDiagram(
     compute=pa.arch_compute,
     dtypes=DTYPES,
     render=arch_render,
+    cost=arch_point_cost,
+    paper_points=pa.arch_paper_points,
 )

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from mtl_theory import cost as mc
 from mtl_theory.numerics.precision import DTYPES
 from mtl_theory.proofs import evidence_sweeps as ps
 from mtl_theory.registry import PhaseDiagram
@@ -18,6 +19,10 @@ _BUDGET = (
     f"REDUCED budget: {ps.SWEEP_BATCHES} training batches of 16 per network (paper: 10^5), "
     f"one network per point, a pool of {ps.SWEEP_POOL} trials, {ps.SWEEP_FITS} Adam decoder "
     "fits per held-out quarter (paper: fresh trials, 5 fits x 5 networks)"
+)
+_PAPER = (
+    f"`phase NAME --paper-budget` trains {ps.PAPER_BATCHES} batches per network (the other "
+    "counts unchanged) into NAME-paper.png/.csv"
 )
 
 
@@ -132,6 +137,37 @@ def attractor_render(records: Sequence[Any], fig: Any) -> None:
     ax2.set_title("points kept (128 starts per route)", fontsize=9)
 
 
+def sweep_point_cost(params: Any) -> mc.Cost:
+    """One RNN of :data:`ps.SWEEP_BATCHES` batches, its pool's states, the decoders' steps
+    (4 quadrants x fits x the authors' decoder batches)."""
+    n = int(params["n_tasks"])
+    return mc.trained_network_point_cost(
+        "rnn",
+        int(params.get("D", 2)),
+        n,
+        int(params.get("t", 20)),
+        int(params.get("batches", ps.SWEEP_BATCHES)),
+        pool=ps.SWEEP_POOL,
+        decoder_steps=4 * ps.SWEEP_FITS * ps.decoder_batches(n),
+    )
+
+
+def attractor_point_cost(params: Any) -> mc.Cost:
+    """One RNN of :data:`ps.SWEEP_BATCHES` batches, then the three attractor routes in a
+    second child (a measured constant: :data:`mc.ATTRACTOR_ANALYSIS_SECONDS`)."""
+    n = int(params["n_tasks"])
+    return mc.trained_network_point_cost(
+        "rnn",
+        2,
+        n,
+        20,
+        ps.SWEEP_BATCHES,
+        pool=0,
+        decoder_steps=0,
+        extra_seconds=mc.SPAWN_SECONDS + mc.ATTRACTOR_ANALYSIS_SECONDS,
+    )
+
+
 SWEEP_DIAGRAMS = (
     PhaseDiagram(
         name="evidence-rnn-attractors",
@@ -150,6 +186,7 @@ SWEEP_DIAGRAMS = (
         points=ps.attractor_points,
         compute=ps.attractor_compute,
         render=attractor_render,
+        cost=attractor_point_cost,
     ),
     PhaseDiagram(
         name="evidence-rnn-dim",
@@ -161,12 +198,14 @@ SWEEP_DIAGRAMS = (
             "generalize.py and least squares; random unit normals (`code`). Predicted: Eq. 7 "
             "(EV-5, `code`) for the ideal route, reached when rank C = D (EV-2); EV-4 "
             "(`reconstructed`) predicts a collapse for N_task < D; decoded-axis angles of the "
-            f"ideal route in closed form (EV-6, `reconstructed`). {_BUDGET}."
+            f"ideal route in closed form (EV-6, `reconstructed`). {_BUDGET}; {_PAPER}."
         ),
         points=ps.dim_points,
         compute=ps.dim_compute,
         dtypes=DTYPES,
         render=dim_render,
+        cost=sweep_point_cost,
+        paper_points=lambda: ps.paper_grid(ps.dim_points()),
     ),
     PhaseDiagram(
         name="evidence-rnn-sigma",
@@ -175,12 +214,14 @@ SWEEP_DIAGRAMS = (
         description=(
             "Measured: OOD r² on a held-out quadrant (D = 2), networks trained and tested at σ "
             "∈ {0.1, 0.2, 0.3, 0.4, 0.6} (Fig5c.py, `code`). Predicted for the ideal route: "
-            f"Eq. 7 = 1 − 12σ²/t (EV-5, `code`). {_BUDGET}."
+            f"Eq. 7 = 1 − 12σ²/t (EV-5, `code`). {_BUDGET}; {_PAPER}."
         ),
         points=ps.sigma_points,
         compute=ps.sigma_compute,
         dtypes=DTYPES,
         render=sigma_render,
+        cost=sweep_point_cost,
+        paper_points=lambda: ps.paper_grid(ps.sigma_points()),
     ),
     PhaseDiagram(
         name="evidence-rnn-time",
@@ -191,12 +232,14 @@ SWEEP_DIAGRAMS = (
             "tested at t stimulus steps. Predicted: Eq. 7 with t samples, 1 − 0.48/t (EV-5): "
             "the toolkit's decision step carries no sample; Fig5a.py's 1 − 0.48/(t + 1) counts "
             "the decision step, right for DenoiseQuadsFreeRT whose decision step shows the "
-            f"stimulus (`code`), drawn for reference. {_BUDGET}."
+            f"stimulus (`code`), drawn for reference. {_BUDGET}; {_PAPER}."
         ),
         points=ps.time_points,
         compute=ps.time_compute,
         dtypes=DTYPES,
         render=time_render,
+        cost=sweep_point_cost,
+        paper_points=lambda: ps.paper_grid(ps.time_points()),
     ),
 )
 
@@ -258,5 +301,6 @@ GEOMETRY_DIAGRAM = PhaseDiagram(
     points=ps.geometry_points,
     compute=ps.geometry_compute,
     render=geometry_render,
+    cost=sweep_point_cost,
 )
 SWEEP_DIAGRAMS = (*SWEEP_DIAGRAMS, GEOMETRY_DIAGRAM)

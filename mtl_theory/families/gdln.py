@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from mtl_theory import cost as mc
 from mtl_theory.families.gdln_authors_diagrams import DIAGRAMS as AUTHORS_DIAGRAMS
 from mtl_theory.numerics.precision import DTYPES
 from mtl_theory.plotting import grid_values, heatmap
@@ -438,6 +439,30 @@ def contexts_depth_render(records, fig) -> None:
     )
 
 
+def saxe_point_cost(params: Mapping[str, Any]) -> mc.Cost:
+    """7000 epochs of the 8 -> 16 -> 15 linear net, interpreter-bound: 0.20 s measured for
+    the GD route by benchmarks/bench_cost.py --diagrams (the flow: of the same order)."""
+    return mc.measured_point_cost(0.2, 2**20, "7000 epochs, 8 -> 16 -> 15 (measured)")
+
+
+def context_losses_point_cost(params: Mapping[str, Any]) -> mc.Cost:
+    task = proofs.context_task_of(
+        th.GdlnSetup(model="context", hidden=(700,), contexts=3, structures="different")
+    )
+    n_in, batch = task.X.shape
+    return mc.context_experiment_cost(n_in, batch, task.Y.shape[0], (700,), 3, 8000)
+
+
+def contexts_depth_point_cost(params: Mapping[str, Any]) -> mc.Cost:
+    C, depth = int(params["contexts"]), int(params["depth"])
+    task = th.context_task(C, "same")
+    n_in, batch = task.X.shape
+    hidden = proofs.DEPTH_DIAGRAM_RUN[depth]["hidden"]
+    return mc.context_experiment_cost(
+        n_in, batch, task.Y.shape[0], hidden, C, proofs.DEPTH_DIAGRAM_EPOCHS
+    )
+
+
 def _diagrams():
     return (
         PhaseDiagram(
@@ -452,6 +477,7 @@ def _diagrams():
             proofs.saxe_points,
             proofs.saxe_compute,
             saxe_render,
+            cost=saxe_point_cost,
         ),
         PhaseDiagram(
             "gdln-context-losses",
@@ -470,6 +496,7 @@ def _diagrams():
             proofs.context_loss_compute,
             context_loss_render,
             dtypes=DTYPES,
+            cost=context_losses_point_cost,
         ),
         PhaseDiagram(
             "gdln-contexts-depth",
@@ -491,6 +518,7 @@ def _diagrams():
             proofs.contexts_depth_compute,
             contexts_depth_render,
             dtypes=DTYPES,
+            cost=contexts_depth_point_cost,
         ),
         *AUTHORS_DIAGRAMS,
     )

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from mtl_theory import cost as mc
 from mtl_theory.numerics import gdln as num
 from mtl_theory.numerics.precision import DEFAULT_DTYPE, DTYPES
 from mtl_theory.registry import PhaseDiagram
@@ -494,6 +495,28 @@ def depth_render(records, fig) -> None:
     ax_gap.set_title("OURS: modular-minus-ReLN gap at the end", fontsize=8)
 
 
+def contexts_point_cost(params: Mapping[str, Any]) -> mc.Cost:
+    """ReLU, ReLN and modular GDLN of the point's dataset at the authors' sizes."""
+    C, structures = int(params["contexts"]), str(params["structures"])
+    key = CONTEXT_DATASETS[(C, structures)]
+    task = th.AUTHORS_DATASETS[key].task()
+    hidden, _ = ga.AUTHORS_RELU_SIZE[key]
+    updates = int(params.get("updates", CONTEXT_UPDATES))
+    n_in, batch = task.X.shape
+    return mc.context_experiment_cost(
+        n_in, batch, task.Y.shape[0], (hidden,), C, updates, reln="authors"
+    )
+
+
+def depth_point_cost(params: Mapping[str, Any]) -> mc.Cost:
+    """One depth network: the deep ReLU's dense widths (the staged GDLNs have as many
+    weights: 7 modules of 60 units, dense between the hidden layers)."""
+    task = th.AUTHORS_DATASETS["gen_data3-same"].task()
+    n_in, batch = task.X.shape
+    updates = int(params.get("updates", DEPTH_UPDATES))
+    return mc.dense_gd_cost([n_in, 420, 420, task.Y.shape[0]], batch, updates)
+
+
 # --------------------------------------------------------------------------- README table
 
 _TABLE_SETTINGS = {
@@ -596,6 +619,7 @@ CONTEXTS_DIAGRAM = PhaseDiagram(
     contexts_compute,
     contexts_render,
     dtypes=DTYPES,
+    cost=contexts_point_cost,
 )
 
 DEPTH_DIAGRAM = PhaseDiagram(
@@ -617,6 +641,7 @@ DEPTH_DIAGRAM = PhaseDiagram(
     depth_compute,
     depth_render,
     dtypes=DTYPES,
+    cost=depth_point_cost,
 )
 
 DIAGRAMS = (CONTEXTS_DIAGRAM, DEPTH_DIAGRAM)

@@ -7,6 +7,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from mtl_theory import cost as mc
 from mtl_theory.families import wta_generalization
 from mtl_theory.plotting import grid_values, heatmap
 from mtl_theory.proofs import wta as pw
@@ -412,6 +413,23 @@ def code_figures(results: Any, directory: Any) -> list[Any]:
     return paths
 
 
+def capacity_point_cost(params: Mapping[str, Any]) -> mc.Cost:
+    """Exhaustive search of every code, once per task draw."""
+    modules = pw.DIAGRAM_MODULES[int(params["slack"])]
+    return mc.wta_exhaustive_cost(
+        math.prod(pw.DIAGRAM_FACTORS), modules, repeats=pw.CAPACITY_TASK_SEEDS
+    )
+
+
+def gradient_point_cost(params: Mapping[str, Any]) -> mc.Cost:
+    """WTA and ReLU networks trained for every seed: a measured constant per seed."""
+    return mc.measured_point_cost(
+        pw.GRADIENT_SEEDS * mc.WTA_GRADIENT_SEED_SECONDS,
+        2**27,
+        f"{pw.GRADIENT_SEEDS} seeds of WTA + ReLU training (measured)",
+    )
+
+
 FAMILY = Family(
     name="wta",
     title="Winner-take-all bottlenecks give symbolic codes (Theorem WTA-1)",
@@ -432,6 +450,7 @@ FAMILY = Family(
             points=pw.capacity_points,
             compute=pw.capacity_compute,
             render=capacity_render,
+            cost=capacity_point_cost,
         ),
         PhaseDiagram(
             name="wta-gradient",
@@ -441,6 +460,7 @@ FAMILY = Family(
             points=pw.gradient_points,
             compute=pw.gradient_compute,
             render=gradient_render,
+            cost=gradient_point_cost,
         ),
         wta_generalization.DIAGRAM,
     ),

@@ -1,0 +1,283 @@
+"""Calibration of the cost estimates (mtl_theory/cost.py): estimate vs measured CPU seconds.
+
+Run: ``OPENBLAS_NUM_THREADS=1 nice -n 10 python benchmarks/bench_cost.py [--quick]``.
+
+1. **Calibration**: a few timed points give each effective constant (flop/s of one core of
+   each network's training and forward pass, seconds per decoder step, the GDLN gradient-
+   descent rate, the routing flow's gradient evaluations per epoch, the MILP's compile
+   seconds per constraint row). Printed as the values to put in mtl_theory/cost.py.
+2. **Validation**: other points (other t, N_task, batches, widths), each timed and compared
+   with the estimate made *with the constants in cost.py*: the ratio measured/estimated.
+
+Times are CPU seconds of this process plus its reaped children (``resource.getrusage``),
+one BLAS thread, so a busy machine inflates them less than wall time; the load is printed.
+No test asserts any of this (tests check the formulas' scaling, not the machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import time
+
+import numpy as np
+from mtl_theory.numerics import evidence as ne
+from mtl_theory.numerics import evidence_arch as na
+from mtl_theory.numerics import evidence_protocol as npr
+from mtl_theory.theory import evidence as te
+from threadpoolctl import threadpool_limits
+
+from mtl_theory import cost as mc
+
+
+def cpu_now() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def timed(fn):
+    t0 = cpu_now()
+    out = fn()
+    return out, cpu_now() - t0
+
+
+def train(network: str, n: int, t: int, batches: int):
+    return na.train_network(network, te.even_normals(n), np.zeros(n), 0.2, t, batches, 1)
+
+
+def _time_network(network: str, t: int, batches: int) -> tuple[float, float]:
+    """(CPU seconds of training, of the forward pass of 2000 trials) at N_task = 6."""
+    (_, states), s_train = timed(lambda: train(network, 6, t, batches))
+    samples = ne.simulate_trials(2, 0.2, t, 2000, ne.rng_from(3)).samples
+    return s_train, timed(lambda: states(samples))[1]
+
+
+def calibrate_networks(batches: int) -> dict[str, tuple[float, float]]:
+    """(training rate, forward rate) per network at N_task = 6, t = 20; for the transformer
+    also at t = 60, fitting the attention-element seconds with its rates (2 x 2 system)."""
+    rates = {}
+    for network in na.TRAINED_NETWORKS:
+        s_train, s_fwd = _time_network(network, 20, batches)
+        fl_train = mc.network_training_cost(network, 2, 6, 20, batches).flops
+        fl_fwd = mc.network_forward_cost(network, 2, 6, 20, 2000).flops
+        rates[network] = (fl_train / s_train, fl_fwd / s_fwd)
+        print(
+            f"  {network:13s} train {batches} batches {s_train:6.2f} s -> "
+            f"{fl_train / s_train:.3g} flop/s; forward 2000 trials {s_fwd:5.2f} s -> "
+            f"{fl_fwd / s_fwd:.3g} flop/s",
+            flush=True,
+        )
+    net = "transformer"
+    s60_train, s60_fwd = _time_network(net, 60, batches)
+    s20_train, s20_fwd = (
+        mc.network_training_cost(net, 2, 6, 20, batches).flops / rates[net][0],
+        mc.network_forward_cost(net, 2, 6, 20, 2000).flops / rates[net][1],
+    )
+    fits = []
+    for s20, s60, train_, n_trials in (
+        (s20_train, s60_train, True, batches * 16),
+        (s20_fwd, s60_fwd, False, 2000),
+    ):
+        F = [mc.network_trial_flops(net, 2, 6, t, train_) * n_trials for t in (20, 60)]
+        E = [(3 if train_ else 1) * mc.attention_elements(net, t) * n_trials for t in (20, 60)]
+        inv_rate, e = np.linalg.solve(np.array([[F[0], E[0]], [F[1], E[1]]]), [s20, s60])
+        fits.append((1 / inv_rate, max(e, 0.0)))
+        print(
+            f"  transformer t = 20/60 {'train' if train_ else 'forward'}: {s20:.2f}/{s60:.2f} s -> "
+            f"{1 / inv_rate:.3g} flop/s + {e:.3g} s per attention element",
+            flush=True,
+        )
+    rates[net] = (fits[0][0], fits[1][0])
+    rates["attention"] = (fits[0][1], fits[1][1])  # (train, forward) seconds per element
+    return rates
+
+
+def calibrate_decoder(steps: int) -> float:
+    rng = np.random.default_rng(0)
+    feats, x = rng.standard_normal((steps * 16, 64)), rng.uniform(-0.5, 0.5, (steps * 16, 2))
+    test = rng.standard_normal((640, 64))
+    _, s = timed(
+        lambda: npr.fit_adam_decoder(feats, x, (test, test), rng, batch=16, path_features=test)
+    )
+    print(f"  decoder: {steps} Adam steps {s:.3f} s -> {s / steps:.3g} s per step", flush=True)
+    return s / steps
+
+
+def check_seconds(spec: dict) -> float:
+    from mtl_theory import api
+
+    return timed(lambda: api.check(spec, verify=True))[1]
+
+
+def _setup(spec: dict):
+    from mtl_theory.api import load_spec
+
+    return load_spec(spec).setup
+
+
+def validate(rows: list[tuple[str, dict, object]]) -> list[float]:
+    """Time each spec's check --verify; print estimate, measured and their ratio."""
+    from mtl_theory.api import load_spec
+
+    ratios = []
+    for label, spec, estimate in rows:
+        setup = load_spec(spec).setup
+        est = estimate(setup)
+        measured = check_seconds(spec)
+        ratios.append(measured / est.seconds)
+        print(
+            f"  {label:52s} estimate {est.seconds:8.2f} s  measured {measured:8.2f} s  "
+            f"ratio {measured / est.seconds:5.2f}",
+            flush=True,
+        )
+    return ratios
+
+
+def diagram_points(names: list[str], which: str) -> list[float]:
+    """Time diagram points (the cheapest and/or the costliest by the estimate) in this
+    process: the diagram's declared cost against its measured CPU seconds."""
+    from mtl_theory.numerics.sweep import point_seed
+
+    from mtl_theory.api import registry
+
+    diagrams = registry().diagrams()
+    ratios = []
+    for name in names:
+        d = diagrams[name]
+        points = sorted(d.points(), key=lambda p: d.cost(p).seconds)
+        chosen = {"cheapest": points[:1], "costliest": points[-1:], "both": [points[0], points[-1]]}
+        for params in chosen[which]:
+            est = d.cost(params)
+            seed = point_seed(name, params)
+            measured = timed(lambda f=d.compute, p=params, s=seed: f(p, s))[1]
+            ratios.append(measured / est.seconds)
+            print(
+                f"  {name:24s} {dict(params)!s:44s} estimate {est.seconds:8.2f} s  "
+                f"measured {measured:8.2f} s  ratio {measured / est.seconds:5.2f}",
+                flush=True,
+            )
+    return ratios
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer and smaller points")
+    parser.add_argument(
+        "--diagrams", nargs="*", metavar="NAME", help="time these diagrams' points instead"
+    )
+    parser.add_argument("--calibrate-only", action="store_true", help="skip the validation")
+    parser.add_argument("--validate-only", action="store_true", help="skip the calibration")
+    parser.add_argument("--which", choices=("cheapest", "costliest", "both"), default="both")
+    args = parser.parse_args()
+    print(f"load: {os.getloadavg()}  python {sys.version.split()[0]}", flush=True)
+    start = time.monotonic()
+    if args.diagrams:
+        with threadpool_limits(1):
+            ratios = diagram_points(args.diagrams, args.which)
+        print(
+            f"measured/estimated over {len(ratios)} points: min {min(ratios):.2f}, "
+            f"median {float(np.median(ratios)):.2f}, max {max(ratios):.2f}; load at the end "
+            f"{os.getloadavg()}; {time.monotonic() - start:.0f} s wall"
+        )
+        return 0
+    with threadpool_limits(1):
+        ctx = dict(theory="gdln", model="context", contexts=3, structures="different")
+        if not args.validate_only:
+            print("calibration (N_task = 6, t = 20):")
+            batches = 60 if args.quick else 200
+            rates = calibrate_networks(batches)
+            step = calibrate_decoder(1000 if args.quick else 3000)
+            print("constants for mtl_theory/cost.py:")
+            attention = rates.pop("attention")
+            print(
+                "  NETWORK_TRAIN_RATE = {"
+                + ", ".join(f'"{k}": {v[0]:.3g}' for k, v in rates.items())
+                + "}"
+            )
+            print(
+                "  NETWORK_FORWARD_RATE = {"
+                + ", ".join(f'"{k}": {v[1]:.3g}' for k, v in rates.items())
+                + "}"
+            )
+            print(
+                f'  ATTENTION_ELEMENT_SECONDS = {{"train": {attention[0]:.3g}, '
+                f'"forward": {attention[1]:.3g}}}'
+            )
+            print(f"  DECODER_STEP_SECONDS = {step:.3g}")
+            for kind, network in (("other", "rnn-nonleaky"), ("rnn", "rnn")):
+                spec = dict(
+                    theory="evidence",
+                    D=2,
+                    n_tasks=6,
+                    network=network,
+                    rnn_batches=100,
+                    rnn_networks=1,
+                    decoder_fits=1,
+                    decoder_batches=100,
+                )
+                modelled = (
+                    mc.evidence_route_cost(_setup(spec)).seconds - mc.CHECK_FIXED_SECONDS[kind]
+                )
+                fixed = check_seconds(spec) - modelled
+                print(
+                    f"  CHECK_FIXED_SECONDS[{kind!r}] = {fixed:.3g}  ({network}, 100 batches, "
+                    "with the constants in cost.py)",
+                    flush=True,
+                )
+            cal_ctx = ctx | dict(hidden=[700], epochs=1000)
+            rate = mc.gdln_cost(_setup(cal_ctx)).flops / check_seconds(cal_ctx)
+            print(f"  GDLN_GD_RATE = {rate:.3g}  (context C=3, hidden 700, 1000 epochs)")
+            cal_route = dict(theory="gdln", model="routing", lr=2e-3, a0=0.1, epochs=3000)
+            est = mc.gdln_cost(_setup(cal_route))
+            # est.flops is proportional to ROUTING_RHS_PER_EPOCH; seconds at the rate just found
+            rhs = mc.ROUTING_RHS_PER_EPOCH * check_seconds(cal_route) * rate / est.flops
+            print(
+                f"  ROUTING_RHS_PER_EPOCH = {rhs:.3g}  (routing M=3, 3000 epochs, with this rate)"
+            )
+
+        if args.calibrate_only:
+            return 0
+        print("validation (other points; constants as in cost.py):")
+        net = dict(theory="evidence", D=2, rnn_networks=1, decoder_fits=1, decoder_batches=300)
+        rows = []
+        for network, n, t, b in (
+            ("rnn", 24, 20, 400),
+            ("rnn", 6, 60, 200),
+            ("rnn-nonleaky", 3, 10, 400),
+            ("lstm", 24, 40, 150),
+            ("transformer", 12, 60, 100),
+            ("transformer", 2, 10, 300),
+        )[: 3 if args.quick else None]:
+            spec = dict(net, n_tasks=n, t=t, network=network, rnn_batches=b)
+            rows.append(
+                (f"evidence {network} N={n} t={t} batches={b}", spec, mc.evidence_route_cost)
+            )
+        gd = [
+            ("gdln context C=3 hidden 200 epochs 3000", dict(hidden=[200], epochs=3000)),
+            (
+                "gdln context C=4 same hidden 500 epochs 2000",
+                dict(contexts=4, structures="same", hidden=[500], epochs=2000),
+            ),
+        ]
+        for label, extra in gd[: 1 if args.quick else None]:
+            rows.append((label, ctx | extra, mc.gdln_cost))
+        for label, extra in (
+            ("gdln routing M=3 epochs 6000", dict(epochs=6000)),
+            ("gdln routing M=4 epochs 3000", dict(modules=4, epochs=3000)),
+        )[: 1 if args.quick else None]:
+            spec = dict(theory="gdln", model="routing", lr=2e-3, a0=0.1)
+            rows.append((label, spec | extra, mc.gdln_cost))
+        ratios = validate(rows)
+    print(
+        f"measured/estimated over {len(ratios)} validation points: "
+        f"min {min(ratios):.2f}, median {float(np.median(ratios)):.2f}, max {max(ratios):.2f}"
+    )
+    print(f"load at the end: {os.getloadavg()}; {time.monotonic() - start:.0f} s wall")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,157 @@
+"""Cost estimates (mtl_theory/cost.py): exact scaling of the formulas, never timings.
+
+The calibration of the rates against measured runs is benchmarks/bench_cost.py (a machine's
+speed is not a test); here each formula is checked for what it must be whatever the rates:
+linear in the counts it multiplies, with the exact extra term where there is one.
+"""
+
+import dataclasses
+
+import pytest
+from mtl_theory.numerics import evidence_protocol as npr
+from mtl_theory.theory import gdln as th
+
+from mtl_theory import cost as mc
+from mtl_theory.api import load_spec
+
+NETWORKS = ("rnn", "rnn-nonleaky", "lstm", "transformer")
+
+
+def setup_of(spec):
+    return load_spec(spec).setup
+
+
+@pytest.mark.parametrize("network", NETWORKS)
+def test_training_flops_and_seconds_are_linear_in_batches(network):
+    one = mc.network_training_cost(network, 2, 6, 20, 1000)
+    three = mc.network_training_cost(network, 2, 6, 20, 3000)
+    assert three.flops == 3 * one.flops
+    assert three.seconds == pytest.approx(3 * one.seconds, rel=1e-12)
+    assert three.memory_bytes == one.memory_bytes  # online training: batches do not pile up
+
+
+@pytest.mark.parametrize("network", NETWORKS)
+def test_trial_flops_in_t_are_linear_or_quadratic_for_attention(network):
+    f = [mc.network_trial_flops(network, 2, 6, t, train=True) for t in (10, 11, 12)]
+    second_difference = f[2] - 2 * f[1] + f[0]
+    # the causal attention's 2 T^2 h multiply-adds, three passes, 2 flops each
+    assert second_difference == (12 * 2 * mc.HIDDEN if network == "transformer" else 0)
+
+
+def test_lstm_recurrence_is_four_gates_of_the_rnn():
+    rnn, lstm = mc.network_step_macs("rnn", 6), mc.network_step_macs("lstm", 6)
+    readout = mc.HIDDEN * 6
+    assert lstm - readout == 4 * (rnn - readout)
+
+
+def test_training_counts_three_network_passes_and_one_encoder_pass():
+    fwd = mc.network_trial_flops("rnn", 2, 6, 20, train=False)
+    train = mc.network_trial_flops("rnn", 2, 6, 20, train=True)
+    net = 2 * 22 * mc.network_step_macs("rnn", 6)
+    assert train - fwd == 2 * net
+
+
+def test_protocol_trials_are_the_protocols_counts():
+    for nb in (1000, 2000, 3000):
+        trials, held = mc.protocol_trials(nb, 5)
+        per_fit = nb * npr.AUTHORS_BATCH + 2 * npr.AUTHORS_TEST_BATCHES * npr.AUTHORS_BATCH * len(
+            npr.test_steps(nb)
+        )
+        assert (trials, held) == (4 * 5 * per_fit, per_fit)
+
+
+@pytest.mark.parametrize("network", NETWORKS)
+def test_check_route_cost_is_affine_in_networks_and_batches(network):
+    base = dict(theory="evidence", D=2, n_tasks=6, network=network, decoder_fits=1)
+
+    def seconds(**kw):
+        return mc.evidence_route_cost(setup_of(base | kw)).seconds
+
+    s1, s2, s3 = (seconds(rnn_networks=k) for k in (1, 2, 3))
+    assert s3 - s2 == pytest.approx(s2 - s1, rel=1e-9) and s2 > s1
+    b1, b2, b3 = (seconds(rnn_batches=b) for b in (1000, 2000, 3000))
+    assert b3 - b2 == pytest.approx(b2 - b1, rel=1e-9) and b2 > b1
+
+
+def test_a_transformer_at_long_t_is_refused_for_memory_in_one_line():
+    setup = setup_of(dict(theory="evidence", D=2, n_tasks=6, network="transformer", t=20000))
+    refusal = mc.over_budget("evidence", setup, mc.Budget())
+    assert refusal is not None and "of memory" in refusal and "\n" not in refusal
+
+
+def test_wta_milp_is_estimated_only_for_the_milp_method():
+    setup = load_spec("examples/wta-milp.toml").setup
+    assert mc.over_budget("wta", setup, mc.Budget(seconds=1e9)) is None
+    assert mc.wta_cost(setup, method="auto") is None
+    milp = mc.wta_cost(setup, method="milp")
+    assert milp.seconds >= 2 * mc.MILP_TIME_LIMIT[False]
+    refusal = mc.over_budget("wta", setup, mc.Budget(seconds=60.0), method="milp")
+    assert refusal is not None and "--time-budget" in refusal
+
+
+def test_wta_milp_size_grows_with_modules_and_grid():
+    small = load_spec("examples/wta-milp.toml").setup
+    size = mc.wta_milp_size(small)
+    wider = dataclasses.replace(small, modules=tuple(m + 1 for m in small.modules))
+    assert all(b > a for a, b in zip(size, mc.wta_milp_size(wider), strict=True))
+
+
+def test_context_cost_is_linear_in_epochs_and_seeds_and_smaller_quick():
+    base = dict(theory="gdln", model="context", contexts=3, structures="different")
+
+    def flops(quick=False, **kw):
+        return mc.gdln_cost(setup_of(base | kw), quick).flops
+
+    assert flops(epochs=4000) == 2 * flops(epochs=2000)
+    assert flops(n_seeds=3) == 3 * flops(n_seeds=1)
+    assert flops(quick=True) < flops()
+
+
+def test_context_cost_counts_relu_and_module_networks_exactly():
+    task = th.context_task(3, "different")
+    n_in, batch = task.X.shape
+    n_out = task.Y.shape[0]
+    relu = n_in * 700 + 700 * n_out
+    module = n_in * 100 + 100 * n_out  # 7 drawn modules share the 700 units: 100 each
+    # modular: the common and the three single-context modules; ReLN "authors-mixed": the
+    # common and the three two-context ones; "authors": all seven
+    for reln, used in (("authors-mixed", 4), ("authors", 7)):
+        cost = mc.context_experiment_cost(n_in, batch, n_out, (700,), 3, 1, reln=reln)
+        assert cost.flops == 6 * batch * (relu + (used + 4) * module)
+
+
+def test_routing_cost_is_linear_in_epochs():
+    base = dict(theory="gdln", model="routing", lr=2e-3, a0=0.1)
+    a = mc.gdln_cost(setup_of(base | dict(epochs=10_000)))
+    b = mc.gdln_cost(setup_of(base | dict(epochs=20_000)))
+    assert b.flops == 2 * a.flops
+
+
+def test_costs_add_in_time_and_take_the_larger_memory():
+    a = mc.Cost(10, 5, "a", 1.5)
+    b = mc.Cost(30, 7, "b", 2.0)
+    assert (a + b) == mc.Cost(30, 12, "a; b", 3.5)
+    assert a.times(4, "4a") == mc.Cost(10, 20, "4a", 6.0)
+    assert mc.Cost(0, 2 * 10**9, "default rate").seconds == 2e9 / mc.FLOPS_PER_SECOND
+
+
+def test_every_registered_diagram_declares_a_finite_positive_cost_per_point():
+    from mtl_theory.api import registry
+
+    for name, d in registry().diagrams().items():
+        assert d.cost is not None, name
+        for grid in (d.points, d.paper_points):
+            for p in grid() if grid is not None else ():
+                c = d.cost(p)
+                assert 0 < c.seconds < float("inf") and c.memory_bytes >= 0, (name, p)
+
+
+def test_paper_budget_points_cost_more_than_the_reduced_ones():
+    from mtl_theory.api import registry
+
+    for name, d in registry().diagrams().items():
+        if d.paper_points is None:
+            continue
+        reduced = sum(d.cost(p).seconds for p in d.points())
+        paper = sum(d.cost(p).seconds for p in d.paper_points())
+        assert paper > reduced, name
