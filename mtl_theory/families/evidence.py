@@ -64,8 +64,10 @@ SCHEMA = Schema(
             default=None,
             options=te.PROTOCOLS,
             help="OOD protocol heading the RNN report: authors-published (generalize.py as "
-            "published, quadrant bug included), authors-fixed (a genuinely held-out quadrant; "
-            "default) or least-squares (ours); all three are measured",
+            "published, quadrant bug included; D = 2 only), authors-fixed (a genuinely held-out "
+            "quadrant; default; for D = 3..10 a held-out quarter, the signs of the last two "
+            "coordinates fixed, as generalize.py's history with split = 4) or least-squares "
+            "(ours); all are measured",
         ),
         "rnn_networks": Integer(
             default=None,

@@ -319,8 +319,7 @@ def bounded_render(records: Sequence[Any], fig: Any) -> None:
     ax.set_ylim(-0.5, 1.02)
     ax.set_ylabel("OOD r² (held-out quadrant; clipped at −0.5)")
     ax.set_title(
-        f"Bounded accumulator (LinearClassificationBound), σ = 0.2, t = 20; {ps.SWEEP_BATCHES} "
-        "training batches (REDUCED)",
+        f"Bounded accumulator, σ = 0.2, t = 20; {ps.SWEEP_BATCHES} training batches (REDUCED)",
         fontsize=9,
     )
     ax.legend(fontsize=6, loc="lower left")
