@@ -213,7 +213,7 @@ def geometry_compute(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
     """
     geometry = nta.TaskGeometry(str(params["geometry"]), int(params["n_tasks"]))
     sigma, t = 0.2, 20
-    result = _call_single_thread(_train_geometry_single, (geometry, sigma, t, seed))
+    result = _call_single_thread(_train_task_single, (nta.train_task_rnn, geometry, sigma, t, seed))
     rng = ne.rng_from(seed + 1)
     x = nta.sample_latents(geometry, SWEEP_POOL, rng)
     samples = x[:, None, :] + sigma * rng.standard_normal((SWEEP_POOL, t, 2))
@@ -235,9 +235,10 @@ def geometry_compute(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
     }
 
 
-def _train_geometry_single(args: tuple) -> ne.RNNResult:
-    geometry, sigma, t, seed = args
-    return nta.train_task_rnn(geometry, sigma, t, batches=SWEEP_BATCHES, seed=seed)
+def _train_task_single(args: tuple) -> ne.RNNResult:
+    """trainer(task, sigma, t, batches=SWEEP_BATCHES, seed=seed) (a child process's entry)."""
+    trainer, task, sigma, t, seed = args
+    return trainer(task, sigma, t, batches=SWEEP_BATCHES, seed=seed)
 
 
 # --------------------------------------------------------------------------- bounded accumulator
@@ -288,7 +289,7 @@ def bounded_compute(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
     """
     task = bounded_task(params)
     sigma, t = 0.2, 20
-    result = _call_single_thread(_train_bounded_single, (task, sigma, t, seed))
+    result = _call_single_thread(_train_task_single, (nta.train_bounded_rnn, task, sigma, t, seed))
     rng = ne.rng_from(seed + 1)
     x = rng.uniform(-0.5, 0.5, (SWEEP_POOL, 2))
     samples = x[:, None, :] + sigma * rng.standard_normal((SWEEP_POOL, t, 2))
@@ -317,8 +318,3 @@ def bounded_compute(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
         "train_seconds": result.seconds,
         "batches": SWEEP_BATCHES,
     }
-
-
-def _train_bounded_single(args: tuple) -> ne.RNNResult:
-    task, sigma, t, seed = args
-    return nta.train_bounded_rnn(task, sigma, t, batches=SWEEP_BATCHES, seed=seed)

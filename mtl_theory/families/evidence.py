@@ -653,7 +653,8 @@ DIAGRAMS = (
         title="Trained-RNN OOD r² vs N_task (reduced budget) against the ideal route",
         description=(
             f"Measured: OOD r² (held-out quadrant, Var = 1/12) of the hidden state at the "
-            f"decision step of the paper's RNN trained by BPTT + Adam for "
+            f"decision step of the paper's RNN trained by BPTT + Adam ({pe.RNN_DIAGRAM_LOSS} BCE, "
+            f"the authors' train.py) for "
             f"{pe.RNN_DIAGRAM_BATCHES} batches of {pe.RNN_DIAGRAM_BATCH_SIZE} (REDUCED budget; "
             f"the paper's is 10^5), 3 seeds x 4 quadrants per N_task: median and IQR, decoded "
             f"by least squares and by an Adam-trained linear layer on a fixed pool of trials "
