@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from matplotlib.figure import Figure
 from mtl_theory.numerics import evidence as ne
 from mtl_theory.numerics import evidence_tasks as nta
 from mtl_theory.proofs import evidence_sweeps as ps
+
+from mtl_theory.families import evidence_sweep_diagrams as esd
 
 
 def _loop_targets(task: nta.BoundedAccumulatorTask, samples: np.ndarray) -> np.ndarray:
@@ -140,3 +144,25 @@ def test_output_route_of_the_unbounded_control_is_mu_at_t_minus_1():
     C = np.stack([-task.alphas, np.ones(6)], axis=1)
     y = nta.bounded_targets(task, samples)[:, 20]
     np.testing.assert_allclose(y, 19 * samples[:, :19].mean(axis=1) @ C.T, atol=1e-12)
+
+
+def test_bounded_diagram_is_registered_and_renders_its_points():
+    assert esd.BOUNDED_DIAGRAM in esd.SWEEP_DIAGRAMS
+    assert [p["bounded"] for p in esd.BOUNDED_DIAGRAM.points()] == [True, True, False]
+    result = {
+        "ood_r2_adam_percentiles": [0.8, 0.9, 0.95],
+        "ood_r2_least_squares": [0.9] * 4,
+        "ood_r2_least_squares_decision_step": [0.85] * 4,
+        "output_route_ood_r2_least_squares": [0.92] * 4,
+        "ideal_ood_r2_least_squares": [0.975] * 4,
+        "r2_eq7": 0.976,
+        "r2_eq7_lagged": 0.9747,
+        "unabsorbed_pairs_fraction": 0.95,
+        "eval_mse": 0.9,
+        "baseline_mse": 9.8,
+    }
+    records = [SimpleNamespace(params=p, result=result) for p in esd.BOUNDED_DIAGRAM.points()]
+    fig = Figure()
+    esd.bounded_render(records, fig)
+    labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert len(labels) == 3 and "unbounded" in labels[2] and "95%" in labels[0]
