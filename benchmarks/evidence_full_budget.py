@@ -18,7 +18,8 @@ Usage (the committed run)::
 
     OPENBLAS_NUM_THREADS=1 nice -n 10 python benchmarks/evidence_full_budget.py \\
         --out benchmarks/reproductions/evidence-full-budget.jsonl
-    python benchmarks/evidence_full_budget.py --summary benchmarks/reproductions/evidence-full-budget.jsonl
+    python benchmarks/evidence_full_budget.py \\
+        --summary benchmarks/reproductions/evidence-full-budget.jsonl
 """
 
 from __future__ import annotations
@@ -111,9 +112,7 @@ def run(args: argparse.Namespace) -> None:
             for arch in args.architectures:
                 wall = time.time()
                 cpu = time.process_time()
-                run_k = per.train_and_score(
-                    (C, d, SIGMA, T, "all-steps", b, args.seed, k, arch)
-                )
+                run_k = per.train_and_score((C, d, SIGMA, T, "all-steps", b, args.seed, k, arch))
                 emit(
                     {
                         **score_record(arch, k, run_k.scores),
@@ -156,7 +155,9 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--networks", type=int, default=npr.AUTHORS_NETWORKS)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
-        "--architectures", nargs="+", default=["rnn", "rnn-nonleaky", "lstm"],
+        "--architectures",
+        nargs="+",
+        default=["rnn", "rnn-nonleaky", "lstm"],
         choices=na.TRAINED_NETWORKS,
     )
     parser.add_argument("--summary", metavar="JSONL", help="print percentiles of a run and exit")
