@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from budget import share
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.figure import Figure
@@ -42,7 +43,7 @@ def _loop_targets(task: nta.BoundedAccumulatorTask, samples: np.ndarray) -> np.n
     return out
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=share(0.2), deadline=None)
 @given(st.sampled_from([1, 2, 3, 6, 24]), st.integers(0, 2**31), st.booleans())
 def test_targets_equal_a_step_by_step_walk(n_tasks, seed, truncate):
     rng = np.random.default_rng(seed)
