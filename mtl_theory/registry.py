@@ -14,26 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mtl_theory.theory.model import CheckResult, Derivation, Statement
+from mtl_theory.theory.model import CheckOptions, CheckResult, Derivation, Statement
 
 from .spec import Schema
 
+__all__ = ["CheckOptions", "Family", "PhaseDiagram", "Registry", "SuiteCase", "load_registry"]
+
 #: The families the toolkit knows, in the order reports list them.
 FAMILY_NAMES: tuple[str, ...] = ("wta", "evidence", "gdln")
-
-
-@dataclass(frozen=True)
-class CheckOptions:
-    """Options of one check: run the numerical verification? which seed and method?
-
-    ``quick`` asks for the small variant of the numerical routes (used by
-    ``mtl-theory verify --quick``); ``method`` is ``"auto"`` or one of ``Family.methods``.
-    """
-
-    verify: bool = False
-    seed: int = 0
-    method: str = "auto"
-    quick: bool = False
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from mtl_theory.proofs.symbolic import combine_decisions, equal_status, truth_st
 from mtl_theory.theory import evidence as te
 from mtl_theory.theory.model import (
     Z_POWER,
+    CheckOptions,
     CheckResult,
     Comparison,
     Derivation,
@@ -438,7 +439,7 @@ def _rnn_fixed_point_analysis_single_thread(args: tuple) -> ne.RNNFixedPointAnal
     )
 
 
-def check(setup: te.EvidenceSetup, options) -> CheckResult:
+def check(setup: te.EvidenceSetup, options: CheckOptions) -> CheckResult:
     hyps = te.hypotheses(setup)
     preds = predictions(setup)
     notes = []
@@ -493,7 +494,7 @@ def _setup_json(setup: te.EvidenceSetup) -> dict[str, Any]:
 
 def _verify(setup: te.EvidenceSetup, options, preds: Mapping[str, Any]) -> Verification:
     C, d, sigma, t, D = setup.C, setup.d, setup.sigma, setup.t, setup.D
-    quick = bool(getattr(options, "quick", False))
+    quick = options.quick
     n = min(setup.n_trials, 1500) if quick else setup.n_trials
     # one independent stream per setup (suite cases must not share a random draw)
     rng = ne.case_rng(int(options.seed), json.dumps(to_jsonable(_setup_json(setup))))

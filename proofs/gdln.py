@@ -21,6 +21,7 @@ from mtl_theory.theory import gdln as th
 from mtl_theory.theory import gdln_authors
 from mtl_theory.theory import gdln_reln as gdln_reln_theory
 from mtl_theory.theory.model import (
+    CheckOptions,
     CheckResult,
     Comparison,
     Derivation,
@@ -1342,7 +1343,7 @@ def _setup_dict(setup: th.GdlnSetup) -> Mapping[str, Any]:
     return {"model": setup.model} | {k: getattr(setup, k) for k in keys}
 
 
-def check(setup: th.GdlnSetup, options) -> CheckResult:
+def check(setup: th.GdlnSetup, options: CheckOptions) -> CheckResult:
     """Hypotheses, predictions and (with options.verify) the verification of one setup."""
     if setup.model in ("linear", "deep-linear"):
         return _check_linear(setup, options)
