@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mtl_theory.numerics.precision import DEFAULT_DTYPE
 from mtl_theory.theory.model import CheckOptions, CheckResult, Derivation, Statement
 
 from .spec import Schema
@@ -86,6 +87,11 @@ class PhaseDiagram:
         Draws the measured map with the theory's predicted boundary over it onto a
         matplotlib ``Figure``; ``records`` are
         :class:`mtl_theory.numerics.sweep.PointRecord` in grid order.
+    dtypes : tuple of str, default ("float64",)
+        The arithmetic ``compute`` can run its training loops in
+        (:data:`mtl_theory.numerics.precision.DTYPES`). A diagram listing ``"float32"``
+        takes ``compute(params, seed, dtype="float32")`` (``phase --dtype float32``,
+        exploratory only); every other diagram refuses float32.
     """
 
     name: str
@@ -95,6 +101,7 @@ class PhaseDiagram:
     points: Callable[[], Sequence[Mapping[str, Any]]]
     compute: Callable[[Mapping[str, Any], int], Mapping[str, Any]]
     render: Callable[[Sequence[Any], Any], None]
+    dtypes: tuple[str, ...] = (DEFAULT_DTYPE,)
 
 
 @dataclass(frozen=True)
