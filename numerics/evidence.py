@@ -27,7 +27,12 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from mtl_theory.numerics.metrics import decoded_axis_angles, ood_linear_r2_all_orthants
+from mtl_theory.numerics.metrics import (
+    decoded_axis_angles,
+    ood_linear_r2,
+    ood_linear_r2_all_orthants,
+    orthant_index,
+)
 from mtl_theory.numerics.precision import DEFAULT_DTYPE, numpy_dtype
 from scipy.linalg import solve_toeplitz
 from scipy.optimize import linprog, minimize
@@ -87,6 +92,25 @@ def ood_r2_all(features: np.ndarray, latents: np.ndarray, latent_variance=None) 
     return np.asarray(
         ood_linear_r2_all_orthants(features, latents, latent_variance=latent_variance)
     )
+
+
+def ood_r2_nonempty(
+    features: np.ndarray, latents: np.ndarray, latent_variance=None
+) -> tuple[np.ndarray, int]:
+    """:func:`ood_r2_all` over the orthants that hold trials: (rows (k, D), orthants skipped).
+
+    With 2^D orthants and a finite pool some orthants are empty once 2^D is comparable with
+    the number of trials (D = 10: 1024 orthants; 4000 uniform trials leave about
+    1024 e^{-4000/1024} = 20 empty); an empty orthant cannot be held out, so it is skipped
+    and counted. When every orthant holds trials this is :func:`ood_r2_all`.
+    """
+    present = np.unique(orthant_index(latents))
+    if present.size == 2 ** latents.shape[1]:
+        return ood_r2_all(features, latents, latent_variance), 0
+    rows = [
+        ood_linear_r2(features, latents, int(o), latent_variance=latent_variance) for o in present
+    ]
+    return np.array(rows), int(2 ** latents.shape[1] - present.size)
 
 
 def axis_angles(weights: np.ndarray) -> np.ndarray:
@@ -668,7 +692,20 @@ def rnn_loss_and_grads(
     w = weights.astype(o.dtype, copy=False)[None, :, None]
     value = float(np.sum(w * (np.logaddexp(0.0, o) - targets * o)) / n)
     do = w * (expit(o) - targets) / n
-    H = states.shape[2]
+    return value, rnn_grads_from_outputs(params, inputs, states, do)
+
+
+def rnn_grads_from_outputs(
+    params: dict, inputs: np.ndarray, states: np.ndarray, do: np.ndarray
+) -> dict:
+    """Exact gradients (BPTT) of a loss whose derivative at the readout's outputs is ``do``.
+
+    ``states`` (B, T, H) from :func:`rnn_forward` on ``inputs``; ``do`` (B, T, N) the loss's
+    derivative with respect to the linear readout o = h W_out + b_out at every step. Shared by
+    every loss put on the RNN's readout (the BCE of :func:`rnn_loss_and_grads`, the bounded
+    accumulator's MSE in :mod:`mtl_theory.numerics.evidence_tasks`).
+    """
+    B, T, H = states.shape
     flat_states = states.reshape(B * T, H)
     flat_do = do.reshape(B * T, -1)
     g = {
@@ -689,7 +726,7 @@ def rnn_loss_and_grads(
     g["W_rec"] = prev.reshape(B * T, H).T @ flat_dpre
     g["W_in"] = inputs.reshape(B * T, -1).T @ flat_dpre
     g["b"] = flat_dpre.sum(axis=0)
-    return value, g
+    return g
 
 
 def label_entropy_baseline(freq: np.ndarray) -> float:

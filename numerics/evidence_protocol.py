@@ -28,6 +28,19 @@ comparison paired):
 
 Only numpy (and the toolkit's Adam) is used; the network enters as a function from evidence
 samples to decision-step states, so the same protocol also scores the ideal route (mu(t)).
+
+**D > 2.** The published generalize.py is 2-D (``DenoiseQuads``). For higher D its history
+(commits cd03f34 "Generalize quad splitting" to 161c0e0, ``DenoiseQuadsHighDim`` with
+``split = 4``; ``code``) holds out, in turn, the union of the orthants whose index is
+congruent to q - 1 modulo 4 in ``itertools.product([-.5, .5], repeat=D)`` order: the signs of
+the **last two coordinates** fixed (:data:`QUARTER_SIGNS`), the others free -- a quarter of
+the box for every D, 4 held-out regions. Training trials: an orthant drawn uniformly from the
+other 3 quarters' orthants, then uniform in it (= uniform on the complement); test trials
+uniform in the held-out quarter; decoder ``Linear(F, D)``. Its test set is built from an
+*array* of orthants, so the one-sign bug of a scalar ``quad_num`` does not arise there, and the
+published code has no D > 2 path: for D > 2 only ``"authors-fixed"`` (this quarter protocol)
+and ``"least-squares"`` are measured. For D = 2 the quarter is the quadrant and nothing changes
+(quadrants keep generalize.py's 2-D numbering, :data:`QUADRANT_SIGNS`).
 """
 
 from __future__ import annotations
@@ -39,9 +52,16 @@ from dataclasses import dataclass
 
 import numpy as np
 from mtl_theory.numerics.evidence import Adam
+from mtl_theory.numerics.metrics import decoded_axis_angles
 
 #: Quadrant q = 1..4 of generalize.py / DenoiseQuads: the signs of (x_1, x_2) (``code``).
 QUADRANT_SIGNS = np.array([[1.0, 1.0], [-1.0, 1.0], [-1.0, -1.0], [1.0, -1.0]])
+#: (sign of x_{D-1}, sign of x_D) of held-out quarter q = 1..4 for D > 2 (``code``, the
+#: history's split = 4: orthant index i - 1 = q - 1 mod 4 in product([-.5, .5]) order, bit 1
+#: -> x_{D-1}, bit 0 -> x_D, bit set -> positive). See the module docstring.
+QUARTER_SIGNS = np.array([[-1.0, -1.0], [-1.0, 1.0], [1.0, -1.0], [1.0, 1.0]])
+#: Protocols measured for D > 2 (the published one has no D > 2 path).
+PROTOCOLS_HIGH_D = ("authors-fixed", "least-squares")
 #: Decoder batches per N_task in generalize.py (``code``: n_tasks, n_batch).
 AUTHORS_DECODER_BATCHES = {2: 3000, 3: 3000, 6: 2000, 12: 1000, 24: 1000}
 AUTHORS_FITS = 5  # n_fit (``code``)
@@ -88,24 +108,40 @@ def test_steps(n_batches: int) -> tuple[int, ...]:
     return steps
 
 
-def training_latents(held_out: int, n: int, rng: np.random.Generator) -> np.ndarray:
+def training_latents(held_out: int, n: int, rng: np.random.Generator, D: int = 2) -> np.ndarray:
     """x* of ``n`` training trials: a uniformly chosen training quadrant, then uniform in it.
 
     ``DenoiseQuads(quad_num=<the other three>)``: ``quad = quads[choice(3)]``,
-    ``stim = rand(2) * quad`` with |quad_j| = 1/2.
+    ``stim = rand(2) * quad`` with |quad_j| = 1/2. D > 2: ``DenoiseQuadsHighDim`` with the
+    other three quarters' orthants (module docstring): every orthant has the same volume, so
+    drawing an orthant uniformly and then a point in it is drawing one of the 3 other sign
+    pairs of the last two coordinates uniformly, the other coordinates U(-1/2, 1/2).
     """
-    train = np.delete(QUADRANT_SIGNS, held_out - 1, axis=0)
-    signs = train[rng.integers(0, train.shape[0], n)]
-    return 0.5 * rng.random((n, 2)) * signs
+    if D == 2:
+        train = np.delete(QUADRANT_SIGNS, held_out - 1, axis=0)
+        signs = train[rng.integers(0, train.shape[0], n)]
+        return 0.5 * rng.random((n, 2)) * signs
+    train = np.delete(QUARTER_SIGNS, held_out - 1, axis=0)
+    x = rng.random((n, D)) - 0.5
+    x[:, -2:] = 0.5 * rng.random((n, 2)) * train[rng.integers(0, train.shape[0], n)]
+    return x
 
 
-def test_latents(held_out: int, n: int, rng: np.random.Generator, *, published: bool) -> np.ndarray:
-    """x* of ``n`` test trials of quadrant ``held_out`` (1..4).
+def test_latents(
+    held_out: int, n: int, rng: np.random.Generator, *, published: bool, D: int = 2
+) -> np.ndarray:
+    """x* of ``n`` test trials of quadrant ``held_out`` (1..4); D > 2: of quarter ``held_out``.
 
     ``published=False``: uniform in the quadrant (the fix, ``quad_num=np.array([q])``).
     ``published=True``: the bug of generalize.py -- one of the quadrant's two signs, drawn
-    per trial, multiplies both coordinates (see PUBLISHED_BUG).
+    per trial, multiplies both coordinates (see PUBLISHED_BUG); D = 2 only.
     """
+    if D != 2:
+        if published:
+            raise ValueError("the published protocol is 2-D (generalize.py has no D > 2 path)")
+        x = rng.random((n, D)) - 0.5
+        x[:, -2:] = 0.5 * rng.random((n, 2)) * QUARTER_SIGNS[held_out - 1]
+        return x
     signs = QUADRANT_SIGNS[held_out - 1]
     if published:
         s = signs[rng.integers(0, 2, n)][:, None]
@@ -240,21 +276,34 @@ def pooled_r2(predictions: np.ndarray, latents: np.ndarray) -> float:
 
 
 def decoded_axes_angle(W: np.ndarray) -> float:
-    """Angle (degrees) between the decoded axes, the columns of W (util.angles_between_vectors)."""
+    """Angle (degrees) between the decoded axes, the columns of W (util.angles_between_vectors).
+
+    D > 2: the mean of the D (D - 1) / 2 pairwise angles (each as for D = 2).
+    """
+    if W.shape[1] > 2:
+        return float(np.mean(decoded_axis_angles(W.T)))
     a, b = W[:, 0], W[:, 1]
     cos = float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
     return math.degrees(math.acos(max(-1.0, min(1.0, cos))))
 
 
+def decoded_axes_deviation(W: np.ndarray) -> float:
+    """Mean |angle - 90 deg| over the pairs of decoded axes (columns of W): 0 iff orthogonal."""
+    return float(np.mean(np.abs(decoded_axis_angles(W.T) - 90.0)))
+
+
 @dataclass(frozen=True)
 class ProtocolScores:
-    """r^2 of one network under the three protocols, shape (4 quadrants, fits) each.
+    """r^2 of one network under the protocols, shape (4 quadrants, fits) each.
 
-    ``angles`` are the decoded-axis angles of the Adam decoders (degrees), ``seconds`` the
-    wall time. Quadrant k of the arrays is generalize.py's quadrant k + 1. On the genuinely
-    held-out test trials, also: ``ridge`` (4, fits, len(RIDGE_ALPHAS)) the r^2 of ridge
-    decoders along the penalty path (same training trials), ``adam_path`` (4, fits,
-    len(ADAM_PATH_FRACTIONS)) the Adam decoder's r^2 after ``adam_path_updates`` updates.
+    ``r2`` has the keys of :data:`PROTOCOLS` (D = 2) or :data:`PROTOCOLS_HIGH_D` (D > 2,
+    quadrant = held-out quarter). ``angles`` are the decoded-axis angles of the Adam decoders
+    (degrees; D > 2: mean pairwise angle), ``angle_deviations`` their mean |angle - 90 deg|,
+    ``seconds`` the wall time. Quadrant k of the arrays is generalize.py's quadrant k + 1
+    (D > 2: quarter k + 1). On the genuinely held-out test trials, also: ``ridge`` (4, fits,
+    len(RIDGE_ALPHAS)) the r^2 of ridge decoders along the penalty path (same training
+    trials), ``adam_path`` (4, fits, len(ADAM_PATH_FRACTIONS)) the Adam decoder's r^2 after
+    ``adam_path_updates`` updates.
     """
 
     r2: dict[str, np.ndarray]
@@ -265,6 +314,8 @@ class ProtocolScores:
     ridge: np.ndarray | None = None
     adam_path: np.ndarray | None = None
     adam_path_updates: tuple[int, ...] = ()
+    angle_deviations: np.ndarray | None = None
+    D: int = 2
 
 
 def score_network(
@@ -277,19 +328,25 @@ def score_network(
     *,
     batch: int = AUTHORS_BATCH,
     test_batches: int = AUTHORS_TEST_BATCHES,
+    D: int = 2,
 ) -> ProtocolScores:
-    """Run the three protocols on one network (``states``: samples (n, t, 2) -> (n, F)).
+    """Run the protocols on one network (``states``: samples (n, t, D) -> (n, F)).
 
     For every held-out quadrant q = 1..4 and fit: fresh training trials
     (``decoder_batches`` x ``batch``) from the other three quadrants, one Adam decoder and one
     least-squares decoder on them; fresh test trials from the published (buggy) and the fixed
-    test distributions, ``test_batches`` x ``batch`` per test step.
+    test distributions, ``test_batches`` x ``batch`` per test step. D > 2: the held-out
+    quarters of the module docstring, no published (buggy) test set.
     """
+    if D < 2:
+        raise ValueError(f"the protocols hold out a quadrant or quarter: D >= 2, given D = {D}")
     start = time.perf_counter()
     steps = test_steps(decoder_batches)
     n_test = test_batches * batch * len(steps)
-    r2 = {p: np.empty((4, fits)) for p in PROTOCOLS}
+    protocols = PROTOCOLS if D == 2 else PROTOCOLS_HIGH_D
+    r2 = {p: np.empty((4, fits)) for p in protocols}
     angles = np.empty((4, fits))
+    deviations = np.empty((4, fits))
     ridge = np.empty((4, fits, len(RIDGE_ALPHAS)))
     path_steps = tuple(
         min(decoder_batches - 1, int(f * decoder_batches)) for f in ADAM_PATH_FRACTIONS
@@ -297,27 +354,32 @@ def score_network(
     adam_path = np.empty((4, fits, len(path_steps)))
     for q in range(1, 5):
         for f in range(fits):
-            x_train = training_latents(q, decoder_batches * batch, rng)
+            x_train = training_latents(q, decoder_batches * batch, rng, D)
             feats = states(evidence_samples(x_train, sigma, t, rng))
-            x_pub = test_latents(q, n_test, rng, published=True)
-            x_fix = test_latents(q, n_test, rng, published=False)
-            f_pub = states(evidence_samples(x_pub, sigma, t, rng))
+            # the draws in the order of the 2-D protocol (its numbers do not move with D > 2)
+            x_pub = test_latents(q, n_test, rng, published=True) if D == 2 else None
+            x_fix = test_latents(q, n_test, rng, published=False, D=D)
+            test_sets: tuple[np.ndarray, ...] = ()
+            if x_pub is not None:
+                test_sets = (states(evidence_samples(x_pub, sigma, t, rng)),)
             f_fix = states(evidence_samples(x_fix, sigma, t, rng))
             fit = fit_adam_decoder(
                 feats,
                 x_train,
-                (f_pub, f_fix),
+                (*test_sets, f_fix),
                 rng,
                 batch=batch,
                 path_steps=path_steps,
                 path_features=f_fix,
             )
-            r2["authors-published"][q - 1, f] = pooled_r2(fit.predictions[0], x_pub)
-            r2["authors-fixed"][q - 1, f] = pooled_r2(fit.predictions[1], x_fix)
+            if D == 2:
+                r2["authors-published"][q - 1, f] = pooled_r2(fit.predictions[0], x_pub)
+            r2["authors-fixed"][q - 1, f] = pooled_r2(fit.predictions[-1], x_fix)
             r2["least-squares"][q - 1, f] = pooled_r2(
                 least_squares_predictions(feats, x_train, f_fix), x_fix
             )
             angles[q - 1, f] = decoded_axes_angle(fit.W)
+            deviations[q - 1, f] = decoded_axes_deviation(fit.W)
             ridge[q - 1, f] = [
                 pooled_r2(p, x_fix) for p in ridge_path_predictions(feats, x_train, f_fix)
             ]
@@ -331,6 +393,8 @@ def score_network(
         ridge,
         adam_path,
         tuple(s + 1 for s in path_steps),
+        deviations,
+        D,
     )
 
 

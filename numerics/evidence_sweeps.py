@@ -37,7 +37,7 @@ from mtl_theory.numerics.metrics import decoded_axis_angles
 AUTHORS_SPLIT = 4
 #: (sign of x_{D-1}, sign of x_D) of the held-out region q = 1..4 (orthant index i - 1 = q - 1
 #: mod 4, product([-.5, .5]) ordering: bit 1 -> x_{D-1}, bit 0 -> x_D, bit set -> positive).
-HELD_OUT_SIGNS = np.array([[-1.0, -1.0], [-1.0, 1.0], [1.0, -1.0], [1.0, 1.0]])
+HELD_OUT_SIGNS = npr.QUARTER_SIGNS
 
 
 def held_out_mask(x_star: np.ndarray, region: int) -> np.ndarray:

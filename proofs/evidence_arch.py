@@ -48,7 +48,7 @@ def check_architecture(
     sub = ne.Trials(trials.x_star[:n_eval], trials.samples[:n_eval])
     result = runs[0].result
     states = na.arch_states(result, sub.samples)
-    ood = ne.ood_r2_all(states, sub.x_star, latent_variance=te.BOX_VARIANCE).mean(axis=1)
+    ood = ne.ood_r2_nonempty(states, sub.x_star, latent_variance=te.BOX_VARIANCE)[0].mean(axis=1)
     measured.update(
         {
             "architecture": setup.network,

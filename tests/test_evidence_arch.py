@@ -202,7 +202,12 @@ def test_spec_network_key_accepts_the_architectures_with_the_rnn_keys(network):
     ("extra", "key"),
     [
         ({"network": "gru"}, "network"),
-        ({"network": "lstm", "D": 3, "boundaries": "random"}, "D"),
+        ({"network": "lstm", "D": 11, "boundaries": "random"}, "D"),
+        ({"network": "lstm", "D": 1, "boundaries": "random"}, "D"),
+        (
+            {"network": "lstm", "D": 3, "boundaries": "random", "protocol": "authors-published"},
+            "protocol",
+        ),
         ({"network": "transformer", "n_tasks": 4}, "decoder_batches"),
         ({"network": "filter", "rnn_loss": "decision-step"}, "rnn_loss"),
     ],

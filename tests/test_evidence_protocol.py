@@ -149,7 +149,11 @@ def test_rnn_defaults_are_the_authors_loss_fixed_protocol_and_counts():
         ({"rnn_loss": "decision-step"}, "rnn_loss"),
         ({"decoder_fits": 2}, "decoder_fits"),
         ({"network": "rnn", "n_tasks": 4}, "decoder_batches"),  # no authors' count for 4
-        ({"network": "rnn", "D": 3, "boundaries": "random"}, "D"),
+        ({"network": "rnn", "D": 11, "boundaries": "random"}, "D"),  # beyond the D sweep
+        (
+            {"network": "rnn", "D": 3, "boundaries": "random", "protocol": "authors-published"},
+            "protocol",
+        ),
     ],
 )
 def test_bad_rnn_specs_name_their_key(extra, key):
