@@ -7,6 +7,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from mtl_theory.families.wta_emergence import DIAGRAM as EMERGENCE_DIAGRAM
 from mtl_theory.plotting import grid_values, heatmap
 from mtl_theory.proofs import wta as pw
 from mtl_theory.registry import Family, PhaseDiagram, SuiteCase
@@ -438,6 +439,7 @@ FAMILY = Family(
             compute=pw.gradient_compute,
             render=gradient_render,
         ),
+        EMERGENCE_DIAGRAM,
     ),
     methods=pw.METHODS,
 )
