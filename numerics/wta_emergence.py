@@ -303,6 +303,46 @@ def strict_verdict(code: np.ndarray, setup: WTASetup) -> StrictVerdict:
     return StrictVerdict(strict, strict and values == (1 << sum(setup.factors)) - 1)
 
 
+def _cylinder_sets(active: np.ndarray, grid: np.ndarray) -> list[np.ndarray | None]:
+    """Per factor k: the value set S with active = {z : z_k in S} on these points, or None."""
+    out = []
+    for k in range(grid.shape[1]):
+        values = np.unique(grid[active, k])
+        out.append(values if np.array_equal(np.isin(grid[:, k], values), active) else None)
+    return out
+
+
+def support_verdict(code: np.ndarray, setup: WTASetup) -> tuple[bool, bool]:
+    """Cylinder-set reading restricted to the training points (ours, for partial support).
+
+    On the support Z_s, a unit with receptive set R (empty != R != Z_s) is symbolic if
+    R = {z in Z_s : z_k in S} for some factor k and value set S; the code is complete if for
+    every factor k and every two values a != a' of z_k seen in training some such unit on k
+    has exactly one of them in S. On the full grid this is the reading of
+    :func:`mtl_theory.numerics.metrics.symbolic_verdict` (tested); on a partial support it
+    judges only the code of the combinations the network was trained on (the held-out
+    combinations' code is then the network's extrapolation, judged by the full-grid verdict).
+    """
+    support = setup.support
+    grid, sub = setup.grid[support], code[support] > 0.5
+    seen = [np.unique(grid[:, k]) for k in range(grid.shape[1])]
+    separated = [np.zeros((len(v), len(v)), dtype=bool) for v in seen]
+    symbolic = True
+    for unit in range(sub.shape[1]):
+        active = sub[:, unit]
+        if active.all() or not active.any():
+            continue
+        sets = _cylinder_sets(active, grid)
+        symbolic &= any(c is not None for c in sets)
+        for k, values in enumerate(sets):
+            if values is not None:
+                inside = np.isin(seen[k], values)
+                separated[k] |= inside[:, None] != inside[None, :]
+    off = [~np.eye(len(v), dtype=bool) for v in seen]
+    complete = all(np.all(sep[o]) for sep, o in zip(separated, off, strict=True))
+    return bool(symbolic), bool(symbolic and complete)
+
+
 # --------------------------------------------------------------------------- one seed
 
 
@@ -340,6 +380,7 @@ def train_and_read(
     loss = code_loss(setup, code)
     verdict = symbolic_verdict(code, setup.grid)
     strict = strict_verdict(code, setup)
+    on_support = support_verdict(code, setup)
     return {
         "seed": seed,
         "train_loss": train_loss,
@@ -350,6 +391,7 @@ def train_and_read(
         "symbolic_complete": bool(verdict.symbolic and verdict.complete),
         "strict": strict.strict,
         "strict_complete": strict.complete,
+        "support_symbolic_complete": on_support[1],
         "dead_units": len(verdict.dead_units),
         "code": code.astype(int),
     }

@@ -110,7 +110,9 @@ EMERGENCE_DESCRIPTION = (
     "(a)), partial support (combination (1,1), or (0,1), (1,2), (2,0) never shown; H1 fails). "
     "The hard code (majority top-k over 8 fresh images per grid point) is judged on the full "
     "grid; its loss is the least-squares readout loss on the training points. Left: fraction "
-    "of seeds symbolic and complete (cylinder-set reading, THEORY.md 1.2); middle: the strict "
+    "of seeds symbolic and complete (cylinder-set reading, THEORY.md 1.2; in the held-out "
+    "columns 'train pts' counts the same reading restricted to the training combinations); "
+    "middle: the strict "
     "one-unit-per-value reading; right: fraction reaching zero hard-code loss, with "
     "'symbolic and complete given zero loss'. Cells show counts and 95% Wilson intervals. "
     "Outlined: where H1-H3 hold; there WTA-1 (reconstructed; for 2-WTA its derived extension) "
@@ -164,6 +166,7 @@ def emergence_point(
     zero = [bool(r["zero_loss"]) for r in runs]
     sym = [bool(r["symbolic_complete"]) for r in runs]
     strict = [bool(r["strict_complete"]) for r in runs]
+    on_support = [bool(r["support_symbolic_complete"]) for r in runs]
     applies = all(h.holds for h in twta.check_hypotheses(setup))
     feas = twta.feasibility_predictions(setup)
     out: dict[str, object] = {
@@ -192,12 +195,16 @@ def emergence_point(
         "symbolic": [bool(r["symbolic"]) for r in runs],
         "symbolic_complete": sym,
         "strict_complete": strict,
+        "support_symbolic_complete": on_support,
         "dead_units": [int(r["dead_units"]) for r in runs],
+        # the hard codes, seed by seed: (P, sum m_g) 0/1 rows over the grid (row-major)
+        "codes": [r["code"].tolist() for r in runs],
         "median_hard_code_loss": float(np.median([r["hard_code_loss"] for r in runs])),
     }
     out.update(_proportion("sym", sym))
     out.update(_proportion("strict", strict))
     out.update(_proportion("zero", zero))
+    out.update(_proportion("support_sym", on_support))
     out.update(_proportion("sym_given_zero", [s for s, z in zip(sym, zero, strict=True) if z]))
     out.update(
         _proportion("strict_given_zero", [s for s, z in zip(strict, zero, strict=True) if z])

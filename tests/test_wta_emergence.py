@@ -146,6 +146,32 @@ def test_strict_verdict_agrees_with_the_certified_searches_on_one_hot_codes():
     assert {(True, True), (False, False)} <= seen  # both outcomes exercised
 
 
+def test_support_verdict_is_the_full_grid_verdict_on_full_support():
+    setup = tw.WTASetup((3, 3), (3, 3), tw.make_targets((3, 3), "factor-onehot"))
+    rng = np.random.Generator(np.random.PCG64(11))
+    codes = [onehot_code([setup.grid[:, 0], setup.grid[:, 1]], setup.modules)]
+    codes.append(onehot_code([setup.grid[:, 0], np.minimum(setup.grid[:, 1], 1)], (3, 3)))
+    codes += [onehot_code(rng.integers(0, 3, (2, 9)), (3, 3)) for _ in range(40)]
+    codes += [(rng.random((9, 6)) < 0.5).astype(float) for _ in range(40)]
+    seen = set()
+    for code in codes:
+        v = symbolic_verdict(code, setup.grid)
+        expected = (v.symbolic, v.symbolic and v.complete)
+        assert nem.support_verdict(code, setup) == expected
+        seen.add(expected)
+    assert seen == {(True, True), (True, False), (False, False)}
+
+
+def test_support_verdict_judges_only_the_training_points():
+    """The factor code with the held-out point (1, 1) moved to another unit."""
+    setup = tw.WTASetup((3, 3), (3, 3), tw.make_targets((3, 3), "factor-onehot"), holdout=(4,))
+    winners = [setup.grid[:, 0].copy(), setup.grid[:, 1].copy()]
+    winners[0][4] = 2
+    code = onehot_code(winners, setup.modules)
+    assert not symbolic_verdict(code, setup.grid).symbolic
+    assert nem.support_verdict(code, setup) == (True, True)
+
+
 def test_two_of_three_factor_code_is_symbolic_but_not_strict():
     """The complement of the factor code: every unit is {z_k != a} (a population code)."""
     setup = tw.WTASetup((3, 3), (3, 3), tw.make_targets((3, 3), "factor-onehot"))

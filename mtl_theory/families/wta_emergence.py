@@ -21,6 +21,8 @@ def _cell_text(result: dict, key: str) -> str:
     k, n = result[f"{key}_count"], result[f"{key}_trials"]
     lo, hi = result[f"{key}_ci_low"], result[f"{key}_ci_high"]
     text = f"{k}/{n}\n[{lo:.2f},{hi:.2f}]"
+    if key == "sym" and result["holdout"]:
+        text += f"\ntrain pts {result['support_sym_count']}/{result['support_sym_trials']}"
     if key == "zero":
         g = result["sym_given_zero_trials"]
         text += f"\n{result['sym_given_zero_count']}/{g}" if g else "\n-"
