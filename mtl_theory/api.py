@@ -82,6 +82,7 @@ class Theory:
     suite: tuple[str, ...]
     diagrams: tuple[str, ...]
     methods: tuple[str, ...]
+    keys: tuple[tuple[str, str, str, str], ...] = ()
 
     @classmethod
     def of(cls, family: Family) -> Theory:
@@ -93,7 +94,18 @@ class Theory:
             suite=tuple(c.name for c in family.suite),
             diagrams=tuple(d.name for d in family.diagrams),
             methods=("auto", *family.methods),
+            keys=family.schema.key_rows(),
         )
+
+    def keys_markdown(self) -> str:
+        """The spec keys of this theory: key, what is accepted, default, meaning.
+
+        This is the README's table for the theory (``mtl-theory list --keys`` prints all of
+        them), generated from the schema that validates specs.
+        """
+        from .render import key_table_markdown
+
+        return key_table_markdown(self.name, self.title, self.keys)
 
     def _repr_markdown_(self) -> str:
         from .render import markdown_table
@@ -107,6 +119,8 @@ class Theory:
                 "",
                 f"Methods: {', '.join(self.methods)}. Suite: {', '.join(self.suite)}.",
                 f"Phase diagrams: {', '.join(self.diagrams) or 'none'}.",
+                "",
+                self.keys_markdown(),
             ]
         )
 
@@ -181,7 +195,8 @@ def load_spec(spec: SpecLike) -> LoadedSpec:
         raise SpecError("theory", "a theory implemented in this version", name, source=source)
     family = reg.families[name]
     try:
-        setup = family.build(family.schema.validate(raw))
+        base_dir = Path(source).resolve().parent if source else None
+        setup = family.build(family.schema.validate(raw, base_dir))
     except SpecError as exc:
         raise (exc.with_source(source) if source else exc) from None
     return LoadedSpec(theory=name, setup=setup, source=source)

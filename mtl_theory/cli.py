@@ -109,7 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
     phase.add_argument("--resume", action="store_true", help="keep finished points")
     phase.add_argument("--seed", type=_bounded_int("--seed", 0), default=0)
 
-    sub.add_parser("list", help="theorems, derivations and phase diagrams")
+    listing = sub.add_parser("list", help="theorems, derivations and phase diagrams")
+    listing.add_argument(
+        "--keys",
+        action="store_true",
+        help="print every theory's spec keys as Markdown tables (the README's, generated)",
+    )
     return parser
 
 
@@ -171,6 +176,9 @@ def cmd_phase(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    if args.keys:
+        print("\n\n".join(t.keys_markdown() for t in api.theories()))
+        return EXIT_OK
     registry = api.registry()
     for family in registry.families.values():
         print(f"== {family.name}: {family.title}")

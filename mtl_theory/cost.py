@@ -85,6 +85,8 @@ def gdln_cost(setup: Any, quick: bool = False) -> Cost:
     batch = int(setup.items) * contexts
     n_in = int(setup.items) + contexts
     n_out = 2 * int(setup.items) * contexts
+    if getattr(setup, "inputs", None) is not None:  # the user's task: its own sizes
+        batch, n_in, n_out = len(setup.inputs), len(setup.inputs[0]), len(setup.targets[0])
     widths = [n_in, *(int(h) for h in setup.hidden), n_out]
     if setup.model == "routing":
         widths = [w * int(setup.modules) for w in widths]

@@ -206,6 +206,16 @@ def markdown_table(rows: Sequence[Sequence[Any]], header: Sequence[str]) -> str:
     return "\n".join(out)
 
 
+KEY_TABLE_HEADER = ("key", "expected", "default", "meaning")
+
+
+def key_table_markdown(family: str, title: str, rows: Sequence[Sequence[str]]) -> str:
+    """One family's spec keys as the README shows them (rows from ``Schema.key_rows``)."""
+    keyed = [(f"`{key}`", *rest) for key, *rest in rows]
+    heading = f'**`theory = "{family}"`** — {title}'
+    return heading + "\n\n" + markdown_table(keyed, KEY_TABLE_HEADER)
+
+
 def markdown_check(name: str, result: CheckResult) -> str:
     """A Markdown section for one check of the verification report."""
     st = result.statement

@@ -18,10 +18,13 @@ import os
 import stat
 import sys
 import tomllib
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 THEORY_KEY = "theory"
 
@@ -334,6 +337,79 @@ class RealMatrix(Field):
         return tuple(rows)
 
 
+#: Largest data file (.npy / .csv) a spec may name: the number limit at ~32 bytes per number.
+MAX_DATA_BYTES = 32 * MAX_ITEMS
+DATA_SUFFIXES = (".npy", ".csv")
+
+
+@dataclass(frozen=True)
+class DataMatrix(RealMatrix):
+    """A table inline, or the name of a ``.npy`` / ``.csv`` file holding one.
+
+    A relative file name is resolved against the spec file's folder (the working directory for
+    a spec given as a mapping). The file is read without pickle, must be a regular file of at
+    most :data:`MAX_DATA_BYTES` bytes holding a 2-D array of finite real numbers (a CSV: one
+    row per line, comma-separated, ``#`` comments), and becomes the same tuple of rows an
+    inline table gives, so a setup never depends on the file after validation.
+    """
+
+    def expected(self) -> str:
+        return (
+            "a non-empty table of equal-length rows of finite numbers, or the name of a "
+            ".npy or .csv file holding one"
+        )
+
+    def parse(
+        self, key: str, value: Any, base_dir: Path | None = None
+    ) -> tuple[tuple[float, ...], ...]:
+        if not isinstance(value, str):
+            return super().parse(key, value)
+        return super().parse(key, _read_data_file(key, value, base_dir).tolist())
+
+
+def _read_data_file(key: str, name: str, base_dir: Path | None) -> np.ndarray:
+    """The 2-D float64 array in the data file ``name``; every failure one :class:`SpecError`."""
+    path = Path(name)
+    if not path.is_absolute():
+        path = (base_dir or Path.cwd()) / path
+    given = one_line(name)
+
+    def fail(expected: str, what: str) -> SpecError:
+        return SpecError(key, expected, f"{given} ({what})", verbatim=True)
+
+    if path.suffix.lower() not in DATA_SUFFIXES:
+        raise fail("a table, or a file name ending in .npy or .csv", f"suffix {path.suffix!r}")
+    try:
+        info = os.stat(path)
+    except OSError:
+        raise fail("an existing .npy or .csv file", f"nothing at {path}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise fail("a regular .npy or .csv file", "not a regular file")
+    if info.st_size > MAX_DATA_BYTES:
+        raise fail(f"a data file of at most {MAX_DATA_BYTES} bytes", f"{info.st_size} bytes")
+    try:
+        if path.suffix.lower() == ".npy":
+            data = np.load(path, allow_pickle=False)
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")  # an empty file is an error, not a warning
+                data = np.loadtxt(path, delimiter=",", ndmin=2, dtype=np.float64)
+    except (ValueError, OSError, UserWarning, EOFError) as exc:
+        raise fail(
+            "a readable numeric .npy (no pickle) or comma-separated .csv", one_line(exc)
+        ) from None
+    if not isinstance(data, np.ndarray) or data.dtype.kind not in "biuf":
+        raise fail("real numbers", f"dtype {getattr(data, 'dtype', type(data).__name__)}")
+    if data.ndim != 2 or data.size == 0:
+        raise fail("a non-empty 2-D array (one row per item)", f"shape {data.shape}")
+    data = data.astype(np.float64)
+    bad = np.argwhere(~np.isfinite(data))
+    if bad.size:
+        i, j = bad[0]
+        raise fail("finite numbers", f"{data[i, j]} at row {i}, column {j}")
+    return data
+
+
 # --------------------------------------------------------------------------- schema
 
 
@@ -344,8 +420,27 @@ class Schema:
     family: str
     fields: Mapping[str, Field] = field(default_factory=dict)
 
-    def validate(self, spec: Mapping[str, Any]) -> dict[str, Any]:
-        """Check keys, types and ranges; fill defaults. Raises :class:`SpecError`."""
+    def key_rows(self) -> tuple[tuple[str, str, str, str], ...]:
+        """One ``(key, expected, default, meaning)`` row per key, in declaration order.
+
+        The README's spec-key tables are these rows (``mtl-theory list --keys``), so the
+        documentation states exactly what :meth:`validate` accepts.
+
+        Examples
+        --------
+        >>> Schema("toy", {"n": Integer(minimum=1, maximum=9, default=2, help="size")}).key_rows()
+        (('n', 'an integer >= 1 and <= 9', '`2`', 'size'),)
+        """
+        return tuple(
+            (key, decl.expected(), _default_text(decl), decl.help)
+            for key, decl in self.fields.items()
+        )
+
+    def validate(self, spec: Mapping[str, Any], base_dir: Path | None = None) -> dict[str, Any]:
+        """Check keys, types and ranges; fill defaults. Raises :class:`SpecError`.
+
+        ``base_dir`` is the folder data files named in the spec are relative to (the spec
+        file's; the working directory when None)."""
         known = set(self.fields) | {THEORY_KEY}
         for key in spec:
             if key not in known:
@@ -357,13 +452,25 @@ class Schema:
                 ) from None
         out: dict[str, Any] = {THEORY_KEY: self.family}
         for key, decl in self.fields.items():
-            if key in spec:
+            if isinstance(decl, DataMatrix) and key in spec:
+                out[key] = decl.parse(key, spec[key], base_dir)
+            elif key in spec:
                 out[key] = decl.parse(key, spec[key])
             elif decl.required:
                 raise SpecError(key, f"this key ({decl.expected()})", "nothing", verbatim=True)
             else:
                 out[key] = decl.default
         return out
+
+
+def _default_text(decl: Field) -> str:
+    """A default as the key tables show it: ``required``, ``—`` (none) or its JSON value."""
+    if decl.required:
+        return "required"
+    if decl.default is None:
+        return "—"
+    value = list(decl.default) if isinstance(decl.default, tuple) else decl.default
+    return f"`{json.dumps(value)}`"
 
 
 def _suggest(key: str, names: Sequence[str] | Mapping[str, Any]) -> str:

@@ -411,12 +411,23 @@ def _gd_order_comparison(statement, run_error, base_lr: float, scale: float):
 
 def _check_linear(setup: th.GdlnSetup, options) -> CheckResult:
     deep = setup.model == "deep-linear"
-    X, Y, U, s, V, d = th.linear_dataset(setup.items, setup.input_variances)
+    X, Y, U, s, V, d = th.linear_dataset(
+        setup.items, setup.input_variances, setup.inputs, setup.targets
+    )
     P = X.shape[1]
     N = len(setup.hidden) + 1
     tau = th.time_constant(setup.lr, P)
     limit = th.gd_stability_limit(s, d, N, P)
+    residual = th.decoupling_residual(X, Y, U, s, V, d)
+    decoupled = residual <= th.DECOUPLING_RTOL
     hyps = [
+        HypothesisCheck(
+            "decoupled-data",
+            decoupled,
+            f"Σˣ v_k = d_k v_k and Σʸˣ v_k = s_k u_k for the {U.shape[1]} modes: relative "
+            f"residual {residual:.2g} {'<=' if decoupled else '>'} {th.DECOUPLING_RTOL:g}"
+            + ("" if setup.inputs is None else " (your inputs and targets)"),
+        ),
         HypothesisCheck(
             "decoupled-init",
             True,
@@ -495,7 +506,7 @@ def _check_linear(setup: th.GdlnSetup, options) -> CheckResult:
         a_flow = num.mode_strengths(flow.products, U, V)
         err_flow = float(np.max(np.abs(a_flow - pred)))
         measured["max_abs_error_flow"] = err_flow
-        if setup.input_variances is None and setup.items == 8:
+        if setup.input_variances is None and setup.inputs is None and setup.items == 8:
             hier = np.sqrt([15, 7, 3, 3, 1, 1, 1, 1]) / 8
             comps.append(
                 Comparison.numeric(
@@ -556,8 +567,15 @@ def _check_linear(setup: th.GdlnSetup, options) -> CheckResult:
                     notes.append(note)
                 measured["max_abs_error_gd_half_lr"] = errors[1]
                 measured["max_abs_error_gd_quarter_lr"] = errors[2]
-        # conservation of a² − b² for an unbalanced two-layer start (flow): layer strengths
-        if not deep:
+        # conservation of a² − b² for an unbalanced two-layer start (flow): layer strengths.
+        # Per mode it needs decoupled data (else the modes mix and only the matrix
+        # W₁W₁ᵀ − W₂ᵀW₂ is conserved), so coupled data get a note, not a comparison.
+        if not deep and not decoupled:
+            notes.append(
+                "per-mode conservation of a² − b² not compared: the data do not decouple "
+                f"(residual {residual:.2g})"
+            )
+        if not deep and decoupled:
             rng = np.random.Generator(np.random.PCG64(options.seed + 1))
             R = np.linalg.qr(rng.standard_normal((setup.hidden[0], U.shape[1])))[0]
             # unbalanced start with the same products a₀: b_in·b_out = a₀, b_in ≠ b_out
@@ -1318,7 +1336,10 @@ _RELEVANT_KEYS = {
 
 def _setup_dict(setup: th.GdlnSetup) -> Mapping[str, Any]:
     """The setup's keys that matter for its model (the rest are unused defaults)."""
-    return {"model": setup.model} | {k: getattr(setup, k) for k in _RELEVANT_KEYS[setup.model]}
+    keys = _RELEVANT_KEYS[setup.model]
+    if setup.inputs is not None:  # the user's task: its tables replace the hierarchy's keys
+        keys = (*(k for k in keys if k not in ("items", "input_variances")), "inputs", "targets")
+    return {"model": setup.model} | {k: getattr(setup, k) for k in keys}
 
 
 def check(setup: th.GdlnSetup, options) -> CheckResult:

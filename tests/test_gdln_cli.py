@@ -16,15 +16,15 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("gdln-*.toml"))
 
 
-def _build(spec):
-    return FAMILY.build(FAMILY.schema.validate(spec))
+def _build(spec, base_dir=None):
+    return FAMILY.build(FAMILY.schema.validate(spec, base_dir))
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
 def test_examples_validate(path):
     spec = tomllib.loads(path.read_text())
     assert spec.pop("theory") == "gdln"
-    _build(spec)
+    _build(spec, path.parent)
 
 
 @pytest.mark.parametrize(

@@ -1230,16 +1230,96 @@ class GdlnSetup:
     pairs: int = 2
     race_gates: tuple[tuple[int, ...], ...] = ((1, 1), (1, 0))
     condition_scales: tuple[float, ...] = (1.0, 1.0)
+    #: linear / deep-linear on the user's data: one row per item (P rows) of inputs / targets
+    inputs: tuple[tuple[float, ...], ...] | None = None
+    targets: tuple[tuple[float, ...], ...] | None = None
 
 
-def linear_dataset(items: int, input_variances: Sequence[float] | None):
+#: Relative size below which a singular value of Σʸˣ is no mode (rank decision), and below
+#: which two singular values count as one degenerate mode (float64 SVD: ~1e-15 relative).
+MODE_RTOL = 1e-10
+#: Largest decoupling residual that counts as exact decoupling: float64 products of matrices
+#: of at most ~1e3 entries per row carry ~1e-13 relative rounding, far below this.
+DECOUPLING_RTOL = 1e-9
+
+
+def task_modes(X: np.ndarray, Y: np.ndarray):
+    """The modes of a linear task: Σʸˣ = U diag(s) Vᵀ with v_kᵀ Σˣ v_k = d_k (`derived`).
+
+    Parameters
+    ----------
+    X, Y : ndarray
+        Inputs (n_in × P) and targets (n_out × P), one column per item.
+
+    Returns
+    -------
+    U, s, V, d : ndarray
+        The r modes with s_k > MODE_RTOL · s_max (r = the numerical rank of Σʸˣ).
+
+    Notes
+    -----
+    Σˣ = X Xᵀ / P and Σʸˣ = Y Xᵀ / P (Saxe et al. 2014, `paper`). Within a cluster of equal
+    singular values the SVD's basis is arbitrary; it is rotated (U and V by the same
+    orthogonal Q, which leaves U S Vᵀ unchanged) to diagonalize Vᵀ Σˣ V on the cluster, so
+    that decoupling, when some basis achieves it, is found. Whether the modes decouple —
+    Σˣ v_k = d_k v_k, the hypothesis of the mode dynamics — is measured by
+    :func:`decoupling_residual`, not assumed.
+    """
+    P = X.shape[1]
+    sxx, syx = X @ X.T / P, Y @ X.T / P
+    U, s, Vt = np.linalg.svd(syx, full_matrices=False)
+    r = int(np.sum(s > MODE_RTOL * s[0])) if s.size and s[0] > 0 else 0
+    U, s, V = U[:, :r].copy(), s[:r], Vt[:r].T.copy()
+    start = 0
+    while start < r:
+        stop = start + 1
+        while stop < r and s[start] - s[stop] <= MODE_RTOL * s[0]:
+            stop += 1
+        if stop - start > 1:
+            block = V[:, start:stop]
+            _, Q = np.linalg.eigh(block.T @ sxx @ block)
+            V[:, start:stop] = block @ Q
+            U[:, start:stop] = U[:, start:stop] @ Q
+        start = stop
+    d = np.einsum("ir,ij,jr->r", V, sxx, V)
+    return U, s, V, d
+
+
+def decoupling_residual(X: np.ndarray, Y: np.ndarray, U, s, V, d) -> float:
+    """max(‖Σˣ V − V diag(d)‖, ‖Σʸˣ V − U diag(s)‖) / (‖Σˣ‖ + ‖Σʸˣ‖), Frobenius norms.
+
+    It is 0 iff the modes (U, s, V, d) decouple the task exactly, the hypothesis under which
+    each mode follows its own closed-form trajectory (`derived`).
+    """
+    P = X.shape[1]
+    sxx, syx = X @ X.T / P, Y @ X.T / P
+    scale = np.linalg.norm(sxx) + np.linalg.norm(syx)
+    if scale == 0:
+        return 0.0
+    r_x = np.linalg.norm(sxx @ V - V * d)
+    r_yx = np.linalg.norm(syx @ V - U * s)
+    return float(max(r_x, r_yx) / scale)
+
+
+def linear_dataset(
+    items: int,
+    input_variances: Sequence[float] | None,
+    inputs: Sequence[Sequence[float]] | None = None,
+    targets: Sequence[Sequence[float]] | None = None,
+):
     """Hierarchy targets with one-hot items (whitened up to scale, Σˣ = I/P) or with input
-    variances d_k along the hierarchy's right singular vectors (non-white, decoupled).
+    variances d_k along the hierarchy's right singular vectors (non-white, decoupled), or
+    the user's own ``inputs`` and ``targets`` (one row per item; modes from
+    :func:`task_modes`).
 
     Non-white: X = √P diag(√d) Wᵀ with H = U_H S_H Wᵀ, so Σˣ = diag(d) and
     Σʸˣ = U_H S_H diag(√d)/√P: modes stay decoupled with s_k = σ_k(H)√d_k/√P (`derived`).
     Returns X, Y, U, s, V, d (mode k: Σʸˣ v_k = s_k u_k, v_kᵀΣˣv_k = d_k).
     """
+    if inputs is not None and targets is not None:
+        X = np.asarray(inputs, dtype=float).T
+        Y = np.asarray(targets, dtype=float).T
+        return (X, Y, *task_modes(X, Y))
     H = hierarchy_features(items)
     P = items
     U, sig, Wt = np.linalg.svd(H, full_matrices=False)

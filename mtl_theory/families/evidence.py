@@ -39,7 +39,8 @@ SCHEMA = Schema(
             help="trained by --verify: none, filter (integrator + fitted readouts), rnn (BPTT), "
             "or the other architectures of Fig. 3b/3c (numpy, hand-written gradients): "
             "rnn-nonleaky, lstm (64 units), transformer (one-layer GPT-2, 8 heads, "
-            "embedding 64)",
+            "embedding 64); the rnn_*, protocol and decoder_* keys apply to all four trained "
+            "networks",
         ),
         "seed": Integer(default=0, minimum=0, help="seed of random boundaries"),
         "n_trials": Integer(
@@ -89,7 +90,8 @@ SCHEMA = Schema(
             default="isotropic",
             options=te.NOISE_KINDS,
             help="evidence noise: isotropic N(0, sigma^2 I); anisotropic sd sigma*noise_scales; "
-            "autocorrelated AR(1) in time (noise_rho); correlated coordinates (noise_rho)",
+            "autocorrelated AR(1) in time (noise_rho); correlated coordinates (noise_rho); "
+            "networks run with isotropic noise only",
         ),
         "noise_scales": RealList(
             default=None,
@@ -101,7 +103,7 @@ SCHEMA = Schema(
             minimum=-0.99,
             maximum=0.99,
             help="autocorrelated: AR(1) coefficient between successive samples; correlated: "
-            "correlation between coordinates",
+            "correlation between coordinates (> -1/(D-1))",
         ),
     },
 )

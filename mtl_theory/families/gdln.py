@@ -13,6 +13,7 @@ from mtl_theory.proofs import gdln as proofs
 from mtl_theory.registry import Family, PhaseDiagram, SuiteCase
 from mtl_theory.spec import (
     Choice,
+    DataMatrix,
     Integer,
     IntegerList,
     Real,
@@ -56,7 +57,11 @@ SCHEMA = Schema(
         ),
         "epochs": Integer(default=8000, minimum=1, maximum=200000, help="full-batch GD epochs"),
         "items": Integer(
-            default=8, minimum=1, maximum=64, help="items of the hierarchy (power of 2)"
+            default=None,
+            minimum=1,
+            maximum=64,
+            help="items of the hierarchy (power of 2; default 8; with inputs/targets, their "
+            "number of rows)",
         ),
         "a0": Real(default=1e-3, minimum=0.0, exclusive_minimum=True, help="initial mode strength"),
         "input_variances": RealList(default=None, minimum=1e-12, help="linear: d_k per mode"),
@@ -101,6 +106,17 @@ SCHEMA = Schema(
         "condition_scales": RealList(
             default=None, minimum=0.0, help="gated: target scale per condition"
         ),
+        "inputs": DataMatrix(
+            default=None,
+            help="linear, deep-linear: your task's inputs instead of the one-hot hierarchy, one "
+            "row per item (P rows × input units); a table, or a .npy/.csv file named relative "
+            "to the spec file; with targets",
+        ),
+        "targets": DataMatrix(
+            default=None,
+            help="linear, deep-linear: your task's targets, one row per item (P rows × output "
+            "units); a table or a .npy/.csv file; with inputs",
+        ),
     },
 )
 
@@ -116,13 +132,22 @@ _DEFAULT_HIDDEN = {
 def build(spec: Mapping[str, Any]) -> th.GdlnSetup:
     """Cross-key checks; every problem is a SpecError naming the key."""
     model = spec["model"]
-    items = spec["items"]
-    if items < 2 or items & (items - 1):
+    data = _user_data(spec)
+    items = spec["items"] or 8
+    if data is None and (items < 2 or items & (items - 1)):
         raise SpecError("items", "a power of two >= 2 (the binary hierarchy)", items)
     hidden = spec["hidden"] or _DEFAULT_HIDDEN[model]
     if model in ("linear", "gated", "routing") and len(hidden) != 1:
         raise SpecError("hidden", f"one hidden width for model {model!r}", list(hidden))
-    if model in ("linear", "deep-linear", "gated", "routing") and min(hidden) < items:
+    if data is not None:
+        items, n_modes = data
+        if min(hidden) < n_modes:
+            raise SpecError(
+                "hidden",
+                f"widths >= {n_modes}, the rank of your Σʸˣ (one unit per mode)",
+                list(hidden),
+            )
+    elif model in ("linear", "deep-linear", "gated", "routing") and min(hidden) < items:
         raise SpecError("hidden", f"widths >= items = {items} (one unit per mode)", list(hidden))
     if model == "context" and len(hidden) > 2:
         raise SpecError("hidden", "one or two hidden layers for the context model", list(hidden))
@@ -187,7 +212,51 @@ def build(spec: Mapping[str, Any]) -> th.GdlnSetup:
         pairs=spec["pairs"],
         race_gates=gates,
         condition_scales=tuple(scales),
+        inputs=spec["inputs"],
+        targets=spec["targets"],
     )
+
+
+def _user_data(spec: Mapping[str, Any]) -> tuple[int, int] | None:
+    """Cross-key checks of ``inputs`` / ``targets``; (items P, modes r) when they are given.
+
+    Both tables hold one row per item, so their row counts must agree; when a transpose would
+    make them agree the error says so (the commonest slip with data matrices).
+    """
+    inputs, targets = spec["inputs"], spec["targets"]
+    if inputs is None and targets is None:
+        return None
+    for key, other, value in (("inputs", "targets", inputs), ("targets", "inputs", targets)):
+        if value is None:
+            raise SpecError(
+                key, f"a table as well, since {other} is given", "nothing", verbatim=True
+            )
+    if spec["model"] not in ("linear", "deep-linear"):
+        raise SpecError("inputs", "only with model = 'linear' or 'deep-linear'", spec["model"])
+    for key in ("items", "input_variances"):
+        if spec[key] is not None:
+            raise SpecError(key, "nothing with inputs/targets (they define the task)", spec[key])
+    P, n_out = len(targets), len(targets[0])
+    n_in_rows, n_in_cols = len(inputs), len(inputs[0])
+    if n_in_rows != P:
+        hint = ""
+        if n_in_cols == P:
+            hint = "; transposed, inputs would fit"
+        elif n_out == n_in_rows:
+            hint = "; transposed, targets would fit"
+        raise SpecError(
+            "targets",
+            f"{n_in_rows} rows, one per item as in inputs",
+            f"{P} rows × {n_out} columns{hint}",
+            verbatim=True,
+        )
+    X, Y = np.asarray(inputs).T, np.asarray(targets).T
+    _, s, _, _ = th.task_modes(X, Y)
+    if s.size == 0:
+        raise SpecError(
+            "targets", "targets correlated with the inputs (Σʸˣ ≠ 0)", "Σʸˣ = 0", verbatim=True
+        )
+    return P, int(s.size)
 
 
 # expect_applies: every hypothesis of the case's theorem holds (verify fails otherwise)

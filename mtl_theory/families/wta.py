@@ -82,11 +82,14 @@ def build(spec: Mapping[str, Any]) -> tw.WTASetup:
     if targets is not None:
         width = len(targets[0])
         if width != n_points:
+            transposed = len(targets) == n_points
             raise SpecError(
                 "targets",
                 f"rows of {n_points} entries (one per grid point of factors {list(factors)}, "
                 "row-major, last factor fastest)",
-                f"rows of {width}",
+                f"{len(targets)} rows of {width}"
+                + ("; its transpose would fit (one row per task)" if transposed else ""),
+                verbatim=True,
             )
         rows, name = targets, "targets"
     else:
