@@ -1006,6 +1006,8 @@ def init_network(
 def _bottleneck(u: np.ndarray, modules: tuple[int, ...], kind: str, tau: float) -> np.ndarray:
     if kind == "relu":
         return np.maximum(u, 0.0)
+    if kind == "linear":
+        return u
     out = np.empty_like(u)
     start = 0
     for m in modules:
@@ -1022,7 +1024,8 @@ def _bottleneck(u: np.ndarray, modules: tuple[int, ...], kind: str, tau: float) 
 def forward(
     params: dict[str, np.ndarray], x: np.ndarray, modules: tuple[int, ...], kind: str, tau: float
 ) -> dict[str, np.ndarray]:
-    """Forward pass; ``kind`` is ``"softmax"`` (annealed WTA), ``"hard"`` or ``"relu"``."""
+    """Forward pass; ``kind`` is ``"softmax"`` (annealed WTA), ``"hard"``, ``"relu"`` or
+    ``"linear"`` (identity bottleneck)."""
     a1 = x @ params["W1"] + params["b1"]
     h = np.maximum(a1, 0.0)
     u = h @ params["W2"] + params["b2"]
@@ -1041,7 +1044,8 @@ def loss_and_grad(
 ) -> tuple[float, dict[str, np.ndarray]]:
     """Mean squared error over samples and tasks and its hand-written gradient.
 
-    Softmax module backward: du_g = s_g * (ds_g - <ds_g, s_g>) / tau; ReLU: du = ds [u > 0].
+    Softmax module backward: du_g = s_g * (ds_g - <ds_g, s_g>) / tau; ReLU: du = ds [u > 0];
+    linear (identity) bottleneck: du = ds.
     Straight-through (Bengio et al. 2013, provenance ``code``): the forward pass uses the hard
     one-hot code, the backward pass the softmax Jacobian at temperature ``backward_tau``
     (default ``tau``); ds is the gradient with respect to the hard code. The softmax and ReLU
@@ -1069,6 +1073,8 @@ def loss_and_grad(
     ds = dy @ params["Wo"].T
     if kind == "relu":
         du = ds * (f["u"] > 0)
+    elif kind == "linear":
+        du = ds
     elif kind in ("softmax", "straight-through"):
         soft = f["soft"] if kind == "straight-through" else f["s"]
         t_back = backward_tau if kind == "straight-through" else tau
@@ -1181,20 +1187,26 @@ def majority_code(
     return winners
 
 
-def _train_once(
-    setup: WTASetup, kind: str, rng: np.random.Generator, config: TrainConfig
-) -> tuple[dict[str, np.ndarray], float, float | None]:
-    """One full-batch Adam run; returns params, training loss, training code loss."""
-    support = setup.support
-    points = np.repeat(setup.grid[support], config.samples_per_point, axis=0)
-    targets = np.repeat(setup.target_array[:, support].T, config.samples_per_point, axis=0)
-    x = render_images(points, config.noise, rng)
+def fit_network(
+    x: np.ndarray,
+    targets: np.ndarray,
+    modules: tuple[int, ...],
+    kind: str,
+    rng: np.random.Generator,
+    config: TrainConfig,
+) -> tuple[dict[str, np.ndarray], float]:
+    """Initialise (:func:`init_network`, from ``rng``) and train one network by full-batch Adam.
+
+    ``kind`` as in :func:`train` (``"straight-through"``, ``"softmax"``, ``"relu"``) or
+    ``"linear"`` (identity bottleneck). Returns the trained parameters (heads in the original
+    target units) and the last standardised training loss times the mean target variance.
+    """
     # train on standardised targets (Adam's step size is then right for every task scale) and
     # fold the scaling back into the heads at the end
     mean = targets.mean(axis=0)
     scale = np.where(targets.std(axis=0) > 0, targets.std(axis=0), 1.0)
     targets = (targets - mean) / scale
-    params = init_network(x.shape[1], config.hidden, sum(setup.modules), targets.shape[1], rng)
+    params = init_network(x.shape[1], config.hidden, sum(modules), targets.shape[1], rng)
     moments = {k: (np.zeros_like(v), np.zeros_like(v)) for k, v in params.items()}
     loss = math.nan
     for step in range(1, config.epochs + 1):
@@ -1207,18 +1219,30 @@ def _train_once(
         if kind == "straight-through" and frac < config.soft_fraction:
             phase_kind = "softmax"
         loss, grads = loss_and_grad(
-            params, x, targets, setup.modules, phase_kind, tau, config.backward_tau
+            params, x, targets, modules, phase_kind, tau, config.backward_tau
         )
         adam_step(params, grads, moments, step, config.lr)
     params["Wo"] = params["Wo"] * scale
     params["bo"] = params["bo"] * scale + mean
+    return params, float(loss * np.mean(scale**2))
+
+
+def _train_once(
+    setup: WTASetup, kind: str, rng: np.random.Generator, config: TrainConfig
+) -> tuple[dict[str, np.ndarray], float, float | None]:
+    """One full-batch Adam run; returns params, training loss, training code loss."""
+    support = setup.support
+    points = np.repeat(setup.grid[support], config.samples_per_point, axis=0)
+    targets = np.repeat(setup.target_array[:, support].T, config.samples_per_point, axis=0)
+    x = render_images(points, config.noise, rng)
+    params, train_loss = fit_network(x, targets, setup.modules, kind, rng, config)
     code_loss = None
     if kind != "relu":
         u = forward(params, x, setup.modules, "hard", 1.0)["u"]
         index = np.repeat(support, config.samples_per_point)
         winners = majority_code(u, index, setup.n_points, setup.modules)
         code_loss = naive_code_loss(setup, tuple(tuple(int(v) for v in w) for w in winners))
-    return params, float(loss * np.mean(scale**2)), code_loss
+    return params, train_loss, code_loss
 
 
 def train(setup: WTASetup, kind: str, seed: int, config: TrainConfig) -> TrainResult:

@@ -111,7 +111,7 @@ def _finite_difference_check(kind, seed=0):
     return loss
 
 
-@pytest.mark.parametrize("kind", ["softmax", "relu"])
+@pytest.mark.parametrize("kind", ["softmax", "relu", "linear"])
 def test_hand_written_gradients_match_finite_differences(kind):
     _finite_difference_check(kind)
 

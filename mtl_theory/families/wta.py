@@ -7,6 +7,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from mtl_theory.families import wta_generalization
 from mtl_theory.families.wta_emergence import DIAGRAM as EMERGENCE_DIAGRAM
 from mtl_theory.plotting import grid_values, heatmap
 from mtl_theory.proofs import wta as pw
@@ -443,6 +444,7 @@ FAMILY = Family(
             render=gradient_render,
         ),
         EMERGENCE_DIAGRAM,
+        wta_generalization.DIAGRAM,
     ),
     methods=pw.METHODS,
 )
