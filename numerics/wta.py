@@ -1086,12 +1086,37 @@ def loss_and_grad(
             start += m
     else:
         raise ValueError("hard WTA has no gradient; train with kind='softmax'")
-    grads["W2"] = f["h"].T @ du
-    grads["b2"] = du.sum(axis=0)
-    da1 = (du @ params["W2"].T) * (f["a1"] > 0)
-    grads["W1"] = x.T @ da1
-    grads["b1"] = da1.sum(axis=0)
+    grads.update(encoder_grads(params, x, f, du))
     return loss, grads
+
+
+def encoder_grads(
+    params: dict[str, np.ndarray], x: np.ndarray, f: dict[str, np.ndarray], du: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Gradients of the encoder (W1, b1, W2, b2) from du, the gradient w.r.t. u.
+
+    ``f`` is the :func:`forward` record (``a1``, ``h``); the ReLU layer's backward pass.
+    """
+    da1 = (du @ params["W2"].T) * (f["a1"] > 0)
+    return {"W2": f["h"].T @ du, "b2": du.sum(axis=0), "W1": x.T @ da1, "b1": da1.sum(axis=0)}
+
+
+def adam_step(
+    params: dict[str, np.ndarray],
+    grads: dict[str, np.ndarray],
+    moments: dict[str, tuple[np.ndarray, np.ndarray]],
+    step: int,
+    lr: float,
+) -> None:
+    """One in-place Adam update (Kingma & Ba 2015; beta1 0.9, beta2 0.999, eps 1e-8)."""
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    for k, g in grads.items():
+        m, v = moments[k]
+        m *= beta1
+        m += (1 - beta1) * g
+        v *= beta2
+        v += (1 - beta2) * g * g
+        params[k] -= lr * (m / (1 - beta1**step)) / (np.sqrt(v / (1 - beta2**step)) + eps)
 
 
 @dataclass(frozen=True)
@@ -1183,7 +1208,6 @@ def fit_network(
     targets = (targets - mean) / scale
     params = init_network(x.shape[1], config.hidden, sum(modules), targets.shape[1], rng)
     moments = {k: (np.zeros_like(v), np.zeros_like(v)) for k, v in params.items()}
-    beta1, beta2, eps = 0.9, 0.999, 1e-8
     loss = math.nan
     for step in range(1, config.epochs + 1):
         frac = (step - 1) / max(config.epochs - 1, 1)
@@ -1197,15 +1221,7 @@ def fit_network(
         loss, grads = loss_and_grad(
             params, x, targets, modules, phase_kind, tau, config.backward_tau
         )
-        for k, g in grads.items():
-            m, v = moments[k]
-            m *= beta1
-            m += (1 - beta1) * g
-            v *= beta2
-            v += (1 - beta2) * g * g
-            params[k] -= (
-                config.lr * (m / (1 - beta1**step)) / (np.sqrt(v / (1 - beta2**step)) + eps)
-            )
+        adam_step(params, grads, moments, step, config.lr)
     params["Wo"] = params["Wo"] * scale
     params["bo"] = params["bo"] * scale + mean
     return params, float(loss * np.mean(scale**2))

@@ -25,3 +25,22 @@ def code_design(setup, code) -> np.ndarray:
             for u in range(m)
         ]
     )
+
+
+def central_differences(fun, params, names):
+    """Central differences (h = 1e-6) of the scalar fun() w.r.t. every entry of params[name]."""
+    h = 1e-6
+    out = {}
+    for name in names:
+        value = params[name]
+        num = np.zeros_like(value)
+        for idx in np.ndindex(value.shape):
+            old = value[idx]
+            value[idx] = old + h
+            up = fun()
+            value[idx] = old - h
+            down = fun()
+            value[idx] = old
+            num[idx] = (up - down) / (2 * h)
+        out[name] = num
+    return out

@@ -9,6 +9,7 @@ from typing import Any
 
 from mtl_theory import cost as mc
 from mtl_theory.families import wta_generalization
+from mtl_theory.families.wta_emergence import DIAGRAM as EMERGENCE_DIAGRAM
 from mtl_theory.plotting import grid_values, heatmap
 from mtl_theory.proofs import wta as pw
 from mtl_theory.registry import Family, PhaseDiagram, SuiteCase
@@ -462,6 +463,7 @@ FAMILY = Family(
             render=gradient_render,
             cost=gradient_point_cost,
         ),
+        EMERGENCE_DIAGRAM,
         wta_generalization.DIAGRAM,
     ),
     methods=pw.METHODS,
