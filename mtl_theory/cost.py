@@ -19,6 +19,11 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
+from mtl_theory.numerics import evidence as ne
+from mtl_theory.numerics import evidence_arch as na
+from mtl_theory.proofs import evidence as pe
+from mtl_theory.theory import gdln as gdln_theory
+
 #: Default memory budget of one check (GiB).
 DEFAULT_MEMORY_GIB = 4.0
 #: Default time budget of one check (seconds).
@@ -28,6 +33,9 @@ DEFAULT_SECONDS = 1800.0
 FLOPS_PER_SECOND = 1e9
 #: Bytes of a float64.
 F64 = 8
+#: One right-hand-side evaluation of a small network's flow costs ~0.1 ms of interpreter
+#: time (scipy's solve_ivp and the per-matrix numpy calls) whatever its size: as flops.
+FLOW_STAGE_OVERHEAD_FLOPS = 100_000
 
 
 @dataclass(frozen=True)
@@ -67,14 +75,28 @@ def _time_text(seconds: float) -> str:
 
 
 def evidence_cost(setup: Any, quick: bool = False) -> Cost:
-    """The Monte-Carlo simulation holds n_trials × t × D noise samples (float64), about
-    three arrays of that size at once (noise, samples, their mean's temporaries)."""
-    draws = int(setup.n_trials) * int(setup.t) * len(setup.normals[0])
+    """The Monte-Carlo simulation streams its trials (``numerics.evidence.summarize_trials``):
+    in memory at once are one chunk of at most CHUNK_DRAWS noise samples (or one trial's t × D
+    if larger), the trials the importance-sampling observer reads in full (its power-sized
+    re-run holds up to EV1_MAX_OBSERVERS of them), each about three arrays deep (noise,
+    samples, temporaries), and four n_trials × D per-trial arrays (x*, mean, estimate, sum).
+    The trained networks (RNN, architectures) read every sample: n_trials × t × D."""
+    n, t, D = int(setup.n_trials), int(setup.t), len(setup.normals[0])
+    draws = n * t * D
     n_tasks = len(setup.normals)
+    if getattr(setup, "network", None) in na.TRAINED_NETWORKS:
+        held, what = draws, f"n_trials × t × D = {draws} float64 evidence samples"
+    else:
+        full = min(n, pe.EV1_MAX_OBSERVERS_QUICK if quick else pe.EV1_MAX_OBSERVERS)
+        held = min(draws, max(ne.CHUNK_DRAWS, t * D)) + full * t * D
+        what = (
+            f"chunks of {min(draws, max(ne.CHUNK_DRAWS, t * D))} samples + {full} full trials "
+            f"of t × D = {t * D} float64 samples"
+        )
     return Cost(
-        memory_bytes=3 * F64 * draws,
+        memory_bytes=3 * F64 * held + 4 * F64 * n * D,
         flops=2 * draws * max(n_tasks, 1),
-        what=f"n_trials × t × D = {draws} float64 evidence samples",
+        what=what,
     )
 
 
@@ -93,10 +115,26 @@ def gdln_cost(setup: Any, quick: bool = False) -> Cost:
     weights = sum(a * b for a, b in itertools.pairwise(widths))
     seeds = int(setup.n_seeds) if setup.model == "context" else 1
     epochs = int(setup.epochs)
+    flops = 6 * epochs * seeds * batch * weights
+    what = f"{epochs} epochs × {seeds} seed(s) × widths {widths}"
+    horizon = gdln_theory.flow_horizon(setup)
+    if horizon is not None:
+        # the full-network flow: ~horizon·λ/6 explicit steps of 12 stages, each a gradient
+        # (6·batch·weights) plus the interpreter's overhead (FLOW_STAGE_OVERHEAD_FLOPS)
+        t_over_tau, rate = horizon
+        steps = t_over_tau * rate / 6.0
+        stage = 6 * batch * weights + FLOW_STAGE_OVERHEAD_FLOPS
+        flow_flops = steps * 12 * stage
+        if flow_flops > flops:
+            flops = int(min(flow_flops, 1e300))
+            what = (
+                f"a gradient flow over {t_over_tau:.3g} τ with relaxation rate {rate:.3g}/τ "
+                f"(about {steps:.3g} solver steps; lower lr × epochs)"
+            )
     return Cost(
         memory_bytes=F64 * seeds * (weights + batch * sum(widths)) * 4,
-        flops=6 * epochs * seeds * batch * weights,
-        what=f"{epochs} epochs × {seeds} seed(s) × widths {widths}",
+        flops=flops,
+        what=what,
     )
 
 
