@@ -217,8 +217,9 @@ class TrialSummary:
     """What the EVIDENCE verification reads from n simulated trials, without their samples.
 
     ``x_star``, ``mean`` (the sample mean μ(t)), ``estimate`` (the flat-prior optimal
-    estimate, :func:`optimal_estimate`) and ``integrator`` (Σ_τ X(τ)) are (n, D); ``head`` holds the first ``keep`` trials
-    in full (the importance-sampling observer reads raw samples).
+    estimate, :func:`optimal_estimate`) and ``integrator`` (Σ_τ X(τ)) are (n, D); ``head``
+    holds the first ``keep`` trials in full (the importance-sampling observer reads raw
+    samples).
     """
 
     x_star: np.ndarray

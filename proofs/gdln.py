@@ -385,8 +385,6 @@ def _against_plateau(
     )
 
 
-
-
 #: Errors below this fraction of the trajectory scale are rounding, not discretization.
 GD_ERROR_FLOOR = 1e-10
 #: Beyond this relative second-order term the expansion e(η) = c₁η + c₂η² is not a guide.

@@ -208,3 +208,12 @@ def test_every_example_hypothesis_is_a_json_bool(path):
     except SpecError:  # wta-too-large: refused by design
         return
     assert all(type(h.holds) is bool for h in result.hypotheses)
+
+
+def test_an_alternative_equal_to_the_prediction_is_never_detected():
+    # EVIDENCE sigma = 1e-300: r² = 1 under Eq. 7 and under its t + 1 variant, SE 0: the
+    # comparison "verified" although it could not tell the two apart
+    c = Comparison.monte_carlo("EV-5", "r2", 1.0, 1.0, 0.0, 3.0, "r", alternatives={"t + 1": 1.0})
+    assert c.agrees and not c.powered and not c.verifies
+    d = Comparison.monte_carlo("EV-5", "r2", 1.0, 1.0, 0.0, 3.0, "r", alternatives={"t + 1": 0.999})
+    assert d.powered and d.verifies

@@ -58,7 +58,8 @@ def test_chunked_summary_is_bit_for_bit_the_unchunked_simulation(kind, chunk_dra
 def test_chunks_cover_every_trial_once():
     chunks = list(ne.iter_trial_chunks(2, 1.0, 5, 11, ne.rng_from(0), chunk_draws=30))
     assert [c.samples.shape[0] for c in chunks] == [3, 3, 3, 2]
-    assert list(ne.iter_trial_chunks(2, 1.0, 5, 0, ne.rng_from(0)))[0].samples.shape == (0, 5, 2)
+    (empty,) = ne.iter_trial_chunks(2, 1.0, 5, 0, ne.rng_from(0))
+    assert empty.samples.shape == (0, 5, 2)
 
 
 def test_memory_does_not_grow_with_trials_times_t():

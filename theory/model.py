@@ -205,11 +205,15 @@ class Comparison:
         if self.detectable is None:
             return True
         pred = np.asarray(self.predicted, dtype=float)
-        # a wrong formula is caught if it deviates detectably in at least one entry
-        return all(
-            bool(np.any(np.abs(np.asarray(alt, dtype=float) - pred) >= self.detectable))
-            for alt in self.alternatives.values()
-        )
+
+        # a wrong formula is caught if it deviates detectably in at least one entry; one that
+        # coincides with the prediction is never caught, even when the detectable deviation
+        # is 0 (zero noise: σ = 1e-300 made r² = 1 under Eq. 7 and under t + 1 alike)
+        def caught(alt) -> bool:
+            dev = np.abs(np.asarray(alt, dtype=float) - pred)
+            return bool(np.any((dev >= self.detectable) & (dev > 0)))
+
+        return all(caught(alt) for alt in self.alternatives.values())
 
     @property
     def verifies(self) -> bool:
