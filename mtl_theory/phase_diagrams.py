@@ -113,7 +113,10 @@ def write_index(registry: Registry, out_dir: Path) -> Path:
             if png.exists():
                 lines += [f"![{d.name}]({d.name}.png)", "", f"Data: [{d.name}.csv]({d.name}.csv)"]
                 if csv_path.exists():
-                    n = max(sum(1 for _ in csv_path.open(encoding="utf-8")) - 1, 0)
+                    with csv_path.open(encoding="utf-8", newline="") as fh:
+                        n = max(
+                            sum(1 for _ in csv.reader(fh)) - 1, 0
+                        )  # quoted cells may span lines
                     lines[-1] += f" ({n} points)."
             else:
                 lines.append(f"Not drawn yet: run `mtl-theory phase {d.name}`.")

@@ -93,3 +93,32 @@ def test_depth_modular_variant_gates_one_context_module_per_datapoint():
     assert modular["init_seed"] == 1 and modular["code_loss"] is None
     with pytest.raises(ValueError, match="network"):
         dg.depth_compute({"network": "bogus", "seed_base": 0}, 0)
+
+
+def _csv_results(name: str) -> list[dict]:
+    """A committed diagram CSV's rows with its JSON cells decoded (empty cell = None)."""
+    import csv
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "figures" / f"{name}.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        return [
+            {
+                k: json.loads(v) if v.startswith(("[", "{")) else (None if v == "" else v)
+                for k, v in row.items()
+            }
+            for row in csv.DictReader(fh)
+        ]
+
+
+def test_readme_side_by_side_table_is_what_the_committed_csvs_say():
+    from pathlib import Path
+
+    table = dg.side_by_side_markdown(
+        _csv_results("gdln-authors-contexts"), _csv_results("gdln-authors-depth")
+    )
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    indented = "\n".join("  " + line for line in table.splitlines())
+    assert indented in readme
+    assert table.count("\n") == 1 + 13 + 2  # header, rule, 13 context rows, 2 depth rows

@@ -66,10 +66,10 @@ STRONG_FRACTION = 0.1
 #: contexts instead of pairs of contexts: ours, `reconstructed`).
 DEPTH_NETWORKS = ("relu", "gdln", "modular")
 
-#: Seed bases of the depth diagram: the first three of the authors' five (a depth point costs
-#: 1–10 min at 30000 updates on the shared 2-core machine; the authors' five runs are all in
+#: Seed bases of the depth diagram: all five of the authors' inits (a depth point costs
+#: 1–10 min at 30000 updates on the shared 2-core machine; the authors' five runs are also in
 #: theory.gdln_authors and in benchmarks/gdln_side_by_side.py --only depth).
-DEPTH_SEED_BASES = SEED_BASES[:3]
+DEPTH_SEED_BASES = SEED_BASES
 DEPTH_MODULAR = dataclasses.replace(
     th.DepthNet(),
     source="ours: depth/gdln_off.py with single-context output modules",
@@ -483,6 +483,87 @@ def depth_render(records, fig) -> None:
     ax_gap.set_xlabel("seed base b")
     ax_gap.set_ylabel("final loss: modular − gdln_off (ours)")
     ax_gap.set_title("OURS: modular-minus-ReLN gap at the end", fontsize=8)
+
+
+# --------------------------------------------------------------------------- README table
+
+_TABLE_SETTINGS = {
+    "gen_data3-diff": "C = 3, different",
+    "gen_data3-same": "C = 3, same",
+    "diff_context_num-gen_data4": "C = 4, same",
+    "diff_context_num-gen_data5": "C = 5, same",
+}
+
+
+def _median_text(values: Sequence[Sequence[float]], j: int) -> str:
+    return f"{float(np.median([v[j] for v in values])):.4g}"
+
+
+def side_by_side_markdown(
+    contexts: Sequence[Mapping[str, Any]], depth: Sequence[Mapping[str, Any]]
+) -> str:
+    """The README's table: the authors' saved losses and ours at the same updates.
+
+    Parameters
+    ----------
+    contexts, depth : sequence of mapping
+        The results of the ``gdln-authors-contexts`` and ``gdln-authors-depth`` points (the
+        rows of their CSVs with the JSON cells decoded).
+
+    Returns
+    -------
+    str
+        One Markdown row per (setting, script): median over the seed bases of ours and of
+        theirs (`code`) at each checkpoint, and the largest per-seed relative difference over
+        the checkpoints; closed forms have no randomness, so their row is one curve.
+    """
+    rows = []
+    for dataset, label in _TABLE_SETTINGS.items():
+        recs = [r for r in contexts if r["dataset"] == dataset]
+        if not recs:
+            continue
+        cps = recs[0]["checkpoints"]
+        for name in ("relu", "reln", "modular", "closed_form"):
+            ours = [r[f"{name}_at"] for r in recs]
+            code = [r[f"code_{name}"] for r in recs]
+            if any(c is None for c in code):
+                continue
+            rel = max(
+                abs(a - b) / abs(b)
+                for o, c in zip(ours, code, strict=True)
+                for a, b in zip(o, c, strict=True)
+            )
+            cells = [f"{_median_text(ours, j)} / {_median_text(code, j)}" for j in range(len(cps))]
+            script = recs[0]["scripts"][name]
+            seeds = "1 curve" if name == "closed_form" else len(recs)  # no randomness
+            rows.append((label, f"`{script}`", seeds, " · ".join(cells), f"{rel:.2g}"))
+    for name in ("relu", "gdln"):
+        recs = [r for r in depth if r["network"] == name and r["code_loss"] is not None]
+        if not recs:
+            continue
+        cps = recs[0]["checkpoints"]
+        ours = [r["loss_at"] for r in recs]
+        code = [r["code_loss"] for r in recs]
+        rel = max(
+            abs(a - b) / abs(b)
+            for o, c in zip(ours, code, strict=True)
+            for a, b in zip(o, c, strict=True)
+        )
+        cells = [f"{_median_text(ours, j)} / {_median_text(code, j)}" for j in range(len(cps))]
+        rows.append(
+            ("depth 2, C = 3", f"`{recs[0]['script']}`", len(recs), " · ".join(cells), f"{rel:.2g}")
+        )
+    header = (
+        "setting",
+        "script",
+        "seeds",
+        "loss, median ours / theirs at 1000 · 2000 · 4000 · 8000 updates (depth: 1000 · 6000 · "
+        "12000 · 15000 · 22000 · 30000)",
+        "max per-seed rel. diff.",
+    )
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(out)
 
 
 CONTEXTS_DIAGRAM = PhaseDiagram(
