@@ -1265,7 +1265,8 @@ def _check_context(setup: th.GdlnSetup, options) -> CheckResult:
             vnotes.append(
                 "gradient descent DIVERGED ("
                 + ", ".join(f"{k} at epoch {v}" for k, v in diverged.items())
-                + f"); η = {lr:g} is too large: no comparison is made"
+                + f"); η = {lr:g} or the init sd {setup.init_std:g} is too large for this "
+                "task: no comparison is made"
             )
         elif C >= 2:
             rcomps, rmeasured, rnotes = gdln_reln.context_checks(
