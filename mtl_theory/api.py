@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from mtl_theory.numerics.blas import single_blas_thread
+from mtl_theory.numerics.precision import DEFAULT_DTYPE, DTYPES
 from mtl_theory.theory import model
 
 from .cost import DEFAULT_MEMORY_GIB, DEFAULT_SECONDS, Budget, over_budget
@@ -390,6 +391,28 @@ def diagram_names(names: Sequence[str] = (), *, all: bool = False) -> list[str]:
     return chosen
 
 
+def float32_diagrams() -> list[str]:
+    """The diagrams that accept ``dtype="float32"`` (their training loops run in float32)."""
+    return [n for n, d in registry().diagrams().items() if "float32" in d.dtypes]
+
+
+def _require_dtype(dtype: Any, diagrams: Sequence[PhaseDiagram]) -> None:
+    """A known dtype that every chosen diagram honours, else a one-line UsageError.
+
+    A diagram whose compute has no float32 path refuses it rather than silently computing in
+    float64 (its exhaustive searches, ODE integrations and estimators stay float64).
+    """
+    if not isinstance(dtype, str) or dtype not in DTYPES:
+        raise UsageError(f"--dtype: expected one of {', '.join(DTYPES)}, given {dtype!r}")
+    refused = [d.name for d in diagrams if dtype not in d.dtypes]
+    if refused:
+        raise UsageError(
+            f"--dtype {dtype}: expected diagrams with a {dtype} route "
+            f"({', '.join(float32_diagrams())}), given {', '.join(refused)}, which "
+            f"{'computes' if len(refused) == 1 else 'compute'} in float64 only"
+        )
+
+
 def phase(
     names: Sequence[str] | str = (),
     *,
@@ -401,6 +424,7 @@ def phase(
     seed: int = 0,
     log: Callable[[str], None] | None = None,
     show_progress: bool = False,
+    dtype: str = DEFAULT_DTYPE,
 ) -> PhaseRun:
     """Compute and draw phase diagrams (``mtl-theory phase NAME... | --all``).
 
@@ -418,6 +442,12 @@ def phase(
         Keep the points already in the store.
     seed : int
         Base seed; each point's seed is derived from (diagram, point, seed).
+    dtype : {"float64", "float32"}
+        Arithmetic of the diagrams' training loops. float64 is the default and the only
+        arithmetic of :func:`check` and :func:`verify_all`. ``"float32"`` is for exploratory
+        diagrams only: accepted by the diagrams whose time is training (GDLN full-batch GD,
+        EVIDENCE networks; :func:`float32_diagrams`), refused by the others; the CSV's
+        ``dtype`` column and the figure record it, and the points keep their float64 seeds.
 
     Returns
     -------
@@ -432,6 +462,8 @@ def phase(
     _require_int("workers", workers, 1)
     _require_int("seed", seed, 0)
     chosen = diagram_names(names, all=all)
+    diagrams: dict[str, PhaseDiagram] = registry().diagrams()
+    _require_dtype(dtype, [diagrams[n] for n in chosen])
     if dask is not None:
         try:
             import distributed  # noqa: F401
@@ -447,11 +479,10 @@ def phase(
             check_scheduler(dask)
         except GuardError as exc:
             raise UsageError(str(exc)) from None
-    diagrams: dict[str, PhaseDiagram] = registry().diagrams()
     say = log or (lambda _msg: None)
     outputs = []
     for n in chosen:
-        say(f"{n}: computing...")
+        say(f"{n}: computing{'' if dtype == DEFAULT_DTYPE else f' in {dtype} (exploratory)'}...")
         try:
             o = run_diagram(
                 diagrams[n],
@@ -461,6 +492,7 @@ def phase(
                 resume=resume,
                 base_seed=seed,
                 show_progress=show_progress,
+                dtype=dtype,
             )
         except SweepError as exc:
             raise UsageError(str(exc)) from None

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from mtl_theory.numerics.precision import DEFAULT_DTYPE, DTYPES
+
 from . import __version__, api
 from .api import UsageError
 from .cost import DEFAULT_MEMORY_GIB, DEFAULT_SECONDS
@@ -49,6 +51,14 @@ def _bounded_int(name: str, minimum: int):
     return parse
 
 
+def _phase_only_dtype(text: str) -> str:
+    """``--dtype`` given to check or verify: refused (float32 is for exploratory diagrams)."""
+    raise argparse.ArgumentTypeError(
+        f"expected no --dtype here (check and verify always compute in float64; float32 is "
+        f"only for exploratory diagrams: mtl-theory phase NAME --dtype float32), given {text!r}"
+    )
+
+
 def _usable_cpus() -> int:
     try:
         return max(1, len(os.sched_getaffinity(0)))
@@ -66,7 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
-    check = sub.add_parser("check", help="check a task setup against its theorem")
+    check = sub.add_parser(
+        "check",
+        help="check a task setup against its theorem",
+        description="Check a task setup against its theorem. Computes in float64 always "
+        "(no --dtype: float32 is only for exploratory phase diagrams).",
+    )
     check.add_argument("spec", metavar="SPEC", help="task-setup spec (.toml or .json)")
     check.add_argument("--verify", action="store_true", help="run the numerical verification")
     check.add_argument("--json", action="store_true", help="print one JSON object")
@@ -88,8 +103,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help=f"time budget of --verify (default {DEFAULT_SECONDS:g} s)",
     )
+    check.add_argument("--dtype", type=_phase_only_dtype, help=argparse.SUPPRESS)
 
-    verify = sub.add_parser("verify", help="run every theorem check and every derivation")
+    verify = sub.add_parser(
+        "verify",
+        help="run every theorem check and every derivation",
+        description="Run every theorem check and every derivation. Computes in float64 "
+        "always (no --dtype: float32 is only for exploratory phase diagrams).",
+    )
     verify.add_argument("--quick", action="store_true", help="only the small setups")
     verify.add_argument("--out", type=Path, default=Path("mtl-theory-report"), metavar="DIR")
     verify.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -99,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=_usable_cpus(),
         help="processes for independent cases (default: the usable CPUs; same numbers)",
     )
+    verify.add_argument("--dtype", type=_phase_only_dtype, help=argparse.SUPPRESS)
 
     phase = sub.add_parser("phase", help="compute and draw phase diagrams")
     phase.add_argument("names", nargs="*", metavar="NAME")
@@ -108,6 +130,15 @@ def build_parser() -> argparse.ArgumentParser:
     phase.add_argument("--dask", metavar="ADDRESS", default=None, help="dask scheduler address")
     phase.add_argument("--resume", action="store_true", help="keep finished points")
     phase.add_argument("--seed", type=_bounded_int("--seed", 0), default=0)
+    phase.add_argument(
+        "--dtype",
+        choices=DTYPES,
+        default=DEFAULT_DTYPE,
+        help="arithmetic of the diagrams' training loops (default float64). float32 is for "
+        "exploratory diagrams only (GDLN and EVIDENCE trained networks; about 2x faster, "
+        "losses and metrics off by up to a few percent: see the README); other diagrams "
+        "refuse it, and check --verify and verify never use it (always float64)",
+    )
 
     listing = sub.add_parser("list", help="theorems, derivations and phase diagrams")
     listing.add_argument(
@@ -170,6 +201,7 @@ def cmd_phase(args: argparse.Namespace) -> int:
         seed=args.seed,
         log=lambda msg: print(msg, flush=True),
         show_progress=True,
+        dtype=args.dtype,
     )
     print(f"index: {run.index}")
     return EXIT_OK
@@ -194,7 +226,8 @@ def cmd_list(args: argparse.Namespace) -> int:
             print(f"  {c.name}{'' if c.quick else '  (full only)'}")
         print("phase diagrams:")
         for dg in family.diagrams:
-            print(f"  {dg.name}: {dg.title}")
+            extra = "  [also --dtype float32]" if "float32" in dg.dtypes else ""
+            print(f"  {dg.name}: {dg.title}{extra}")
         print()
     for name in registry.missing:
         print(f"== {name}: not implemented yet")

@@ -9,6 +9,7 @@ indexes every registered diagram and says which have been drawn.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import os
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mtl_theory.numerics.precision import DEFAULT_DTYPE
 from mtl_theory.numerics.sweep import PointRecord, run_sweep, terminal_progress
 
 from .plotting import new_figure, save_figure_atomic
@@ -44,8 +46,12 @@ def _csv_cell(value: Any) -> Any:
     return value
 
 
-def records_csv(records: Sequence[PointRecord]) -> str:
-    """CSV text: one row per point, parameter columns, ``seed``, then result columns."""
+def records_csv(records: Sequence[PointRecord], dtype: str = DEFAULT_DTYPE) -> str:
+    """CSV text: one row per point, parameter columns, ``seed``, result columns, ``dtype``.
+
+    ``dtype`` (last column, the same on every row) is the arithmetic the points were
+    computed in: "float64", or "float32" for an exploratory ``phase --dtype float32`` run.
+    """
     param_cols: list[str] = []
     result_cols: list[str] = []
     for r in records:
@@ -53,12 +59,13 @@ def records_csv(records: Sequence[PointRecord]) -> str:
         result_cols += [k for k in r.result if k not in result_cols]
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow([*param_cols, "seed", *result_cols])
+    writer.writerow([*param_cols, "seed", *result_cols, "dtype"])
     for r in records:
         writer.writerow(
             [_csv_cell(r.params.get(k)) for k in param_cols]
             + [r.seed]
             + [_csv_cell(r.result.get(k)) for k in result_cols]
+            + [dtype]
         )
     return buf.getvalue()
 
@@ -72,13 +79,24 @@ def run_diagram(
     resume: bool = False,
     base_seed: int = 0,
     show_progress: bool = True,
+    dtype: str = DEFAULT_DTYPE,
 ) -> DiagramOutput:
-    """Compute every point of ``diagram`` and write its PNG and CSV into ``out_dir``."""
+    """Compute every point of ``diagram`` and write its PNG and CSV into ``out_dir``.
+
+    ``dtype`` other than float64 (one of ``diagram.dtypes``; the caller checks) is passed to
+    ``compute`` as a keyword, recorded in the CSV's ``dtype`` column, marked on the figure
+    and part of the sweep's fingerprint. float64 calls ``compute(params, seed)`` as always.
+    """
+    if dtype not in diagram.dtypes:
+        raise ValueError(f"{diagram.name}: dtype {dtype!r} is not one of {diagram.dtypes}")
     t0 = time.monotonic()
     points = list(diagram.points())
+    compute = diagram.compute
+    if dtype != DEFAULT_DTYPE:
+        compute = functools.partial(diagram.compute, dtype=dtype)  # picklable: module-level
     records = run_sweep(
         diagram.name,
-        diagram.compute,
+        compute,
         points,
         out_dir / STORE_NAME,
         base_seed=base_seed,
@@ -86,11 +104,14 @@ def run_diagram(
         dask_address=dask_address,
         resume=resume,
         progress=terminal_progress(diagram.name) if show_progress else None,
+        dtype=dtype,
     )
     csv_path = out_dir / f"{diagram.name}.csv"
-    write_atomic(csv_path, records_csv(records))
+    write_atomic(csv_path, records_csv(records, dtype))
     fig = new_figure()
     diagram.render(records, fig)
+    if dtype != DEFAULT_DTYPE:
+        fig.text(0.995, 0.005, f"{dtype} (exploratory)", ha="right", va="bottom", color="C3")
     png = save_figure_atomic(fig, out_dir / f"{diagram.name}.png")
     return DiagramOutput(diagram.name, png, csv_path, len(records), time.monotonic() - t0)
 

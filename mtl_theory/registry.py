@@ -14,26 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mtl_theory.theory.model import CheckResult, Derivation, Statement
+from mtl_theory.numerics.precision import DEFAULT_DTYPE
+from mtl_theory.theory.model import CheckOptions, CheckResult, Derivation, Statement
 
 from .spec import Schema
 
+__all__ = ["CheckOptions", "Family", "PhaseDiagram", "Registry", "SuiteCase", "load_registry"]
+
 #: The families the toolkit knows, in the order reports list them.
 FAMILY_NAMES: tuple[str, ...] = ("wta", "evidence", "gdln")
-
-
-@dataclass(frozen=True)
-class CheckOptions:
-    """Options of one check: run the numerical verification? which seed and method?
-
-    ``quick`` asks for the small variant of the numerical routes (used by
-    ``mtl-theory verify --quick``); ``method`` is ``"auto"`` or one of ``Family.methods``.
-    """
-
-    verify: bool = False
-    seed: int = 0
-    method: str = "auto"
-    quick: bool = False
 
 
 @dataclass(frozen=True)
@@ -98,6 +87,11 @@ class PhaseDiagram:
         Draws the measured map with the theory's predicted boundary over it onto a
         matplotlib ``Figure``; ``records`` are
         :class:`mtl_theory.numerics.sweep.PointRecord` in grid order.
+    dtypes : tuple of str, default ("float64",)
+        The arithmetic ``compute`` can run its training loops in
+        (:data:`mtl_theory.numerics.precision.DTYPES`). A diagram listing ``"float32"``
+        takes ``compute(params, seed, dtype="float32")`` (``phase --dtype float32``,
+        exploratory only); every other diagram refuses float32.
     """
 
     name: str
@@ -107,6 +101,7 @@ class PhaseDiagram:
     points: Callable[[], Sequence[Mapping[str, Any]]]
     compute: Callable[[Mapping[str, Any], int], Mapping[str, Any]]
     render: Callable[[Sequence[Any], Any], None]
+    dtypes: tuple[str, ...] = (DEFAULT_DTYPE,)
 
 
 @dataclass(frozen=True)

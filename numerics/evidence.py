@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from mtl_theory.numerics.metrics import decoded_axis_angles, ood_linear_r2_all_orthants
+from mtl_theory.numerics.precision import DEFAULT_DTYPE, numpy_dtype
 from scipy.linalg import solve_toeplitz
 from scipy.optimize import linprog, minimize
 from scipy.special import expit, log_ndtr, ndtr
@@ -661,6 +662,8 @@ class RNNConfig:
     alpha = dt/tau = 1, h_0 = 0, no network noise; sigmoid heads; ``loss`` one of RNN_LOSSES
     (default ``"all-steps"``, the latest train.py); Adam lr 1e-3 (PyTorch defaults
     beta = (0.9, 0.999), eps = 1e-8), constant; batch 16; no gradient clipping (``clip=None``).
+    ``dtype``: the arithmetic of training (:mod:`mtl_theory.numerics.precision`; float32 for
+    exploratory diagrams only).
     """
 
     D: int
@@ -672,10 +675,12 @@ class RNNConfig:
     clip: float | None = None
     fixation_steps: int = 1
     loss: str = "all-steps"
+    dtype: str = DEFAULT_DTYPE
 
     def __post_init__(self) -> None:
         if self.loss not in RNN_LOSSES:
             raise ValueError(f"loss must be one of {RNN_LOSSES}, given {self.loss!r}")
+        numpy_dtype(self.dtype)
 
 
 def _torch_default_uniform(shape: tuple[int, ...], fan_in: int, rng: np.random.Generator):
@@ -725,9 +730,9 @@ def rnn_forward(params: dict, inputs: np.ndarray) -> np.ndarray:
     """h_tau = relu(u_tau W_in + h_{tau-1} W_rec + b), h_0 = 0; returns all states (B, T, H)."""
     B, T, _ = inputs.shape
     H = params["W_rec"].shape[0]
-    h = np.zeros((B, H))
-    states = np.empty((B, T, H))
     pre = inputs @ params["W_in"] + params["b"]
+    h = np.zeros((B, H), dtype=pre.dtype)
+    states = np.empty((B, T, H), dtype=pre.dtype)
     W_rec = params["W_rec"]
     for k in range(T):
         a = pre[:, k] + h @ W_rec
@@ -784,7 +789,8 @@ def rnn_loss_and_grads(
     targets, weights = rnn_step_targets(Y, T, loss)
     n = B * Y.shape[1] * (T if loss == "all-steps" else 1)
     o = states @ params["W_out"] + params["b_out"]  # (B, T, N)
-    w = weights[None, :, None]
+    targets = targets.astype(o.dtype, copy=False)  # no-ops in float64
+    w = weights.astype(o.dtype, copy=False)[None, :, None]
     value = float(np.sum(w * (np.logaddexp(0.0, o) - targets * o)) / n)
     do = w * (expit(o) - targets) / n
     H = states.shape[2]
@@ -797,13 +803,13 @@ def rnn_loss_and_grads(
     dh_out = do @ params["W_out"].T  # (B, T, H): the readout's gradient at every step
     W_recT = params["W_rec"].T
     dpre = np.empty_like(states)
-    dh = np.zeros((B, H))
+    dh = np.zeros((B, H), dtype=states.dtype)
     for k in range(T - 1, -1, -1):
         dh = dh + dh_out[:, k]
         da = dh * (states[:, k] > 0)  # relu'(a) = 1[a > 0] = 1[h > 0]
         dpre[:, k] = da
         dh = da @ W_recT
-    prev = np.concatenate([np.zeros((B, 1, H)), states[:, :-1]], axis=1)
+    prev = np.concatenate([np.zeros((B, 1, H), dtype=states.dtype), states[:, :-1]], axis=1)
     flat_dpre = dpre.reshape(B * T, H)
     g["W_rec"] = prev.reshape(B * T, H).T @ flat_dpre
     g["W_in"] = inputs.reshape(B * T, -1).T @ flat_dpre
@@ -865,19 +871,21 @@ class RNNResult:
     batches: int
     batch: int
     loss: str = "all-steps"  # the training loss (RNN_LOSSES)
+    dtype: str = DEFAULT_DTYPE  # the arithmetic of training; params are float64 afterwards
 
 
 def rnn_inputs(encoder: list, samples: np.ndarray, fixation_steps: int = 1) -> np.ndarray:
     """(B, t, D) samples -> (B, fixation_steps + t + 1, 41) inputs (``code``).
 
     Each step's input is [enc(stimulus channels), fixation]: fixation steps [enc(0), 1],
-    stimulus steps [enc(X(tau)), 1], the decision step [enc(0), 0].
+    stimulus steps [enc(X(tau)), 1], the decision step [enc(0), 0]. In the dtype of the
+    samples (float32 for a float32 encoder and samples, :func:`train_rnn`).
     """
     B, t, D = samples.shape
     feats = encode(encoder, samples.reshape(B * t, D)).reshape(B, t, -1)
-    blank = encode(encoder, np.zeros((1, D)))[0]
+    blank = encode(encoder, np.zeros((1, D), dtype=samples.dtype))[0]
     F = feats.shape[2]
-    inputs = np.empty((B, fixation_steps + t + 1, F + 1))
+    inputs = np.empty((B, fixation_steps + t + 1, F + 1), dtype=feats.dtype)
     inputs[:, :fixation_steps, :F] = blank
     inputs[:, :fixation_steps, F] = 1.0
     inputs[:, fixation_steps : fixation_steps + t, :F] = feats
@@ -903,20 +911,34 @@ def train_rnn(
     ``losses`` are running means of the training loss (``config.loss``);
     ``baseline_loss`` is the decision-step label entropy (the decision-step BCE of the best
     constant predictor), the yardstick of :func:`rnn_eval_loss`.
+
+    ``config.dtype = "float32"`` (exploratory diagrams only) trains in float32: the encoder
+    and initial weights are the float64 draws rounded to float32, the trials the float64
+    draws rounded (the random stream is the float64 run's), and every product, the loss and
+    Adam run in float32. The trained parameters and encoder are returned as float64 arrays
+    (the float32 values exactly), so evaluation runs in float64. A non-finite loss in float32
+    (the ReLU recurrence is unbounded: overflow past 3.4e38) raises FloatingPointError
+    naming the batch instead of training on.
     """
     N, D = C.shape
     config = config or RNNConfig(D=D, n_tasks=N)
     rng = rng_from(seed)
     encoder = make_encoder(D, config.encoder, rng)
     params = init_rnn_params(config.encoder[-1] + 1, config.hidden, N, rng)
+    low = config.dtype != DEFAULT_DTYPE
+    if low:
+        encoder, params = cast_network(encoder, params, config.dtype)
     opt = Adam(lr=config.lr)
     losses, running = [], []
     start = time.perf_counter()
     for k in range(batches):
         trials = simulate_trials(D, sigma, t, config.batch, rng)
         Y = task_labels(trials.x_star, C, d)
-        inputs = rnn_inputs(encoder, trials.samples, config.fixation_steps)
+        samples = trials.samples.astype(config.dtype) if low else trials.samples
+        inputs = rnn_inputs(encoder, samples, config.fixation_steps)
         loss, grads = rnn_loss_and_grads(params, inputs, Y, loss=config.loss)
+        if low:
+            check_finite_loss(loss, k, config.dtype)
         if config.clip is not None:  # off in the authors' setting; kept as an option
             norm = math.sqrt(sum(float(np.sum(g * g)) for g in grads.values()))
             if norm > config.clip:
@@ -928,12 +950,45 @@ def train_rnn(
             losses.append(float(np.mean(running)))
             running = []
     seconds = time.perf_counter() - start
+    if low:
+        encoder, params = cast_network(encoder, params, DEFAULT_DTYPE)
     # the trivial baseline: predict each task's label frequency (entropy of the labels)
     probe = simulate_trials(D, sigma, t, 20000, rng)
     baseline = label_entropy_baseline(task_labels(probe.x_star, C, d).mean(axis=0))
     return RNNResult(
-        params, encoder, np.array(losses), baseline, seconds, batches, config.batch, config.loss
+        params,
+        encoder,
+        np.array(losses),
+        baseline,
+        seconds,
+        batches,
+        config.batch,
+        config.loss,
+        config.dtype,
     )
+
+
+def cast_network(encoder: list, params: dict, dtype: str) -> tuple[list, dict]:
+    """The frozen encoder's layers and the parameters as ``dtype`` arrays (copies)."""
+    dt = numpy_dtype(dtype)
+    return (
+        [(W.astype(dt), b.astype(dt)) for W, b in encoder],
+        {name: v.astype(dt) for name, v in params.items()},
+    )
+
+
+def check_finite_loss(loss: float, batch: int, dtype: str) -> None:
+    """Raise FloatingPointError if a reduced-precision training loss left the finite range.
+
+    The BCE is written on the logits (softplus, sigmoid), which cannot overflow, so a
+    non-finite loss means the network's states did (the ReLU recurrence is unbounded):
+    reported, never trained on.
+    """
+    if not math.isfinite(loss):
+        raise FloatingPointError(
+            f"{dtype} training: the loss is {loss} at batch {batch + 1} (a state overflowed "
+            f"the {dtype} range, max {float(np.finfo(dtype).max):.1e}); rerun in float64"
+        )
 
 
 def rnn_states(result: RNNResult, samples: np.ndarray, chunk: int = 512) -> np.ndarray:

@@ -45,6 +45,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from mtl_theory.numerics import evidence as ne
+from mtl_theory.numerics.precision import DEFAULT_DTYPE, numpy_dtype
 from scipy.special import expit
 
 ARCHITECTURES = ("rnn-nonleaky", "lstm", "transformer")
@@ -67,7 +68,8 @@ class ArchConfig:
 
     ``dropout`` applies to the transformer only (GPT-2's 0.1, active in train.py's training);
     ``heads``, ``layers = 1`` and ``mlp_ratio`` are GPT-2's ``n_head``, ``n_layer`` and
-    ``n_inner = 4 n_embd``.
+    ``n_inner = 4 n_embd``. ``dtype``: the arithmetic of training, as
+    :class:`~mtl_theory.numerics.evidence.RNNConfig`'s (float32 for exploratory diagrams only).
     """
 
     architecture: str
@@ -82,6 +84,7 @@ class ArchConfig:
     heads: int = 8
     mlp_ratio: int = 4
     dropout: float = GPT2_DROPOUT
+    dtype: str = DEFAULT_DTYPE
 
     def __post_init__(self) -> None:
         if self.architecture not in ARCHITECTURES:
@@ -97,6 +100,7 @@ class ArchConfig:
             )
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), given {self.dropout}")
+        numpy_dtype(self.dtype)
 
 
 # --------------------------------------------------------------------------- init
@@ -155,8 +159,8 @@ def nonleaky_forward(params: dict, inputs: np.ndarray) -> tuple[np.ndarray, np.n
     B, T, _ = inputs.shape
     W_rec = params["W_rec"]
     pre = inputs @ params["W_in"] + params["b"]
-    r = np.zeros((B, W_rec.shape[0]))
-    states = np.empty((B, T, W_rec.shape[0]))
+    r = np.zeros((B, W_rec.shape[0]), dtype=pre.dtype)
+    states = np.empty((B, T, W_rec.shape[0]), dtype=pre.dtype)
     active = np.empty(states.shape, dtype=bool)
     for k in range(T):
         a = pre[:, k] + r @ W_rec
@@ -173,13 +177,13 @@ def nonleaky_backward(
     B, T, H = states.shape
     W_recT = params["W_rec"].T
     da_all = np.empty_like(states)
-    dr = np.zeros((B, H))
+    dr = np.zeros((B, H), dtype=states.dtype)
     for k in range(T - 1, -1, -1):
         dr = dr + dstates[:, k]
         da = dr * active[:, k]
         da_all[:, k] = da
         dr = dr + da @ W_recT  # r_{k-1} enters both the skip and the recurrence
-    prev = np.concatenate([np.zeros((B, 1, H)), states[:, :-1]], axis=1)
+    prev = np.concatenate([np.zeros((B, 1, H), dtype=states.dtype), states[:, :-1]], axis=1)
     flat = da_all.reshape(B * T, H)
     return {
         "W_in": inputs.reshape(B * T, -1).T @ flat,
@@ -197,11 +201,12 @@ def lstm_forward(params: dict, inputs: np.ndarray) -> tuple[np.ndarray, dict]:
     W_h = params["W_h"]
     H = W_h.shape[0]
     pre = inputs @ params["W_x"] + params["b"]
-    h = np.zeros((B, H))
-    c = np.zeros((B, H))
-    states = np.empty((B, T, H))
-    cells = np.empty((B, T, H))
-    gates = np.empty((B, T, 4 * H))  # activated: sigma(i), sigma(f), tanh(g), sigma(o)
+    dt = pre.dtype
+    h = np.zeros((B, H), dtype=dt)
+    c = np.zeros((B, H), dtype=dt)
+    states = np.empty((B, T, H), dtype=dt)
+    cells = np.empty((B, T, H), dtype=dt)
+    gates = np.empty((B, T, 4 * H), dtype=dt)  # activated: sigma(i), sigma(f), tanh(g), sigma(o)
     for k in range(T):
         z = pre[:, k] + h @ W_h
         g = gates[:, k]
@@ -222,15 +227,16 @@ def lstm_backward(
     B, T, H = states.shape
     cells, gates = cache["cells"], cache["gates"]
     W_hT = params["W_h"].T
-    dz_all = np.empty((B, T, 4 * H))
-    dh = np.zeros((B, H))
-    dc = np.zeros((B, H))
+    dt = states.dtype
+    dz_all = np.empty((B, T, 4 * H), dtype=dt)
+    dh = np.zeros((B, H), dtype=dt)
+    dc = np.zeros((B, H), dtype=dt)
     for k in range(T - 1, -1, -1):
         dh = dh + dstates[:, k]
         i, f = gates[:, k, :H], gates[:, k, H : 2 * H]
         g, o = gates[:, k, 2 * H : 3 * H], gates[:, k, 3 * H :]
         tc = np.tanh(cells[:, k])
-        c_prev = cells[:, k - 1] if k > 0 else np.zeros((B, H))
+        c_prev = cells[:, k - 1] if k > 0 else np.zeros((B, H), dtype=dt)
         dc = dc + dh * o * (1.0 - tc * tc)
         dz = dz_all[:, k]
         dz[:, :H] = dc * g * i * (1.0 - i)
@@ -239,7 +245,7 @@ def lstm_backward(
         dz[:, 3 * H :] = dh * tc * o * (1.0 - o)
         dc = dc * f
         dh = dz @ W_hT
-    prev = np.concatenate([np.zeros((B, 1, H)), states[:, :-1]], axis=1)
+    prev = np.concatenate([np.zeros((B, 1, H), dtype=dt), states[:, :-1]], axis=1)
     flat = dz_all.reshape(B * T, 4 * H)
     return {
         "W_x": inputs.reshape(B * T, -1).T @ flat,
@@ -471,7 +477,8 @@ def loss_and_grads(
     targets, weights = ne.rnn_step_targets(Y, T, config.loss)
     n = B * Y.shape[1] * (T if config.loss == "all-steps" else 1)
     o = states @ params["W_out"] + params["b_out"]
-    w = weights[None, :, None]
+    targets = targets.astype(o.dtype, copy=False)  # no-ops in float64
+    w = weights.astype(o.dtype, copy=False)[None, :, None]
     value = float(np.sum(w * (np.logaddexp(0.0, o) - targets * o)) / n)
     do = w * (expit(o) - targets) / n
     H = states.shape[2]
@@ -524,12 +531,17 @@ def train_architecture(
     train_rnn`, which draws the encoder first: networks of every architecture trained with
     one seed share the frozen encoder (the leaky RNN's too) and, among the architectures
     here, every training trial; init and dropout come from :func:`arch_rng`.
+    ``config.dtype``: as for ``train_rnn`` (float32 training from the rounded float64 draws,
+    dropout masks included; float64 parameters returned; a non-finite float32 loss raises).
     """
     D = C.shape[1]
     rng = ne.rng_from(seed)
     encoder = ne.make_encoder(D, config.encoder, rng)
     aux = arch_rng(seed)
     params = init_params(config, config.encoder[-1] + 1, aux)
+    low = config.dtype != DEFAULT_DTYPE
+    if low:
+        encoder, params = ne.cast_network(encoder, params, config.dtype)
     opt = ne.Adam(lr=config.lr)
     p_drop = config.dropout if config.architecture == "transformer" else 0.0
     losses, running = [], []
@@ -537,16 +549,23 @@ def train_architecture(
     for k in range(batches):
         trials = ne.simulate_trials(D, sigma, t, config.batch, rng)
         Y = ne.task_labels(trials.x_star, C, d)
-        inputs = ne.rnn_inputs(encoder, trials.samples, config.fixation_steps)
+        samples = trials.samples.astype(config.dtype) if low else trials.samples
+        inputs = ne.rnn_inputs(encoder, samples, config.fixation_steps)
         shape = (inputs.shape[0], inputs.shape[1], config.hidden)
         masks = dropout_masks(shape, config.heads, p_drop, aux)
+        if low and masks is not None:
+            masks = {site: m.astype(config.dtype) for site, m in masks.items()}
         loss, grads = loss_and_grads(config, params, inputs, Y, masks)
+        if low:
+            ne.check_finite_loss(loss, k, config.dtype)
         opt.step(params, grads)
         running.append(loss)
         if (k + 1) % log_every == 0:
             losses.append(float(np.mean(running)))
             running = []
     seconds = time.perf_counter() - start
+    if low:
+        encoder, params = ne.cast_network(encoder, params, DEFAULT_DTYPE)
     probe = ne.simulate_trials(D, sigma, t, 20000, rng)
     baseline = ne.label_entropy_baseline(ne.task_labels(probe.x_star, C, d).mean(axis=0))
     return ArchResult(config, params, encoder, np.array(losses), baseline, seconds, batches)
@@ -583,18 +602,19 @@ def train_network(
     batches: int,
     seed: int,
     loss: str = "all-steps",
+    dtype: str = DEFAULT_DTYPE,
 ):
     """Train one network of kind ``network`` ('rnn' or one of ARCHITECTURES); (result, states).
 
     ``states`` maps evidence samples (n, t, D) to the eval-mode decision-step state (n, H),
-    what generalize.py's decoder reads.
+    what generalize.py's decoder reads. ``dtype``: the arithmetic of training only.
     """
     N, D = C.shape
     if network == "rnn":
-        config = ne.RNNConfig(D=D, n_tasks=N, loss=loss)
+        config = ne.RNNConfig(D=D, n_tasks=N, loss=loss, dtype=dtype)
         result = ne.train_rnn(C, d, sigma, t, batches=batches, seed=seed, config=config)
         return result, lambda samples: ne.rnn_states(result, samples)
-    config = ArchConfig(network, D=D, n_tasks=N, loss=loss)
+    config = ArchConfig(network, D=D, n_tasks=N, loss=loss, dtype=dtype)
     result = train_architecture(C, d, sigma, t, batches=batches, seed=seed, config=config)
     return result, lambda samples: arch_states(result, samples)
 

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from mtl_theory.numerics.precision import DEFAULT_DTYPE, as_dtype, cast
 from mtl_theory.theory.gdln import (
     RELN_CONSTRUCTIONS,
     ContextTask,
@@ -385,6 +386,7 @@ def train_context_net(
     *,
     gates: Sequence[np.ndarray] | None = None,
     input_mask: np.ndarray | None = None,
+    dtype: str = DEFAULT_DTYPE,
 ) -> ContextRun:
     """Full-batch GD for S stacked bias-free networks with 1 or 2 hidden layers.
 
@@ -397,12 +399,16 @@ def train_context_net(
     One hidden layer runs :func:`_one_hidden_gd` (preallocated buffers, the same products in
     the same order: losses bit for bit those of :func:`_train_context_net_reference`, tested);
     two hidden layers run the reference loop.
+
+    ``dtype`` (:data:`mtl_theory.numerics.precision.DTYPES`) is the arithmetic of the whole
+    loop: weights, data, gates and every buffer are cast to it once; ``"float32"`` is for
+    exploratory diagrams only, the default float64 is unchanged bit for bit (tested).
     """
     if len(weights) != 2:
         return _train_context_net_reference(
-            task, weights, lr, epochs, gates=gates, input_mask=input_mask
+            task, weights, lr, epochs, gates=gates, input_mask=input_mask, dtype=dtype
         )
-    W1, W2 = (W.copy() for W in weights)
+    W1, W2 = (cast(W, dtype) for W in weights)
     if input_mask is not None:
         W1 *= input_mask
     W0 = (W1.copy(), W2.copy())
@@ -417,21 +423,24 @@ class _HiddenLayer:
     ``gate is None``: ReLU. Otherwise a fixed gate (S, h, P); an all-ones gate (the common
     pathway) is skipped (x · 1 = x exactly). Only the products the gradient needs are formed;
     each is the reference's product with the same operands in the same order, so every
-    rounding is the reference's.
+    rounding is the reference's. Data, gate, mask and buffers take the weights' dtype (for
+    float64 weights nothing is copied or converted).
     """
 
     def __init__(self, W1, W2, gate, grad_mask, X):
         S, h, _ = W1.shape
         P = X.shape[1]
+        dt = W1.dtype
+        X = X.astype(dt, copy=False)
         self.W1, self.W2, self.X = W1, W2, X
         self.XT = X.T
-        self.gate = None if gate is None or np.all(gate == 1.0) else gate
+        self.gate = None if gate is None or np.all(gate == 1.0) else gate.astype(dt, copy=False)
         self.relu = gate is None
-        self.grad_mask = grad_mask
-        self.Z = np.empty((S, h, P))
-        self.H = self.Z if not self.relu and self.gate is None else np.empty((S, h, P))
-        self.Yhat = np.empty((S, W2.shape[1], P))
-        self.back = np.empty((S, h, P))
+        self.grad_mask = None if grad_mask is None else grad_mask.astype(dt, copy=False)
+        self.Z = np.empty((S, h, P), dtype=dt)
+        self.H = self.Z if not self.relu and self.gate is None else np.empty((S, h, P), dtype=dt)
+        self.Yhat = np.empty((S, W2.shape[1], P), dtype=dt)
+        self.back = np.empty((S, h, P), dtype=dt)
         self.active = np.empty((S, h, P), dtype=bool) if self.relu else None
         self.G1 = np.empty_like(W1)
         self.G2 = np.empty_like(W2)
@@ -475,6 +484,7 @@ def _one_hidden_gd(layers, Y, lr: float, epochs: int, split: bool):
     """
     last = layers[-1]
     S = last.W1.shape[0]
+    Y = Y.astype(last.W1.dtype, copy=False)
     losses = np.full((S, epochs + 1), np.nan)
     E = np.empty_like(last.Yhat)
     Ec = np.empty_like(layers[0].Yhat) if split else None
@@ -491,8 +501,8 @@ def _one_hidden_gd(layers, Y, lr: float, epochs: int, split: bool):
             np.subtract(last.forward(), Y, out=E)
         loss = 0.5 * np.einsum("sij,sij->s", E, E)
         losses[:, k] = loss
-        if limit is None:
-            limit = DIVERGENCE_FACTOR * np.maximum(loss, 1e-300)
+        if limit is None:  # from the float64 copy: 1e-300 is 0 in float32
+            limit = DIVERGENCE_FACTOR * np.maximum(losses[:, k], 1e-300)
         # loss >= 0 or nan: "not all <= limit" is has_diverged's "non-finite or above limit"
         if not np.all(loss <= limit):
             return losses, k
@@ -514,6 +524,7 @@ def _train_context_net_reference(
     *,
     gates: Sequence[np.ndarray] | None = None,
     input_mask: np.ndarray | None = None,
+    dtype: str = DEFAULT_DTYPE,
 ) -> ContextRun:
     """Full-batch GD for S stacked bias-free networks with 1 or 2 hidden layers (reference).
 
@@ -521,11 +532,14 @@ def _train_context_net_reference(
     gates, e.g. the ReLN or the modular network): h_l = G_l ⊙ (W_l h_{l−1}), G_l fixed
     (S, h_l, P) in {0, 1}. ``input_mask`` (S, h_1, n_in) zeroes first-layer weights (item-only
     pathways); masked entries start at 0 and get no gradient. All seeds advance in one
-    batched matmul per layer.
+    batched matmul per layer. ``dtype``: as :func:`train_context_net`.
     """
-    X, Y = task.X, task.Y
-    Ws = [W.copy() for W in weights]
+    X, Y = as_dtype(task.X, dtype), as_dtype(task.Y, dtype)
+    Ws = [cast(W, dtype) for W in weights]
+    if gates is not None:
+        gates = [as_dtype(G, dtype) for G in gates]
     if input_mask is not None:
+        input_mask = as_dtype(input_mask, dtype)
         Ws[0] *= input_mask
     W0 = tuple(W.copy() for W in Ws)
     S = Ws[0].shape[0]
@@ -536,8 +550,8 @@ def _train_context_net_reference(
     for k in range(epochs + 1):
         loss, grads, acts = context_loss_and_grads(Ws, X, Y, gates, input_mask)
         losses[:, k] = loss
-        if loss0 is None:
-            loss0 = np.maximum(loss, 1e-300)
+        if loss0 is None:  # from the float64 copy: 1e-300 is 0 in float32
+            loss0 = np.maximum(losses[:, k], 1e-300)
         if has_diverged(loss, loss0):
             diverged = k
             break
@@ -723,7 +737,11 @@ def module_pathway_network(
 
 
 def train_pathway_network(
-    task: ContextTask, net: PathwayNetwork, lr: float, epochs: int
+    task: ContextTask,
+    net: PathwayNetwork,
+    lr: float,
+    epochs: int,
+    dtype: str = DEFAULT_DTYPE,
 ) -> ContextRun:
     """Full-batch GD with the authors' split loss (3_context_diff/gdln.py, `code`).
 
@@ -735,12 +753,12 @@ def train_pathway_network(
     One hidden layer runs :func:`_one_hidden_gd` (one common forward pass per epoch instead of
     two, no products by the common pathway's all-ones gates, preallocated buffers; losses bit
     for bit those of :func:`_train_pathway_network_reference`, tested); deeper pathways run
-    the reference loop.
+    the reference loop. ``dtype``: as :func:`train_context_net`.
     """
     if len(net.common) != 2 or len(net.context) != 2 or net.masks[1] is not None:
-        return _train_pathway_network_reference(task, net, lr, epochs)
-    Wc = [W.copy() for W in net.common]
-    Wx = [W.copy() for W in net.context]
+        return _train_pathway_network_reference(task, net, lr, epochs, dtype)
+    Wc = [cast(W, dtype) for W in net.common]
+    Wx = [cast(W, dtype) for W in net.context]
     W0 = tuple(W.copy() for W in Wx)
     common = _HiddenLayer(Wc[0], Wc[1], net.common_gates[0], None, task.X)
     context = _HiddenLayer(Wx[0], Wx[1], net.gates[0], net.masks[0], task.X)
@@ -749,13 +767,16 @@ def train_pathway_network(
 
 
 def _train_pathway_network_reference(
-    task: ContextTask, net: PathwayNetwork, lr: float, epochs: int
+    task: ContextTask, net: PathwayNetwork, lr: float, epochs: int, dtype: str = DEFAULT_DTYPE
 ) -> ContextRun:
     """The split-loss GD of :func:`train_pathway_network` as first written (the reference its
     fast path is tested equal to, and the route for two hidden layers)."""
-    X, Y = task.X, task.Y
-    Wc = [W.copy() for W in net.common]
-    Wx = [W.copy() for W in net.context]
+    X, Y = as_dtype(task.X, dtype), as_dtype(task.Y, dtype)
+    Wc = [cast(W, dtype) for W in net.common]
+    Wx = [cast(W, dtype) for W in net.context]
+    common_gates = [as_dtype(G, dtype) for G in net.common_gates]
+    gates = [as_dtype(G, dtype) for G in net.gates]
+    masks = [None if m is None else as_dtype(m, dtype) for m in net.masks]
     W0 = tuple(W.copy() for W in Wx)
     S = Wc[0].shape[0]
     losses = np.full((S, epochs + 1), np.nan)
@@ -763,14 +784,12 @@ def _train_pathway_network_reference(
     diverged = None
     acts: tuple[np.ndarray, ...] = ()
     for k in range(epochs + 1):
-        y_common = gated_linear_predict(Wc, X, net.common_gates)
-        _, grads_c, _ = context_loss_and_grads(Wc, X, Y, net.common_gates)
-        loss, grads_x, acts = context_loss_and_grads(
-            Wx, X, Y - y_common, net.gates, weight_masks=net.masks
-        )
+        y_common = gated_linear_predict(Wc, X, common_gates)
+        _, grads_c, _ = context_loss_and_grads(Wc, X, Y, common_gates)
+        loss, grads_x, acts = context_loss_and_grads(Wx, X, Y - y_common, gates, weight_masks=masks)
         losses[:, k] = loss
-        if loss0 is None:
-            loss0 = np.maximum(loss, 1e-300)
+        if loss0 is None:  # from the float64 copy: 1e-300 is 0 in float32
+            loss0 = np.maximum(losses[:, k], 1e-300)
         if has_diverged(loss, loss0):
             diverged = k
             break
@@ -812,7 +831,11 @@ def depth_net_gates(task: ContextTask, net: DepthNet) -> np.ndarray:
 
 
 def train_depth_net(
-    task: ContextTask, net: DepthNet, weights: Sequence[np.ndarray], epochs: int | None = None
+    task: ContextTask,
+    net: DepthNet,
+    weights: Sequence[np.ndarray],
+    epochs: int | None = None,
+    dtype: str = DEFAULT_DTYPE,
 ) -> ContextRun:
     """Full-batch GD of depth/gdln_off.py with its staged schedule and split loss (`code`).
 
@@ -822,13 +845,14 @@ def train_depth_net(
     that plus the gradient of ½‖ŷ_context − (Y − ŷ_common)‖² with ŷ_common held fixed (both at
     the same weights; the context loss also moves the shared W₁, W₂). Hand-written backward
     pass. Recorded loss: ½‖ŷ_common + ŷ_context − Y‖² after k updates, k = 0 … epochs.
+    ``dtype``: as :func:`train_context_net`.
     """
-    X, Y = task.X, task.Y
+    X, Y = as_dtype(task.X, dtype), as_dtype(task.Y, dtype)
     epochs = net.n_epochs if epochs is None else epochs
-    W1, W2, W3 = (W.copy() for W in weights)
+    W1, W2, W3 = (cast(W, dtype) for W in weights)
     W0 = (W1.copy(), W2.copy(), W3.copy())
     cw = net.n_common * net.width
-    G = depth_net_gates(task, net)
+    G = as_dtype(depth_net_gates(task, net), dtype)
     S = W1.shape[0]
     losses = np.full((S, epochs + 1), np.nan)
     h2 = None
@@ -952,6 +976,7 @@ def run_context_experiment(
     strong_fraction: float = 0.1,
     item_only: bool = True,
     construction: str = "authors-mixed",
+    dtype: str = DEFAULT_DTYPE,
 ) -> ContextExperiment:
     """Train the ReLU net, count its units by context set, build and train ReLN and modular.
 
@@ -962,16 +987,18 @@ def run_context_experiment(
     trained with the split common/residual loss (``train_pathway_network``); the modular GDLN
     is the common pathway plus one pathway per context. Two hidden layers: block-diagonal
     pathways (`reconstructed`, :func:`build_pathway_network`). "relu-gates"
-    (`reconstructed`) is ``run_relu_gated_experiment``.
+    (`reconstructed`) is ``run_relu_gated_experiment``. ``dtype``: the arithmetic of every
+    training loop (:func:`train_context_net`); the inits are drawn in float64 whatever it is.
     """
     if construction not in RELN_CONSTRUCTIONS:
         raise ValueError(f"construction must be one of {RELN_CONSTRUCTIONS}, got {construction!r}")
     if construction == "relu-gates":
         return run_relu_gated_experiment(
-            task, hidden, lr, epochs, init_std, seeds, strong_fraction, item_only
+            task, hidden, lr, epochs, init_std, seeds, strong_fraction, item_only, dtype
         )
     sizes = [task.X.shape[0], *hidden, task.Y.shape[0]]
-    relu = train_context_net(task, init_context_weights(sizes, init_std, seeds), lr, epochs)
+    W0 = init_context_weights(sizes, init_std, seeds)
+    relu = train_context_net(task, W0, lr, epochs, dtype=dtype)
     _, _, counts = relu_unit_counts(task, relu, strong_fraction)
     C = task.n_contexts
     runs, reln_module_sets = {}, ()
@@ -986,7 +1013,7 @@ def run_context_experiment(
             )
         if name == "reln":
             reln_module_sets = net.sets
-        runs[name] = train_pathway_network(task, net, lr, epochs)
+        runs[name] = train_pathway_network(task, net, lr, epochs, dtype)
     common = tuple(range(C))
     reln_sets = (common, *reln_module_sets)
     return ContextExperiment(
@@ -1009,6 +1036,7 @@ def run_relu_gated_experiment(
     seeds: Sequence[int],
     strong_fraction: float = 0.1,
     item_only: bool = True,
+    dtype: str = DEFAULT_DTYPE,
 ) -> ContextExperiment:
     """This project's alternative ReLN ("relu-gates", `reconstructed`), not the authors'.
 
@@ -1022,7 +1050,7 @@ def run_relu_gated_experiment(
     """
     sizes = [task.X.shape[0], *hidden, task.Y.shape[0]]
     W0 = init_context_weights(sizes, init_std, seeds)
-    relu = train_context_net(task, W0, lr, epochs)
+    relu = train_context_net(task, W0, lr, epochs, dtype=dtype)
     C = task.n_contexts
     sets, keeps, counts = relu_unit_counts(task, relu, strong_fraction)
     commons = [k & a.all(axis=2) for a, k in zip(sets, keeps, strict=True)]
@@ -1040,10 +1068,10 @@ def run_relu_gated_experiment(
     w0 = _take_units(relu.weights0, idx)
     mask_k = _take_rows(mask, idx[0])
     reln = train_context_net(
-        task, w0, lr, epochs, gates=_take_gates(reln_gates, idx), input_mask=mask_k
+        task, w0, lr, epochs, gates=_take_gates(reln_gates, idx), input_mask=mask_k, dtype=dtype
     )
     modular = train_context_net(
-        task, w0, lr, epochs, gates=_take_gates(mod_gates, idx), input_mask=mask_k
+        task, w0, lr, epochs, gates=_take_gates(mod_gates, idx), input_mask=mask_k, dtype=dtype
     )
     pathway_sets = tuple(
         tuple(

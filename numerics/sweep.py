@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from mtl_theory.numerics.blas import single_thread_blas_environment
+from mtl_theory.numerics.precision import DEFAULT_DTYPE
 
 Compute = Callable[[Mapping[str, Any], int], Mapping[str, Any]]
 Progress = Callable[[int, int], None]
@@ -94,11 +95,19 @@ def point_seed(diagram: str, params: Mapping[str, Any], base_seed: int = 0) -> i
     return int.from_bytes(digest[:8], "big") >> 1
 
 
-def sweep_fingerprint(diagram: str, keys: Sequence[str], base_seed: int) -> str:
-    """Identifies a sweep's grid; resuming into a store with another grid is refused."""
+def sweep_fingerprint(
+    diagram: str, keys: Sequence[str], base_seed: int, dtype: str = DEFAULT_DTYPE
+) -> str:
+    """Identifies a sweep's grid, seed and arithmetic; resuming into another is refused.
+
+    The dtype enters only when it is not the default, so float64 stores made before the
+    dtype option existed keep their fingerprint (and stay resumable).
+    """
     h = hashlib.sha256()
     h.update(diagram.encode())
     h.update(str(int(base_seed)).encode())
+    if dtype != DEFAULT_DTYPE:
+        h.update(b"\x1d" + dtype.encode())
     for k in keys:
         h.update(b"\x1e" + k.encode())
     return h.hexdigest()
@@ -154,8 +163,8 @@ class SweepStore:
         ).fetchone()
         if resume and row is not None and row[0] != fingerprint:
             raise SweepError(
-                f"{self.path}: the stored sweep of {diagram!r} has other points or another "
-                "seed; run without --resume to recompute it"
+                f"{self.path}: the stored sweep of {diagram!r} has other points, another "
+                "seed or another --dtype; run without --resume to recompute it"
             )
         with self._transaction() as db:
             if not resume or row is None:
@@ -220,6 +229,7 @@ def run_sweep(
     resume: bool = False,
     progress: Progress | None = None,
     in_process: bool = False,
+    dtype: str = DEFAULT_DTYPE,
 ) -> list[PointRecord]:
     """Evaluate ``compute`` on every point and return the records in grid order.
 
@@ -244,6 +254,9 @@ def run_sweep(
     progress : callable (done, total), optional
     in_process : bool, default False
         Run in this process (with its BLAS threads) instead of worker processes.
+    dtype : str, default "float64"
+        The arithmetic ``compute`` was bound to; part of the fingerprint only (a resumed
+        sweep never mixes dtypes), not of the points' seeds.
 
     Returns
     -------
@@ -254,7 +267,7 @@ def run_sweep(
     keys = [point_key(p) for p in points]
     if len(set(keys)) != len(keys):
         raise SweepError(f"{diagram}: duplicate grid points")
-    fingerprint = sweep_fingerprint(diagram, keys, base_seed)
+    fingerprint = sweep_fingerprint(diagram, keys, base_seed, dtype)
     with SweepStore(store_path) as store:
         store.start(diagram, fingerprint, len(points), base_seed, resume)
         finished = store.done(diagram) if resume else {}

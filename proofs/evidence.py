@@ -25,12 +25,14 @@ import sympy as sp
 from mtl_theory.numerics import evidence as ne
 from mtl_theory.numerics import evidence_arch as na
 from mtl_theory.numerics.blas import single_thread_blas_environment
+from mtl_theory.numerics.precision import DEFAULT_DTYPE
 from mtl_theory.proofs import evidence_arch as pa
 from mtl_theory.proofs import evidence_rnn as per
 from mtl_theory.proofs.symbolic import combine_decisions, equal_status, truth_status, zero_status
 from mtl_theory.theory import evidence as te
 from mtl_theory.theory.model import (
     Z_POWER,
+    CheckOptions,
     CheckResult,
     Comparison,
     Derivation,
@@ -402,19 +404,23 @@ def bonferroni_z(n_comparisons: int, family_alpha: float = 1e-3) -> float:
 
 
 def _train_rnn_single_thread(args: tuple) -> ne.RNNResult:
-    C, d, sigma, t, batches, seed, loss = args
-    config = ne.RNNConfig(D=C.shape[1], n_tasks=C.shape[0], loss=loss)
+    C, d, sigma, t, batches, seed, loss, dtype = args
+    config = ne.RNNConfig(D=C.shape[1], n_tasks=C.shape[0], loss=loss, dtype=dtype)
     return ne.train_rnn(C, d, sigma, t, batches=batches, seed=seed, config=config)
 
 
-def train_rnn_isolated(C, d, sigma, t, batches, seed, loss="all-steps") -> ne.RNNResult:
+def train_rnn_isolated(
+    C, d, sigma, t, batches, seed, loss="all-steps", dtype=DEFAULT_DTYPE
+) -> ne.RNNResult:
     """Train in a spawned process with one BLAS thread.
 
     Tiny matrix products are many times slower with a multi-threaded BLAS on a busy machine;
     a spawned child reads the thread variables at start-up (the same environment the sweep
     engine gives its workers).
     """
-    return _call_single_thread(_train_rnn_single_thread, (C, d, sigma, t, batches, seed, loss))
+    return _call_single_thread(
+        _train_rnn_single_thread, (C, d, sigma, t, batches, seed, loss, dtype)
+    )
 
 
 def _call_single_thread(function, args: tuple):
@@ -438,7 +444,7 @@ def _rnn_fixed_point_analysis_single_thread(args: tuple) -> ne.RNNFixedPointAnal
     )
 
 
-def check(setup: te.EvidenceSetup, options) -> CheckResult:
+def check(setup: te.EvidenceSetup, options: CheckOptions) -> CheckResult:
     hyps = te.hypotheses(setup)
     preds = predictions(setup)
     notes = []
@@ -493,7 +499,7 @@ def _setup_json(setup: te.EvidenceSetup) -> dict[str, Any]:
 
 def _verify(setup: te.EvidenceSetup, options, preds: Mapping[str, Any]) -> Verification:
     C, d, sigma, t, D = setup.C, setup.d, setup.sigma, setup.t, setup.D
-    quick = bool(getattr(options, "quick", False))
+    quick = options.quick
     n = min(setup.n_trials, 1500) if quick else setup.n_trials
     # one independent stream per setup (suite cases must not share a random draw)
     rng = ne.case_rng(int(options.seed), json.dumps(to_jsonable(_setup_json(setup))))
@@ -1463,15 +1469,26 @@ def rnn_points() -> list[dict[str, Any]]:
     return [{"n_tasks": n, "rep": r} for n in (2, 3, 6, 12, 24) for r in range(3)]
 
 
-def rnn_compute(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
-    """Train the paper's RNN (reduced budget) and decode x* out of distribution."""
+def rnn_compute(params: Mapping[str, Any], seed: int, dtype: str = DEFAULT_DTYPE) -> dict[str, Any]:
+    """Train the paper's RNN (reduced budget) and decode x* out of distribution.
+
+    ``dtype``: the arithmetic of training (float32 for exploratory diagrams only); the
+    decoders run in float64.
+    """
     n, sigma, t = int(params["n_tasks"]), 0.2, 20
     C = te.even_normals(n)
     d = np.zeros(n)
     # a child process with one BLAS thread: tiny products are many times slower when
     # OpenBLAS threads fight over the two cores (the sweep's workers inherit no thread limit)
     # the committed figure was made with the decision-step loss; kept until it is regenerated
-    result = train_rnn_isolated(C, d, sigma, t, RNN_DIAGRAM_BATCHES, seed, RNN_DIAGRAM_LOSS)
+    result = train_rnn_isolated(C, d, sigma, t, RNN_DIAGRAM_BATCHES, seed, RNN_DIAGRAM_LOSS, dtype)
+    return rnn_point_scores(result, C, d, sigma, t, seed)
+
+
+def rnn_point_scores(
+    result: ne.RNNResult, C: np.ndarray, d: np.ndarray, sigma: float, t: int, seed: int
+) -> dict[str, Any]:
+    """The ``evidence-rnn`` point's metrics of a trained RNN (float64, whatever it trained in)."""
     rng = ne.rng_from(seed + 1)
     trials = ne.simulate_trials(2, sigma, t, 2000, rng)
     states = ne.rnn_states(result, trials.samples)

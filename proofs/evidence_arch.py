@@ -17,6 +17,7 @@ import numpy as np
 from mtl_theory.numerics import evidence as ne
 from mtl_theory.numerics import evidence_arch as na
 from mtl_theory.numerics import evidence_protocol as npr
+from mtl_theory.numerics.precision import DEFAULT_DTYPE
 from mtl_theory.proofs import evidence_rnn as per
 from mtl_theory.theory import evidence as te
 from mtl_theory.theory.model import Comparison
@@ -114,9 +115,11 @@ def arch_points() -> list[dict[str, Any]]:
 
 
 def _train_and_score(args: tuple) -> dict[str, Any]:
-    network, n, batches, seed = args
+    network, n, batches, seed, dtype = args
     C, d = te.even_normals(n), np.zeros(n)
-    result, states = na.train_network(network, C, d, DIAGRAM_SIGMA, DIAGRAM_T, batches, seed)
+    result, states = na.train_network(
+        network, C, d, DIAGRAM_SIGMA, DIAGRAM_T, batches, seed, dtype=dtype
+    )
     scores = npr.score_network(
         states,
         DIAGRAM_SIGMA,
@@ -137,14 +140,24 @@ def _train_and_score(args: tuple) -> dict[str, Any]:
     }
 
 
-def arch_compute(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
+def arch_compute(
+    params: Mapping[str, Any], seed: int, dtype: str = DEFAULT_DTYPE
+) -> dict[str, Any]:
     """Train one network of the point's architecture (REDUCED budget) and score it.
 
     r^2 arrays are (4 quadrants, fits) per protocol (quadrant k = generalize.py's k + 1);
     ``angle_deg`` the Adam decoders' decoded-axis angles. Runs in a spawned one-BLAS-thread
     process (tiny products are many times slower when BLAS threads fight over the cores).
+    ``dtype``: the arithmetic of training (float32 for exploratory diagrams only); the
+    decoders and scores run in float64.
     """
-    args = (str(params["network"]), int(params["n_tasks"]), int(params["batches"]), int(seed))
+    args = (
+        str(params["network"]),
+        int(params["n_tasks"]),
+        int(params["batches"]),
+        int(seed),
+        dtype,
+    )
     return per.map_single_thread(_train_and_score, [args], 1)[0]
 
 

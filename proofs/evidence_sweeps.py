@@ -31,6 +31,7 @@ from mtl_theory.numerics import evidence_attractors as nat
 from mtl_theory.numerics import evidence_protocol as npr
 from mtl_theory.numerics import evidence_sweeps as nsw
 from mtl_theory.numerics import evidence_tasks as nta
+from mtl_theory.numerics.precision import DEFAULT_DTYPE
 from mtl_theory.proofs.evidence import _call_single_thread
 from mtl_theory.theory import evidence as te
 
@@ -82,11 +83,21 @@ def _scores_record(
 
 
 def trained_sweep_point(
-    D: int, n_tasks: int, sigma: float, t: int, seed: int, batches: int = SWEEP_BATCHES
+    D: int,
+    n_tasks: int,
+    sigma: float,
+    t: int,
+    seed: int,
+    batches: int = SWEEP_BATCHES,
+    dtype: str = DEFAULT_DTYPE,
 ) -> dict[str, Any]:
-    """Train one RNN and score it (and the ideal route mu(t)) on held-out quarters."""
+    """Train one RNN and score it (and the ideal route mu(t)) on held-out quarters.
+
+    ``dtype``: the arithmetic of training (float32 for exploratory diagrams only); the
+    scores are computed in float64.
+    """
     C, d = boundaries(n_tasks, D, seed)
-    result = _call_single_thread(_train_single, (C, d, sigma, t, batches, seed))
+    result = _call_single_thread(_train_single, (C, d, sigma, t, batches, seed, dtype))
     rng = ne.rng_from(seed + 1)
     trials = ne.simulate_trials(D, sigma, t, SWEEP_POOL, rng)
     states = ne.rnn_states(result, trials.samples)
@@ -109,32 +120,39 @@ def trained_sweep_point(
 
 
 def _train_single(args: tuple) -> ne.RNNResult:
-    C, d, sigma, t, batches, seed = args
-    return ne.train_rnn(C, d, sigma, t, batches=batches, seed=seed)
+    C, d, sigma, t, batches, seed, dtype = args
+    config = ne.RNNConfig(D=C.shape[1], n_tasks=C.shape[0], dtype=dtype)
+    return ne.train_rnn(C, d, sigma, t, batches=batches, seed=seed, config=config)
 
 
 def dim_points() -> list[dict[str, Any]]:
     return [{"D": D, "n_tasks": n} for n in DIM_TASKS for D in DIM_VALUES]
 
 
-def dim_compute(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
-    return trained_sweep_point(int(params["D"]), int(params["n_tasks"]), 0.2, 20, seed)
+def dim_compute(params: Mapping[str, Any], seed: int, dtype: str = DEFAULT_DTYPE) -> dict[str, Any]:
+    return trained_sweep_point(int(params["D"]), int(params["n_tasks"]), 0.2, 20, seed, dtype=dtype)
 
 
 def sigma_points() -> list[dict[str, Any]]:
     return [{"sigma": s, "n_tasks": n} for n in SIGMA_TASKS for s in SIGMA_VALUES]
 
 
-def sigma_compute(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
-    return trained_sweep_point(2, int(params["n_tasks"]), float(params["sigma"]), 20, seed)
+def sigma_compute(
+    params: Mapping[str, Any], seed: int, dtype: str = DEFAULT_DTYPE
+) -> dict[str, Any]:
+    return trained_sweep_point(
+        2, int(params["n_tasks"]), float(params["sigma"]), 20, seed, dtype=dtype
+    )
 
 
 def time_points() -> list[dict[str, Any]]:
     return [{"t": t, "n_tasks": n} for n in TIME_TASKS for t in TIME_VALUES]
 
 
-def time_compute(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
-    out = trained_sweep_point(2, int(params["n_tasks"]), 0.2, int(params["t"]), seed)
+def time_compute(
+    params: Mapping[str, Any], seed: int, dtype: str = DEFAULT_DTYPE
+) -> dict[str, Any]:
+    out = trained_sweep_point(2, int(params["n_tasks"]), 0.2, int(params["t"]), seed, dtype=dtype)
     # Fig5a.py draws 1 - 0.48/(timing + 1): right for DenoiseQuadsFreeRT, whose decision step
     # carries a stimulus sample; the toolkit's trials (and LinearClassificationCentOut's)
     # have a blank decision step, so t samples: 1 - 0.48/t (= r2_eq7) is the bound here
@@ -153,7 +171,8 @@ def attractor_compute(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
     """Train one RNN; run the authors' analysis and the toolkit's search on it."""
     n = int(params["n_tasks"])
     C, d = te.even_normals(n), np.zeros(n)
-    result = _call_single_thread(_train_single, (C, d, 0.2, 20, SWEEP_BATCHES, seed))
+    args = (C, d, 0.2, 20, SWEEP_BATCHES, seed, DEFAULT_DTYPE)  # its analysis needs float64
+    result = _call_single_thread(_train_single, args)
     return _call_single_thread(_attractor_single, (result, seed))
 
 

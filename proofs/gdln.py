@@ -15,12 +15,14 @@ from typing import Any
 import numpy as np
 import sympy as sp
 from mtl_theory.numerics import gdln as num
+from mtl_theory.numerics.precision import DEFAULT_DTYPE
 from mtl_theory.proofs import gdln_reln
 from mtl_theory.proofs.symbolic import combine_decisions, equal_status, truth_status, zero_status
 from mtl_theory.theory import gdln as th
 from mtl_theory.theory import gdln_authors
 from mtl_theory.theory import gdln_reln as gdln_reln_theory
 from mtl_theory.theory.model import (
+    CheckOptions,
     CheckResult,
     Comparison,
     Derivation,
@@ -999,13 +1001,25 @@ def context_run_size(setup: th.GdlnSetup, quick: bool = False):
     return hidden, lr, epochs, std
 
 
-def run_context(setup: th.GdlnSetup, seed: int, quick: bool = False):
-    """Run the ReLU / ReLN / modular experiment for a setup (S = n_seeds batched)."""
+def run_context(setup: th.GdlnSetup, seed: int, quick: bool = False, dtype: str = DEFAULT_DTYPE):
+    """Run the ReLU / ReLN / modular experiment for a setup (S = n_seeds batched).
+
+    ``dtype`` is float32 only for the exploratory diagrams (``phase --dtype float32``); the
+    checks always run the default float64.
+    """
     task = context_task_of(setup)
     hidden, lr, epochs, std = context_run_size(setup, quick)
     seeds = context_init_seeds(seed, setup.n_seeds)
     ex = num.run_context_experiment(
-        task, hidden, lr, epochs, std, seeds, setup.strong_fraction, construction=setup.reln
+        task,
+        hidden,
+        lr,
+        epochs,
+        std,
+        seeds,
+        setup.strong_fraction,
+        construction=setup.reln,
+        dtype=dtype,
     )
     return task, ex, (hidden, lr, epochs)
 
@@ -1386,7 +1400,7 @@ def _setup_dict(setup: th.GdlnSetup) -> Mapping[str, Any]:
     return {"model": setup.model} | {k: getattr(setup, k) for k in keys}
 
 
-def check(setup: th.GdlnSetup, options) -> CheckResult:
+def check(setup: th.GdlnSetup, options: CheckOptions) -> CheckResult:
     """Hypotheses, predictions and (with options.verify) the verification of one setup."""
     if setup.model in ("linear", "deep-linear"):
         return _check_linear(setup, options)
@@ -1435,11 +1449,14 @@ def context_loss_points() -> list[dict[str, Any]]:
     return [{"seed_index": 0}, {"seed_index": 1}]
 
 
-def context_loss_compute(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
+def context_loss_compute(
+    params: Mapping[str, Any], seed: int, dtype: str = DEFAULT_DTYPE
+) -> dict[str, Any]:
     """Paper sizes: 3 contexts, different structures, 11 → 700 → 60, std 0.005/700, η = 1e-3,
-    8000 epochs; ReLU, ReLN, modular GDLN and the authors' closed form (code, flagged)."""
+    8000 epochs; ReLU, ReLN, modular GDLN and the authors' closed form (code, flagged).
+    ``dtype``: the networks' training arithmetic; the closed form is float64 always."""
     setup = th.GdlnSetup(model="context", hidden=(700,), contexts=3, structures="different")
-    task, ex, (_, _, epochs) = run_context(setup, seed)
+    task, ex, (_, _, epochs) = run_context(setup, seed, dtype=dtype)
     t = np.arange(0, epochs + 1, 50)
     out = {k: getattr(ex, k).losses[0, t].tolist() for k in ("relu", "reln", "modular")}
     out["t"] = t.tolist()
@@ -1461,8 +1478,11 @@ DEPTH_DIAGRAM_LR = 2e-3
 DEPTH_DIAGRAM_EPOCHS = 4000
 
 
-def contexts_depth_compute(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
-    """Same hierarchy in every context; ReLU, ReLN and modular GDLN at reduced size."""
+def contexts_depth_compute(
+    params: Mapping[str, Any], seed: int, dtype: str = DEFAULT_DTYPE
+) -> dict[str, Any]:
+    """Same hierarchy in every context; ReLU, ReLN and modular GDLN at reduced size
+    (``dtype``: the training arithmetic)."""
     C, depth = int(params["contexts"]), int(params["depth"])
     cfg = DEPTH_DIAGRAM_RUN[depth]
     task = th.context_task(C, "same")
@@ -1474,6 +1494,7 @@ def contexts_depth_compute(params: Mapping[str, Any], seed: int) -> dict[str, An
         cfg["std"],
         context_init_seeds(seed, 1),
         0.1,
+        dtype=dtype,
     )
     counts = ex.counts[0]
     strong = int(counts.sum())

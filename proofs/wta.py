@@ -33,7 +33,13 @@ from mtl_theory.numerics import wta_bnb as nbnb
 from mtl_theory.numerics.metrics import onehot_code, symbolic_verdict
 from mtl_theory.proofs.symbolic import combine_decisions, equal_status, zero_status
 from mtl_theory.theory import wta as twta
-from mtl_theory.theory.model import CheckResult, Comparison, Derivation, Verification
+from mtl_theory.theory.model import (
+    CheckOptions,
+    CheckResult,
+    Comparison,
+    Derivation,
+    Verification,
+)
 
 THEORY = "wta"
 MILP_ZERO_TOL = 1e-6  # HiGHS primal feasibility tolerance is 1e-7; errors below 1e-6 are zero
@@ -975,7 +981,7 @@ def _verify_gradient(setup, applies, seed, quick) -> Verification:
     return Verification("gradient", measured, tuple(comps), tuple(notes))
 
 
-def check(setup: twta.WTASetup, options) -> CheckResult:
+def check(setup: twta.WTASetup, options: CheckOptions) -> CheckResult:
     """Hypotheses, predictions and (with ``options.verify``) the numerical verification."""
     hyps = twta.check_hypotheses(setup)
     applies = all(h.holds for h in hyps)

@@ -28,3 +28,9 @@ def blas_env_point(params, seed):
     import os
 
     return {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
+
+
+def dtype_point(params, seed, dtype="float64"):
+    """A toy point computed in ``dtype`` (the ``phase --dtype`` tests): 1/3 in that precision."""
+    third = np.asarray(1.0, dtype=dtype) / np.asarray(3.0 + params["x"], dtype=dtype)
+    return {"value": float(third), "arithmetic": str(third.dtype), "draw": int(seed % 1000)}

@@ -81,7 +81,7 @@ def test_coupled_data_fail_the_decoupling_hypothesis_and_claim_nothing():
     assert result.verification.measured["max_abs_error_flow"] > 0.1  # modes really mix
 
 
-@settings(max_examples=15, deadline=None)
+@settings(deadline=None)
 @given(
     P=st.integers(2, 7),
     n_out=st.integers(1, 5),

@@ -560,6 +560,23 @@ class Verification:
 
 
 @dataclass(frozen=True)
+class CheckOptions:
+    """Options of one check: run the numerical verification? which seed and method?
+
+    It lives here, in the bottom layer, so that every ``proofs`` check can take it typed
+    (``mtl_theory.registry`` re-exports it for the front door).
+
+    ``quick`` asks for the small variant of the numerical routes (used by
+    ``mtl-theory verify --quick``); ``method`` is ``"auto"`` or one of ``Family.methods``.
+    """
+
+    verify: bool = False
+    seed: int = 0
+    method: str = "auto"
+    quick: bool = False
+
+
+@dataclass(frozen=True)
 class CheckResult:
     """Everything ``mtl-theory check`` reports about one task setup.
 

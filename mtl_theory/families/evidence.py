@@ -13,6 +13,7 @@ from mtl_theory.families import evidence_arch_diagram
 from mtl_theory.families.evidence_sweep_diagrams import SWEEP_DIAGRAMS
 from mtl_theory.numerics import evidence_arch as na
 from mtl_theory.numerics import evidence_protocol as npr
+from mtl_theory.numerics.precision import DTYPES
 from mtl_theory.plotting import grid_values, heatmap
 from mtl_theory.proofs import evidence as pe
 from mtl_theory.registry import Family, PhaseDiagram, SuiteCase
@@ -647,6 +648,7 @@ DIAGRAMS = (
         points=pe.rnn_points,
         compute=pe.rnn_compute,
         render=rnn_render,
+        dtypes=DTYPES,
     ),
     evidence_arch_diagram.DIAGRAM,
 )

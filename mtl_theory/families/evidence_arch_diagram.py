@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from mtl_theory.numerics import evidence_protocol as npr
+from mtl_theory.numerics.precision import DTYPES
 from mtl_theory.proofs import evidence_arch as pa
 from mtl_theory.registry import PhaseDiagram
 from mtl_theory.theory import evidence as te
@@ -102,5 +103,6 @@ DIAGRAM = PhaseDiagram(
     ),
     points=pa.arch_points,
     compute=pa.arch_compute,
+    dtypes=DTYPES,
     render=arch_render,
 )

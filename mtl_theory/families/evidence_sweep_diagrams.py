@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from mtl_theory.numerics.precision import DTYPES
 from mtl_theory.proofs import evidence_sweeps as ps
 from mtl_theory.registry import PhaseDiagram
 
@@ -164,6 +165,7 @@ SWEEP_DIAGRAMS = (
         ),
         points=ps.dim_points,
         compute=ps.dim_compute,
+        dtypes=DTYPES,
         render=dim_render,
     ),
     PhaseDiagram(
@@ -177,6 +179,7 @@ SWEEP_DIAGRAMS = (
         ),
         points=ps.sigma_points,
         compute=ps.sigma_compute,
+        dtypes=DTYPES,
         render=sigma_render,
     ),
     PhaseDiagram(
@@ -192,6 +195,7 @@ SWEEP_DIAGRAMS = (
         ),
         points=ps.time_points,
         compute=ps.time_compute,
+        dtypes=DTYPES,
         render=time_render,
     ),
 )

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from mtl_theory.families.gdln_authors_diagrams import DIAGRAMS as AUTHORS_DIAGRAMS
+from mtl_theory.numerics.precision import DTYPES
 from mtl_theory.plotting import grid_values, heatmap
 from mtl_theory.proofs import gdln as proofs
 from mtl_theory.registry import Family, PhaseDiagram, SuiteCase
@@ -486,6 +487,7 @@ def _diagrams():
             proofs.context_loss_points,
             proofs.context_loss_compute,
             context_loss_render,
+            dtypes=DTYPES,
         ),
         PhaseDiagram(
             "gdln-contexts-depth",
@@ -506,6 +508,7 @@ def _diagrams():
             proofs.contexts_depth_points,
             proofs.contexts_depth_compute,
             contexts_depth_render,
+            dtypes=DTYPES,
         ),
         *AUTHORS_DIAGRAMS,
     )

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from mtl_theory.numerics import gdln as num
+from mtl_theory.numerics.precision import DEFAULT_DTYPE, DTYPES
 from mtl_theory.registry import PhaseDiagram
 from mtl_theory.theory import gdln as th
 from mtl_theory.theory import gdln_authors as ga
@@ -114,11 +115,15 @@ def contexts_points() -> list[dict[str, Any]]:
     ]
 
 
-def contexts_compute(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
+def contexts_compute(
+    params: Mapping[str, Any], seed: int, dtype: str = DEFAULT_DTYPE
+) -> dict[str, Any]:
     """ReLU, ReLN, modular GDLN and closed form of one dataset at one of the authors' inits.
 
     ``params["updates"]`` (optional, default CONTEXT_UPDATES) is a size knob for tests; the
     authors' numbers are reported at their checkpoints whatever it is, ours only up to it.
+    ``dtype``: the networks' training arithmetic ("float32" is the authors' own, JAX's
+    default); the closed form is float64 always.
     """
     C, structures, b = int(params["contexts"]), str(params["structures"]), int(params["seed_base"])
     updates = int(params.get("updates", CONTEXT_UPDATES))
@@ -127,12 +132,13 @@ def contexts_compute(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
     hidden, std = ga.AUTHORS_RELU_SIZE[key]
     init = [num.authors_init_seed(b)]
     sizes = [task.X.shape[0], hidden, task.Y.shape[0]]
-    relu = num.train_context_net(task, num.init_context_weights(sizes, std, init), 1e-3, updates)
+    W0 = num.init_context_weights(sizes, std, init)
+    relu = num.train_context_net(task, W0, 1e-3, updates, dtype=dtype)
     curves = {"relu": relu.losses[0]}
     for name, construction in (("reln", "authors"), ("modular", "modular")):
         mnet = th.authors_module_net(C, construction, hidden, std)
         net = num.module_pathway_network(task, mnet, init)
-        curves[name] = num.train_pathway_network(task, net, 1e-3, updates).losses[0]
+        curves[name] = num.train_pathway_network(task, net, 1e-3, updates, dtype).losses[0]
     t = np.arange(0, updates + 1, CONTEXT_CURVE_STEP)
     runs = {r.model: r for r in ga.AUTHORS_RUNS if r.dataset == key}
     cf_ref = th.authors_closed_form_for(task)
@@ -349,11 +355,14 @@ def depth_points() -> list[dict[str, Any]]:
     return [{"network": n, "seed_base": b} for b in DEPTH_SEED_BASES for n in DEPTH_NETWORKS]
 
 
-def depth_compute(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
+def depth_compute(
+    params: Mapping[str, Any], seed: int, dtype: str = DEFAULT_DTYPE
+) -> dict[str, Any]:
     """One depth network (depth/relu.py, depth/gdln_off.py or our modular variant) trained at
     the authors' schedule from the init of one seed base.
 
     ``params["updates"]`` (optional, default DEPTH_UPDATES) is a size knob for tests.
+    ``dtype``: the training arithmetic.
     """
     network, b = str(params["network"]), int(params["seed_base"])
     if network not in DEPTH_NETWORKS:
@@ -368,7 +377,7 @@ def depth_compute(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
     if network == "relu":
         cfg = th.AUTHORS_DEPTH_RELU
         W = num.init_context_weights([n_in, *cfg["hidden"], n_out], cfg["std"], init)
-        run = num.train_context_net(task, W, cfg["lr"], updates)
+        run = num.train_context_net(task, W, cfg["lr"], updates, dtype=dtype)
         ref, script = refs["depth-relu"], refs["depth-relu"].source
         _, keeps, counts = num.relu_unit_counts(task, run, STRONG_FRACTION)
         per_layer = []
@@ -381,7 +390,7 @@ def depth_compute(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
     else:
         net = th.DepthNet() if network == "gdln" else DEPTH_MODULAR
         W = num.init_depth_net(net, n_in, n_out, init)
-        run = num.train_depth_net(task, net, W, updates)
+        run = num.train_depth_net(task, net, W, updates, dtype)
         ref = refs["depth-gdln"] if network == "gdln" else None
         script = net.source
         out["start_epoch"], out["switch_epoch"] = net.start_epoch, net.switch_epoch
@@ -586,6 +595,7 @@ CONTEXTS_DIAGRAM = PhaseDiagram(
     contexts_points,
     contexts_compute,
     contexts_render,
+    dtypes=DTYPES,
 )
 
 DEPTH_DIAGRAM = PhaseDiagram(
@@ -606,6 +616,7 @@ DEPTH_DIAGRAM = PhaseDiagram(
     depth_points,
     depth_compute,
     depth_render,
+    dtypes=DTYPES,
 )
 
 DIAGRAMS = (CONTEXTS_DIAGRAM, DEPTH_DIAGRAM)
