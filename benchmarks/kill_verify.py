@@ -44,8 +44,11 @@ def main() -> int:
         return [exe, "verify", "--quick", "--out", str(target), "--workers", str(args.workers)]
 
     start = time.perf_counter()
-    subprocess.run(command(clean), env=env, stdout=subprocess.DEVNULL, check=False)
+    ref = subprocess.run(command(clean), env=env, stdout=subprocess.DEVNULL, check=False)
     run_seconds = time.perf_counter() - start
+    if ref.returncode != 0 or not (clean / "report.json").exists():
+        print(f"the reference run failed (exit {ref.returncode}): nothing to compare with")
+        return 2
     print(f"reference run: {run_seconds:.1f} s; load {os.getloadavg()[0]:.1f}", flush=True)
     delays = kill_delays(args.seed, args.kills, run_seconds)
     problems = kill_loop(command(out_dir), out_dir, delays, env=env, log=print)
