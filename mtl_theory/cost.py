@@ -25,6 +25,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from mtl_theory.numerics import evidence as ne
+from mtl_theory.numerics import evidence_arch as na
+from mtl_theory.proofs import evidence as pe
+from mtl_theory.theory import gdln as gdln_theory
+
 #: Default memory budget of one check (GiB).
 DEFAULT_MEMORY_GIB = 4.0
 #: Default time budget of one check (seconds).
@@ -34,6 +39,9 @@ DEFAULT_SECONDS = 1800.0
 FLOPS_PER_SECOND = 1e9
 #: Bytes of a float64.
 F64 = 8
+#: One right-hand-side evaluation of a small network's flow costs ~0.1 ms of interpreter
+#: time (scipy's solve_ivp and the per-matrix numpy calls) whatever its size: as flops.
+FLOW_STAGE_OVERHEAD_FLOPS = 100_000
 
 
 @dataclass(frozen=True)
@@ -91,14 +99,28 @@ def _time_text(seconds: float) -> str:
 
 
 def evidence_cost(setup: Any, quick: bool = False) -> Cost:
-    """The Monte-Carlo simulation holds n_trials × t × D noise samples (float64), about
-    three arrays of that size at once (noise, samples, their mean's temporaries)."""
-    draws = int(setup.n_trials) * int(setup.t) * len(setup.normals[0])
+    """The Monte-Carlo simulation streams its trials (``numerics.evidence.summarize_trials``):
+    in memory at once are one chunk of at most CHUNK_DRAWS noise samples (or one trial's t × D
+    if larger), the trials the importance-sampling observer reads in full (its power-sized
+    re-run holds up to EV1_MAX_OBSERVERS of them), each about three arrays deep (noise,
+    samples, temporaries), and four n_trials × D per-trial arrays (x*, mean, estimate, sum).
+    The trained networks (RNN, architectures) read every sample: n_trials × t × D."""
+    n, t, D = int(setup.n_trials), int(setup.t), len(setup.normals[0])
+    draws = n * t * D
     n_tasks = len(setup.normals)
+    if getattr(setup, "network", None) in na.TRAINED_NETWORKS:
+        held, what = draws, f"n_trials × t × D = {draws} float64 evidence samples"
+    else:
+        full = min(n, pe.EV1_MAX_OBSERVERS_QUICK if quick else pe.EV1_MAX_OBSERVERS)
+        held = min(draws, max(ne.CHUNK_DRAWS, t * D)) + full * t * D
+        what = (
+            f"chunks of {min(draws, max(ne.CHUNK_DRAWS, t * D))} samples + {full} full trials "
+            f"of t × D = {t * D} float64 samples"
+        )
     return Cost(
-        memory_bytes=3 * F64 * draws,
+        memory_bytes=3 * F64 * held + 4 * F64 * n * D,
         flops=2 * draws * max(n_tasks, 1),
-        what=f"n_trials × t × D = {draws} float64 evidence samples",
+        what=what,
     )
 
 
@@ -135,10 +157,13 @@ def gdln_cost(setup: Any, quick: bool = False, method: str = "auto") -> Cost:
     widths = [n_in, *(int(h) for h in setup.hidden), n_out]
     weights = _layers_macs(widths)
     epochs = int(setup.epochs)
+    flops, what = _stiff_flow_floor(
+        setup, batch, weights, 6 * epochs * batch * weights, f"{epochs} epochs × widths {widths}"
+    )
     return Cost(  # the uncalibrated default rate: these routes take well under a second
         memory_bytes=F64 * (weights + batch * sum(widths)) * 4,
-        flops=6 * epochs * batch * weights,
-        what=f"{epochs} epochs × widths {widths}",
+        flops=flops,
+        what=what,
     )
 
 
@@ -201,6 +226,26 @@ def dense_gd_cost(widths: list[int], batch: int, epochs: int) -> Cost:
     )
 
 
+def _stiff_flow_floor(
+    setup: Any, batch: int, weights: int, flops: int, what: str
+) -> tuple[int, str]:
+    """At least the flops of the full-network flow the check integrates, when the flow is
+    stiff (large lr × epochs): ~horizon·λ/6 explicit steps of 12 stages, each a gradient
+    (6·batch·weights) plus the interpreter's overhead (FLOW_STAGE_OVERHEAD_FLOPS)."""
+    horizon = gdln_theory.flow_horizon(setup)
+    if horizon is None:
+        return flops, what
+    t_over_tau, rate = horizon
+    steps = t_over_tau * rate / 6.0
+    flow_flops = steps * 12 * (6 * batch * weights + FLOW_STAGE_OVERHEAD_FLOPS)
+    if flow_flops <= flops:
+        return flops, what
+    return int(min(flow_flops, 1e300)), (
+        f"a gradient flow over {t_over_tau:.3g} τ with relaxation rate {rate:.3g}/τ "
+        f"(about {steps:.3g} solver steps; lower lr × epochs)"
+    )
+
+
 def _routing_cost(setup: Any) -> Cost:
     from mtl_theory.theory.gdln import hierarchy_features
 
@@ -209,11 +254,17 @@ def _routing_cost(setup: Any) -> Cost:
     batch = M * M * n
     weights = M * n * h + h * h + M * h * m
     rhs = max(1, math.ceil(ROUTING_RHS_PER_EPOCH * int(setup.epochs)))
-    flops = 6 * rhs * batch * weights
+    flops, what = _stiff_flow_floor(
+        setup,
+        batch,
+        weights,
+        6 * rhs * batch * weights,
+        f"routing flow ~{rhs} gradient evaluations × {batch} examples × {weights} weights",
+    )
     return Cost(
         memory_bytes=F64 * (31 * weights + 4 * batch * (M * n + 2 * h + M * m)),  # 30 checkpoints
         flops=flops,
-        what=f"routing flow ~{rhs} gradient evaluations × {batch} examples × {weights} weights",
+        what=what,
         seconds=flops / GDLN_GD_RATE,
     )
 

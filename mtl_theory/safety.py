@@ -107,12 +107,14 @@ def check_writable_dir(path: Path, flag: str, *, files: Sequence[str] = ()) -> N
 
 
 def remove_stale_temporaries(path: Path) -> None:
-    """Delete ``.NAME.tmp`` files a killed run left in ``path`` (and ``path/figures``)."""
+    """Delete ``.NAME.tmp`` files a killed run left in ``path`` (and ``path/figures``),
+    including the links of the report swap (``.report-current.link.tmp`` points at a
+    directory, so ``is_file`` alone missed it: found by benchmarks/kill_verify.py)."""
     for folder in (path, path / "figures"):
         if not folder.is_dir():
             continue
         for tmp in folder.glob(".*.tmp"):
-            if tmp.is_file():
+            if tmp.is_symlink() or tmp.is_file():
                 tmp.unlink(missing_ok=True)
 
 

@@ -249,7 +249,9 @@ def _gdln_raw(draw, kind: str) -> dict[str, Any]:
         "epochs": draw(_integers("gdln", "epochs", 1500, 3000)),
     }
     if kind == "small-init":
-        spec["a0"] = draw(_log_reals("gdln", "a0", 0.05, 1.0))
+        # above 0.01 × the fixed-point scale (≤ 0.077 for these gates and scales), below the
+        # build limit min S_pk/Σ_j D_jp (≥ 0.5 for them)
+        spec["a0"] = draw(_log_reals("gdln", "a0", 0.1, 0.45))
     else:
         spec["a0"] = draw(_log_reals("gdln", "a0", 1e-4, 1e-2 if model != "deep-linear" else 3e-2))
     if kind == "gd-stable":
@@ -265,7 +267,7 @@ def _gdln_raw(draw, kind: str) -> dict[str, Any]:
 def gdln_specs(hypotheses: str = "hold") -> st.SearchStrategy[dict[str, Any]]:
     """GDLN specs of the linear, deep-linear and gated-race models (the Saxe hierarchy).
 
-    ``"small-init"`` draws a gated race with a0 = 0.05-1 (against its fixed-point scale);
+    ``"small-init"`` draws a gated race with a0 = 0.1-0.45 (against its fixed-point scale);
     ``"gd-stable"`` a linear or deep-linear model with a learning rate of 1-10.
     """
     return _specs("gdln", _gdln_raw, hypotheses)

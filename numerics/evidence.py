@@ -133,10 +133,66 @@ class Trials:
         """mu(t) = (1/t) sum_tau X(tau): the maximum-likelihood estimate."""
         return self.samples.mean(axis=1)
 
+    def first(self, n: int) -> np.ndarray:
+        """The samples of the first n trials, (n, t, D)."""
+        return self.samples[:n]
+
     @property
     def integrator(self) -> np.ndarray:
         """Z(t) = sum_tau X(tau): the state of the filter network."""
         return self.samples.sum(axis=1)
+
+
+#: Normal numbers drawn at once by the chunked simulator (32 MiB of float64): the memory of
+#: a Monte-Carlo run does not grow with n_trials × t beyond this (issue 14).
+CHUNK_DRAWS = 1 << 22
+
+
+def iter_trial_chunks(
+    D: int,
+    sigma: float,
+    t: int,
+    n_trials: int,
+    rng: np.random.Generator,
+    *,
+    scales: np.ndarray | None = None,
+    rho_time: float = 0.0,
+    rho_coord: float = 0.0,
+    prior: str = "box",
+    chunk_draws: int | None = CHUNK_DRAWS,
+):
+    """The trials of :func:`simulate_trials`, a block of trials at a time.
+
+    Yields :class:`Trials` of at most max(1, chunk_draws // (t D)) trials each (all at once
+    when ``chunk_draws`` is None). The latents x* of all trials are drawn first, then the
+    noise trial after trial: the generator is called in the same order with the same total
+    count as by one draw of shape (n, t, D), so the chunks concatenate bit for bit to the
+    unchunked result for the same generator state (tests/test_reliability_streaming.py).
+    """
+    if prior == "box":
+        x = rng.uniform(-BOX_HALF_WIDTH, BOX_HALF_WIDTH, size=(n_trials, D))
+    elif prior == "gaussian":
+        x = rng.standard_normal((n_trials, D)) * (2 * BOX_HALF_WIDTH / math.sqrt(12.0))
+    else:
+        raise ValueError(f"prior: expected 'box' or 'gaussian', given {prior!r}")
+    per = n_trials if chunk_draws is None else max(1, chunk_draws // max(t * D, 1))
+    chol = None
+    if rho_coord != 0.0:
+        R = (1.0 - rho_coord) * np.eye(D) + rho_coord * np.ones((D, D))
+        chol = np.linalg.cholesky(R).T
+    for lo in range(0, max(n_trials, 1), max(per, 1)):
+        hi = min(n_trials, lo + per)
+        noise = rng.standard_normal((hi - lo, t, D))
+        if rho_time != 0.0:
+            innovation = math.sqrt(1.0 - rho_time**2)
+            for k in range(1, t):  # recursion in time; every trial and coordinate at once
+                noise[:, k] = rho_time * noise[:, k - 1] + innovation * noise[:, k]
+        if chol is not None:
+            noise = noise @ chol
+        if scales is not None:
+            noise = noise * np.asarray(scales, dtype=float)
+        xs = x[lo:hi]
+        yield Trials(x_star=xs, samples=xs[:, None, :] + sigma * noise)
 
 
 def simulate_trials(
@@ -163,29 +219,98 @@ def simulate_trials(
     (Cholesky factor); ``rho_time`` makes each coordinate a stationary AR(1) process,
     eps(tau) = rho eps(tau - 1) + sqrt(1 - rho^2) xi(tau), eps(1) = xi(1). The isotropic
     draws are unchanged by the options' existence (same generator calls, same numbers).
+    Holds all n × t × D samples: where only per-trial estimates and a few full trials are
+    needed, :func:`summarize_trials` streams them in bounded memory.
     """
-    if prior == "box":
-        x = rng.uniform(-BOX_HALF_WIDTH, BOX_HALF_WIDTH, size=(n_trials, D))
-    elif prior == "gaussian":
-        x = rng.standard_normal((n_trials, D)) * (2 * BOX_HALF_WIDTH / math.sqrt(12.0))
-    else:
-        raise ValueError(f"prior: expected 'box' or 'gaussian', given {prior!r}")
-    noise = rng.standard_normal((n_trials, t, D))
-    if rho_time != 0.0:
-        innovation = math.sqrt(1.0 - rho_time**2)
-        for k in range(1, t):  # recursion in time; every trial and coordinate at once
-            noise[:, k] = rho_time * noise[:, k - 1] + innovation * noise[:, k]
-    if rho_coord != 0.0:
-        R = (1.0 - rho_coord) * np.eye(D) + rho_coord * np.ones((D, D))
-        noise = noise @ np.linalg.cholesky(R).T
-    if scales is not None:
-        noise = noise * np.asarray(scales, dtype=float)
-    return Trials(x_star=x, samples=x[:, None, :] + sigma * noise)
+    (trials,) = iter_trial_chunks(
+        D,
+        sigma,
+        t,
+        n_trials,
+        rng,
+        scales=scales,
+        rho_time=rho_time,
+        rho_coord=rho_coord,
+        prior=prior,
+        chunk_draws=None,
+    )
+    return trials
 
 
-def simulate_setup_trials(setup, n_trials: int, rng: np.random.Generator) -> Trials:
-    """simulate_trials with the noise family of an EvidenceSetup."""
-    return simulate_trials(
+@dataclass(frozen=True)
+class TrialSummary:
+    """What the EVIDENCE verification reads from n simulated trials, without their samples.
+
+    ``x_star``, ``mean`` (the sample mean μ(t)), ``estimate`` (the flat-prior optimal
+    estimate, :func:`optimal_estimate`) and ``integrator`` (Σ_τ X(τ)) are (n, D); ``head``
+    holds the first ``keep`` trials in full (the importance-sampling observer reads raw
+    samples).
+    """
+
+    x_star: np.ndarray
+    mean: np.ndarray
+    estimate: np.ndarray
+    integrator: np.ndarray
+    head: Trials
+
+    def first(self, n: int) -> np.ndarray:
+        """The samples of the first n trials (n at most the ``keep`` they were kept for)."""
+        if n > self.head.samples.shape[0]:
+            raise ValueError(f"{n} full trials asked, {self.head.samples.shape[0]} kept")
+        return self.head.samples[:n]
+
+
+def summarize_trials(
+    D: int,
+    sigma: float,
+    t: int,
+    n_trials: int,
+    rng: np.random.Generator,
+    *,
+    keep: int = 0,
+    scales: np.ndarray | None = None,
+    rho_time: float = 0.0,
+    rho_coord: float = 0.0,
+    chunk_draws: int | None = CHUNK_DRAWS,
+) -> TrialSummary:
+    """:func:`simulate_trials` reduced chunk by chunk: memory ~ (chunk + keep·t·D + 3·n·D)
+    floats instead of n·t·D; the same numbers as the unchunked simulator for the same
+    generator state (same draws; each trial's mean and estimate are computed from its own
+    samples alone)."""
+    xs, means, estimates, sums, heads = [], [], [], [], []
+    kept = 0
+    for chunk in iter_trial_chunks(
+        D,
+        sigma,
+        t,
+        n_trials,
+        rng,
+        scales=scales,
+        rho_time=rho_time,
+        rho_coord=rho_coord,
+        chunk_draws=chunk_draws,
+    ):
+        xs.append(chunk.x_star)
+        means.append(chunk.mean)
+        estimates.append(optimal_estimate(chunk.samples, rho_time))
+        sums.append(chunk.integrator)
+        if kept < keep:
+            heads.append(chunk.samples[: keep - kept].copy())
+            kept += heads[-1].shape[0]
+    x = np.concatenate(xs) if xs else np.zeros((0, D))
+    head = np.concatenate(heads) if heads else np.zeros((0, t, D))
+    return TrialSummary(
+        x_star=x,
+        mean=np.concatenate(means) if means else np.zeros((0, D)),
+        estimate=np.concatenate(estimates) if estimates else np.zeros((0, D)),
+        integrator=np.concatenate(sums) if sums else np.zeros((0, D)),
+        head=Trials(x_star=x[: head.shape[0]], samples=head),
+    )
+
+
+def summarize_setup_trials(setup, n_trials: int, rng: np.random.Generator) -> TrialSummary:
+    """summarize_trials with the noise family of an EvidenceSetup (bounded memory)."""
+    return summarize_trials(
         setup.D,
         setup.sigma,
         setup.t,

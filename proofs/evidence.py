@@ -505,7 +505,11 @@ def _verify(setup: te.EvidenceSetup, options, preds: Mapping[str, Any]) -> Verif
     rng = ne.case_rng(int(options.seed), json.dumps(to_jsonable(_setup_json(setup))))
     if setup.noise != "isotropic" and sigma > 0:
         return _verify_noise_variant(setup, n, rng, preds, quick)
-    trials = ne.simulate_trials(D, sigma, t, n, rng)
+    n_obs = min(n, 150 if quick else 400)  # trials the importance-sampling observer reads
+    if setup.network in na.TRAINED_NETWORKS:  # trained networks read every sample
+        trials = ne.simulate_trials(D, sigma, t, n, rng)
+    else:  # bounded memory: per-trial estimates, n_obs trials in full (same numbers)
+        trials = ne.summarize_trials(D, sigma, t, n, rng, keep=n_obs)
     mu = trials.mean
     comparisons: list[Comparison] = []
     measured: dict[str, Any] = {"n_trials": n}
@@ -519,8 +523,7 @@ def _verify(setup: te.EvidenceSetup, options, preds: Mapping[str, Any]) -> Verif
 
     # ---- EV-1: the flat-prior ideal observer vs importance sampling from the samples
     if sigma > 0:
-        n_obs = min(n, 150 if quick else 400)
-        sub = trials.samples[:n_obs]
+        sub = trials.first(n_obs)
         flat_comparison = _ev1_flat(setup, sub, rng, measured)
         if flat_comparison is not None:
             cap = EV1_MAX_OBSERVERS_QUICK if quick else EV1_MAX_OBSERVERS
@@ -817,8 +820,8 @@ def _noise_variant_once(
     """
     C, d, D, var = setup.C, setup.d, setup.D, te.BOX_VARIANCE
     S, rho = setup.noise_covariance, setup.rho_time
-    trials = ne.simulate_setup_trials(setup, n, rng)
-    mu_opt = ne.optimal_estimate(trials.samples, rho)
+    trials = ne.summarize_setup_trials(setup, n, rng)
+    mu_opt = trials.estimate
     x = trials.x_star
     measured: dict[str, Any] = {"n_trials": n, "noise": setup.noise}
     comparisons: list[Comparison] = []

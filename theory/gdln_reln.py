@@ -179,7 +179,7 @@ def alignment_defect(task: ContextTask, W: np.ndarray | None = None) -> Alignmen
 def alignment_hypothesis(task: ContextTask, tol: float = 1e-9) -> HypothesisCheck:
     """The checkable hypothesis of GDLN-13 as a predicate."""
     d = alignment_defect(task)
-    holds = d.value <= tol
+    holds = bool(d.value <= tol)
     return HypothesisCheck(
         "item-modes-aligned",
         holds,

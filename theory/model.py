@@ -119,6 +119,16 @@ class HypothesisCheck:
     holds: bool
     detail: str
 
+    def __post_init__(self) -> None:
+        # a numpy bool (np.True_) is not ``is True`` and not a JSON bool: stored as bool; any
+        # other type (an int, None, an array) is a programming error in the predicate
+        if isinstance(self.holds, np.bool_):
+            object.__setattr__(self, "holds", bool(self.holds))
+        if type(self.holds) is not bool:
+            raise TypeError(
+                f"hypothesis {self.id}: holds must be a bool, given {type(self.holds).__name__}"
+            )
+
 
 @dataclass(frozen=True)
 class Comparison:
@@ -195,11 +205,15 @@ class Comparison:
         if self.detectable is None:
             return True
         pred = np.asarray(self.predicted, dtype=float)
-        # a wrong formula is caught if it deviates detectably in at least one entry
-        return all(
-            bool(np.any(np.abs(np.asarray(alt, dtype=float) - pred) >= self.detectable))
-            for alt in self.alternatives.values()
-        )
+
+        # a wrong formula is caught if it deviates detectably in at least one entry; one that
+        # coincides with the prediction is never caught, even when the detectable deviation
+        # is 0 (zero noise: σ = 1e-300 made r² = 1 under Eq. 7 and under t + 1 alike)
+        def caught(alt) -> bool:
+            dev = np.abs(np.asarray(alt, dtype=float) - pred)
+            return bool(np.any((dev >= self.detectable) & (dev > 0)))
+
+        return all(caught(alt) for alt in self.alternatives.values())
 
     @property
     def verifies(self) -> bool:
@@ -238,6 +252,40 @@ class Comparison:
             kind="rel" if relative else "abs",
             route=route,
             out_of_range=out,
+        )
+
+    @classmethod
+    def unmeasurable(
+        cls,
+        statement: str,
+        quantity: str,
+        predicted: Any,
+        measured: Any,
+        tolerance: float,
+        reason: str,
+        *,
+        why: str,
+        route: Route,
+    ) -> Comparison:
+        """A comparison that ran but cannot tell the theory from a trivial alternative.
+
+        Finite numbers can still measure nothing: a run that never leaves its plateau agrees
+        with every trajectory that stays at a₀, a ratio read at t = 0 agrees with any law.
+        ``why`` says so (it becomes ``out_of_range``); the error is still reported, but the
+        comparison neither agrees nor disagrees and the verdict is "not measurable"
+        (issue 14).
+        """
+        return cls(
+            statement=statement,
+            quantity=quantity,
+            predicted=predicted,
+            measured=measured,
+            agrees=False,
+            tolerance=float(tolerance),
+            tolerance_reason=reason,
+            error=_max_deviation(quantity, predicted, measured, False),
+            route=route,
+            out_of_range=f"{why}: not measurable at this setting",
         )
 
     @classmethod

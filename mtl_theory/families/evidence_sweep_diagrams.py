@@ -393,5 +393,6 @@ BOUNDED_DIAGRAM = PhaseDiagram(
     points=ps.bounded_points,
     compute=ps.bounded_compute,
     render=bounded_render,
+    cost=sweep_point_cost,  # the same RNN and budget; an MSE head instead of the BCE one
 )
 SWEEP_DIAGRAMS = (*SWEEP_DIAGRAMS, BOUNDED_DIAGRAM)

@@ -195,7 +195,7 @@ def build(spec: Mapping[str, Any]) -> th.GdlnSetup:
     if std is None:
         # authors' code: 0.005/N_h for one hidden layer, 0.0006 for the depth experiment
         std = 0.005 / hidden[0] if len(hidden) == 1 else 0.0006
-    return th.GdlnSetup(
+    setup = th.GdlnSetup(
         model=model,
         items=items,
         hidden=tuple(hidden),
@@ -217,6 +217,24 @@ def build(spec: Mapping[str, Any]) -> th.GdlnSetup:
         inputs=spec["inputs"],
         targets=spec["targets"],
     )
+    _check_initial_strength(setup)
+    return setup
+
+
+def _check_initial_strength(setup: th.GdlnSetup) -> None:
+    """Refuse an a₀ at or above the fixed point (issue 14): the closed forms describe learning
+    from below, and at or above it nothing is learned (the deep quadrature is undefined, a
+    full-network flow from huge weights never ends); see th.initial_strength_limit."""
+    bound = th.initial_strength_limit(setup)
+    if bound is None:
+        return
+    limit, what = bound
+    if not setup.a0 < limit:
+        raise SpecError(
+            "a0",
+            f"a number < {limit:.10g} for model {setup.model!r}, {what}",
+            setup.a0,
+        )
 
 
 def _user_data(spec: Mapping[str, Any]) -> tuple[int, int] | None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from mtl_theory import cost as mc
 from mtl_theory.proofs import wta_emergence as pem
 from mtl_theory.registry import PhaseDiagram
 
@@ -67,6 +68,16 @@ def emergence_render(records: Sequence[Any], fig: Any) -> None:
     )
 
 
+def _point_cost(params: Mapping[str, Any]) -> mc.Cost:
+    """Every point trains the same networks: one measured constant per point."""
+    return mc.measured_point_cost(
+        17.0,
+        2**27,
+        "20 seeds × one 600-epoch training (rough: one run of the diagram, 24 min wall at "
+        "load 9 with 1 worker; not calibrated)",
+    )
+
+
 DIAGRAM = PhaseDiagram(
     name="wta-emergence",
     theory="wta",
@@ -76,4 +87,5 @@ DIAGRAM = PhaseDiagram(
     points=pem.emergence_points,
     compute=pem.emergence_compute,
     render=emergence_render,
+    cost=_point_cost,
 )

@@ -1,0 +1,219 @@
+"""GDLN at the edges of its inputs (issue 14): refusals at build time, "not measurable"
+instead of finite but meaningless agreements, and Python bools from every hypothesis."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from mtl_theory.numerics import gdln as num
+from mtl_theory.proofs import gdln as pg
+from mtl_theory.theory import gdln as th
+from mtl_theory.theory.model import Comparison, HypothesisCheck, Verification
+
+from mtl_theory import api, cli
+from mtl_theory.cost import Budget, over_budget
+from mtl_theory.families.gdln import SCHEMA, build
+from mtl_theory.spec import SpecError
+
+EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.toml"))
+VERIFY = SimpleNamespace(verify=True, seed=0, quick=False, method="auto")
+MODELS_WITH_A0 = ("linear", "deep-linear", "gated", "routing")
+
+
+def setup_of(**spec):
+    return build({k: f.default for k, f in SCHEMA.fields.items()} | spec)
+
+
+def run_cli(tmp_path, spec) -> tuple[int, str, str]:
+    path = tmp_path / "spec.json"
+    path.write_text(json.dumps({"theory": "gdln", **spec}))
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main(["check", str(path), "--verify"])
+    return code, out.getvalue(), err.getvalue()
+
+
+# --------------------------------------------------------------------------- build refusals
+
+
+def initial_rates(setup: th.GdlnSetup, a0: float) -> np.ndarray:
+    """τ × the growth rate of every learnable mode at t = 0, straight from each model's flow
+    (not from initial_strength_limit's formulas)."""
+    if setup.model in ("linear", "deep-linear"):
+        _, _, _, s, _, d = th.linear_dataset(setup.items, setup.input_variances)
+        return th.deep_mode_rhs(np.full(s.shape, a0), s, len(setup.hidden) + 1, d)
+    if setup.model == "gated":
+        S, D = th.race_reduced_coefficients(pg._race_setup(setup))
+        rate = th.race_reduced_rhs(np.full(S.shape, a0), S, D)
+        return rate[S > 0]
+    rsu = th.RoutingSetup(setup.modules, setup.pairs, setup.items, setup.hidden[0], a0)
+    sigma = th.hierarchy_singular_values(setup.items) * setup.items
+    return th.routing_reduced_rhs(np.full((3, sigma.size), a0), sigma, rsu)[1]
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"model": "linear"},
+        {"model": "linear", "input_variances": [1, 2, 0.5, 1, 1.5, 1, 3, 1]},
+        {"model": "linear", "items": 4, "hidden": [4]},
+        {"model": "deep-linear"},
+        {"model": "deep-linear", "hidden": [8, 8, 8]},
+        {"model": "gated"},
+        {"model": "gated", "race_gates": [[1, 1, 0], [0, 1, 1]], "condition_scales": [1, 2, 0]},
+        {"model": "routing"},
+        {"model": "routing", "modules": 4, "pairs": 3},
+    ],
+    ids=lambda s: "-".join(f"{k}={v}" for k, v in s.items()),
+)
+def test_a0_limit_is_where_the_first_mode_stops_growing(spec):
+    setup = setup_of(**spec, a0=1e-3)
+    limit, _ = th.initial_strength_limit(setup)
+    below = initial_rates(setup, limit * (1 - 1e-9))
+    at = initial_rates(setup, limit)
+    assert np.all(below > 0), "every learnable mode grows just below the limit"
+    assert np.min(at) <= 1e-12 * np.max(np.abs(at)), "some mode stops growing at the limit"
+    setup_of(**spec, a0=limit * (1 - 1e-9))  # accepted
+    for a0 in (limit, 2 * limit, 1e100):
+        with pytest.raises(SpecError, match="a0: expected a number <"):
+            setup_of(**spec, a0=a0)
+
+
+@pytest.mark.parametrize("model", MODELS_WITH_A0)
+def test_a0_at_or_above_fixed_point_is_one_line_exit_2(tmp_path, model):
+    # the deep-linear model with a0 >= 1 crashed (math domain error), gated/routing with
+    # a0 = 1e100 hung or crashed in the flow; now: refused before any work
+    for a0 in (1.0, 1e100):
+        code, out, err = run_cli(tmp_path, {"model": model, "a0": a0})
+        assert code == 2 and out == ""
+        assert err.count("\n") == 1 and "a0: expected a number <" in err, err
+
+
+def test_context_model_has_no_a0_limit():
+    assert th.initial_strength_limit(setup_of(model="context")) is None
+    setup_of(model="context", a0=1e100)  # a0 is not used by the context model
+
+
+@pytest.mark.parametrize("model", ("linear", "gated", "routing"))
+def test_huge_learning_rate_is_refused_by_its_flow_cost(model):
+    # lr = 1000 made the flow integrate over ~1e6 τ: it ran for hours (a hang in the fuzz)
+    setup = setup_of(model=model, lr=1000.0, epochs=10000)
+    line = over_budget("gdln", setup, Budget())
+    assert line is not None and "gradient flow over" in line and "lower lr × epochs" in line
+    assert over_budget("gdln", setup_of(model=model), Budget()) is None
+
+
+# --------------------------------------------------------------------------- not measurable
+
+
+def verdict_of(result) -> str:
+    return result.verification.verdict
+
+
+def test_deep_linear_on_its_plateau_is_not_measurable():
+    # issue 14: a0 = 1e-30 never leaves the plateau; the flow "agreed" with 9e-39 error
+    result = pg.check(setup_of(model="deep-linear", a0=1e-30, epochs=300), VERIFY)
+    v = result.verification
+    assert verdict_of(result) == "not measurable"
+    assert not v.verified and not result.contradiction
+    flow = next(c for c in v.comparisons if c.quantity == "max_abs_error_flow")
+    assert not flow.measurable and "does not leave its plateau" in flow.out_of_range
+    assert any("GD order not measurable" in n for n in v.notes)
+
+
+def test_routing_on_its_plateau_is_not_measurable():
+    result = pg.check(setup_of(model="routing", a0=1e-30, epochs=200), VERIFY)
+    v = result.verification
+    assert verdict_of(result) == "not measurable"
+    flow = next(c for c in v.comparisons if "reduced routing flow" in c.quantity)
+    conserved = next(c for c in v.comparisons if "b₁²" in c.quantity)
+    assert not flow.measurable and not conserved.measurable
+    ratio = next(c for c in v.comparisons if "initial growth rate" in c.quantity)
+    assert ratio.verifies  # exact at init whatever the scale: still measured
+
+
+def test_gated_ratio_read_at_epoch_0_is_not_measurable():
+    # a0 = 0.3 is past the small-weight regime at every checkpoint but t = 0, where both
+    # paths are equal: ln(a_w/a_r) = 0 agreed with any law
+    result = pg.check(setup_of(model="gated", a0=0.3, epochs=400), VERIFY)
+    ratio = next(c for c in result.verification.comparisons if c.quantity.startswith("ln("))
+    assert "epoch 0" in ratio.quantity and not ratio.measurable
+    assert verdict_of(result) == "not measurable" and not result.contradiction
+
+
+def test_linear_default_is_still_verified():
+    result = pg.check(setup_of(model="linear", epochs=3000), VERIFY)
+    assert verdict_of(result) == "verified"
+    assert all(c.measurable for c in result.verification.comparisons)
+
+
+def test_tiny_weights_flow_is_resolved():
+    # gated a0 = 1e-30 was a false CONTRADICTION (0.24 between the reduced race and the full
+    # network): the flow's absolute tolerance 1e-13 was above the weights (1e-15)
+    assert num.flow_atol(np.array([0.5, -1e-3])) == num.FLOW_ATOL
+    assert num.flow_atol(np.array([1e-15, -2e-15])) == pytest.approx(num.FLOW_RTOL * 2e-15)
+    setup = setup_of(model="gated", a0=1e-30)
+    rs = pg._race_setup(setup)
+    graph, W0, Xd, Yd, ng, eg, U, V = pg._race_network(rs, 0)
+    tau = 1.0 / (setup.lr * Xd["in"].shape[1])
+    t_grid = pg._checkpoints(setup.epochs, 10)
+    red = th.race_reduced_trajectory(rs, t_grid.astype(float), tau)
+    traj = num.gated_flow(graph, W0, Xd, Yd, ng, eg, 1.0 / tau, t_grid)
+    a_flow = np.array([pg._path_strengths(w, U, V, rs.n_paths) for w in traj])
+    assert np.max(red) > 0.1, "the race is won within the run (measurable)"
+    # derived allowance of the check (_flow_tolerance) is 1e-4; 0.24 before the fix
+    assert np.max(np.abs(a_flow - red)) < 1e-6
+
+
+def test_unmeasurable_comparison_neither_agrees_nor_disagrees():
+    c = Comparison.unmeasurable(
+        "X", "q", [1.0, 1.0], [1.0, 1.0], 0.1, "r", why="nothing moved", route="independent"
+    )
+    assert not c.agrees and not c.disagrees and not c.measurable and not c.verifies
+    assert c.error == 0.0 and c.out_of_range.startswith("nothing moved")
+    good = Comparison.numeric("X", "p", 1.0, 1.0, 0.1, "r", route="independent")
+    v = Verification("m", {}, (good, c))
+    assert v.verdict == "not measurable" and "nothing moved" in v.not_verified_reason
+    bad = Comparison.numeric("X", "p", 1.0, 2.0, 0.1, "r", route="independent")
+    assert Verification("m", {}, (bad, c)).verdict == "contradiction"
+
+
+# --------------------------------------------------------------------------- bools
+
+
+def test_race_alignment_hypothesis_is_a_python_bool():
+    # issue 14: the race's aligned-correlations predicate returned np.True_
+    result = pg.check(setup_of(model="gated"), SimpleNamespace(verify=False, seed=0))
+    assert [type(h.holds) for h in result.hypotheses] == [bool] * len(result.hypotheses)
+
+
+def test_hypothesis_check_stores_python_bools_only():
+    assert HypothesisCheck("h", np.True_, "d").holds is True
+    with pytest.raises(TypeError, match="holds must be a bool"):
+        HypothesisCheck("h", 1, "d")
+    with pytest.raises(TypeError):
+        HypothesisCheck("h", np.array([True, False]), "d")
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_every_example_hypothesis_is_a_json_bool(path):
+    try:
+        result = api.check(str(path))
+    except SpecError:  # wta-too-large: refused by design
+        return
+    assert all(type(h.holds) is bool for h in result.hypotheses)
+
+
+def test_an_alternative_equal_to_the_prediction_is_never_detected():
+    # EVIDENCE sigma = 1e-300: r² = 1 under Eq. 7 and under its t + 1 variant, SE 0: the
+    # comparison "verified" although it could not tell the two apart
+    c = Comparison.monte_carlo("EV-5", "r2", 1.0, 1.0, 0.0, 3.0, "r", alternatives={"t + 1": 1.0})
+    assert c.agrees and not c.powered and not c.verifies
+    d = Comparison.monte_carlo("EV-5", "r2", 1.0, 1.0, 0.0, 3.0, "r", alternatives={"t + 1": 0.999})
+    assert d.powered and d.verifies
