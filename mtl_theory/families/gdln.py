@@ -65,7 +65,14 @@ SCHEMA = Schema(
             help="items of the hierarchy (power of 2; default 8; with inputs/targets, their "
             "number of rows)",
         ),
-        "a0": Real(default=1e-3, minimum=0.0, exclusive_minimum=True, help="initial mode strength"),
+        "a0": Real(
+            default=1e-3,
+            minimum=0.0,
+            exclusive_minimum=True,
+            help="initial mode strength, below the model's smallest fixed point (linear, "
+            "deep-linear: min s/d; gated: min S_pk/sum_j D_jp; routing: (min sigma)^(1/3)); "
+            "unused by the context model",
+        ),
         "input_variances": RealList(default=None, minimum=1e-12, help="linear: d_k per mode"),
         "n_seeds": Integer(
             default=1, minimum=1, maximum=32, help="context: seeds batched in one run"
