@@ -39,7 +39,7 @@ from mtl_theory.numerics.blas import single_blas_thread
 from mtl_theory.numerics.precision import DEFAULT_DTYPE, DTYPES
 from mtl_theory.theory import model
 
-from .cost import DEFAULT_MEMORY_GIB, DEFAULT_SECONDS, Budget, over_budget
+from .cost import DEFAULT_MEMORY_GIB, DEFAULT_SECONDS, Budget, long_route_notice, over_budget
 from .registry import FAMILY_NAMES, CheckOptions, Family, PhaseDiagram, Registry, load_registry
 from .render import markdown_check, render_check
 from .safety import GuardError, check_scheduler, check_writable_dir, remove_stale_temporaries
@@ -246,6 +246,7 @@ def check(
     quick: bool = False,
     budget_gib: float = DEFAULT_MEMORY_GIB,
     time_budget: float = DEFAULT_SECONDS,
+    log: Callable[[str], None] | None = None,
 ) -> CheckResult:
     """Check a task setup against its theorem: hypotheses, predictions, and optionally the
     numerical verification (``mtl-theory check SPEC [--verify]``).
@@ -266,6 +267,9 @@ def check(
     budget_gib, time_budget : float
         Memory (GiB) and time (s) the verification may take; a route estimated beyond
         either is refused before it starts (:mod:`mtl_theory.cost`).
+    log : callable (str), optional
+        Receives a one-line notice before a verification estimated beyond
+        :data:`mtl_theory.cost.LONG_ROUTE_SECONDS` starts (the CLI prints it on stderr).
 
     Returns
     -------
@@ -295,6 +299,9 @@ def check(
         )
         if refusal:
             raise UsageError(f"{loaded.source}: {refusal}" if loaded.source else refusal)
+        notice = long_route_notice(family.name, loaded.setup, quick, method)
+        if notice and log is not None:
+            log(notice)
     try:
         with single_blas_thread():
             result = family.check(loaded.setup, options)

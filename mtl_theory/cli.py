@@ -171,6 +171,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         method=args.method,
         budget_gib=args.budget,
         time_budget=args.time_budget,
+        log=lambda line: sys.stderr.write(f"mtl-theory: {line}\n"),
     )
     if args.json:
         print(json_dump(result.to_json()))

@@ -554,17 +554,39 @@ def measured_point_cost(seconds: float, memory_bytes: int, what: str) -> Cost:
 ESTIMATES = {"evidence": evidence_route_cost, "gdln": gdln_cost, "wta": wta_cost}
 
 
-def over_budget(
-    family: str, setup: Any, budget: Budget, quick: bool = False, method: str = "auto"
-) -> str | None:
-    """None when the route fits the budget (or has no estimate); else the refusal line."""
+#: A route estimated beyond this many seconds of one core is announced before it starts.
+LONG_ROUTE_SECONDS = 30.0
+
+
+def route_cost(family: str, setup: Any, quick: bool = False, method: str = "auto") -> Cost | None:
+    """The estimated cost of ``check --verify`` on ``setup``, or None without an estimate."""
     estimate = ESTIMATES.get(family)
     if estimate is None:
         return None
     try:
-        cost = estimate(setup, quick, method)
+        return estimate(setup, quick, method)
     except (AttributeError, TypeError, IndexError):  # a setup this estimate does not know
         return None
+
+
+def long_route_notice(
+    family: str, setup: Any, quick: bool = False, method: str = "auto"
+) -> str | None:
+    """One line announcing a route estimated beyond :data:`LONG_ROUTE_SECONDS`, else None."""
+    cost = route_cost(family, setup, quick, method)
+    if cost is None or cost.seconds <= LONG_ROUTE_SECONDS:
+        return None
+    return (
+        f"--verify: the {family} route is estimated at about {_time_text(cost.seconds)} of one "
+        f"core for {cost.what} (estimates are within 0.3–2.1× on the calibration machine)"
+    )
+
+
+def over_budget(
+    family: str, setup: Any, budget: Budget, quick: bool = False, method: str = "auto"
+) -> str | None:
+    """None when the route fits the budget (or has no estimate); else the refusal line."""
+    cost = route_cost(family, setup, quick, method)
     if cost is None:
         return None
     problems = []

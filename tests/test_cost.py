@@ -11,6 +11,7 @@ import pytest
 from mtl_theory.numerics import evidence_protocol as npr
 from mtl_theory.theory import gdln as th
 
+from mtl_theory import api
 from mtl_theory import cost as mc
 from mtl_theory.api import load_spec
 
@@ -155,3 +156,27 @@ def test_paper_budget_points_cost_more_than_the_reduced_ones():
         reduced = sum(d.cost(p).seconds for p in d.points())
         paper = sum(d.cost(p).seconds for p in d.paper_points())
         assert paper > reduced, name
+
+
+def test_a_long_accepted_route_is_announced_before_it_starts():
+    # the 3-context check at the paper's width, 8000 epochs, 5 inits: beyond 30 s, so
+    # announced; the quick linear check is not
+    long_setup = api.load_spec(
+        {"theory": "gdln", "model": "context", "hidden": [700], "epochs": 8000, "n_seeds": 5}
+    ).setup
+    notice = mc.long_route_notice("gdln", long_setup)
+    assert mc.route_cost("gdln", long_setup).seconds > mc.LONG_ROUTE_SECONDS
+    assert notice is not None and notice.startswith("--verify: the gdln route is estimated")
+    assert "\n" not in notice
+    short = api.load_spec({"theory": "gdln", "model": "linear", "epochs": 100}).setup
+    assert mc.long_route_notice("gdln", short) is None
+
+
+def test_check_passes_the_notice_to_its_log_without_running_anything_else(monkeypatch):
+    seen = []
+    monkeypatch.setattr(mc, "LONG_ROUTE_SECONDS", 0.0)
+    api.check({"theory": "gdln", "model": "linear", "epochs": 50}, verify=True, log=seen.append)
+    assert len(seen) == 1 and "estimated at about" in seen[0]
+    seen.clear()
+    api.check({"theory": "gdln", "model": "linear", "epochs": 50}, verify=False, log=seen.append)
+    assert seen == []  # no verification, no route, no notice
