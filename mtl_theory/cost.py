@@ -20,8 +20,10 @@ then runs the longest points first and prints its plan before it starts.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -549,6 +551,19 @@ def trained_network_point_cost(
 def measured_point_cost(seconds: float, memory_bytes: int, what: str) -> Cost:
     """A point whose cost does not vary over its diagram: one measured value (say where)."""
     return Cost(int(memory_bytes), 0, what, float(seconds))
+
+
+def _same_cost_for_every_point(
+    seconds: float, memory_bytes: int, what: str, params: Mapping[str, Any]
+) -> Cost:
+    return measured_point_cost(seconds, memory_bytes, what)
+
+
+def constant_point_cost(
+    seconds: float, memory_bytes: int, what: str
+) -> Callable[[Mapping[str, Any]], Cost]:
+    """A diagram's ``cost``: the same measured value for every point (picklable)."""
+    return functools.partial(_same_cost_for_every_point, seconds, memory_bytes, what)
 
 
 ESTIMATES = {"evidence": evidence_route_cost, "gdln": gdln_cost, "wta": wta_cost}

@@ -10,7 +10,7 @@ from mtl_theory.numerics import wta as nw
 from mtl_theory.proofs import wta as pw
 from mtl_theory.theory import wta as tw
 from scipy.optimize import linprog
-from wta_support import code_design, make
+from wta_support import central_differences, code_design, make
 
 
 def linf_loss_of_code(setup, code) -> float:
@@ -158,18 +158,8 @@ def test_straight_through_encoder_gradient_is_the_stated_surrogate(backward_tau)
         u = nw.forward(params, x, modules, "hard", tau)["u"]
         return float(np.sum(ds * nw._bottleneck(u, modules, "softmax", t_back)))
 
-    h = 1e-6
-    for name in ("W1", "b1", "W2", "b2"):
-        value = params[name]
-        num = np.zeros_like(value)
-        for idx in np.ndindex(value.shape):
-            old = value[idx]
-            value[idx] = old + h
-            up = surrogate()
-            value[idx] = old - h
-            down = surrogate()
-            value[idx] = old
-            num[idx] = (up - down) / (2 * h)
+    names = ("W1", "b1", "W2", "b2")
+    for name, num in central_differences(surrogate, params, names).items():
         # central differences: O(h^2) truncation plus round-off eps*|surrogate|/h (~1e-10)
         np.testing.assert_allclose(grads[name], num, rtol=1e-5, atol=1e-8, err_msg=name)
 

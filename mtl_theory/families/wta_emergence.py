@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -68,16 +68,6 @@ def emergence_render(records: Sequence[Any], fig: Any) -> None:
     )
 
 
-def _point_cost(params: Mapping[str, Any]) -> mc.Cost:
-    """Every point trains the same networks: one measured constant per point."""
-    return mc.measured_point_cost(
-        17.0,
-        2**27,
-        "20 seeds × one 600-epoch training (rough: one run of the diagram, 24 min wall at "
-        "load 9 with 1 worker; not calibrated)",
-    )
-
-
 DIAGRAM = PhaseDiagram(
     name="wta-emergence",
     theory="wta",
@@ -87,5 +77,10 @@ DIAGRAM = PhaseDiagram(
     points=pem.emergence_points,
     compute=pem.emergence_compute,
     render=emergence_render,
-    cost=_point_cost,
+    cost=mc.constant_point_cost(
+        17.0,
+        2**27,
+        "20 seeds × one 600-epoch training (rough: one run of the diagram, 24 min wall at "
+        "load 9 with 1 worker; not calibrated)",
+    ),
 )

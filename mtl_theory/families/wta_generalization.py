@@ -6,7 +6,7 @@ layering).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from mtl_theory import cost as mc
@@ -81,15 +81,6 @@ def render(records: Sequence[Any], fig: Any) -> None:
     )
 
 
-def _point_cost(params: Mapping[str, Any]) -> mc.Cost:
-    """Every point trains the same networks: one measured constant per point."""
-    return mc.measured_point_cost(
-        275.0,
-        2**27,
-        "10 seeds × 3 arms of training (measured: about 1,100 CPU-seconds for the 4 points)",
-    )
-
-
 DIAGRAM = PhaseDiagram(
     name="wta-generalization",
     theory="wta",
@@ -98,5 +89,9 @@ DIAGRAM = PhaseDiagram(
     points=pg.points,
     compute=pg.compute,
     render=render,
-    cost=_point_cost,
+    cost=mc.constant_point_cost(
+        275.0,
+        2**27,
+        "10 seeds × 3 arms of training (measured: about 1,100 CPU-seconds for the 4 points)",
+    ),
 )
