@@ -7,11 +7,12 @@ import dataclasses
 
 import numpy as np
 import pytest
-from mtl_theory import api
 from mtl_theory.numerics import gdln as num
 from mtl_theory.proofs import gdln as pg
 from mtl_theory.theory import gdln as th
 from mtl_theory.theory.model import SetupError
+
+from mtl_theory import api
 
 
 @pytest.mark.parametrize(
