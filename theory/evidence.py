@@ -22,7 +22,7 @@ from typing import Literal
 
 import numpy as np
 import sympy as sp
-from mtl_theory.theory.model import HypothesisCheck, Statement
+from mtl_theory.theory.model import HypothesisCheck, SetupError, Statement
 from scipy.special import log_ndtr, ndtr, ndtri, ndtri_exp
 
 #: Half-width of the prior box [-1/2, 1/2]^D (``code``: uniform latents in the authors' code).
@@ -39,6 +39,7 @@ NoiseKind = Literal["isotropic", "anisotropic", "autocorrelated", "correlated"]
 #: stationary AR(1) in time, corr(eps(tau), eps(tau + k)) = rho^|k|, marginal N(0, sigma^2 I).
 NOISE_KINDS = ("isotropic", "anisotropic", "autocorrelated", "correlated")
 Network = Literal["none", "filter", "rnn", "rnn-nonleaky", "lstm", "transformer"]
+NETWORKS = ("none", "filter", "rnn", "rnn-nonleaky", "lstm", "transformer")
 #: Training losses of the RNN route (``code``, DisentangleRes train.py): ``"all-steps"`` is
 #: ``CE_loss = True`` with the all-ones mask, ``"decision-step"`` the ``pen_end = True`` switch.
 RNN_LOSSES = ("all-steps", "decision-step")
@@ -120,6 +121,11 @@ STATEMENT_BY_ID = {s.id: s for s in STATEMENTS}
 # --------------------------------------------------------------------------- setup
 
 
+def _require(ok: bool, key: str, expected: str, given) -> None:
+    if not ok:
+        raise SetupError(key, expected, given)
+
+
 @dataclass(frozen=True)
 class EvidenceSetup:
     """One evidence-aggregation task setup.
@@ -181,6 +187,86 @@ class EvidenceSetup:
     rnn_networks: int = 2
     decoder_fits: int = 5
     decoder_batches: int = 2000
+
+    def __post_init__(self) -> None:
+        """The invariants that make every route defined (issue 11, item 5); each violation is
+        a SetupError naming its field."""
+        C = np.asarray(self.normals, dtype=float)
+        _require(
+            C.ndim == 2 and C.size > 0, "normals", "a non-empty table of rows", f"shape {C.shape}"
+        )
+        _require(bool(np.all(np.isfinite(C))), "normals", "finite numbers", "a non-finite entry")
+        zero = np.flatnonzero(np.max(np.abs(C), axis=1) == 0)
+        _require(
+            zero.size == 0,
+            "normals",
+            "non-zero rows (a task needs a direction)",
+            f"row {int(zero[0]) if zero.size else -1} is zero",
+        )
+        _require(
+            len(self.offsets) == C.shape[0],
+            "offsets",
+            f"{C.shape[0]} numbers (one per task)",
+            list(self.offsets),
+        )
+        _require(
+            all(math.isfinite(v) for v in self.offsets), "offsets", "finite numbers", "non-finite"
+        )
+        _require(
+            math.isfinite(self.sigma) and self.sigma >= 0, "sigma", "a number >= 0", self.sigma
+        )
+        _require(self.t >= 1, "t", "an integer >= 1", self.t)
+        _require(self.n_trials >= 1, "n_trials", "an integer >= 1", self.n_trials)
+        for key, value, options in (
+            ("network", self.network, NETWORKS),
+            ("noise", self.noise, NOISE_KINDS),
+            ("rnn_loss", self.rnn_loss, RNN_LOSSES),
+            ("protocol", self.protocol, PROTOCOLS),
+        ):
+            _require(value in options, key, f"one of {', '.join(options)}", value)
+        self._check_noise(C.shape[1])
+
+    def _check_noise(self, D: int) -> None:
+        kind, scales, rho = self.noise, self.noise_scales, self.noise_rho
+        if scales is not None and kind != "anisotropic":
+            _require(False, "noise_scales", "nothing unless noise = 'anisotropic'", list(scales))
+        if kind == "anisotropic":
+            _require(
+                scales is not None,
+                "noise_scales",
+                f"{D} positive numbers with noise = 'anisotropic'",
+                "nothing",
+            )
+            _require(len(scales) == D, "noise_scales", f"{D} numbers (one per coordinate)", scales)
+            _require(
+                all(math.isfinite(v) and v > 0 for v in scales),
+                "noise_scales",
+                "positive numbers",
+                list(scales),
+            )
+        if rho != 0.0 and kind not in ("autocorrelated", "correlated"):
+            _require(False, "noise_rho", "0 unless noise = 'autocorrelated' or 'correlated'", rho)
+        if kind == "autocorrelated":
+            _require(-1.0 < rho < 1.0, "noise_rho", "a number in (-1, 1) (stationary AR(1))", rho)
+        if kind == "correlated":
+            _require(D >= 2, "noise", "'correlated' only with D >= 2 coordinates", kind)
+            _require(
+                -1.0 / (D - 1) < rho < 1.0,
+                "noise_rho",
+                f"> -1/(D-1) = {-1.0 / (D - 1):.4g} (positive definite)",
+                rho,
+            )
+        if kind == "autocorrelated":
+            _require(
+                self.t <= 20000, "t", "<= 20000 with noise = 'autocorrelated' (GLS solve)", self.t
+            )
+        if kind != "isotropic":
+            _require(
+                self.network == "none",
+                "network",
+                f"'none' with noise = {kind!r} (networks train on isotropic noise)",
+                self.network,
+            )
 
     @property
     def D(self) -> int:

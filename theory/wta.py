@@ -20,7 +20,7 @@ from functools import cached_property
 
 import numpy as np
 import sympy as sp
-from mtl_theory.theory.model import HypothesisCheck, Statement
+from mtl_theory.theory.model import HypothesisCheck, SetupError, Statement
 
 TASK_FAMILIES: tuple[str, ...] = ("factor-onehot", "sum", "xor", "random-additive")
 
@@ -120,6 +120,11 @@ STATEMENTS: tuple[Statement, ...] = (
 # --------------------------------------------------------------------------- setup
 
 
+def _require(ok: bool, key: str, expected: str, given) -> None:
+    if not ok:
+        raise SetupError(key, expected, given)
+
+
 @dataclass(frozen=True)
 class WTASetup:
     """A WTA task setup.
@@ -148,11 +153,43 @@ class WTASetup:
     method: str = "auto"
 
     def __post_init__(self) -> None:
+        """The invariants that make every route defined (issue 11, item 5); each violation is
+        a SetupError naming its field."""
+        _require(
+            len(self.factors) >= 1 and all(n >= 2 for n in self.factors),
+            "factors",
+            "at least one factor, each with >= 2 values",
+            list(self.factors),
+        )
         n_points = math.prod(self.factors)
-        if any(len(row) != n_points for row in self.targets):
-            raise ValueError(f"targets: every row needs {n_points} entries (one per grid point)")
-        if any(not 0 <= h < n_points for h in self.holdout):
-            raise ValueError(f"holdout: indices must lie in [0, {n_points})")
+        _require(
+            len(self.modules) >= 1 and all(m >= 2 for m in self.modules),
+            "modules",
+            "at least one module, each with >= 2 units",
+            list(self.modules),
+        )
+        _require(len(self.targets) >= 1, "targets", "at least one task", "none")
+        _require(
+            all(len(row) == n_points for row in self.targets),
+            "targets",
+            f"rows of {n_points} entries (one per grid point)",
+            f"rows of {sorted({len(row) for row in self.targets})}",
+        )
+        _require(
+            all(math.isfinite(v) for row in self.targets for v in row),
+            "targets",
+            "finite numbers",
+            "a non-finite entry",
+        )
+        held = self.holdout
+        _require(
+            all(0 <= h < n_points for h in held),
+            "holdout",
+            f"grid indices in 0..{n_points - 1}",
+            list(held),
+        )
+        _require(len(set(held)) == len(held), "holdout", "distinct grid indices", list(held))
+        _require(len(held) < n_points, "holdout", "fewer indices than grid points", list(held))
 
     @property
     def n_points(self) -> int:

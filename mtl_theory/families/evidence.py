@@ -18,7 +18,16 @@ from mtl_theory.numerics.precision import DTYPES
 from mtl_theory.plotting import grid_values, heatmap
 from mtl_theory.proofs import evidence as pe
 from mtl_theory.registry import Family, PhaseDiagram, SuiteCase
-from mtl_theory.spec import Choice, Integer, Real, RealList, RealMatrix, Schema, SpecError
+from mtl_theory.spec import (
+    Choice,
+    Integer,
+    Real,
+    RealList,
+    RealMatrix,
+    Schema,
+    SpecError,
+    converts_setup_errors,
+)
 from mtl_theory.theory import evidence as te
 
 SCHEMA = Schema(
@@ -114,40 +123,13 @@ SCHEMA = Schema(
 )
 
 
-def _noise_keys(spec: Mapping[str, Any], D: int) -> tuple[str, tuple[float, ...] | None, float]:
-    """Validate the noise family and its parameters (each problem names its key)."""
+def _noise_keys(spec: Mapping[str, Any]) -> tuple[str, tuple[float, ...] | None, float]:
+    """The noise family and its parameters (their conditions are the setup's invariants)."""
     kind, scales, rho = spec["noise"], spec["noise_scales"], spec["noise_rho"]
-    if scales is not None and kind != "anisotropic":
-        raise SpecError("noise_scales", "nothing unless noise = 'anisotropic'", list(scales))
-    if kind == "anisotropic":
-        if scales is None:
-            raise SpecError(
-                "noise_scales", f"{D} positive numbers with noise = 'anisotropic'", "nothing"
-            )
-        if len(scales) != D:
-            raise SpecError("noise_scales", f"{D} numbers (one per coordinate)", list(scales))
-        if min(scales) <= 0:
-            raise SpecError("noise_scales", "positive numbers", list(scales))
-    if rho != 0.0 and kind not in ("autocorrelated", "correlated"):
-        raise SpecError("noise_rho", "0 unless noise = 'autocorrelated' or 'correlated'", rho)
-    if kind == "correlated":
-        if D < 2:
-            raise SpecError("noise", "'correlated' only with D >= 2 coordinates", kind)
-        if rho <= -1.0 / (D - 1):
-            raise SpecError(
-                "noise_rho", f"> -1/(D-1) = {-1.0 / (D - 1):.4g} (positive definite)", rho
-            )
-    if kind == "autocorrelated" and spec["t"] > 20000:
-        raise SpecError("t", "<= 20000 with noise = 'autocorrelated' (GLS solve)", spec["t"])
-    if kind != "isotropic" and spec["network"] != "none":
-        raise SpecError(
-            "network",
-            f"'none' with noise = {kind!r} (networks train on isotropic noise)",
-            spec["network"],
-        )
     return kind, (tuple(float(v) for v in scales) if scales is not None else None), float(rho)
 
 
+@converts_setup_errors
 def build(spec: Mapping[str, Any]) -> te.EvidenceSetup:
     """Cross-key checks; every problem names its key."""
     D = spec["D"]
@@ -178,7 +160,7 @@ def build(spec: Mapping[str, Any]) -> te.EvidenceSetup:
             C = te.even_normals(n)
         else:
             C = te.random_normals(n, D, spec["seed"])
-    noise, noise_scales, noise_rho = _noise_keys(spec, D)
+    noise, noise_scales, noise_rho = _noise_keys(spec)
     offsets = spec["offsets"]
     if offsets is None:
         d = np.zeros(C.shape[0])

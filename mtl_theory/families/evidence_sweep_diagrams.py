@@ -54,7 +54,7 @@ def _sweep_render(records: Sequence[Any], fig: Any, x: str, xlabel: str, title: 
         ax2.plot(
             xs,
             [r.result["angle_deviation_predicted"] for r in rs],
-            "k_" if i == 0 else "_",
+            "_",
             ms=14,
             color=color,
             label=f"EV-6 closed form, N_task={n}",

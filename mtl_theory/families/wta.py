@@ -13,7 +13,15 @@ from mtl_theory.families.wta_emergence import DIAGRAM as EMERGENCE_DIAGRAM
 from mtl_theory.plotting import grid_values, heatmap
 from mtl_theory.proofs import wta as pw
 from mtl_theory.registry import Family, PhaseDiagram, SuiteCase
-from mtl_theory.spec import Choice, Integer, IntegerList, RealMatrix, Schema, SpecError
+from mtl_theory.spec import (
+    Choice,
+    Integer,
+    IntegerList,
+    RealMatrix,
+    Schema,
+    SpecError,
+    converts_setup_errors,
+)
 from mtl_theory.theory import wta as tw
 
 SCHEMA = Schema(
@@ -59,14 +67,14 @@ SCHEMA = Schema(
 )
 
 
+@converts_setup_errors
 def build(spec: Mapping[str, Any]) -> tw.WTASetup:
     """Cross-key checks; every problem names its key."""
     factors, modules = spec["factors"], spec["modules"]
     n_points = math.prod(factors)
     if n_points > 4096:
         raise SpecError("factors", "a grid of at most 4096 combinations", list(factors))
-    too_big = [m for m in modules if m > n_points]
-    if too_big:
+    if max(modules) > n_points:  # defined (dead units), but never what a user means
         raise SpecError(
             "modules",
             f"at most |Z| = {n_points} units per module (more can never all win: dead units)",
@@ -104,12 +112,6 @@ def build(spec: Mapping[str, Any]) -> tw.WTASetup:
         )
         name = tasks
     holdout = tuple(spec["holdout"] or ())
-    if any(h >= n_points for h in holdout):
-        raise SpecError("holdout", f"grid indices in 0..{n_points - 1}", list(holdout))
-    if len(set(holdout)) != len(holdout):
-        raise SpecError("holdout", "distinct grid indices", list(holdout))
-    if len(holdout) >= n_points:
-        raise SpecError("holdout", "fewer indices than grid points", list(holdout))
     return tw.WTASetup(
         tuple(factors), tuple(modules), tuple(rows), holdout, name, method=spec["method"]
     )
