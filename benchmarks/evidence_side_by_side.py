@@ -48,8 +48,11 @@ def authors_runs(paths: list[str]) -> dict[tuple[int, str], np.ndarray]:
     return out
 
 
-def our_runs(paths: list[str]) -> dict[tuple[int, str], np.ndarray]:
-    """(N_task, protocol) -> r^2 (networks, 4, fits), networks of several checks stacked."""
+def our_runs(paths: list[str], fits: int = 0) -> dict[tuple[int, str], np.ndarray]:
+    """(N_task, protocol) -> r^2 (networks, 4, fits), networks of several checks stacked.
+
+    ``fits`` > 0 keeps the first ``fits`` decoder fits of each network and quadrant (the
+    fits are independent draws, so this is the protocol with that many fits)."""
     out: dict[tuple[int, str], list[np.ndarray]] = {}
     for p in paths:
         report = json.loads(Path(p).read_text())
@@ -57,6 +60,8 @@ def our_runs(paths: list[str]) -> dict[tuple[int, str], np.ndarray]:
         measured = report["verification"]["measured"]
         for protocol in (*PROTOCOLS, "least-squares"):
             values = np.asarray(measured[f"ood_r2_{protocol.replace('-', '_')}_values"])
+            if fits:
+                values = values[:, :, :fits]
             out.setdefault((n, protocol), []).append(values)
     return {k: np.concatenate(v) for k, v in out.items()}
 
@@ -83,8 +88,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--ours", nargs="+", required=True)
     parser.add_argument("--authors", nargs="*", default=[])
+    parser.add_argument(
+        "--fits", type=int, default=0, help="compare only the first FITS fits of ours (0: all)"
+    )
     args = parser.parse_args()
-    ours = our_runs(args.ours)
+    ours = our_runs(args.ours, args.fits)
     theirs = authors_runs(args.authors)
     print(
         "| N_task | protocol | code | networks | r² 25 / 50 / 75 % | per-network medians "

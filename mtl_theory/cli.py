@@ -178,7 +178,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         print(render_check(result))
     if result.contradiction:
-        sys.stderr.write(f"mtl-theory: CONTRADICTION in {result.statement.id}: see above\n")
+        # name the statements whose comparisons disagree, not only the setup's headline one
+        failing = sorted({c.statement for c in result.verification.comparisons if c.disagrees})
+        where = ", ".join(failing) or result.statement.id
+        sys.stderr.write(f"mtl-theory: CONTRADICTION in {where}: see above\n")
         return EXIT_FINDING
     return EXIT_OK
 

@@ -357,6 +357,8 @@ class ObserverEstimate:
     se: np.ndarray
     posterior_mean: np.ndarray
     n_nodes: int
+    #: Kish effective sample size 1 / sum w^2 of the normalized weights, per trial (n,)
+    ess: np.ndarray
 
 
 def bayes_observer_mc(
@@ -386,7 +388,10 @@ def bayes_observer_mc(
     -------
     ObserverEstimate
         ``p`` (n, N), ``se`` (n, N) the delta-method standard error of the ratio estimator,
-        ``posterior_mean`` (n, D).
+        ``posterior_mean`` (n, D), ``ess`` (n,) the Kish effective sample size
+        1 / sum_m w_m^2 of each trial's normalized weights (Kong 1992; it falls as the
+        proposal's mismatch grows with D, and the delta-method ``se`` is reliable only when
+        it is large: its relative error is of order 1/ess).
     """
     if prior not in ("box", "flat"):
         raise ValueError(f"prior must be 'box' or 'flat', given {prior!r}")
@@ -399,6 +404,7 @@ def bayes_observer_mc(
     p_out = np.empty((n, C.shape[0]))
     se_out = np.empty_like(p_out)
     mean_out = np.empty((n, D))
+    ess_out = np.empty(n)
     for start in range(0, n, chunk):
         sl = slice(start, min(n, start + chunk))
         b = centre[sl].shape[0]
@@ -431,7 +437,77 @@ def bayes_observer_mc(
         p_out[sl] = p
         se_out[sl] = se
         mean_out[sl] = np.einsum("bm,bmd->bd", w, nodes)
-    return ObserverEstimate(p=p_out, se=se_out, posterior_mean=mean_out, n_nodes=n_nodes)
+        ess_out[sl] = 1.0 / np.sum(w**2, axis=1)
+    return ObserverEstimate(
+        p=p_out, se=se_out, posterior_mean=mean_out, n_nodes=n_nodes, ess=ess_out
+    )
+
+
+def ratio_of_sums(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """R = sum_j a_j / sum_j b_j over independent units j, and its delta-method SE.
+
+    SE(R) = sqrt(sum_j (a_j - R b_j)^2) / sum_j b_j (the ratio estimator, Cochran 1977,
+    Sec. 6.4); consistent however the entries pooled into one unit's a_j, b_j correlate.
+    Returns (nan, nan) when sum b = 0.
+    """
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    total = float(b.sum())
+    if total == 0.0:
+        return math.nan, math.nan
+    r = float(a.sum()) / total
+    return r, math.sqrt(float(np.sum((a - r * b) ** 2))) / abs(total)
+
+
+@dataclass(frozen=True)
+class PooledRatio:
+    """sqrt(sum deviation^2 / sum se^2) over the entries kept, with its standard error."""
+
+    ratio: float
+    se: float
+    units: int
+    entries: int
+
+
+def pooled_rms_ratio(deviation: np.ndarray, se: np.ndarray, keep: np.ndarray) -> PooledRatio:
+    """Pooled standardized RMS of Monte-Carlo deviations: sqrt(T), T = sum d^2 / sum se^2.
+
+    ``deviation``, ``se`` and ``keep`` are (n, k): n independent units (rows; here trials,
+    each with its own importance-sampling nodes) of k entries that may be correlated within
+    a row. If each ``se^2`` is an unbiased estimate of its entry's variance, E T = 1 to
+    first order, however noisy the individual ``se`` are. The per-entry alternative
+    RMS(d / se) is not: E[d^2 / se^2] = Var(d) E[1 / se^2] > 1 by Jensen's inequality, by
+    about the relative variance of se^2, which grows as the importance weights degenerate
+    (at D = 10, 24 tasks, 2048 nodes: 1.20, i.e. RMS 1.10, with E se^2 = Var d to 0.1 %,
+    measured by 200 replications; this was the D = 10 EV-1 exit 1).
+
+    The SE is :func:`ratio_of_sums` over the rows (A_j = sum_kept d_jk^2,
+    B_j = sum_kept se_jk^2), then SE(sqrt T) = SE(T) / (2 sqrt T).
+    """
+    d2 = np.where(keep, np.asarray(deviation, float) ** 2, 0.0).sum(axis=1)
+    s2 = np.where(keep, np.asarray(se, float) ** 2, 0.0).sum(axis=1)
+    rows = np.any(keep, axis=1)
+    T, se_T = ratio_of_sums(d2[rows], s2[rows])
+    entries = int(np.count_nonzero(keep))
+    if not math.isfinite(T) or T <= 0.0:
+        return PooledRatio(math.nan, math.nan, int(rows.sum()), entries)
+    root = math.sqrt(T)
+    return PooledRatio(root, se_T / (2 * root), int(rows.sum()), entries)
+
+
+def projected_shift(
+    deviation: np.ndarray, direction: np.ndarray, keep: np.ndarray
+) -> tuple[float, float]:
+    """S = sum d . delta / sum delta^2 over kept entries: how far toward ``direction`` the
+    deviations lie (0 if they are noise around the prediction, 1 if the truth is the
+    prediction plus ``direction``), with the SE of :func:`ratio_of_sums` over the rows.
+
+    Linear in the deviations, so it needs no per-entry standard error (the matched filter
+    for one named alternative; it is blind to deviations orthogonal to it).
+    """
+    delta = np.where(keep, np.asarray(direction, float), 0.0)
+    a = np.sum(np.asarray(deviation, float) * delta, axis=1)
+    b = np.sum(delta**2, axis=1)
+    return ratio_of_sums(a, b)
 
 
 # --------------------------------------------------------------------------- filter network

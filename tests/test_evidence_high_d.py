@@ -100,3 +100,62 @@ def test_check_verify_trains_and_scores_a_d4_rnn():
     assert m["ood_r2_held_out_region"].startswith("quarter")
     assert abs(m["ood_r2_ideal_least_squares_percentiles"][1] - te.r2_eq7(0.2, 20)) < 0.01
     assert any("quarter of the box" in n for n in result.verification.notes)
+
+
+def test_pooled_rms_ratio_is_one_when_the_per_entry_standard_errors_are_noisy():
+    """The Jensen trap behind the D = 10 EV-1 exit 1: with unbiased but noisy SE estimates
+    (se^2 = var chi^2_k / k, k = 8: relative variance 1/4) the per-entry RMS(d / se) is
+    sqrt(E[var/se^2]) = sqrt(k/(k - 2)) = 1.155, while the pooled ratio stays 1. 4000 rows
+    of 6 entries: the pooled ratio's SE is about 0.006; 5 SE and 0.03 are tolerances of
+    > 5 SE, and 1.1 is > 15 SE of the per-entry RMS (its SE ~ 0.004) from 1.155."""
+    rng = ne.rng_from(7)
+    scale = rng.uniform(0.01, 0.2, (4000, 6))
+    dev = scale * rng.standard_normal(scale.shape)
+    se = scale * np.sqrt(rng.chisquare(8, scale.shape) / 8)
+    keep = np.ones(scale.shape, bool)
+    pooled = ne.pooled_rms_ratio(dev, se, keep)
+    assert abs(pooled.ratio - 1.0) < max(5 * pooled.se, 0.03)
+    assert pooled.units == 4000 and pooled.entries == 24000
+    assert np.sqrt(np.mean((dev / se) ** 2)) > 1.1  # what the old statistic measured
+    # the projection onto a fixed direction: 0 for noise, 1 for the shifted truth
+    direction = 0.05 * np.ones(scale.shape)
+    s0, se0 = ne.projected_shift(dev, direction, keep)
+    s1, _ = ne.projected_shift(dev + direction, direction, keep)
+    assert abs(s0) < 5 * se0 and abs(s1 - 1.0) < 5 * se0
+
+
+def _d10_setup():
+    return FAMILY.build(_spec(D=10, sigma=0.2, t=20))
+
+
+def test_ev1_importance_sampling_check_agrees_at_d10():
+    """EV-1 holds exactly for the flat prior at any D; at D = 10 (24 random tasks) the
+    importance weights are dispersed (median ESS ~ 290 of 2048 nodes) and the old per-entry
+    statistic read 1.107 on 2981 observers against 1 +- 0.072 (exit 1). The pooled ratio
+    and the projection on the sqrt(t + 1) shift must agree and be measurable, and the
+    projection must have the power to reject sqrt(t + 1)."""
+    from mtl_theory.proofs import evidence as pe
+
+    setup = _d10_setup()
+    rng = ne.rng_from(3)
+    samples = ne.simulate_trials(10, 0.2, 20, 2000, rng).samples
+    measured: dict = {}
+    pooled = pe._ev1_flat(setup, samples, rng, measured)
+    assert pooled.measurable and pooled.agrees
+    assert measured["ev1_flat_importance_ess_median"] > pe.EV1_MIN_ESS
+    # the per-entry RMS is still inflated (reported, not compared): the old failure
+    assert measured["ev1_flat_rms_standardized_deviation"] > 1.05
+    shift = pe._ev1_flat_shift(setup, samples, rng, measured)
+    assert shift.agrees and shift.powered
+
+
+def test_ev1_check_is_not_measurable_when_the_weights_degenerate(monkeypatch):
+    """Below the ESS threshold the delta-method SE is not trusted: "not measurable"."""
+    from mtl_theory.proofs import evidence as pe
+
+    monkeypatch.setattr(pe, "EV1_MIN_ESS", 1e9)
+    rng = ne.rng_from(4)
+    samples = ne.simulate_trials(10, 0.2, 20, 100, rng).samples
+    comparison = pe._ev1_flat(_d10_setup(), samples, rng, {})
+    assert not comparison.measurable and not comparison.agrees
+    assert "effective sample size" in comparison.out_of_range
