@@ -713,12 +713,9 @@ def _zero_loss_tolerance(setup: WTASetup) -> float:
     return ZERO_LOSS_RTOL * (1.0 + float(np.mean(y**2)) if y.size else 1.0)
 
 
-def naive_code_loss(setup: WTASetup, winners: tuple[tuple[int, ...], ...]) -> float:
-    """Loss of one code by an independent plain least-squares fit (``np.linalg.lstsq``).
-
-    Design = [1, one-hot of every module]; used to re-verify counterexamples and as the
-    naive baseline of the benchmark.
-    """
+def lstsq_residual(setup: WTASetup, winners: tuple[tuple[int, ...], ...]) -> np.ndarray:
+    """(P, T) residual of one code's plain least-squares readout (``np.linalg.lstsq``) on the
+    training points; design = [1, one-hot of every module]."""
     support = setup.support
     cols = [np.ones(len(support))]
     for g, m in enumerate(setup.modules):
@@ -727,7 +724,15 @@ def naive_code_loss(setup: WTASetup, winners: tuple[tuple[int, ...], ...]) -> fl
     x = np.column_stack(cols)
     y = setup.target_array[:, support].T
     coef, *_ = np.linalg.lstsq(x, y, rcond=None)
-    return float(np.mean((x @ coef - y) ** 2))
+    return x @ coef - y
+
+
+def naive_code_loss(setup: WTASetup, winners: tuple[tuple[int, ...], ...]) -> float:
+    """Loss of one code by an independent plain least-squares fit (:func:`lstsq_residual`).
+
+    Used to re-verify counterexamples and as the naive baseline of the benchmark.
+    """
+    return float(np.mean(lstsq_residual(setup, winners) ** 2))
 
 
 def exact_code_loss(setup: WTASetup, winners: tuple[tuple[int, ...], ...]) -> Fraction:

@@ -71,7 +71,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from mtl_theory.numerics.wta import _factor_edges
+from mtl_theory.numerics.wta import _factor_edges, lstsq_residual
 from mtl_theory.theory.wta import WTASetup
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
@@ -497,18 +497,9 @@ def _decode(setup: WTASetup, lay: MILPLayout, x: np.ndarray) -> tuple[tuple[int,
 
 
 def _max_error(setup: WTASetup, code) -> float:
-    """Max |error| of the code's best L-infinity readout is not needed here: the program's
-    own readout error, recomputed from its weights, is reported by the solver; this helper
-    returns the least-squares readout's max error as an independent figure."""
-    support = setup.support
-    cols = [np.ones(len(support))]
-    for g, m in enumerate(setup.modules):
-        lab = np.asarray(code[g])[support]
-        cols.extend((lab == u).astype(float) for u in range(m))
-    x = np.column_stack(cols)
-    y = setup.target_array[:, support].T
-    coef, *_ = np.linalg.lstsq(x, y, rcond=None)
-    return float(np.max(np.abs(x @ coef - y), initial=0.0))
+    """Max |error| of the code's least-squares readout: an independent re-fit of a code the
+    zero program returns (the solver's own error rows hold only to its tolerances)."""
+    return float(np.max(np.abs(lstsq_residual(setup, code)), initial=0.0))
 
 
 def milp_search(
