@@ -197,3 +197,25 @@ def test_bad_objective_is_refused():
     with pytest.raises(ValueError, match="objective"):
         wm.milp_search(make((2, 2), (2, 2)), objective="l1")
     assert math.isfinite(wm.milp_bounds(make((2, 2), (2, 2))).error)
+
+
+def test_verify_milp_reports_a_timed_out_solve_as_undecided(monkeypatch):
+    """The route on (4,4)/(4,4) with every solve cut to 0.5 s: no WTA-1 comparison is made
+    from the unfinished non-symbolic program, the JSON says undecided, the verdict is "not
+    verified" (the old route compared found = False with the theorem and called it agreement)."""
+    from mtl_theory.families.wta import FAMILY
+    from mtl_theory.registry import CheckOptions
+
+    real = wm.milp_search
+
+    def cut(setup, **kw):
+        return real(setup, **{**kw, "time_limit": 0.5})
+
+    monkeypatch.setattr(pw.nmilp, "milp_search", cut)
+    result = FAMILY.check(make((4, 4), (4, 4)), CheckOptions(verify=True, method="milp"))
+    v = result.verification
+    assert v.measured["milp_decided"]["nonsymbolic_zero_loss"] is False
+    assert v.measured["nonsymbolic_zero_loss_exists"] is None
+    assert v.measured["counterexample"] is None
+    assert not any(c.quantity == "a zero-loss non-symbolic code exists" for c in v.comparisons)
+    assert not v.verified and any("undecided" in n for n in v.notes)
