@@ -9,9 +9,10 @@ Three routes, none of which evaluates the theorem's conclusion:
    complements; otherwise batched normal equations built from contingency tables), and
    returns the exact global minimum of the squared loss, the zero-loss codes, and which of
    them are symbolic.
-2. :func:`milp_search` solves a mixed-integer linear program (cvxpy + HiGHS) over one-hot
-   assignments and readout weights with the L1 or L-infinity loss, optionally restricted to
-   non-symbolic codes: a solver-certified global minimum for grids too large to enumerate.
+2. The mixed-integer program over one-hot assignments and readout weights (L-infinity loss or
+   zero-loss feasibility, optionally restricted to non-symbolic codes) lives in
+   :mod:`mtl_theory.numerics.wta_milp`; the certified branch-and-bound in
+   :mod:`mtl_theory.numerics.wta_bnb`.
 3. :func:`train_network` trains a small deep network (MLP encoder, G WTA modules as annealed
    softmax, affine heads; hand-written gradients, Adam) on procedural RGB images and reads
    out the hard code; :func:`train_relu_baseline` is the same-width ReLU bottleneck.
@@ -26,13 +27,11 @@ from __future__ import annotations
 import itertools
 import math
 import time
-import warnings
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
 import numpy as np
 from mtl_theory.numerics.blas import single_blas_thread
-from mtl_theory.numerics.native_io import native_stdout_silenced
 from mtl_theory.theory.wta import WTASetup
 
 # Zero loss is decided as loss <= ZERO_LOSS_RTOL * (1 + mean target^2). The loss is a
@@ -664,7 +663,8 @@ def exhaustive_search(setup: WTASetup) -> ExhaustiveResult:
     Raises
     ------
     ValueError
-        When the number of codes exceeds ``MAX_EXHAUSTIVE_CODES`` (use :func:`milp_search`).
+        When the number of codes exceeds ``MAX_EXHAUSTIVE_CODES`` (use the branch-and-bound
+        or the MILP).
     """
     started = time.perf_counter()
     total = _check_exhaustive_size(setup)
@@ -702,7 +702,8 @@ def _check_exhaustive_size(setup: WTASetup) -> int:
     total = count_codes(len(setup.support), setup.modules)
     if total > MAX_EXHAUSTIVE_CODES:
         raise ValueError(
-            f"{total} codes exceed the exhaustive limit {MAX_EXHAUSTIVE_CODES}; use method milp"
+            f"{total} codes exceed the exhaustive limit {MAX_EXHAUSTIVE_CODES}; "
+            "use method bnb or milp"
         )
     return total
 
@@ -712,12 +713,9 @@ def _zero_loss_tolerance(setup: WTASetup) -> float:
     return ZERO_LOSS_RTOL * (1.0 + float(np.mean(y**2)) if y.size else 1.0)
 
 
-def naive_code_loss(setup: WTASetup, winners: tuple[tuple[int, ...], ...]) -> float:
-    """Loss of one code by an independent plain least-squares fit (``np.linalg.lstsq``).
-
-    Design = [1, one-hot of every module]; used to re-verify counterexamples and as the
-    naive baseline of the benchmark.
-    """
+def lstsq_residual(setup: WTASetup, winners: tuple[tuple[int, ...], ...]) -> np.ndarray:
+    """(P, T) residual of one code's plain least-squares readout (``np.linalg.lstsq``) on the
+    training points; design = [1, one-hot of every module]."""
     support = setup.support
     cols = [np.ones(len(support))]
     for g, m in enumerate(setup.modules):
@@ -726,7 +724,15 @@ def naive_code_loss(setup: WTASetup, winners: tuple[tuple[int, ...], ...]) -> fl
     x = np.column_stack(cols)
     y = setup.target_array[:, support].T
     coef, *_ = np.linalg.lstsq(x, y, rcond=None)
-    return float(np.mean((x @ coef - y) ** 2))
+    return x @ coef - y
+
+
+def naive_code_loss(setup: WTASetup, winners: tuple[tuple[int, ...], ...]) -> float:
+    """Loss of one code by an independent plain least-squares fit (:func:`lstsq_residual`).
+
+    Used to re-verify counterexamples and as the naive baseline of the benchmark.
+    """
+    return float(np.mean(lstsq_residual(setup, winners) ** 2))
 
 
 def exact_code_loss(setup: WTASetup, winners: tuple[tuple[int, ...], ...]) -> Fraction:
@@ -786,162 +792,6 @@ def naive_search_losses(setup: WTASetup, limit: int | None = None) -> np.ndarray
             winners.append(tuple(full))
         out.append(naive_code_loss(setup, tuple(winners)))
     return np.array(out)
-
-
-# --------------------------------------------------------------------------- MILP
-
-
-@dataclass(frozen=True)
-class MILPResult:
-    """A solver-certified optimum of the L1 or L-infinity multi-task loss over codes.
-
-    ``loss`` is mean |error| (``"l1"``) or max |error| (``"linf"``) over tasks and training
-    points; ``status`` is the cvxpy status (``"optimal"`` or ``"infeasible"``);
-    ``weight_bound`` is the big-M bound on readout weights under which the optimum is
-    certified and ``bound_active`` says whether the solution touches it (then the certificate
-    covers only codes whose readout fits within the bound).
-    """
-
-    objective: str
-    nonsymbolic_only: bool
-    status: str
-    loss: float | None
-    code: tuple[tuple[int, ...], ...] | None
-    weight_bound: float
-    bound_active: bool
-    seconds: float
-
-
-def milp_search(
-    setup: WTASetup,
-    *,
-    objective: str = "linf",
-    nonsymbolic_only: bool = False,
-    weight_bound: float | None = None,
-    time_limit: float = 120.0,
-) -> MILPResult:
-    """Global minimum of the multi-task loss over all codes, by a MILP (cvxpy + HiGHS).
-
-    Variables: one-hot assignments a[g][z, j] in {0, 1}, readout weights w[g][t, j] with the
-    gauge w[g][t, 0] = 0 (a shift of a module's weights is absorbed by the bias b_t), and
-    products p = w * a linearised by big-M constraints |p| <= M a, |p - w| <= M (1 - a).
-    Relabelling symmetry is broken by a[g][0, 0] = 1 (point 0 wins unit 0 in every module).
-
-    With ``nonsymbolic_only`` the code must contain a unit that depends on two or more
-    factors: binary e[g, j, edge] may be 1 only when the unit's activity differs across an
-    edge (two training points differing in one factor), d[g, j, k] <= sum of e over k's edges,
-    and some unit has sum_k d >= 2. The minimum is then zero iff a zero-loss non-symbolic code
-    exists (up to the solver's feasibility tolerance, ~1e-7).
-    """
-    import cvxpy as cp
-
-    started = time.perf_counter()
-    support = setup.support
-    grid = setup.grid[support]
-    y = setup.target_array[:, support]  # (T, P)
-    n_tasks, n_points = y.shape
-    spread = float(np.ptp(y)) if y.size else 1.0
-    big_m = (
-        float(weight_bound)
-        if weight_bound is not None
-        else 4.0 * len(setup.modules) * max(spread, 1.0)
-    )
-    assign, weights, products, cons = [], [], [], []
-    for m in setup.modules:
-        a = cp.Variable((n_points, m), boolean=True)
-        w = cp.Variable((n_tasks, m))
-        cons += [cp.sum(a, axis=1) == 1, a[0, 0] == 1, w[:, 0] == 0, cp.abs(w) <= big_m]
-        prods = []
-        for t in range(n_tasks):
-            p = cp.Variable((n_points, m))
-            w_rows = np.ones((n_points, 1)) @ cp.reshape(w[t, :], (1, m), order="C")
-            cons += [cp.abs(p) <= big_m * a, cp.abs(p - w_rows) <= big_m * (1 - a)]
-            prods.append(p)
-        assign.append(a)
-        weights.append(w)
-        products.append(prods)
-    bias = cp.Variable(n_tasks)
-    errors = []
-    for t in range(n_tasks):
-        pred = sum(cp.sum(products[g][t], axis=1) for g in range(len(setup.modules))) + bias[t]
-        errors.append(pred - y[t])
-    err = cp.hstack(errors)
-    if objective == "l1":
-        goal = cp.sum(cp.abs(err)) / (n_tasks * n_points)
-    elif objective == "linf":
-        goal = cp.max(cp.abs(err))
-    else:
-        raise ValueError(f"objective must be 'l1' or 'linf', given {objective!r}")
-    if nonsymbolic_only:
-        edges = _factor_edges(grid, grid.shape[1])
-        multi = []
-        for g, m in enumerate(setup.modules):
-            a = assign[g]
-            for j in range(m):
-                dep = []
-                for i_idx, j_idx in edges:
-                    if i_idx.size == 0:
-                        continue
-                    e = cp.Variable(i_idx.size, boolean=True)
-                    cons += [e <= a[i_idx, j] + a[j_idx, j], e <= 2 - a[i_idx, j] - a[j_idx, j]]
-                    d = cp.Variable(boolean=True)
-                    cons.append(d <= cp.sum(e))
-                    dep.append(d)
-                if len(dep) >= 2:
-                    s = cp.Variable(boolean=True)
-                    cons.append(2 * s <= cp.sum(cp.hstack(dep)))
-                    multi.append(s)
-        if not multi:
-            return MILPResult(
-                objective,
-                True,
-                "infeasible",
-                None,
-                None,
-                big_m,
-                False,
-                time.perf_counter() - started,
-            )
-        cons.append(cp.sum(cp.hstack(multi)) >= 1)
-    problem = cp.Problem(cp.Minimize(goal), cons)
-    with warnings.catch_warnings():
-        # cvxpy's bound propagation warns on the infinite bounds of free variables (harmless)
-        warnings.simplefilter("ignore", RuntimeWarning)
-        warnings.simplefilter("ignore", UserWarning)
-        with native_stdout_silenced():  # HiGHS prints its banner on descriptor 1
-            problem.solve(solver=cp.HIGHS, time_limit=time_limit)
-    status = problem.status
-    if status not in ("optimal", "optimal_inaccurate") or assign[0].value is None:
-        return MILPResult(
-            objective,
-            nonsymbolic_only,
-            status,
-            None,
-            None,
-            big_m,
-            False,
-            time.perf_counter() - started,
-        )
-    code = []
-    for a in assign:
-        full = np.full(setup.n_points, -1, dtype=int)
-        full[support] = np.argmax(a.value, axis=1)
-        code.append(tuple(int(v) for v in full))
-    # weights of dead units are unconstrained by the loss: only live units' weights count
-    w_max = max(
-        float(np.max(np.abs(w.value[:, np.asarray(a.value).max(axis=0) > 0.5]), initial=0.0))
-        for w, a in zip(weights, assign, strict=True)
-    )
-    return MILPResult(
-        objective=objective,
-        nonsymbolic_only=nonsymbolic_only,
-        status=status,
-        loss=float(problem.value),
-        code=tuple(code),
-        weight_bound=big_m,
-        bound_active=bool(w_max >= big_m * (1 - 1e-6)),
-        seconds=time.perf_counter() - started,
-    )
 
 
 # --------------------------------------------------------------------------- images

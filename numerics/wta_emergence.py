@@ -27,6 +27,7 @@ applied unit by unit, so that it also covers k-hot codes).
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, replace
 
@@ -395,3 +396,105 @@ def train_and_read(
         "dead_units": len(verdict.dead_units),
         "code": code.astype(int),
     }
+
+
+# --------------------------------------------------------------------------- k-hot enumeration
+
+#: Largest number of raw assignments C(m, k)^P enumerated for one module.
+MAX_KHOT_MODULE_ASSIGNMENTS = 5_000_000
+
+
+def khot_module_codes(n_points: int, units: int, k: int) -> np.ndarray:
+    """Every k-hot code of one module on ``n_points`` points, up to relabelling of its units.
+
+    Each point activates a k-subset of the ``units`` units; a code is the (P, units) 0/1
+    matrix, and two codes that differ by a permutation of the units (columns) are one. The
+    canonical form sorts the columns by their activity bitmask over the points, and the
+    distinct sorted rows are kept (all C(m, k)^P assignments are enumerated first, so this is
+    for small modules only: at most ``MAX_KHOT_MODULE_ASSIGNMENTS``).
+
+    Returns
+    -------
+    (N, P, units) uint8
+    """
+    subsets = np.array(
+        [[int(u in s) for u in range(units)] for s in itertools.combinations(range(units), k)],
+        dtype=np.int64,
+    )
+    total = len(subsets) ** n_points
+    if total > MAX_KHOT_MODULE_ASSIGNMENTS:
+        raise ValueError(
+            f"modules: expected at most {MAX_KHOT_MODULE_ASSIGNMENTS} k-hot assignments per "
+            f"module, given {total}"
+        )
+    choice = np.array(list(itertools.product(range(len(subsets)), repeat=n_points)))
+    weights = (1 << np.arange(n_points, dtype=np.int64))[None, :, None]
+    masks = np.sort(np.sum(subsets[choice] * weights, axis=1), axis=1)  # (N, units)
+    unique = np.unique(masks, axis=0)
+    bits = (unique[:, None, :] >> np.arange(n_points)[None, :, None]) & 1
+    return bits.astype(np.uint8)
+
+
+def _zero_loss_mask(design: np.ndarray, y: np.ndarray, tol: float) -> np.ndarray:
+    """Batched least squares: (N, P, C) designs, (P, T) targets -> (N,) bool, loss <= tol.
+
+    Normal equations with a pseudo-inverse (rank-deficient designs are the rule: a module's
+    units sum to k), residual = y - X pinv(X^T X) X^T y; loss = mean squared residual.
+    """
+    gram = np.einsum("npc,npd->ncd", design, design)
+    rhs = np.einsum("npc,pt->nct", design, y)
+    coef = np.linalg.pinv(gram, rcond=1e-10, hermitian=True) @ rhs
+    resid = y[None] - design @ coef
+    return np.mean(resid**2, axis=(1, 2)) <= tol
+
+
+@dataclass(frozen=True)
+class KhotSearch:
+    """Every k-hot code of a setup (module g has ``ks[g]`` winners), up to relabelling within
+    modules, as ordered module tuples; the zero-loss ones and their verdicts (cylinder-set
+    reading of :func:`mtl_theory.numerics.metrics.symbolic_verdict`, full support only)."""
+
+    ks: tuple[int, ...]
+    n_codes: int
+    zero_loss_codes: int
+    symbolic_complete_zero_loss_codes: int
+    strict_zero_loss_codes: int
+    dead_unit_zero_loss_codes: int
+    sample: tuple[np.ndarray, ...]
+
+
+def khot_exhaustive(setup: WTASetup, ks: tuple[int, ...], batch: int = 20_000) -> KhotSearch:
+    """Enumerate every k-hot code (module g: ``ks[g]`` of its m_g units active per point) on
+    the full grid and classify the zero-loss ones: the finite check of the k-WTA extension of
+    WTA-1 (``derived``, :mod:`mtl_theory.proofs.wta_emergence`). Zero loss = least-squares
+    loss <= :data:`mtl_theory.numerics.wta.ZERO_LOSS_RTOL` (1 + mean y^2), the enumeration's
+    threshold; the zero-loss codes are re-fitted one by one with :func:`code_loss`.
+    """
+    if setup.holdout:
+        raise ValueError("holdout: expected full support for the k-hot enumeration, given one")
+    p = setup.n_points
+    per_module = [khot_module_codes(p, m, k) for m, k in zip(setup.modules, ks, strict=True)]
+    y = setup.target_array.T.astype(float)
+    tol = nwta._zero_loss_tolerance(setup)
+    first, rest = per_module[0].astype(float), per_module[1:]
+    n_codes = math.prod(len(c) for c in per_module)
+    hits = []
+    for combo in itertools.product(*(range(len(c)) for c in rest)):
+        tail = [np.ones((p, 1))] + [rest[i][r].astype(float) for i, r in enumerate(combo)]
+        fixed = np.concatenate(tail, axis=1)
+        for start in range(0, len(first), batch):
+            block = first[start : start + batch]
+            design = np.concatenate([np.broadcast_to(fixed, (len(block), *fixed.shape)), block], 2)
+            for n in np.nonzero(_zero_loss_mask(design, y, tol))[0]:
+                hits.append(np.concatenate([block[n], *tail[1:]], axis=1))
+    zero = [c for c in hits if code_loss(setup, c) <= tol]
+    verdicts = [symbolic_verdict(c, setup.grid) for c in zero]
+    return KhotSearch(
+        ks=tuple(ks),
+        n_codes=n_codes,
+        zero_loss_codes=len(zero),
+        symbolic_complete_zero_loss_codes=sum(v.symbolic and v.complete for v in verdicts),
+        strict_zero_loss_codes=sum(strict_verdict(c, setup).strict for c in zero),
+        dead_unit_zero_loss_codes=sum(bool(np.any(c.sum(axis=0) == 0)) for c in zero),
+        sample=tuple(zero[:8]),
+    )

@@ -11,7 +11,7 @@ from mtl_theory.numerics.sweep import PointRecord
 from mtl_theory.numerics.wta_bnb import one_unit_per_value_flags
 from mtl_theory.proofs import wta_emergence as pem
 from mtl_theory.theory import wta as tw
-from wta_support import central_differences, code_design
+from wta_support import central_differences, code_design, make
 
 MODULES = (3, 4)
 
@@ -243,3 +243,49 @@ def test_the_diagram_is_registered_under_the_wta_family():
     diagram = load_registry().diagrams()["wta-emergence"]
     assert diagram.theory == "wta" and diagram.compute is pem.emergence_compute
     assert f"{pem.EMERGENCE_SEEDS} seeds per point" in diagram.description
+
+
+# ------------------------------------------------------------------ k-hot enumeration
+
+
+@pytest.mark.parametrize(("n_points", "units"), [(4, 3), (5, 2), (6, 3), (4, 4)])
+def test_one_hot_module_codes_are_the_set_partitions(n_points, units):
+    """k = 1: codes up to relabelling are the set partitions into <= m blocks (exhaustive
+    search's restricted-growth enumeration), counted by two independent routes."""
+    codes = nem.khot_module_codes(n_points, units, 1)
+    assert len(codes) == len(nw.set_partitions(n_points, units))
+    assert np.all(codes.sum(axis=2) == 1)
+
+
+@pytest.mark.parametrize(
+    ("factors", "modules", "tasks"),
+    [
+        ((2, 2), (2, 2), "factor-onehot"),
+        ((2, 2), (2, 2), "sum"),
+        ((2, 2), (3, 2), "factor-onehot"),
+        ((2, 3), (2, 3), "factor-onehot"),
+    ],
+)
+def test_khot_enumeration_with_k1_equals_exhaustive_search(factors, modules, tasks):
+    """k = 1 everywhere: the k-hot enumeration reproduces exhaustive search's counts (codes,
+    zero-loss, symbolic and complete, dead units) - the sum task's 8 / 2 included."""
+    setup = make(factors, modules, tasks)
+    k = nem.khot_exhaustive(setup, (1,) * len(modules))
+    e = nw.exhaustive_search(setup)
+    assert k.n_codes == e.n_codes
+    assert k.zero_loss_codes == e.zero_loss_codes
+    assert k.symbolic_complete_zero_loss_codes == e.complete_symbolic_zero_loss_codes
+    assert k.dead_unit_zero_loss_codes == e.dead_unit_zero_loss_codes
+
+
+def test_kwta_extension_on_every_two_hot_code_of_small_grids():
+    """The k-WTA extension of WTA-1 (derived, proofs/wta_emergence.py) on every 2-hot code:
+    factors (2,3), modules (2,3), k = (1,2): the one zero-loss code is symbolic and complete
+    and not strict (the 3-unit module is the complement of a one-hot code); factor (4),
+    module (4), k = 2: 12 of 60 codes reach zero loss, none strict (each unit is a 2-set)."""
+    r = nem.khot_exhaustive(make((2, 3), (2, 3)), (1, 2))
+    assert (r.n_codes, r.zero_loss_codes, r.symbolic_complete_zero_loss_codes) == (3904, 1, 1)
+    assert r.strict_zero_loss_codes == 0 and r.dead_unit_zero_loss_codes == 0
+    r = nem.khot_exhaustive(make((4,), (4,)), (2,))
+    assert (r.n_codes, r.zero_loss_codes, r.symbolic_complete_zero_loss_codes) == (60, 12, 12)
+    assert r.strict_zero_loss_codes == 0

@@ -13,6 +13,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 from mtl_theory.numerics import wta as nw
+from mtl_theory.numerics import wta_milp as wm
 from mtl_theory.numerics.metrics import onehot_code, symbolic_verdict
 from mtl_theory.proofs import wta as pw
 from mtl_theory.theory import wta as tw
@@ -141,7 +142,7 @@ def test_milp_zero_decision_on_the_near_miss():
     """The same near miss under the L-infinity loss: the best error is eps/2 = 2^-11 (the
     parity's mean is off by eps/2 at every point), far above MILP_ZERO_TOL = 1e-6."""
     setup = tw.WTASetup((2, 2), (2, 2), tuple(tuple(float(v) for v in r) for r in NEAR_XOR_TARGETS))
-    best = nw.milp_search(setup, objective="linf")
+    best = wm.milp_search(setup, objective="linf")
     assert best.status == "optimal"
     assert best.loss == pytest.approx(2.0**-11, abs=1e-7)  # HiGHS feasibility tolerance
     assert best.loss > 100 * pw.MILP_ZERO_TOL

@@ -1,88 +1,12 @@
-"""WTA numerical routes: MILP vs exhaustive vs per-code LPs, hand-written gradients, derivations."""
+"""WTA numerical routes: hand-written gradients, derivations (the MILP: test_wta_milp.py)."""
 
 from __future__ import annotations
-
-import itertools
 
 import numpy as np
 import pytest
 from mtl_theory.numerics import wta as nw
-from mtl_theory.proofs import wta as pw
 from mtl_theory.theory import wta as tw
-from scipy.optimize import linprog
-from wta_support import central_differences, code_design, make
-
-
-def linf_loss_of_code(setup, code) -> float:
-    """Optimal max |error| of one code by its own LP (scipy HiGHS), an independent route."""
-    sup = setup.support
-    x = code_design(setup, code)
-    y = setup.target_array[:, sup]
-    n_w = x.shape[1]
-    t_count = y.shape[0]
-    # variables: weights of every task (t_count * n_w), then the bound s; minimise s
-    rows, rhs = [], []
-    for t in range(t_count):
-        for sign in (1, -1):
-            block = np.zeros((len(sup), t_count * n_w + 1))
-            block[:, t * n_w : (t + 1) * n_w] = sign * x
-            block[:, -1] = -1
-            rows.append(block)
-            rhs.append(sign * y[t])
-    c = np.zeros(t_count * n_w + 1)
-    c[-1] = 1
-    res = linprog(
-        c, A_ub=np.vstack(rows), b_ub=np.concatenate(rhs), bounds=(None, None), method="highs"
-    )
-    return float(res.fun)
-
-
-def all_codes(setup):
-    parts = [nw.set_partitions(setup.n_points, m) for m in setup.modules]
-    for combo in itertools.product(*parts):
-        yield tuple(tuple(int(v) for v in p) for p in combo)
-
-
-@pytest.mark.parametrize(
-    ("factors", "modules", "tasks"),
-    [((2, 2), (2, 2), "xor"), ((2, 2), (2, 2), "sum"), ((2, 2), (2,), "factor-onehot")],
-)
-def test_milp_minimum_equals_minimum_of_per_code_lps(factors, modules, tasks):
-    setup = make(factors, modules, tasks)
-    milp = nw.milp_search(setup, objective="linf")
-    brute = min(linf_loss_of_code(setup, code) for code in all_codes(setup))
-    assert milp.status == "optimal" and not milp.bound_active
-    # both are LP optima solved by HiGHS (primal feasibility tolerance 1e-7)
-    assert milp.loss == pytest.approx(brute, abs=1e-6)
-
-
-@pytest.mark.parametrize(
-    ("factors", "modules", "tasks", "nonsymbolic_exists"),
-    [
-        ((2, 2), (2, 2), "sum", True),
-        ((2, 2), (2, 2), "factor-onehot", False),
-        ((2, 2), (3, 2), "factor-onehot", True),
-    ],
-)
-def test_milp_nonsymbolic_search_agrees_with_exhaustive(
-    factors, modules, tasks, nonsymbolic_exists
-):
-    setup = make(factors, modules, tasks)
-    exhaustive = nw.exhaustive_search(setup)
-    assert (exhaustive.counterexample is not None) == nonsymbolic_exists
-    milp = nw.milp_search(setup, objective="linf", nonsymbolic_only=True)
-    found = milp.loss is not None and milp.loss <= pw.MILP_ZERO_TOL
-    assert found == nonsymbolic_exists
-    if found:
-        assert nw.naive_code_loss(setup, milp.code) < 1e-12
-
-
-def test_l1_objective_zero_iff_zero_loss_code_exists():
-    setup = make((2, 2), (2, 2), "xor")
-    assert nw.milp_search(setup, objective="l1").loss > 1e-3
-    setup = make((2, 3), (2, 3), "sum")
-    assert nw.milp_search(setup, objective="l1").loss <= pw.MILP_ZERO_TOL
-
+from wta_support import central_differences, make
 
 # ------------------------------------------------------------------ gradients
 
