@@ -7,6 +7,9 @@
    for bit, the FLOP rate as a fraction of this machine's measured matmul peak (a 2000³ GEMM
    timed here), and the critical path of a two-process run (ReLU on one core; ReLN, modular
    and the closed form on the other; target ≤ 3 s on an idle 2-core machine).
+   Then the four parts side by side in threads (``run_in_threads``, issue 12 item 1): CPU
+   of each part and of the whole, the expected wall time on 2 idle cores, losses identical
+   to the serial run.
 2. S seeds batched (stacked weights, one matmul per layer) vs S sequential single-seed runs of
    the same ReLU network: wall-time ratio (target ≥ 2×) and peak traced memory of each.
 
@@ -25,7 +28,7 @@ import tracemalloc
 
 import numpy as np
 from mtl_theory.numerics import gdln as num
-from mtl_theory.numerics.blas import single_blas_thread
+from mtl_theory.numerics.blas import run_in_threads, single_blas_thread
 from mtl_theory.theory import gdln as th
 from timing import cpu_seconds as _cpu
 from timing import matmul_peak
@@ -100,6 +103,63 @@ def bench_experiment(skip_reference: bool) -> None:
             f"  old kernels {old_total:.2f} s CPU: ratio {old_total / total:.2f}x; "
             f"losses bit for bit identical: {same}"
         )
+    bench_side_by_side(task, total)
+
+
+def bench_side_by_side(task, serial_cpu: float) -> None:
+    """The experiment with its four parts run side by side in threads (run_in_threads, as
+    numerics.gdln.run_context_experiment runs them), against a serial run in this script.
+
+    CPU seconds of the whole process (all threads) and of each part (its thread's own CPU
+    time). The expected wall time on an idle machine is that of threads of these CPU times
+    sharing the cores fairly (:func:`shared_makespan`; at least the longest part and total
+    CPU / cores); what the GIL serializes is not counted (the parts' Python overhead,
+    measured at width 7 where nothing else is left: ~0.7 s of the ~4.7 s, spread over the
+    run). Wall time here is printed too, but means nothing on a shared machine.
+    """
+
+    def part(thunk):
+        def run():
+            c0 = time.thread_time()
+            out = thunk()
+            return out, time.thread_time() - c0
+
+        return run
+
+    new = (num.train_context_net, num.train_pathway_network)
+    jobs = [lambda run=run: run(*new) for _, run in networks(task)]
+    jobs.append(lambda: th.authors_closed_form_loss(task, np.arange(0, EPOCHS + 1, 10)))
+    serial = [job() for job in jobs]
+    c0, w0 = time.process_time(), time.perf_counter()
+    threaded = run_in_threads([part(job) for job in jobs], workers=len(jobs))
+    cpu, wall = time.process_time() - c0, time.perf_counter() - w0
+    same = all(
+        np.array_equal(a.losses, b.losses) and all(map(np.array_equal, a.weights, b.weights))
+        for a, (b, _) in zip(serial[:3], threaded[:3], strict=True)
+    ) and np.array_equal(serial[3], threaded[3][0])
+    parts = [t for _, t in threaded]
+    names = ("ReLU", "ReLN", "modular", "closed")
+    print(
+        f"side by side in threads: {cpu:.2f} s CPU (serial {serial_cpu:.2f} s: "
+        f"CPU ratio {serial_cpu / cpu:.2f}x), parts "
+        + ", ".join(f"{n} {t:.2f}" for n, t in zip(names, parts, strict=True))
+        + f" s; expected wall on 2 idle cores {shared_makespan(parts, 2):.2f} s (target <= 3 s); "
+        f"wall here {wall:.2f} s (shared machine: not a measurement of the target); "
+        f"results identical to the serial run: {same}"
+    )
+
+
+def shared_makespan(works, cores: int) -> float:
+    """Wall time for jobs of these CPU seconds started together as threads on ``cores`` idle
+    cores under fair processor sharing (each of n runnable threads gets min(1, cores / n)
+    of a core): the OS's scheduling of run_in_threads' threads, GIL waits not counted."""
+    left, t = sorted(works), 0.0
+    while left:
+        rate = min(1.0, cores / len(left))
+        dt = left[0] / rate
+        t += dt
+        left = [w - dt * rate for w in left[1:]]
+    return t
 
 
 def _timed(fn):

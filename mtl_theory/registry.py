@@ -42,9 +42,10 @@ class SuiteCase:
     holds when exactly those disagree, and ``verify`` lists it with ``finding_reason``; if the
     contradiction vanishes or moves, the case fails.
 
-    ``cost_seconds`` is a rough expected run time (measured once, relative to the other
-    cases); it only orders the work when ``verify`` runs in several processes (longest
-    first) and never changes a result.
+    ``cost_seconds`` is the expected CPU time of the full-suite run (measured by
+    ``benchmarks/bench_verify_profile.py``, relative to the other cases); it only orders the
+    work when ``verify`` runs in several processes (longest first) and never changes a
+    result. A long case left at the default is started last and becomes the run's tail.
     """
 
     name: str

@@ -32,6 +32,7 @@ class CaseOutcome:
     result: CheckResult | None
     seconds: float
     error: str | None = None
+    cpu_seconds: float = 0.0  # CPU of the item: its process and the children it waited for
 
     @property
     def disagreeing(self) -> tuple[str, ...]:
@@ -89,6 +90,7 @@ class DerivationOutcome:
     seconds: float
     name: str = ""
     error: str | None = None
+    cpu_seconds: float = 0.0  # CPU of the item: its process and the children it waited for
 
     @property
     def ok(self) -> bool:
@@ -104,6 +106,11 @@ class VerifyReport:
     missing: tuple[str, ...]
     figures: dict[str, list[Path]] = field(default_factory=dict)
     seconds: float = 0.0
+
+    @property
+    def cpu_seconds(self) -> float:
+        """CPU seconds of every item (their processes and children), however they ran."""
+        return sum(o.cpu_seconds for o in (*self.derivations, *self.cases))
 
     @property
     def agrees(self) -> bool:
@@ -144,11 +151,13 @@ class VerifyReport:
             "agrees": self.agrees,
             "missing_theories": list(self.missing),
             "seconds": round(self.seconds, 3),
+            "cpu_seconds": round(self.cpu_seconds, 3),
             "derivations": [
                 {
                     "theory": d.family,
                     "name": d.name,
                     "seconds": round(d.seconds, 3),
+                    "cpu_seconds": round(d.cpu_seconds, 3),
                     "error": d.error,
                     **(d.derivation.to_json() if d.derivation else {}),
                 }
@@ -158,6 +167,7 @@ class VerifyReport:
                 {
                     "name": c.case.name,
                     "seconds": round(c.seconds, 3),
+                    "cpu_seconds": round(c.cpu_seconds, 3),
                     "error": c.error,
                     "expect_applies": c.case.expect_applies,
                     "ok": c.ok,
@@ -205,12 +215,33 @@ def _run_in_worker(work: _Work) -> DerivationOutcome | CaseOutcome:
     return _run_work(_installed_family(work.family_name), work)
 
 
+def _cpu_seconds() -> float:
+    """CPU seconds of this process (every thread) and of its children that were waited for."""
+    try:
+        import resource
+    except ImportError:  # not POSIX: this process only
+        return time.process_time()
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def _run_work(family: Family, work: _Work) -> DerivationOutcome | CaseOutcome:
-    """Run one item; every failure is caught and reported as the item's outcome.
+    """Run one item and record its wall and CPU seconds (``cpu_seconds``: the profile of
+    ``verify``, comparable whatever the load and the worker count); every failure is caught
+    and reported as the item's outcome.
 
     The seeds are the suite case's own, so the outcome does not depend on where or in which
     order it runs.
     """
+    import dataclasses
+
+    cpu0 = _cpu_seconds()
+    outcome = _run_work_timed(family, work)
+    return dataclasses.replace(outcome, cpu_seconds=_cpu_seconds() - cpu0)
+
+
+def _run_work_timed(family: Family, work: _Work) -> DerivationOutcome | CaseOutcome:
     from mtl_theory.numerics.blas import single_blas_thread
 
     from .spec import SpecError

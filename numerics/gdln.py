@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from mtl_theory.numerics.blas import run_in_threads
 from mtl_theory.numerics.precision import DEFAULT_DTYPE, as_dtype, cast
 from mtl_theory.theory.gdln import (
     RELN_CONSTRUCTIONS,
@@ -977,6 +978,7 @@ def run_context_experiment(
     item_only: bool = True,
     construction: str = "authors-mixed",
     dtype: str = DEFAULT_DTYPE,
+    workers: int | None = None,
 ) -> ContextExperiment:
     """Train the ReLU net, count its units by context set, build and train ReLN and modular.
 
@@ -989,37 +991,49 @@ def run_context_experiment(
     pathways (`reconstructed`, :func:`build_pathway_network`). "relu-gates"
     (`reconstructed`) is ``run_relu_gated_experiment``. ``dtype``: the arithmetic of every
     training loop (:func:`train_context_net`); the inits are drawn in float64 whatever it is.
+
+    The three trainings are independent (the authors' ReLN and modular nets are fixed module
+    networks, not read off the ReLU), so they run ``workers`` at a time in threads
+    (:func:`mtl_theory.numerics.blas.run_in_threads`; default: the CPUs available, 1 =
+    serially), one BLAS thread each: the numbers are a serial run's, bit for bit (tested).
+    "relu-gates" trains its ReLN and modular nets side by side after the ReLU they read.
     """
     if construction not in RELN_CONSTRUCTIONS:
         raise ValueError(f"construction must be one of {RELN_CONSTRUCTIONS}, got {construction!r}")
     if construction == "relu-gates":
         return run_relu_gated_experiment(
-            task, hidden, lr, epochs, init_std, seeds, strong_fraction, item_only, dtype
+            task, hidden, lr, epochs, init_std, seeds, strong_fraction, item_only, dtype, workers
         )
     sizes = [task.X.shape[0], *hidden, task.Y.shape[0]]
     W0 = init_context_weights(sizes, init_std, seeds)
-    relu = train_context_net(task, W0, lr, epochs, dtype=dtype)
-    _, _, counts = relu_unit_counts(task, relu, strong_fraction)
     C = task.n_contexts
-    runs, reln_module_sets = {}, ()
+    nets = {}
     for name, kind in (("reln", construction), ("modular", "modular")):
         if len(hidden) == 1:
             mnet = authors_module_net(C, kind, hidden[0], init_std)
-            net = module_pathway_network(task, mnet, seeds)
+            nets[name] = module_pathway_network(task, mnet, seeds)
         else:
             sets = authors_pathway_sets(C, kind)
-            net = build_pathway_network(
+            nets[name] = build_pathway_network(
                 task, sets, pathway_width(hidden[0], C), len(hidden), init_std, seeds
             )
-        if name == "reln":
-            reln_module_sets = net.sets
-        runs[name] = train_pathway_network(task, net, lr, epochs, dtype)
+    # three independent trainings (none reads another's result): run side by side, with
+    # the results of a serial run (run_in_threads)
+    relu, reln, modular = run_in_threads(
+        [
+            lambda: train_context_net(task, W0, lr, epochs, dtype=dtype),
+            lambda: train_pathway_network(task, nets["reln"], lr, epochs, dtype),
+            lambda: train_pathway_network(task, nets["modular"], lr, epochs, dtype),
+        ],
+        workers,
+    )
+    _, _, counts = relu_unit_counts(task, relu, strong_fraction)
     common = tuple(range(C))
-    reln_sets = (common, *reln_module_sets)
+    reln_sets = (common, *nets["reln"].sets)
     return ContextExperiment(
         relu,
-        runs["reln"],
-        runs["modular"],
+        reln,
+        modular,
         counts,
         strong_fraction,
         tuple(reln_sets for _ in seeds),
@@ -1037,6 +1051,7 @@ def run_relu_gated_experiment(
     strong_fraction: float = 0.1,
     item_only: bool = True,
     dtype: str = DEFAULT_DTYPE,
+    workers: int | None = None,
 ) -> ContextExperiment:
     """This project's alternative ReLN ("relu-gates", `reconstructed`), not the authors'.
 
@@ -1067,11 +1082,14 @@ def run_relu_gated_experiment(
     idx = _kept_index(keeps)
     w0 = _take_units(relu.weights0, idx)
     mask_k = _take_rows(mask, idx[0])
-    reln = train_context_net(
-        task, w0, lr, epochs, gates=_take_gates(reln_gates, idx), input_mask=mask_k, dtype=dtype
-    )
-    modular = train_context_net(
-        task, w0, lr, epochs, gates=_take_gates(mod_gates, idx), input_mask=mask_k, dtype=dtype
+    reln, modular = run_in_threads(
+        [
+            lambda g=g: train_context_net(
+                task, w0, lr, epochs, gates=_take_gates(g, idx), input_mask=mask_k, dtype=dtype
+            )
+            for g in (reln_gates, mod_gates)
+        ],
+        workers,
     )
     pathway_sets = tuple(
         tuple(

@@ -15,9 +15,11 @@ EXAMPLE = ROOT / "examples" / "wta-theorem-applies.toml"
 
 
 def _without_timings(data):
-    """A report's JSON without wall-clock times (the only field allowed to differ)."""
+    """A report's JSON without wall-clock and CPU times (the only fields allowed to differ)."""
     if isinstance(data, dict):
-        return {k: _without_timings(v) for k, v in data.items() if k != "seconds"}
+        return {
+            k: _without_timings(v) for k, v in data.items() if k not in ("seconds", "cpu_seconds")
+        }
     if isinstance(data, list):
         return [_without_timings(v) for v in data]
     return data
@@ -84,6 +86,13 @@ def test_parallel_verify_equals_one_process():
     assert one.agrees and two.agrees
     assert _without_timings(one.to_json()) == _without_timings(two.to_json())
     assert "| theory | kind | name |" in two._repr_markdown_()
+    # the profile of verify: every item's CPU seconds (its process and children), also
+    # when it ran in a worker, and the sum of them
+    for report in (one, two):
+        data = report.to_json()
+        items = data["derivations"] + data["checks"]
+        assert all(item["cpu_seconds"] >= 0.0 for item in items)
+        assert data["cpu_seconds"] == round(report.cpu_seconds, 3) > 0.0
 
 
 def test_a_custom_registry_runs_in_one_process(monkeypatch):

@@ -13,16 +13,25 @@ benchmarks/bench_gdln.py).
   activities equal bit for bit (``np.array_equal``) to the reference loops for every network
   type the context experiment trains: ReLU, the authors' ReLN and modular GDLN (split loss),
   and the gated nets with per-seed gates and item-only input masks ("relu-gates").
+* The context experiment's three trainings run side by side in threads
+  (``run_context_experiment(..., workers=3)``) give a serial run's numbers bit for bit.
+* EVIDENCE: the in-place encoder, decision-step states and protocol trials (``encode``,
+  ``rnn_states``, ``evidence_samples``) equal the allocating code they replaced bit for bit.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from budget import share
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from mtl_theory.numerics import evidence as ne
+from mtl_theory.numerics import evidence_protocol as npr
 from mtl_theory.numerics import gdln as num
 from mtl_theory.numerics import wta as nw
+from mtl_theory.numerics.blas import run_in_threads
+from mtl_theory.theory import evidence as te
 from mtl_theory.theory import gdln as th
 from mtl_theory.theory import wta as tw
 
@@ -202,3 +211,92 @@ def test_divergence_is_reported_at_the_same_epoch():
     fast = num.train_context_net(task, W, 0.05, 200, gates=gates)
     assert fast.diverged_at is not None
     _same_run(fast, num._train_context_net_reference(task, W, 0.05, 200, gates=gates))
+
+
+def _same_experiment(a: num.ContextExperiment, b: num.ContextExperiment) -> None:
+    for name in ("relu", "reln", "modular"):
+        _same_run(getattr(a, name), getattr(b, name))
+    assert np.array_equal(a.counts, b.counts)
+    assert a.pathway_sets == b.pathway_sets
+
+
+@pytest.mark.parametrize(
+    ("hidden", "construction"),
+    [
+        ((105,), "authors-mixed"),
+        ((105,), "authors-all"),
+        ((20, 20), "authors-mixed"),
+        ((30,), "relu-gates"),
+    ],
+)
+def test_context_experiment_in_threads_equals_the_serial_run(hidden, construction):
+    # item 1 of issue 12: the three networks side by side (run_in_threads) give the numbers
+    # of a serial run bit for bit, for the authors' module nets, the deep block-diagonal
+    # pathways and the relu-gates nets (trained side by side after the ReLU they read)
+    task = _task(3)
+    args = (task, hidden, 1e-2, EPOCHS, 0.01, [3, 4])
+    serial = num.run_context_experiment(*args, construction=construction, workers=1)
+    threads = num.run_context_experiment(*args, construction=construction, workers=3)
+    _same_experiment(serial, threads)
+
+
+def test_run_in_threads_keeps_order_and_raises_the_first_error():
+    def boom(k):
+        raise ValueError(f"job {k}")
+
+    assert run_in_threads([lambda k=k: k * k for k in range(5)], workers=2) == [0, 1, 4, 9, 16]
+    with pytest.raises(ValueError, match="job 1"):
+        run_in_threads([lambda: 0, lambda: boom(1), lambda: boom(2)], workers=3)
+
+
+# ------------------------------------------------------------------------------ EVIDENCE
+
+
+def _encode_reference(layers, x):
+    # numerics.evidence.encode before its bias and ReLU went in place (issue 12)
+    h = x
+    for k, (W, b) in enumerate(layers):
+        h = h @ W + b
+        if k < len(layers) - 1:
+            h = np.maximum(h, 0.0)
+    return h
+
+
+def _rnn_states_reference(result, samples, chunk=512):
+    # numerics.evidence.rnn_states before its recurrence used preallocated buffers
+    p = result.params
+    out = np.empty((samples.shape[0], p["W_rec"].shape[0]))
+    for start in range(0, samples.shape[0], chunk):
+        sl = slice(start, start + chunk)
+        pre = ne.rnn_inputs(result.encoder, samples[sl]) @ p["W_in"] + p["b"]
+        h = np.zeros((pre.shape[0], out.shape[1]))
+        for k in range(pre.shape[1]):
+            h = np.maximum(pre[:, k] + h @ p["W_rec"], 0.0)
+        out[sl] = h
+    return out
+
+
+@pytest.mark.parametrize(("D", "chunk"), [(2, 512), (2, 37), (3, 512)])
+def test_in_place_encoder_and_rnn_states_equal_the_allocating_code(D, chunk):
+    # the decoder protocols' features: equal bit for bit to the code they replaced, on a
+    # trained RNN (so the ReLUs are partly active) and on float32 inputs of float64 layers
+    C = te.even_normals(D) if D > 2 else np.array([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]])
+    result = ne.train_rnn(C, np.zeros(C.shape[0]), 0.2, 8, batches=40, seed=3)
+    rng = np.random.Generator(np.random.PCG64(9))
+    samples = 0.5 * rng.standard_normal((1100, 8, C.shape[1]))
+    x = samples.reshape(-1, C.shape[1])
+    assert np.array_equal(ne.encode(result.encoder, x), _encode_reference(result.encoder, x))
+    x32 = x.astype(np.float32)
+    got, ref = ne.encode(result.encoder, x32), _encode_reference(result.encoder, x32)
+    assert got.dtype == ref.dtype and np.array_equal(got, ref)
+    assert np.array_equal(
+        ne.rnn_states(result, samples, chunk), _rnn_states_reference(result, samples, chunk)
+    )
+
+
+def test_in_place_evidence_samples_equal_the_allocating_draws():
+    x = np.random.Generator(np.random.PCG64(2)).random((300, 2)) - 0.5
+    got = npr.evidence_samples(x, 0.37, 11, np.random.Generator(np.random.PCG64(5)))
+    rng = np.random.Generator(np.random.PCG64(5))
+    ref = x[:, None, :] + 0.37 * rng.standard_normal((300, 11, 2))
+    assert np.array_equal(got, ref)

@@ -347,7 +347,7 @@ SUITE = (
             "network": "filter",
         },
         quick=True,
-        cost_seconds=10.0,
+        cost_seconds=2.0,
         expect_applies=True,
     ),
     SuiteCase(
@@ -401,7 +401,7 @@ SUITE = (
             "network": "filter",
         },
         quick=False,
-        cost_seconds=36.0,
+        cost_seconds=6.0,
         expect_applies=True,
     ),
     SuiteCase(
@@ -416,7 +416,7 @@ SUITE = (
             "network": "filter",
         },
         quick=False,
-        cost_seconds=9.0,
+        cost_seconds=3.0,
         expect_applies=True,
     ),
     SuiteCase(
@@ -432,7 +432,7 @@ SUITE = (
             "rnn_batches": 3000,
         },
         quick=False,
-        cost_seconds=40.0,
+        cost_seconds=80.0,
         expect_applies=True,
     ),
 )

@@ -267,6 +267,7 @@ SUITE = (
         {"model": "context", "contexts": 3, "structures": "different", "epochs": 8000},
         quick=True,
         expect_applies=True,
+        cost_seconds=7.0,
     ),
     SuiteCase(
         "gdln-context-3-authors-five-inits",
@@ -286,12 +287,14 @@ SUITE = (
         "(under every strength rule tried: 0.05, 0.1, 0.3, 0.5), so the strict 'no "
         "single-context unit' reading of the structured-mixed-selectivity claim is false; such "
         "units are rare (0.5 %)",
+        cost_seconds=30.0,
     ),
     SuiteCase(
         "gdln-context-5-same",
         {"model": "context", "contexts": 5, "structures": "same", "hidden": [300], "epochs": 8000},
         quick=False,
         expect_applies=True,
+        cost_seconds=7.0,
     ),
 )
 
