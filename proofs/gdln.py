@@ -1178,6 +1178,7 @@ def _check_context(setup: th.GdlnSetup, options) -> CheckResult:
             C >= 2,
             f"C = {C} contexts ({'>= 2' if C >= 2 else 'need at least 2 for mixed selectivity'})",
         ),
+        gdln_reln_theory.small_init_hypothesis(task, setup.hidden, setup.init_std),
     ]
     predictions = {
         "singular_values": np.linalg.svd(syx, compute_uv=False),
@@ -1282,6 +1283,10 @@ def _check_context(setup: th.GdlnSetup, options) -> CheckResult:
                 + f"); η = {lr:g} or the init sd {setup.init_std:g} is too large for this "
                 "task: no comparison is made"
             )
+        elif C >= 2 and not hyps[-1].holds:  # issue 14: large init, e.g. init_std = 0.5
+            vnotes.append(
+                "small-init fails: GDLN-8, 9, 13, 14 (learning from small weights) not compared"
+            )
         elif C >= 2:
             rcomps, rmeasured, rnotes = gdln_reln.context_checks(
                 task,
@@ -1298,6 +1303,7 @@ def _check_context(setup: th.GdlnSetup, options) -> CheckResult:
             comps += rcomps
             measured.update(rmeasured)
             vnotes += rnotes
+            learned_from = len(comps)  # GDLN-8, 9: measurable once the ReLU has learned
             comps.append(
                 Comparison.exact(
                     "GDLN-9",
@@ -1352,6 +1358,9 @@ def _check_context(setup: th.GdlnSetup, options) -> CheckResult:
                     "ordering claim: the ReLN tracks the ReLU better than the modular GDLN",
                     route="independent",
                 )
+            )
+            comps[learned_from:] = gdln_reln.unless_learned(
+                comps[learned_from:], task, losses["relu"][fin]
             )
         verification = Verification(
             "relu+reln+modular (batched seeds)", measured, tuple(comps), tuple(vnotes)

@@ -188,6 +188,47 @@ def alignment_hypothesis(task: ContextTask, tol: float = 1e-9) -> HypothesisChec
     )
 
 
+#: The context claims (GDLN-8, 9, 13, 14) describe learning from small weights (the rich
+#: regime of the authors' init, sd 0.005/N_h): the initial output at most this fraction of
+#: the targets, the same 1 % as the gated race's small-init hypothesis.
+SMALL_INIT_OUTPUT_FRACTION = 1e-2
+
+
+def expected_initial_output_ratio(task: ContextTask, hidden: Sequence[int], std: float) -> float:
+    """(E‖Ŷ₀‖²_F)^½ / ‖Y‖_F of the bias-free ReLU network n_in → hidden → n_out at i.i.d.
+    normal(0, std²) weights (`derived`).
+
+    A layer of fan-out m multiplies the expected squared norm of its input by std²·m, a ReLU
+    halves it (its pre-activations are symmetric), so for L hidden layers
+    E‖Ŷ₀‖²_F = ‖X‖²_F · std^{2(L+1)} · n_out · Π_l h_l / 2^L. Evaluated in logarithms (std
+    may be up to 1.8e308); capped at 1e300.
+    """
+    L = len(hidden)
+    log_sq = (
+        2.0 * math.log(float(np.linalg.norm(task.X)))
+        + 2.0 * (L + 1) * math.log(float(std))
+        + math.log(task.Y.shape[0])
+        + sum(math.log(int(h)) for h in hidden)
+        - L * math.log(2.0)
+    )
+    log_ratio = 0.5 * log_sq - math.log(float(np.linalg.norm(task.Y)))
+    return math.exp(min(log_ratio, math.log(1e300)))
+
+
+def small_init_hypothesis(task: ContextTask, hidden: Sequence[int], std: float) -> HypothesisCheck:
+    """The context claims' premise as a predicate: the initial output is small against the
+    targets (:func:`expected_initial_output_ratio` <= SMALL_INIT_OUTPUT_FRACTION)."""
+    ratio = expected_initial_output_ratio(task, hidden, std)
+    holds = bool(ratio <= SMALL_INIT_OUTPUT_FRACTION)
+    return HypothesisCheck(
+        "small-init",
+        holds,
+        f"initial output ≈ {ratio:.2g} × the targets (E‖Ŷ₀‖/‖Y‖ at init sd {std:g}) "
+        f"{'<=' if holds else '>'} {SMALL_INIT_OUTPUT_FRACTION:g}: the claims are about "
+        "learning from small weights",
+    )
+
+
 def output_direction_spread(task: ContextTask, sets: Sequence[Sequence[int]]) -> float:
     """Largest angle (radians) between two context pathways' target directions sₚ,α in one
     block: 0 would make the vector race the scalar race GDLN-6 (`derived`)."""
