@@ -27,6 +27,7 @@ from mtl_theory.theory.gdln import (
     ModuleNet,
     authors_module_net,
 )
+from mtl_theory.theory.gdln_reln import resolving_atol
 from scipy.integrate import solve_ivp
 
 #: Solver tolerances of every gradient-flow integration here (stated for the comparisons).
@@ -136,8 +137,7 @@ def flow_atol(y0: np.ndarray) -> float:
     FLOW_ATOL/FLOW_RTOL = 1e-3 in size: an absolute tolerance above rtol × the weights lets
     the solver skip the slow growth from tiny weights unresolved (a₀ = 1e-30: 0.24 error
     against the reduced race; 8e-9 with the lowered tolerance; issue 14)."""
-    scale = float(np.max(np.abs(y0))) if y0.size else 0.0
-    return FLOW_ATOL if scale == 0.0 else min(FLOW_ATOL, FLOW_RTOL * scale)
+    return resolving_atol(FLOW_ATOL, FLOW_RTOL, y0)
 
 
 def integrate_parameter_flow(
