@@ -30,6 +30,7 @@ from __future__ import annotations
 import base64
 import difflib
 import os
+import typing
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -216,7 +217,10 @@ def _family_of_setup(setup: Any) -> Family:
         if family.setup_type is not None and isinstance(setup, family.setup_type):
             return family
     known = ", ".join(
-        f.setup_type.__name__ for f in registry().families.values() if f.setup_type is not None
+        cls.__name__
+        for f in registry().families.values()
+        if f.setup_type is not None
+        for cls in typing.get_args(f.setup_type) or (f.setup_type,)
     )
     raise UsageError(
         f"spec: expected a path, a mapping or a setup ({known}), given {type(setup).__name__}"

@@ -140,9 +140,9 @@ class Family:
         Values accepted by ``check --method`` besides ``"auto"``.
     report_figures : callable (results, directory) -> list of Path, optional
         Figures for ``report.md``, drawn from the suite's check results.
-    setup_type : type, optional
-        The class ``build`` returns, so that :func:`mtl_theory.check` accepts a setup made in
-        Python and finds its family.
+    setup_type : type or union of types, optional
+        The class (or union of classes, one per model) ``build`` returns, so that
+        :func:`mtl_theory.check` accepts a setup made in Python and finds its family.
     """
 
     name: str
@@ -156,7 +156,7 @@ class Family:
     diagrams: tuple[PhaseDiagram, ...] = ()
     methods: tuple[str, ...] = ()
     report_figures: Callable[[Sequence[CheckResult], Path], list[Path]] | None = None
-    setup_type: type | None = None
+    setup_type: Any = None
 
 
 @dataclass(frozen=True)

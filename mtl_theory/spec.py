@@ -12,6 +12,7 @@ and the property tests that draw malformed specs.
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import math
 import os
@@ -19,12 +20,14 @@ import stat
 import sys
 import tomllib
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from mtl_theory.theory.model import SetupError
 
 THEORY_KEY = "theory"
 
@@ -73,6 +76,22 @@ class SpecError(ValueError):
 
     def with_source(self, source: str) -> SpecError:
         return SpecError(self.key, self.expected, self.given, source=source, verbatim=self.verbatim)
+
+
+def converts_setup_errors(build: Callable[[Mapping[str, Any]], Any]):
+    """Wrap a family's ``build`` so that a setup's invariant violation (a
+    :class:`~mtl_theory.theory.model.SetupError`, raised in its ``__post_init__``) reaches
+    the user as the spec error of the same key: the setups own their conditions, the spec
+    layer only converts them (issue 11, item 5)."""
+
+    @functools.wraps(build)
+    def wrapped(spec: Mapping[str, Any]) -> Any:
+        try:
+            return build(spec)
+        except SetupError as exc:
+            raise SpecError(exc.key, exc.expected, exc.given) from None
+
+    return wrapped
 
 
 def one_line(text: Any, limit: int = 80) -> str:

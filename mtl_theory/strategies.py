@@ -274,5 +274,5 @@ def gdln_specs(hypotheses: str = "hold") -> st.SearchStrategy[dict[str, Any]]:
 
 
 def gdln_setups(hypotheses: str = "hold"):
-    """Built GDLN setups (:class:`mtl_theory.theory.gdln.GdlnSetup`)."""
+    """Built GDLN setups (the per-model types of :data:`mtl_theory.theory.gdln.GdlnSetup`)."""
     return gdln_specs(hypotheses).map(lambda s: api.load_spec(s).setup)

@@ -8,8 +8,10 @@ predictions and (with ``options.verify``) the independent numerical routes of
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -26,7 +28,6 @@ from mtl_theory.theory.model import (
     CheckResult,
     Comparison,
     Derivation,
-    HypothesisCheck,
     Verification,
 )
 
@@ -444,67 +445,57 @@ def _gd_order_comparison(statement, run_error, base_lr: float, scale: float):
     return comp, errors, None
 
 
-def _check_linear(setup: th.GdlnSetup, options) -> CheckResult:
-    deep = setup.model == "deep-linear"
-    X, Y, U, s, V, d = th.linear_dataset(
-        setup.items, setup.input_variances, setup.inputs, setup.targets
-    )
-    P = X.shape[1]
-    N = len(setup.hidden) + 1
-    tau = th.time_constant(setup.lr, P)
-    limit = th.gd_stability_limit(s, d, N, P)
-    residual = th.decoupling_residual(X, Y, U, s, V, d)
-    decoupled = residual <= th.DECOUPLING_RTOL
-    hyps = [
-        HypothesisCheck(
-            "decoupled-data",
-            decoupled,
-            f"Σˣ v_k = d_k v_k and Σʸˣ v_k = s_k u_k for the {U.shape[1]} modes: relative "
-            f"residual {residual:.2g} {'<=' if decoupled else '>'} {th.DECOUPLING_RTOL:g}"
-            + ("" if setup.inputs is None else " (your inputs and targets)"),
-        ),
-        HypothesisCheck(
-            "decoupled-init",
-            True,
-            f"aligned balanced init W_l = R_l diag(a₀^(1/{N})) R_(l−1)ᵀ over {U.shape[1]} modes "
-            f"(hidden {list(setup.hidden)} ≥ {U.shape[1]})",
-        ),
-        HypothesisCheck(
-            "small-init",
-            bool(setup.a0 < float(np.min(s / d))),
-            f"a₀ = {setup.a0:g} {'<' if setup.a0 < np.min(s / d) else '>='} min s/d = "
-            f"{np.min(s / d):.4g}",
-        ),
-        HypothesisCheck(
-            "gd-stable",
-            bool(setup.lr < limit),
-            f"η = {setup.lr:g} {'<' if setup.lr < limit else '>='} 2/(P·max N d (s/d)^(2−2/N)) "
-            f"= {limit:.4g} (derived linear stability at the fixed point)",
-        ),
-    ]
-    if deep:
-        iso = bool(np.allclose(d, d[0]))
-        hyps.append(
-            HypothesisCheck(
-                "isotropic-input",
-                iso,
-                "Σˣ = d I (the deep reduction needs one d)" if iso else f"d varies: {d.round(4)}",
-            )
-        )
+@dataclass(frozen=True)
+class RouteResult:
+    """What one verification route contributes: comparisons, measured values and notes."""
+
+    comparisons: tuple[Comparison, ...] = ()
+    measured: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+
+def _merge_routes(kind: str, routes: Sequence[RouteResult]) -> Verification:
+    """One Verification from the routes, in order (their measured keys are disjoint)."""
+    comps = tuple(c for r in routes for c in r.comparisons)
+    measured: dict[str, Any] = {}
+    for r in routes:
+        measured |= r.measured
+    return Verification(kind, measured, comps, tuple(n for r in routes for n in r.notes))
+
+
+@dataclass(frozen=True)
+class LinearPrediction:
+    """The closed-form mode strengths of a linear / deep-linear setup on its checkpoints."""
+
+    data: tuple  # X, Y, U, s, V, d (th.linear_dataset)
+    tau: float
+    t_grid: np.ndarray
+    strengths: np.ndarray  # checkpoints × modes
+    learning_times: tuple[float, ...]
+
+
+def _linear_prediction(setup: th.LinearSetup) -> LinearPrediction:
+    """GDLN-1 (two layers, `paper`) or GDLN-2 (N layers, `paper`) on 40 checkpoints.
+
+    A mode whose a₀ is already at or above half its fixed point has learning time 0.0 by
+    the definition "epochs from a₀ to half of s/d".
+    """
+    data = setup.dataset()
+    _, _, _, s, _, d = data
+    tau = th.time_constant(setup.lr, data[0].shape[1])
+    N = setup.n_weights
     t_grid = _checkpoints(setup.epochs, 40)
-    if deep:
+    modes = list(zip(s, d, strict=True))
+    if isinstance(setup, th.DeepLinearSetup):
         pred = np.stack(
-            [
-                th.deep_mode_trajectory(t_grid, sk, setup.a0, N, tau, float(dk))
-                for sk, dk in zip(s, d, strict=True)
-            ],
+            [th.deep_mode_trajectory(t_grid, sk, setup.a0, N, tau, float(dk)) for sk, dk in modes],
             axis=1,
         )
         times = [
             th.deep_learning_time(0.5 * sk / dk, sk, setup.a0, N, tau, float(dk))
             if setup.a0 < 0.5 * sk / dk
             else 0.0
-            for sk, dk in zip(s, d, strict=True)
+            for sk, dk in modes
         ]
     else:
         pred = th.mode_trajectory(t_grid[:, None], s, setup.a0, tau, d)
@@ -512,145 +503,183 @@ def _check_linear(setup: th.GdlnSetup, options) -> CheckResult:
             float(th.learning_time(0.5 * sk / dk, sk, setup.a0, tau, dk))
             if setup.a0 < 0.5 * sk / dk
             else 0.0
-            for sk, dk in zip(s, d, strict=True)
+            for sk, dk in modes
         ]
+    return LinearPrediction(data, tau, t_grid, pred, tuple(times))
+
+
+def _linear_init(setup: th.LinearSetup, data, seed: int):
+    """The aligned balanced start of both routes: each layer a₀^(1/N) on every mode."""
+    _, _, U, _, V, _ = data
+    b0 = setup.a0 ** (1.0 / setup.n_weights)
+    return num.aligned_chain_init(
+        U, V, b0, setup.hidden, np.random.Generator(np.random.PCG64(seed))
+    )
+
+
+def _hierarchy_spectrum(setup: th.LinearSetup, data) -> RouteResult:
+    """GDLN-4: the 8-item hierarchy's singular values √[15, 7, 3, 3, 1, 1, 1, 1]/8 (`paper`)
+    against the float64 SVD of Σʸˣ — a consistency check of the data, not of a dynamics."""
+    if setup.input_variances is not None or setup.inputs is not None or setup.items != 8:
+        return RouteResult()
+    X, Y = data[0], data[1]
+    hier = np.sqrt([15, 7, 3, 3, 1, 1, 1, 1]) / 8
+    return RouteResult(
+        (
+            Comparison.numeric(
+                "GDLN-4",
+                "singular_values",
+                hier,
+                np.linalg.svd(Y @ X.T / X.shape[1], compute_uv=False),
+                1e-12,
+                "exact statement; float64 SVD of a 15×8 matrix is accurate to ~1e-15",
+                route="consistency",
+            ),
+        )
+    )
+
+
+def _linear_flow(
+    setup, pred: LinearPrediction, Ws, compare: bool
+) -> tuple[RouteResult, dict[str, Any]]:
+    """GDLN-1/2: the closed form against the full network's gradient flow (DOP853); the
+    comparison is made when the theorem applies, or fails only by GD's stability (the flow
+    has no step size). Also returns the flow's final strengths and losses, for the record."""
+    X, Y, U, s, V, d = pred.data
+    flow = num.chain_flow(Ws, X, Y, setup.lr, pred.t_grid)
+    a_flow = num.mode_strengths(flow.products, U, V)
+    every = max(1, len(pred.t_grid) // 8)
+    losses = dict(
+        zip(map(str, pred.t_grid[::every].tolist()), flow.losses[::every].tolist(), strict=True)
+    )
+    measured = {"max_abs_error_flow": float(np.max(np.abs(a_flow - pred.strengths)))}
+    record = {"mode_strengths_flow_final": a_flow[-1], "losses": {"linear_flow": losses}}
+    if not compare:
+        return RouteResult(measured=measured), record
+    tolerance = _flow_tolerance(
+        float(np.max(s / d)),
+        float(pred.t_grid[-1]),
+        th.max_mode_rate(s, d, setup.n_weights, pred.tau),
+    )
+    comp = _against_plateau(
+        _statement(setup.model).id,
+        "max_abs_error_flow",
+        pred.strengths,
+        a_flow,
+        tolerance,
+        f"full-network flow integrated by DOP853 at rtol {num.FLOW_RTOL:g}, atol "
+        f"{num.FLOW_ATOL:g}; allowed 10⁴·rtol·(max(s/d, 1) + t_end·max|ȧ|)",
+        baseline=pred.strengths[:1],
+        what="the predicted mode strength",
+    )
+    return RouteResult((comp,), measured), record
+
+
+def _linear_gd(setup, pred: LinearPrediction, Ws, applies: bool) -> RouteResult:
+    """GDLN-3: gradient descent is a first-order discretization of the flow (η, η/2, η/4);
+    a diverged run (η beyond the stability limit) is reported and compared with nothing."""
+    X, Y, U, s, V, d = pred.data
+    gd = num.chain_gd(Ws, X, Y, setup.lr, setup.epochs, pred.t_grid)
+    if gd.diverged_at is not None:
+        limit = th.gd_stability_limit(s, d, setup.n_weights, X.shape[1])
+        return RouteResult(
+            measured={"gd_diverged_at_epoch": gd.diverged_at, "max_abs_error_gd": None},
+            notes=(
+                f"gradient descent DIVERGED at epoch {gd.diverged_at} (loss above "
+                f"{num.DIVERGENCE_FACTOR:g}× its initial value); η = {setup.lr:g} exceeds the "
+                f"stability limit {limit:.4g}: no GD comparison is made",
+            ),
+        )
+    a_gd = num.mode_strengths(gd.products, U, V)
+    measured = {
+        "max_abs_error_gd": float(np.max(np.abs(a_gd - pred.strengths))),
+        "loss_final_gd": float(gd.losses[-1]),
+    }
+    if not applies:
+        return RouteResult(measured=measured)
+
+    def err_at(lr):
+        scale = setup.lr / lr
+        ep = round(setup.epochs * scale)
+        rec = (pred.t_grid * scale).round().astype(int)
+        run = num.chain_gd(Ws, X, Y, lr, ep, rec)
+        return float(np.max(np.abs(num.mode_strengths(run.products, U, V) - pred.strengths)))
+
+    comp, errors, note = _gd_order_comparison("GDLN-3", err_at, setup.lr, float(np.max(s / d)))
+    measured |= {"max_abs_error_gd_half_lr": errors[1], "max_abs_error_gd_quarter_lr": errors[2]}
+    return RouteResult((comp,) if comp is not None else (), measured, (note,) if note else ())
+
+
+def _linear_conservation(setup: th.LinearSetup, pred: LinearPrediction, seed: int) -> RouteResult:
+    """GDLN-1: a² − b² is conserved per mode by the two-layer flow from an unbalanced start.
+
+    Per mode it needs decoupled data (else the modes mix and only the matrix W₁W₁ᵀ − W₂ᵀW₂
+    is conserved), so coupled data get a note, not a comparison.
+    """
+    X, Y, U, s, V, d = pred.data
+    residual = th.decoupling_residual(*pred.data)
+    if residual > th.DECOUPLING_RTOL:
+        return RouteResult(
+            notes=(
+                "per-mode conservation of a² − b² not compared: the data do not decouple "
+                f"(residual {residual:.2g})",
+            )
+        )
+    rng = np.random.Generator(np.random.PCG64(seed + 1))
+    R = np.linalg.qr(rng.standard_normal((setup.hidden[0], U.shape[1])))[0]
+    # unbalanced start with the same products a₀: b_in·b_out = a₀, b_in ≠ b_out
+    b_in0 = np.sqrt(setup.a0) * np.linspace(0.5, 2.0, U.shape[1])
+    b_out0 = setup.a0 / b_in0
+    fl = num.chain_flow([R * b_in0 @ V.T, U * b_out0 @ R.T], X, Y, setup.lr, pred.t_grid[[0, -1]])
+    W1f, W2f = fl.final_weights
+    b_in = np.diag(R.T @ W1f @ V)
+    b_out = np.diag(U.T @ W2f @ R)
+    q0, q1 = b_in0**2 - b_out0**2, b_in**2 - b_out**2
+    # a non-conserved combination (a² alone) must be able to drift detectably
+    comp = _against_plateau(
+        "GDLN-1",
+        "conserved a² − b² (flow, final vs initial)",
+        q0,
+        q1,
+        _flow_tolerance(float(np.max(s / d))),
+        "conserved exactly by the flow; the allowed drift is the solver's global error",
+        baseline=q0 - (b_in**2 - b_in0**2),
+        what="each layer's a² (not conserved, unlike a² − b²)",
+    )
+    return RouteResult((comp,), {"conservation_drift_flow": float(np.max(np.abs(q1 - q0)))})
+
+
+def _check_linear(setup: th.LinearSetup, options: CheckOptions) -> CheckResult:
+    """GDLN-1/3/4 (linear) or GDLN-1/2/3/4 (deep-linear) on one setup."""
+    deep = isinstance(setup, th.DeepLinearSetup)
+    hyps = th.hypotheses(setup)
+    pred = _linear_prediction(setup)
+    X, _, _, s, _, d = pred.data
     predictions = {
         "singular_values": s,
         "input_variances_d": d,
         "fixed_points_s_over_d": s / d,
-        "learning_times": times,
+        "learning_times": list(pred.learning_times),
         "learning_time_definition": "epochs from a₀ to half of s/d",
-        "tau_epochs": tau,
-        "gd_stability_lr_limit": limit,
+        "tau_epochs": pred.tau,
+        "gd_stability_lr_limit": th.gd_stability_limit(s, d, setup.n_weights, X.shape[1]),
     }
     related = ("GDLN-1", "GDLN-2", "GDLN-3", "GDLN-4") if deep else ("GDLN-1", "GDLN-3", "GDLN-4")
-    statement = _statement(setup.model)
     verification = None
     if options.verify:
-        comps, measured, notes = [], {}, []
         applies = all(h.holds for h in hyps)
-        b0 = setup.a0 ** (1.0 / N)
-
-        def init(seed):
-            return num.aligned_chain_init(
-                U, V, b0, setup.hidden, np.random.Generator(np.random.PCG64(seed))
-            )
-
-        Ws = init(options.seed)
-        flow = num.chain_flow(Ws, X, Y, setup.lr, t_grid)
-        a_flow = num.mode_strengths(flow.products, U, V)
-        err_flow = float(np.max(np.abs(a_flow - pred)))
-        measured["max_abs_error_flow"] = err_flow
-        if setup.input_variances is None and setup.inputs is None and setup.items == 8:
-            hier = np.sqrt([15, 7, 3, 3, 1, 1, 1, 1]) / 8
-            comps.append(
-                Comparison.numeric(
-                    "GDLN-4",
-                    "singular_values",
-                    hier,
-                    np.linalg.svd(Y @ X.T / P, compute_uv=False),
-                    1e-12,
-                    "exact statement; float64 SVD of a 15×8 matrix is accurate to ~1e-15",
-                    route="consistency",
-                )
-            )
-        if applies or all(h.holds for h in hyps if h.id != "gd-stable"):
-            comps.append(
-                _against_plateau(
-                    statement.id,
-                    "max_abs_error_flow",
-                    pred,
-                    a_flow,
-                    _flow_tolerance(
-                        float(np.max(s / d)),
-                        float(t_grid[-1]),
-                        th.max_mode_rate(s, d, N, tau),
-                    ),
-                    f"full-network flow integrated by DOP853 at rtol {num.FLOW_RTOL:g}, atol "
-                    f"{num.FLOW_ATOL:g}; allowed 10⁴·rtol·(max(s/d, 1) + t_end·max|ȧ|)",
-                    baseline=pred[:1],
-                    what="the predicted mode strength",
-                )
-            )
-        gd = num.chain_gd(Ws, X, Y, setup.lr, setup.epochs, t_grid)
-        if gd.diverged_at is not None:
-            measured["gd_diverged_at_epoch"] = gd.diverged_at
-            measured["max_abs_error_gd"] = None
-            notes.append(
-                f"gradient descent DIVERGED at epoch {gd.diverged_at} (loss above "
-                f"{num.DIVERGENCE_FACTOR:g}× its initial value); η = {setup.lr:g} exceeds the "
-                f"stability limit {limit:.4g}: no GD comparison is made"
-            )
-        else:
-            a_gd = num.mode_strengths(gd.products, U, V)
-            measured["max_abs_error_gd"] = float(np.max(np.abs(a_gd - pred)))
-            measured["loss_final_gd"] = float(gd.losses[-1])
-            if applies:
-
-                def err_at(lr):
-                    scale = setup.lr / lr
-                    ep = round(setup.epochs * scale)
-                    rec = (t_grid * scale).round().astype(int)
-                    run = num.chain_gd(Ws, X, Y, lr, ep, rec)
-                    return float(np.max(np.abs(num.mode_strengths(run.products, U, V) - pred)))
-
-                comp, errors, note = _gd_order_comparison(
-                    "GDLN-3", err_at, setup.lr, float(np.max(s / d))
-                )
-                if comp is not None:
-                    comps.append(comp)
-                else:
-                    notes.append(note)
-                measured["max_abs_error_gd_half_lr"] = errors[1]
-                measured["max_abs_error_gd_quarter_lr"] = errors[2]
-        # conservation of a² − b² for an unbalanced two-layer start (flow): layer strengths.
-        # Per mode it needs decoupled data (else the modes mix and only the matrix
-        # W₁W₁ᵀ − W₂ᵀW₂ is conserved), so coupled data get a note, not a comparison.
-        if not deep and not decoupled:
-            notes.append(
-                "per-mode conservation of a² − b² not compared: the data do not decouple "
-                f"(residual {residual:.2g})"
-            )
-        if not deep and decoupled:
-            rng = np.random.Generator(np.random.PCG64(options.seed + 1))
-            R = np.linalg.qr(rng.standard_normal((setup.hidden[0], U.shape[1])))[0]
-            # unbalanced start with the same products a₀: b_in·b_out = a₀, b_in ≠ b_out
-            b_in0 = np.sqrt(setup.a0) * np.linspace(0.5, 2.0, U.shape[1])
-            b_out0 = setup.a0 / b_in0
-            fl = num.chain_flow(
-                [R * b_in0 @ V.T, U * b_out0 @ R.T], X, Y, setup.lr, t_grid[[0, -1]]
-            )
-            W1f, W2f = fl.final_weights
-            b_in = np.diag(R.T @ W1f @ V)
-            b_out = np.diag(U.T @ W2f @ R)
-            q0, q1 = b_in0**2 - b_out0**2, b_in**2 - b_out**2
-            measured["conservation_drift_flow"] = float(np.max(np.abs(q1 - q0)))
-            tol = _flow_tolerance(float(np.max(s / d)))
-            quantity = "conserved a² − b² (flow, final vs initial)"
-            # a non-conserved combination (a² alone) must be able to drift detectably
-            comps.append(
-                _against_plateau(
-                    "GDLN-1",
-                    quantity,
-                    q0,
-                    q1,
-                    tol,
-                    "conserved exactly by the flow; the allowed drift is the solver's global error",
-                    baseline=q0 - (b_in**2 - b_in0**2),
-                    what="each layer's a² (not conserved, unlike a² − b²)",
-                )
-            )
-        measured["mode_strengths_flow_final"] = a_flow[-1]
-        every = max(1, len(t_grid) // 8)
-        losses = dict(
-            zip(map(str, t_grid[::every].tolist()), flow.losses[::every].tolist(), strict=True)
-        )
-        measured["losses"] = {"linear_flow": losses}
-        verification = Verification("gd+flow", measured, tuple(comps), tuple(notes))
+        flow_applies = all(h.holds for h in hyps if h.id != "gd-stable")
+        Ws = _linear_init(setup, pred.data, options.seed)
+        flow, record = _linear_flow(setup, pred, Ws, flow_applies)
+        routes = [_hierarchy_spectrum(setup, pred.data), flow, _linear_gd(setup, pred, Ws, applies)]
+        if not deep:
+            routes.append(_linear_conservation(setup, pred, options.seed))
+        routes.append(RouteResult(measured=record))
+        verification = _merge_routes("gd+flow", routes)
     return CheckResult(
         THEORY,
-        statement,
-        tuple(hyps),
+        _statement(setup.model),
+        hyps,
         predictions,
         verification,
         setup=_setup_dict(setup),
@@ -659,12 +688,6 @@ def _check_linear(setup: th.GdlnSetup, options) -> CheckResult:
 
 
 # --------------------------------------------------------------------------- gated race
-
-
-def _race_setup(setup: th.GdlnSetup) -> th.RaceSetup:
-    return th.RaceSetup(
-        setup.items, setup.condition_scales, setup.race_gates, setup.a0, setup.hidden[0]
-    )
 
 
 def _race_network(rs: th.RaceSetup, seed: int):
@@ -690,29 +713,15 @@ def _path_strengths(weights, U, V, n_paths):
     )
 
 
-def _check_gated(setup: th.GdlnSetup, options) -> CheckResult:
-    rs = _race_setup(setup)
-    X, Y, _, _ = th.race_data(rs)
-    P = X.shape[1]
+def _check_gated(setup: th.GatedSetup, options: CheckOptions) -> CheckResult:
+    rs = setup.race()
+    P = th.race_data(rs)[0].shape[1]
     graph, W0, Xd, Yd, ng, eg, U, V = _race_network(rs, options.seed)
-    paths = th.enumerate_paths(graph)
-    gates = [th.path_gate(graph, p, ng, eg) for p in paths]
-    syx = [Y @ (X * g).T / P for g in gates]
-    sxx = [(X * gj) @ (X * gp).T / P for gj in gates for gp in gates]
-    align = th.alignment_hypothesis(syx, sxx)
     S, D = th.race_reduced_coefficients(rs)
     tau = 1.0 / (setup.lr * P)
     lead = S[:, 0]
     order = np.argsort(-lead)
-    hyps = [
-        align,
-        HypothesisCheck("aligned-init", True, "W_path = aligned balanced init (R orthonormal)"),
-        HypothesisCheck(
-            "small-init",
-            bool(setup.a0 < 0.01 * float(np.max(S) / np.max(np.diag(D)))),
-            f"a₀ = {setup.a0:g} vs fixed-point scale {float(np.max(S) / np.max(np.diag(D))):.3g}",
-        ),
-    ]
+    hyps = th.hypotheses(setup)
     predictions = {
         "singular_values": S,
         "path_overlaps_D": D,
@@ -802,12 +811,12 @@ def _check_gated(setup: th.GdlnSetup, options) -> CheckResult:
                     )
                 )
         else:
-            notes.append(f"alignment hypothesis fails ({align.detail}): no reduction comparison")
+            notes.append(f"alignment hypothesis fails ({hyps[0].detail}): no reduction comparison")
         verification = Verification("path-gradient+flow+gd", measured, tuple(comps), tuple(notes))
     return CheckResult(
         THEORY,
         _statement("gated"),
-        tuple(hyps),
+        hyps,
         predictions,
         verification,
         setup=_setup_dict(setup),
@@ -856,19 +865,12 @@ def _routing_strengths(W, bases, M):
     return np.array([b_in, b_s, b_out])
 
 
-def _check_routing(setup: th.GdlnSetup, options) -> CheckResult:
-    rsu = th.RoutingSetup(setup.modules, setup.pairs, setup.items, setup.hidden[0], setup.a0)
+def _check_routing(setup: th.RoutingNetworkSetup, options: CheckOptions) -> CheckResult:
+    rsu = setup.routing()
     graph, W0, X, Y, ng, eg, bases, P = _routing_network(rsu, options.seed)
     tau = 1.0 / (setup.lr * P)
     r_mod, r_sh = th.routing_rates(rsu)
-    hyps = [
-        HypothesisCheck(
-            "pairs",
-            setup.pairs <= setup.modules,
-            f"K = {setup.pairs} trained pairs per input of M = {setup.modules} outputs",
-        ),
-        HypothesisCheck("aligned-init", True, "A_i = R₁ b Vᵀ, B = R₂ b R₁ᵀ, C_j = U b R₂ᵀ"),
-    ]
+    hyps = th.hypotheses(setup)
     predictions = {
         "singular_values": th.hierarchy_singular_values(setup.items) * setup.items,
         "module_rate": r_mod,
@@ -943,7 +945,7 @@ def _check_routing(setup: th.GdlnSetup, options) -> CheckResult:
     return CheckResult(
         THEORY,
         _statement("routing"),
-        tuple(hyps),
+        hyps,
         predictions,
         verification,
         setup=_setup_dict(setup),
@@ -976,8 +978,8 @@ def _speed_predictions(task: th.ContextTask) -> dict[str, Any]:
     return out
 
 
-def context_task_of(setup: th.GdlnSetup) -> th.ContextTask:
-    return th.context_task(setup.contexts, setup.structures, setup.items, setup.context_scale)
+def context_task_of(setup: th.ContextSetup) -> th.ContextTask:
+    return setup.task()
 
 
 def context_init_seeds(seed: int, n_seeds: int) -> list[int]:
@@ -990,7 +992,7 @@ def context_init_seeds(seed: int, n_seeds: int) -> list[int]:
     return [num.authors_init_seed((seed * 1000 + k) % 2**32) for k in range(n_seeds)]
 
 
-def context_run_size(setup: th.GdlnSetup, quick: bool = False):
+def context_run_size(setup: th.ContextSetup, quick: bool = False):
     """(hidden, lr, epochs, init sd) of the context run; --quick keeps the flow in units of
     t/τ (η × 4, epochs ÷ 4: an O(η) difference) on a narrower net."""
     hidden, lr, epochs, std = setup.hidden, setup.lr, setup.epochs, setup.init_std
@@ -1001,7 +1003,7 @@ def context_run_size(setup: th.GdlnSetup, quick: bool = False):
     return hidden, lr, epochs, std
 
 
-def run_context(setup: th.GdlnSetup, seed: int, quick: bool = False, dtype: str = DEFAULT_DTYPE):
+def run_context(setup: th.ContextSetup, seed: int, quick: bool = False, dtype: str = DEFAULT_DTYPE):
     """Run the ReLU / ReLN / modular experiment for a setup (S = n_seeds batched).
 
     ``dtype`` is float32 only for the exploratory diagrams (``phase --dtype float32``); the
@@ -1094,7 +1096,7 @@ def _fresh_seed_comparison(model, k, source, theirs, ours, widen) -> Comparison:
 
 
 def authors_run_comparisons(
-    setup: th.GdlnSetup, task: th.ContextTask, runs, seeds, epochs: int, quick: bool
+    setup: th.ContextSetup, task: th.ContextTask, runs, seeds, epochs: int, quick: bool
 ) -> tuple[list[Comparison], dict[str, Any], list[str]]:
     """Our networks vs the authors' trained runs (GDLN-12, `code`): consistency checks.
 
@@ -1166,18 +1168,15 @@ def authors_run_comparisons(
     return comps, measured, notes
 
 
-def _check_context(setup: th.GdlnSetup, options) -> CheckResult:
+def _check_context(setup: th.ContextSetup, options: CheckOptions) -> CheckResult:
     task = context_task_of(setup)
     C = setup.contexts
     syx, _ = th.correlations(task.X, task.Y)
     speed = _speed_predictions(task)
     same = setup.structures == "same"
     hyps = [
-        HypothesisCheck(
-            "contexts",
-            C >= 2,
-            f"C = {C} contexts ({'>= 2' if C >= 2 else 'need at least 2 for mixed selectivity'})",
-        ),
+        *th.hypotheses(setup),
+        # issue 14 (reliability3): the claims' premise, learning from small weights
         gdln_reln_theory.small_init_hypothesis(task, setup.hidden, setup.init_std),
     ]
     predictions = {
@@ -1368,7 +1367,7 @@ def _check_context(setup: th.GdlnSetup, options) -> CheckResult:
     return CheckResult(
         THEORY,
         _statement("context"),
-        tuple(hyps),
+        hyps,
         predictions,
         verification,
         setup=_setup_dict(setup),
@@ -1380,42 +1379,25 @@ def _check_context(setup: th.GdlnSetup, options) -> CheckResult:
 # --------------------------------------------------------------------------- entry point
 
 
-_RELEVANT_KEYS = {
-    "linear": ("items", "hidden", "lr", "epochs", "a0", "input_variances"),
-    "deep-linear": ("items", "hidden", "lr", "epochs", "a0"),
-    "gated": ("items", "hidden", "lr", "epochs", "a0", "race_gates", "condition_scales"),
-    "routing": ("items", "hidden", "lr", "epochs", "a0", "modules", "pairs"),
-    "context": (
-        "items",
-        "contexts",
-        "structures",
-        "hidden",
-        "lr",
-        "epochs",
-        "n_seeds",
-        "init_std",
-        "strong_fraction",
-        "reln",
-        "context_scale",
-    ),
-}
-
-
 def _setup_dict(setup: th.GdlnSetup) -> Mapping[str, Any]:
-    """The setup's keys that matter for its model (the rest are unused defaults)."""
-    keys = _RELEVANT_KEYS[setup.model]
-    if setup.inputs is not None:  # the user's task: its tables replace the hierarchy's keys
-        keys = (*(k for k in keys if k not in ("items", "input_variances")), "inputs", "targets")
+    """The setup's fields as reported (the user's tables replace the hierarchy's keys)."""
+    keys = [f.name for f in dataclasses.fields(setup)]
+    if isinstance(setup, th.LinearSetup):
+        user = setup.inputs is not None
+        drop = ("items", "input_variances") if user else ("inputs", "targets")
+        if isinstance(setup, th.DeepLinearSetup):
+            drop = (*drop, "input_variances")
+        keys = [k for k in keys if k not in drop]
     return {"model": setup.model} | {k: getattr(setup, k) for k in keys}
 
 
 def check(setup: th.GdlnSetup, options: CheckOptions) -> CheckResult:
     """Hypotheses, predictions and (with options.verify) the verification of one setup."""
-    if setup.model in ("linear", "deep-linear"):
+    if isinstance(setup, th.LinearSetup):
         return _check_linear(setup, options)
-    if setup.model == "gated":
+    if isinstance(setup, th.GatedSetup):
         return _check_gated(setup, options)
-    if setup.model == "routing":
+    if isinstance(setup, th.RoutingNetworkSetup):
         return _check_routing(setup, options)
     return _check_context(setup, options)
 
@@ -1464,7 +1446,7 @@ def context_loss_compute(
     """Paper sizes: 3 contexts, different structures, 11 → 700 → 60, std 0.005/700, η = 1e-3,
     8000 epochs; ReLU, ReLN, modular GDLN and the authors' closed form (code, flagged).
     ``dtype``: the networks' training arithmetic; the closed form is float64 always."""
-    setup = th.GdlnSetup(model="context", hidden=(700,), contexts=3, structures="different")
+    setup = th.ContextSetup(hidden=(700,), contexts=3, structures="different")
     task, ex, (_, _, epochs) = run_context(setup, seed, dtype=dtype)
     t = np.arange(0, epochs + 1, 50)
     out = {k: getattr(ex, k).losses[0, t].tolist() for k in ("relu", "reln", "modular")}

@@ -163,7 +163,7 @@ def test_authors_run_comparisons_accept_their_run_and_reject_a_shifted_one():
     from mtl_theory.proofs import gdln as proofs
     from mtl_theory.theory import gdln_authors as ga
 
-    setup = th.GdlnSetup(model="context", hidden=(700,), contexts=3, structures="different")
+    setup = th.ContextSetup(hidden=(700,), contexts=3, structures="different")
     task = proofs.context_task_of(setup)
     refs = ga.runs_for(task, setup.hidden, setup.init_std, setup.lr)
     assert set(refs) == {"relu", "reln", "modular"}

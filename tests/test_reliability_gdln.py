@@ -49,7 +49,7 @@ def initial_rates(setup: th.GdlnSetup, a0: float) -> np.ndarray:
         _, _, _, s, _, d = th.linear_dataset(setup.items, setup.input_variances)
         return th.deep_mode_rhs(np.full(s.shape, a0), s, len(setup.hidden) + 1, d)
     if setup.model == "gated":
-        S, D = th.race_reduced_coefficients(pg._race_setup(setup))
+        S, D = th.race_reduced_coefficients(setup.race())
         rate = th.race_reduced_rhs(np.full(S.shape, a0), S, D)
         return rate[S > 0]
     rsu = th.RoutingSetup(setup.modules, setup.pairs, setup.items, setup.hidden[0], a0)
@@ -159,7 +159,7 @@ def test_tiny_weights_flow_is_resolved():
     assert num.flow_atol(np.array([0.5, -1e-3])) == num.FLOW_ATOL
     assert num.flow_atol(np.array([1e-15, -2e-15])) == pytest.approx(num.FLOW_RTOL * 2e-15)
     setup = setup_of(model="gated", a0=1e-30)
-    rs = pg._race_setup(setup)
+    rs = setup.race()
     graph, W0, Xd, Yd, ng, eg, U, V = pg._race_network(rs, 0)
     tau = 1.0 / (setup.lr * Xd["in"].shape[1])
     t_grid = pg._checkpoints(setup.epochs, 10)

@@ -20,13 +20,15 @@ Authors' code: github.com/CAandL-Lab/make-haste-slowly (``gen_data.py``, ``close
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
-from mtl_theory.theory.model import HypothesisCheck, Statement
+from mtl_theory.theory.model import HypothesisCheck, SetupError, Statement
 from scipy import integrate, optimize
 
 THEORY = "gdln"
@@ -1206,35 +1208,402 @@ class DepthNet:
 AUTHORS_DEPTH_RELU = {"hidden": (420, 420), "std": 0.0006, "n_epochs": 30001, "lr": 1e-3}
 
 
-@dataclass(frozen=True)
-class GdlnSetup:
-    """One validated GDLN task setup (built by mtl_theory/families/gdln.py from a spec).
+# --------------------------------------------------------------------------- setups
+# One frozen setup type per model (issue 11, item 5). Each checks its invariants — what makes
+# the model's computation defined — in ``__post_init__`` and raises a SetupError naming the
+# violated condition; the theorem's hypotheses (which may fail, and then the theorem does not
+# apply) are the named predicates further below.
 
-    ``model`` picks the theorem: "linear" (GDLN-1/3/4), "deep-linear" (GDLN-2/3), "gated"
-    (GDLN-5/6), "routing" (GDLN-7), "context" (GDLN-8/9/10/11).
+
+def _require(ok: bool, key: str, expected: str, given) -> None:
+    if not ok:
+        raise SetupError(key, expected, given)
+
+
+def _require_positive(setup, *keys: str) -> None:
+    for key in keys:
+        value = getattr(setup, key)
+        _require(math.isfinite(value) and value > 0, key, "a finite number > 0", value)
+
+
+def _require_hierarchy_items(items: int) -> None:
+    _require(
+        items >= 2 and not items & (items - 1),
+        "items",
+        "a power of two >= 2 (the binary hierarchy)",
+        items,
+    )
+
+
+def _require_one_hidden(setup) -> None:
+    _require(
+        len(setup.hidden) == 1,
+        "hidden",
+        f"one hidden width for model {setup.model!r}",
+        list(setup.hidden),
+    )
+
+
+def _require_widths(setup, n_modes: int, what: str) -> None:
+    _require(
+        min(setup.hidden) >= n_modes,
+        "hidden",
+        f"widths >= {what} (one unit per mode)",
+        list(setup.hidden),
+    )
+
+
+def _require_below_fixed_point(setup) -> None:
+    """a₀ below the model's smallest fixed point (:func:`initial_strength_limit`): at or above
+    it nothing is learned, the deep quadrature is undefined and a full-network flow from huge
+    weights never ends (issue 14)."""
+    bound = initial_strength_limit(setup)
+    if bound is not None:
+        limit, what = bound
+        _require(
+            setup.a0 < limit,
+            "a0",
+            f"a number < {limit:.10g} for model {setup.model!r}, {what}",
+            setup.a0,
+        )
+
+
+@dataclass(frozen=True)
+class LinearSetup:
+    """A two-layer linear network learning a task (GDLN-1/3/4; model ``"linear"``).
+
+    Parameters
+    ----------
+    items : int
+        Items of the binary hierarchy (a power of two; ignored with ``inputs``/``targets``).
+    hidden : tuple of int
+        One hidden width, at least the number of modes.
+    lr, epochs : float, int
+        Full-batch gradient descent: rate η and epochs (τ = 1/(ηP)).
+    a0 : float
+        Initial mode strength, below the smallest fixed point min s/d.
+    input_variances : tuple of float or None
+        d_k per mode (non-white decoupled inputs); None: one-hot items.
+    inputs, targets : tuple of tuple of float or None
+        The user's task, one row per item (P × inputs, P × outputs), instead of the hierarchy.
     """
 
-    model: str
+    model: ClassVar[str] = "linear"
     items: int = 8
     hidden: tuple[int, ...] = (8,)
     lr: float = 1e-3
     epochs: int = 8000
     a0: float = 1e-3
     input_variances: tuple[float, ...] | None = None
+    inputs: tuple[tuple[float, ...], ...] | None = None
+    targets: tuple[tuple[float, ...], ...] | None = None
+
+    def __post_init__(self) -> None:
+        _require_positive(self, "lr", "a0")
+        _require(self.epochs >= 1, "epochs", "an integer >= 1", self.epochs)
+        if self.model == "linear":
+            _require_one_hidden(self)
+        self._check_data()
+        _require_below_fixed_point(self)
+
+    def _check_data(self) -> None:
+        if (self.inputs is None) != (self.targets is None):
+            missing = "inputs" if self.inputs is None else "targets"
+            _require(False, missing, "a table as well (inputs and targets go together)", None)
+        if self.inputs is None:
+            _require_hierarchy_items(self.items)
+            if self.input_variances is not None:
+                d = self.input_variances
+                _require(
+                    len(d) == self.items,
+                    "input_variances",
+                    f"{self.items} values (one per mode)",
+                    d,
+                )
+                _require(
+                    all(math.isfinite(v) and v > 0 for v in d),
+                    "input_variances",
+                    "finite numbers > 0",
+                    d,
+                )
+            _require_widths(self, self.items, f"items = {self.items}")
+            return
+        _require(
+            self.input_variances is None,
+            "input_variances",
+            "nothing with inputs/targets (they define the task)",
+            self.input_variances,
+        )
+        X, Y = np.asarray(self.inputs, dtype=float), np.asarray(self.targets, dtype=float)
+        for key, A in (("inputs", X), ("targets", Y)):
+            _require(
+                A.ndim == 2 and A.size > 0, key, "a non-empty table of rows", f"shape {A.shape}"
+            )
+            _require(bool(np.all(np.isfinite(A))), key, "finite numbers", "a non-finite entry")
+        _require(
+            X.shape[0] == Y.shape[0],
+            "targets",
+            f"{X.shape[0]} rows, one per item as in inputs",
+            f"{Y.shape[0]} rows",
+        )
+        _, s, _, _ = task_modes(X.T, Y.T)
+        _require(s.size > 0, "targets", "targets correlated with the inputs (Σʸˣ ≠ 0)", "Σʸˣ = 0")
+        _require_widths(self, int(s.size), f"{s.size}, the rank of your Σʸˣ")
+
+    def dataset(self):
+        """X, Y, U, s, V, d of the task (:func:`linear_dataset`)."""
+        return linear_dataset(self.items, self.input_variances, self.inputs, self.targets)
+
+    @property
+    def n_weights(self) -> int:
+        """N, the weight matrices of the chain (hidden layers + 1)."""
+        return len(self.hidden) + 1
+
+
+@dataclass(frozen=True)
+class DeepLinearSetup(LinearSetup):
+    """A deep linear chain of N = len(hidden) + 1 weight matrices (GDLN-2/3; ``"deep-linear"``).
+
+    The fields of :class:`LinearSetup`, without ``input_variances``: the deep reduction needs
+    one input variance d (Σˣ = d I), which the ``isotropic-input`` hypothesis checks.
+    """
+
+    model: ClassVar[str] = "deep-linear"
+    hidden: tuple[int, ...] = (8, 8)
+
+    def __post_init__(self) -> None:
+        _require(
+            self.input_variances is None,
+            "input_variances",
+            "only with model = 'linear'",
+            self.input_variances,
+        )
+        super().__post_init__()
+
+
+@dataclass(frozen=True)
+class GatedSetup:
+    """Gated two-layer pathways racing for one task (GDLN-5/6; model ``"gated"``).
+
+    Parameters
+    ----------
+    items, hidden, lr, epochs, a0
+        As for :class:`LinearSetup`; a₀ is every path's initial mode strength.
+    race_gates : tuple of tuple of int
+        gates[path][condition] ∈ {0, 1}.
+    condition_scales : tuple of float
+        Target scale α_c per condition (one per column of ``race_gates``).
+    """
+
+    model: ClassVar[str] = "gated"
+    items: int = 8
+    hidden: tuple[int, ...] = (8,)
+    lr: float = 1e-3
+    epochs: int = 8000
+    a0: float = 1e-3
+    race_gates: tuple[tuple[int, ...], ...] = ((1, 1), (1, 0))
+    condition_scales: tuple[float, ...] = (1.0, 1.0)
+
+    def __post_init__(self) -> None:
+        _require_positive(self, "lr", "a0")
+        _require(self.epochs >= 1, "epochs", "an integer >= 1", self.epochs)
+        _require_hierarchy_items(self.items)
+        _require_one_hidden(self)
+        _require_widths(self, self.items, f"items = {self.items}")
+        gates = self.race_gates
+        _require(
+            len(gates) >= 1
+            and len({len(row) for row in gates}) == 1
+            and all(g in (0, 1) for row in gates for g in row),
+            "race_gates",
+            "a table of 0/1 gates (paths × conditions)",
+            [list(r) for r in gates],
+        )
+        _require(
+            len(self.condition_scales) == len(gates[0]),
+            "condition_scales",
+            f"{len(gates[0])} values (one per condition)",
+            list(self.condition_scales),
+        )
+        _require(
+            all(math.isfinite(a) and a >= 0 for a in self.condition_scales),
+            "condition_scales",
+            "finite numbers >= 0",
+            list(self.condition_scales),
+        )
+        _require_below_fixed_point(self)
+
+    def race(self) -> RaceSetup:
+        """The race's reduced-dynamics parameters (:class:`RaceSetup`)."""
+        return RaceSetup(
+            self.items, self.condition_scales, self.race_gates, self.a0, self.hidden[0]
+        )
+
+
+@dataclass(frozen=True)
+class RoutingNetworkSetup:
+    """M input modules → a shared layer → M output modules (GDLN-7; model ``"routing"``).
+
+    Parameters
+    ----------
+    items, hidden, lr, epochs, a0
+        As for :class:`LinearSetup`; a₀ is each layer's initial strength b.
+    modules : int
+        M input and output modules.
+    pairs : int
+        K ≤ M trained pairs per input module.
+    """
+
+    model: ClassVar[str] = "routing"
+    items: int = 8
+    hidden: tuple[int, ...] = (8,)
+    lr: float = 1e-3
+    epochs: int = 8000
+    a0: float = 1e-3
+    modules: int = 3
+    pairs: int = 2
+
+    def __post_init__(self) -> None:
+        _require_positive(self, "lr", "a0")
+        _require(self.epochs >= 1, "epochs", "an integer >= 1", self.epochs)
+        _require_hierarchy_items(self.items)
+        _require_one_hidden(self)
+        _require_widths(self, self.items, f"items = {self.items}")
+        _require(self.modules >= 2, "modules", "an integer >= 2", self.modules)
+        _require(
+            1 <= self.pairs <= self.modules,
+            "pairs",
+            f"at most modules = {self.modules}",
+            self.pairs,
+        )
+        _require_below_fixed_point(self)
+
+    def routing(self) -> RoutingSetup:
+        """The reduced routing system's parameters (:class:`RoutingSetup`)."""
+        return RoutingSetup(self.modules, self.pairs, self.items, self.hidden[0], self.a0)
+
+
+@dataclass(frozen=True)
+class ContextSetup:
+    """The Make Haste Slowly context experiment (GDLN-8 … 14; model ``"context"``).
+
+    Parameters
+    ----------
+    items : int
+        Items per context (8 with ``structures = "different"``).
+    contexts : int
+        C ≥ 2 contexts (at most :func:`max_contexts` for the structure choice).
+    structures : {"different", "same"}
+        A different Saxe-2019 structure per context, or the hierarchy in every one.
+    hidden : tuple of int
+        One or two hidden widths ([700] or [420, 420] as in the paper).
+    lr, epochs
+        Full-batch gradient descent.
+    n_seeds : int
+        Inits batched in one run.
+    init_std : float
+        Weight init sd (the spec's default: 0.005/N_h, the authors' code).
+    strong_fraction : float
+        A unit is strong when its output contribution is ≥ this fraction of the largest.
+    reln : str
+        ReLN construction (:data:`RELN_CONSTRUCTIONS`).
+    context_scale : float
+        Value of the context one-hot inputs.
+    """
+
+    model: ClassVar[str] = "context"
+    items: int = 8
     contexts: int = 3
     structures: str = "different"
+    hidden: tuple[int, ...] = (700,)
+    lr: float = 1e-3
+    epochs: int = 8000
     n_seeds: int = 1
     init_std: float = 0.005 / 700
     strong_fraction: float = 0.1
     reln: str = "authors"
     context_scale: float = 1.0
-    modules: int = 3
-    pairs: int = 2
-    race_gates: tuple[tuple[int, ...], ...] = ((1, 1), (1, 0))
-    condition_scales: tuple[float, ...] = (1.0, 1.0)
-    #: linear / deep-linear on the user's data: one row per item (P rows) of inputs / targets
-    inputs: tuple[tuple[float, ...], ...] | None = None
-    targets: tuple[tuple[float, ...], ...] | None = None
+
+    def __post_init__(self) -> None:
+        _require_positive(self, "lr", "init_std", "context_scale")
+        _require(self.epochs >= 1, "epochs", "an integer >= 1", self.epochs)
+        _require(self.n_seeds >= 1, "n_seeds", "an integer >= 1", self.n_seeds)
+        _require_hierarchy_items(self.items)
+        _require(
+            1 <= len(self.hidden) <= 2,
+            "hidden",
+            "one or two hidden layers for the context model",
+            list(self.hidden),
+        )
+        _require(
+            self.structures in ("different", "same"),
+            "structures",
+            "'different' or 'same'",
+            self.structures,
+        )
+        cap = max_contexts(self.structures)
+        _require(
+            cap is None or self.contexts <= cap,
+            "contexts",
+            f"at most {cap} with structures = 'different' (hierarchy, ring, cross-cutting)",
+            self.contexts,
+        )
+        _require(
+            self.structures != "different" or self.items == 8,
+            "items",
+            "8 with structures = 'different' (ring/cross are 8-item)",
+            self.items,
+        )
+        _require(self.contexts >= 2, "contexts", "at least 2 for the context model", self.contexts)
+        _require(
+            0 < self.strong_fraction <= 1,
+            "strong_fraction",
+            "a number in (0, 1]",
+            self.strong_fraction,
+        )
+        _require(
+            self.reln in RELN_CONSTRUCTIONS,
+            "reln",
+            f"one of {', '.join(RELN_CONSTRUCTIONS)}",
+            self.reln,
+        )
+
+    def task(self) -> ContextTask:
+        """The context dataset (:func:`context_task`)."""
+        return context_task(self.contexts, self.structures, self.items, self.context_scale)
+
+
+#: Any GDLN setup; ``setup.model`` names its model.
+GdlnSetup = LinearSetup | DeepLinearSetup | GatedSetup | RoutingNetworkSetup | ContextSetup
+
+#: The setup type of each model.
+SETUP_TYPES: Mapping[str, type] = {
+    cls.model: cls
+    for cls in (LinearSetup, DeepLinearSetup, GatedSetup, RoutingNetworkSetup, ContextSetup)
+}
+
+
+def gdln_setup(model: str, **fields) -> GdlnSetup:
+    """The setup of ``model`` from its fields (a field the model does not have is an error).
+
+    Examples
+    --------
+    >>> gdln_setup("routing", a0=0.1).routing().pairs_per_input
+    2
+    >>> try:
+    ...     gdln_setup("gated", modules=3)
+    ... except ValueError as err:
+    ...     print(err.key, "|", err.expected)
+    modules | a field of GatedSetup (items, hidden, lr, epochs, a0, race_gates, condition_scales)
+    """
+    if model not in SETUP_TYPES:
+        raise SetupError("model", f"one of {', '.join(SETUP_TYPES)}", model)
+    cls = SETUP_TYPES[model]
+    names = [f.name for f in dataclasses.fields(cls)]
+    for key in fields:
+        if key not in names:
+            raise SetupError(key, f"a field of {cls.__name__} ({', '.join(names)})", key)
+    return cls(**fields)
 
 
 #: Relative size below which a singular value of Σʸˣ is no mode (rank decision), and below
@@ -1359,15 +1728,10 @@ def initial_strength_limit(setup: GdlnSetup) -> tuple[float, str] | None:
     Returns ``(limit, what the limit is)``, or None when the model has no such limit.
     """
     if setup.model in ("linear", "deep-linear"):
-        _, _, _, s, _, d = linear_dataset(
-            setup.items, setup.input_variances, setup.inputs, setup.targets
-        )
+        _, _, _, s, _, d = setup.dataset()
         return float(np.min(s / d)), "min s/d over the modes (the smallest fixed point)"
     if setup.model == "gated":
-        rs = RaceSetup(
-            setup.items, setup.condition_scales, setup.race_gates, setup.a0, setup.hidden[0]
-        )
-        S, D = race_reduced_coefficients(rs)
+        S, D = race_reduced_coefficients(setup.race())
         load = np.broadcast_to(D.sum(axis=0)[:, None], S.shape)
         growing = (S > 0) & (load > 0)
         if not np.any(growing):
@@ -1399,17 +1763,12 @@ def flow_horizon(setup: GdlnSetup) -> tuple[float, float] | None:
     cost of a flow at a learning rate far beyond GD's stability limit. None for context.
     """
     if setup.model in ("linear", "deep-linear"):
-        X, _, _, s, _, d = linear_dataset(
-            setup.items, setup.input_variances, setup.inputs, setup.targets
-        )
-        N = len(setup.hidden) + 1
+        X, _, _, s, _, d = setup.dataset()
+        N = setup.n_weights
         rate = float(np.max(N * d * (s / d) ** (2.0 - 2.0 / N)))
         n_data = X.shape[1]
     elif setup.model == "gated":
-        rs = RaceSetup(
-            setup.items, setup.condition_scales, setup.race_gates, setup.a0, setup.hidden[0]
-        )
-        S, _ = race_reduced_coefficients(rs)
+        S, _ = race_reduced_coefficients(setup.race())
         rate = 2.0 * float(np.max(S))
         n_data = setup.items * len(setup.condition_scales)
     elif setup.model == "routing":
@@ -1441,3 +1800,158 @@ def max_mode_rate(s, d, n_weights: int, tau: float) -> float:
     p = 2.0 - 2.0 / n_weights
     u = p * s / (d * (p + 1.0))
     return float(np.max(n_weights * u**p * (s - d * u) / tau))
+
+
+# --------------------------------------------------------------------------- hypotheses
+# The GDLN theorems' hypotheses as named predicates on a setup (issue 11, item 5), in the
+# order a check reports them; :func:`hypotheses` gives a model's list. Two of them hold by the
+# toolkit's construction of the initial weights (``decoupled-init``, ``aligned-init``) and two
+# by the setup's invariants (``pairs``, ``contexts``): they are listed so that every
+# assumption the closed forms rest on is visible in a report, and they say why they hold.
+
+
+def decoupled_data(setup: LinearSetup) -> HypothesisCheck:
+    """The data decouple into modes: Σˣ v_k = d_k v_k and Σʸˣ v_k = s_k u_k (`paper`, Saxe
+    et al. 2014), measured by :func:`decoupling_residual` against :data:`DECOUPLING_RTOL`."""
+    X, Y, U, s, V, d = setup.dataset()
+    residual = decoupling_residual(X, Y, U, s, V, d)
+    holds = residual <= DECOUPLING_RTOL
+    return HypothesisCheck(
+        "decoupled-data",
+        bool(holds),
+        f"Σˣ v_k = d_k v_k and Σʸˣ v_k = s_k u_k for the {U.shape[1]} modes: relative "
+        f"residual {residual:.2g} {'<=' if holds else '>'} {DECOUPLING_RTOL:g}"
+        + ("" if setup.inputs is None else " (your inputs and targets)"),
+    )
+
+
+def decoupled_init(setup: LinearSetup) -> HypothesisCheck:
+    """The initial weights are aligned and balanced (`paper`): holds by construction of the
+    toolkit's init (``numerics.gdln.aligned_chain_init``); hidden ≥ modes is an invariant."""
+    n_modes = setup.dataset()[2].shape[1]
+    return HypothesisCheck(
+        "decoupled-init",
+        True,
+        f"aligned balanced init W_l = R_l diag(a₀^(1/{setup.n_weights})) R_(l−1)ᵀ over "
+        f"{n_modes} modes (hidden {list(setup.hidden)} ≥ {n_modes})",
+    )
+
+
+def small_init(setup: LinearSetup | GatedSetup) -> HypothesisCheck:
+    """The initial strength is small. Linear/deep: a₀ < min s/d (below every fixed point;
+    the setup's invariant already refuses a₀ at or above it, so this holds for any valid
+    setup). Gated: a₀ < 0.01 × max S / max D_pp, the small-weight regime of the race
+    reduction (`reconstructed`: the paper assumes small init without a number)."""
+    if isinstance(setup, GatedSetup):
+        S, D = race_reduced_coefficients(setup.race())
+        scale = float(np.max(S) / np.max(np.diag(D)))
+        return HypothesisCheck(
+            "small-init",
+            bool(setup.a0 < 0.01 * scale),
+            f"a₀ = {setup.a0:g} vs fixed-point scale {scale:.3g}",
+        )
+    _, _, _, s, _, d = setup.dataset()
+    low = float(np.min(s / d))
+    return HypothesisCheck(
+        "small-init",
+        bool(setup.a0 < low),
+        f"a₀ = {setup.a0:g} {'<' if setup.a0 < low else '>='} min s/d = {low:.4g}",
+    )
+
+
+def gd_stable(setup: LinearSetup) -> HypothesisCheck:
+    """Gradient descent is linearly stable at the learned fixed point: η below
+    :func:`gd_stability_limit` (`derived`); beyond it GD is not a discretization of the flow."""
+    X, _, _, s, _, d = setup.dataset()
+    limit = gd_stability_limit(s, d, setup.n_weights, X.shape[1])
+    holds = setup.lr < limit
+    return HypothesisCheck(
+        "gd-stable",
+        bool(holds),
+        f"η = {setup.lr:g} {'<' if holds else '>='} 2/(P·max N d (s/d)^(2−2/N)) "
+        f"= {limit:.4g} (derived linear stability at the fixed point)",
+    )
+
+
+def isotropic_input(setup: DeepLinearSetup) -> HypothesisCheck:
+    """Σˣ = d I on the modes, one d for all (the deep reduction's assumption, `paper`)."""
+    d = setup.dataset()[5]
+    iso = bool(np.allclose(d, d[0]))
+    return HypothesisCheck(
+        "isotropic-input",
+        iso,
+        "Σˣ = d I (the deep reduction needs one d)" if iso else f"d varies: {d.round(4)}",
+    )
+
+
+def race_path_gates(setup: GatedSetup) -> list[np.ndarray]:
+    """Each path's gate on every datapoint: gates[k][condition of the datapoint] (the input,
+    output and edge gates of the race network are all 1)."""
+    _, _, cond, _ = race_data(setup.race())
+    return [np.asarray(row, dtype=float)[cond] for row in setup.race_gates]
+
+
+def aligned_correlations(setup: GatedSetup) -> HypothesisCheck:
+    """All path correlations Σʸˣ(p) and Σˣ(j,p) are diagonal in one basis (the race
+    reduction's assumption, Saxe et al. 2022, `paper`; :func:`alignment_hypothesis`)."""
+    X, Y, _, _ = race_data(setup.race())
+    P = X.shape[1]
+    gates = race_path_gates(setup)
+    syx = [Y @ (X * g).T / P for g in gates]
+    sxx = [(X * gj) @ (X * gp).T / P for gj in gates for gp in gates]
+    return alignment_hypothesis(syx, sxx)
+
+
+def aligned_init(setup: GatedSetup | RoutingNetworkSetup) -> HypothesisCheck:
+    """The initial weights are aligned with the task's modes: holds by construction of the
+    toolkit's init (orthonormal R, strengths a₀ per path / b per layer)."""
+    if isinstance(setup, RoutingNetworkSetup):
+        return HypothesisCheck("aligned-init", True, "A_i = R₁ b Vᵀ, B = R₂ b R₁ᵀ, C_j = U b R₂ᵀ")
+    return HypothesisCheck("aligned-init", True, "W_path = aligned balanced init (R orthonormal)")
+
+
+def trained_pairs(setup: RoutingNetworkSetup) -> HypothesisCheck:
+    """K ≤ M trained pairs per input module (`code`; an invariant of the setup)."""
+    return HypothesisCheck(
+        "pairs",
+        setup.pairs <= setup.modules,
+        f"K = {setup.pairs} trained pairs per input of M = {setup.modules} outputs",
+    )
+
+
+def several_contexts(setup: ContextSetup) -> HypothesisCheck:
+    """C ≥ 2 contexts, without which there is no mixed selectivity to speak of (an
+    invariant of the setup)."""
+    C = setup.contexts
+    return HypothesisCheck(
+        "contexts",
+        C >= 2,
+        f"C = {C} contexts ({'>= 2' if C >= 2 else 'need at least 2 for mixed selectivity'})",
+    )
+
+
+def hypotheses(setup: GdlnSetup) -> tuple[HypothesisCheck, ...]:
+    """The hypotheses of ``setup``'s theorem, in report order.
+
+    Examples
+    --------
+    >>> [h.id for h in hypotheses(gdln_setup("deep-linear", a0=0.01))]
+    ['decoupled-data', 'decoupled-init', 'small-init', 'gd-stable', 'isotropic-input']
+    >>> [h.id for h in hypotheses(gdln_setup("gated"))]
+    ['aligned-correlations', 'aligned-init', 'small-init']
+    """
+    if isinstance(setup, DeepLinearSetup):
+        return (
+            decoupled_data(setup),
+            decoupled_init(setup),
+            small_init(setup),
+            gd_stable(setup),
+            isotropic_input(setup),
+        )
+    if isinstance(setup, LinearSetup):
+        return decoupled_data(setup), decoupled_init(setup), small_init(setup), gd_stable(setup)
+    if isinstance(setup, GatedSetup):
+        return aligned_correlations(setup), aligned_init(setup), small_init(setup)
+    if isinstance(setup, RoutingNetworkSetup):
+        return trained_pairs(setup), aligned_init(setup)
+    return (several_contexts(setup),)

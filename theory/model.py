@@ -46,6 +46,29 @@ ROUTES: tuple[str, ...] = ("independent", "consistency")
 Z_POWER = 2.3263478740408408
 
 
+class SetupError(ValueError):
+    """A setup that violates one of its theory's invariants (raised in ``__post_init__``).
+
+    The message names the violated condition the way the command line reports a bad spec:
+    ``key`` is the setup field (the spec key of the same name), ``expected`` what the
+    invariant requires and ``given`` the value found. The spec layer converts it into its
+    own one-line error with the file name; from Python it is an ordinary ``ValueError``.
+
+    Examples
+    --------
+    >>> str(SetupError("contexts", "at least 2 for the context model", 1))
+    'contexts: expected at least 2 for the context model, given 1'
+    """
+
+    def __init__(self, key: str, expected: str, given: Any) -> None:
+        self.key = key
+        self.expected = expected
+        self.given = given
+        shown = " ".join(repr(given).split())
+        shown = shown if len(shown) <= 80 else shown[:77] + "..."
+        super().__init__(f"{key}: expected {expected}, given {shown}")
+
+
 def combine_statuses(*statuses: str) -> DerivationStatus:
     """The status of a derivation made of steps: the weakest step decides.
 
