@@ -36,11 +36,19 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from mtl_theory.numerics import progress
 from mtl_theory.numerics.blas import single_blas_thread
 from mtl_theory.numerics.precision import DEFAULT_DTYPE, DTYPES
 from mtl_theory.theory import model
 
-from .cost import DEFAULT_MEMORY_GIB, DEFAULT_SECONDS, Budget, long_route_notice, over_budget
+from .cost import (
+    DEFAULT_MEMORY_GIB,
+    DEFAULT_SECONDS,
+    LONG_ROUTE_SECONDS,
+    Budget,
+    long_route_notice,
+    over_budget,
+)
 from .registry import FAMILY_NAMES, CheckOptions, Family, PhaseDiagram, Registry, load_registry
 from .render import markdown_check, render_check
 from .safety import GuardError, check_scheduler, check_writable_dir, remove_stale_temporaries
@@ -251,6 +259,7 @@ def check(
     budget_gib: float = DEFAULT_MEMORY_GIB,
     time_budget: float = DEFAULT_SECONDS,
     log: Callable[[str], None] | None = None,
+    progress_every: float = 30.0,
 ) -> CheckResult:
     """Check a task setup against its theorem: hypotheses, predictions, and optionally the
     numerical verification (``mtl-theory check SPEC [--verify]``).
@@ -273,7 +282,13 @@ def check(
         either is refused before it starts (:mod:`mtl_theory.cost`).
     log : callable (str), optional
         Receives a one-line notice before a verification estimated beyond
-        :data:`mtl_theory.cost.LONG_ROUTE_SECONDS` starts (the CLI prints it on stderr).
+        :data:`mtl_theory.cost.LONG_ROUTE_SECONDS` starts (the CLI prints it on stderr),
+        then progress lines of the long loops (epochs, flow time, trained networks, code
+        chunks: :mod:`mtl_theory.numerics.progress`) at most every ``progress_every``
+        seconds — from the start when the route was announced, else once it has run
+        LONG_ROUTE_SECONDS — and a final ``done: ...`` line after any of them.
+    progress_every : float
+        Seconds between two progress lines (the CLI: 10 on a terminal, 60 otherwise).
 
     Returns
     -------
@@ -306,11 +321,21 @@ def check(
         notice = long_route_notice(family.name, loaded.setup, quick, method)
         if notice and log is not None:
             log(notice)
+    reporter = None
+    if verify and log is not None:
+        reporter = progress.Throttled(
+            log,
+            every=float(progress_every),
+            quiet_for=0.0 if notice else LONG_ROUTE_SECONDS,
+            always=bool(notice),
+        )
     try:
-        with single_blas_thread():
+        with single_blas_thread(), progress.listening(reporter):
             result = family.check(loaded.setup, options)
     except SpecError as exc:  # a setup the chosen route cannot take: still the spec's fault
         raise (exc if exc.source or not loaded.source else exc.with_source(loaded.source)) from None
+    if reporter is not None:
+        reporter.finish(f" ({family.name} route, verdict: {result.verdict})")
     return CheckResult.of(result)
 
 

@@ -172,6 +172,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         budget_gib=args.budget,
         time_budget=args.time_budget,
         log=lambda line: sys.stderr.write(f"mtl-theory: {line}\n"),
+        progress_every=10.0 if sys.stderr.isatty() else 60.0,
     )
     if args.json:
         print(json_dump(result.to_json()))

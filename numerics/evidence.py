@@ -27,6 +27,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+from mtl_theory.numerics import progress
 from mtl_theory.numerics.metrics import (
     decoded_axis_angles,
     ood_linear_r2,
@@ -181,6 +182,7 @@ def iter_trial_chunks(
         R = (1.0 - rho_coord) * np.eye(D) + rho_coord * np.ones((D, D))
         chol = np.linalg.cholesky(R).T
     for lo in range(0, max(n_trials, 1), max(per, 1)):
+        progress.tick("Monte-Carlo trials", lo, n_trials)
         hi = min(n_trials, lo + per)
         noise = rng.standard_normal((hi - lo, t, D))
         if rho_time != 0.0:
@@ -1055,6 +1057,7 @@ def train_rnn(
     losses, running = [], []
     start = time.perf_counter()
     for k in range(batches):
+        progress.tick("training batches", k, batches)
         trials = simulate_trials(D, sigma, t, config.batch, rng)
         Y = task_labels(trials.x_star, C, d)
         samples = trials.samples.astype(config.dtype) if low else trials.samples

@@ -45,6 +45,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from mtl_theory.numerics import evidence as ne
+from mtl_theory.numerics import progress
 from mtl_theory.numerics.precision import DEFAULT_DTYPE, numpy_dtype
 from scipy.special import expit
 
@@ -547,6 +548,7 @@ def train_architecture(
     losses, running = [], []
     start = time.perf_counter()
     for k in range(batches):
+        progress.tick("training batches", k, batches)
         trials = ne.simulate_trials(D, sigma, t, config.batch, rng)
         Y = ne.task_labels(trials.x_star, C, d)
         samples = trials.samples.astype(config.dtype) if low else trials.samples

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from mtl_theory.numerics import progress
 from mtl_theory.numerics.blas import run_in_threads
 from mtl_theory.numerics.precision import DEFAULT_DTYPE, as_dtype, cast
 from mtl_theory.theory.gdln import (
@@ -27,6 +28,7 @@ from mtl_theory.theory.gdln import (
     ModuleNet,
     authors_module_net,
 )
+from mtl_theory.theory.gdln_reln import resolving_atol
 from scipy.integrate import solve_ivp
 
 #: Solver tolerances of every gradient-flow integration here (stated for the comparisons).
@@ -113,6 +115,7 @@ def chain_gd(Ws, X, Y, lr: float, epochs: int, record: Sequence[int]) -> ChainRu
     prods, losses, done = [], [], []
     loss0 = None
     for k in range(epochs + 1):
+        progress.tick("gradient descent epochs", k, epochs)
         loss, grads = chain_loss_and_grads(Ws, X, Y)
         if loss0 is None:
             loss0 = max(loss, 1e-300)
@@ -135,8 +138,7 @@ def flow_atol(y0: np.ndarray) -> float:
     FLOW_ATOL/FLOW_RTOL = 1e-3 in size: an absolute tolerance above rtol × the weights lets
     the solver skip the slow growth from tiny weights unresolved (a₀ = 1e-30: 0.24 error
     against the reduced race; 8e-9 with the lowered tolerance; issue 14)."""
-    scale = float(np.max(np.abs(y0))) if y0.size else 0.0
-    return FLOW_ATOL if scale == 0.0 else min(FLOW_ATOL, FLOW_RTOL * scale)
+    return resolving_atol(FLOW_ATOL, FLOW_RTOL, y0)
 
 
 def integrate_parameter_flow(
@@ -158,10 +160,13 @@ def integrate_parameter_flow(
     def unpack(y):
         return [p.reshape(s) for p, s in zip(np.split(y, splits), shapes, strict=True)]
 
-    def rhs(_t, y):
+    t_eval = np.asarray(t_eval, dtype=float)
+    t_end = float(t_eval[-1]) if t_eval.size else 0.0
+
+    def rhs(t, y):
+        progress.tick(what, t, t_end)
         return -rate * np.concatenate([g.ravel() for g in grads_of(unpack(y))])
 
-    t_eval = np.asarray(t_eval, dtype=float)
     y0 = np.concatenate([W.ravel() for W in params])
     sol = solve_ivp(
         rhs,
@@ -249,6 +254,7 @@ def gated_gd(graph, weights, X, Y, node_gates, edge_gates, lr_avg: float, epochs
     out = {}
     want = set(int(r) for r in record)
     for k in range(epochs + 1):
+        progress.tick("gradient descent epochs", k, epochs)
         if k in want:
             out[k] = [W.copy() for W in Ws]
         if k == epochs:
@@ -492,6 +498,7 @@ def _one_hidden_gd(layers, Y, lr: float, epochs: int, split: bool):
     residual = np.empty_like(last.Yhat) if split else None
     limit = None
     for k in range(epochs + 1):
+        progress.tick("gradient descent epochs", k, epochs)
         if split:
             common, context = layers
             yc = common.forward()
@@ -549,6 +556,7 @@ def _train_context_net_reference(
     diverged = None
     acts: tuple[np.ndarray, ...] = ()
     for k in range(epochs + 1):
+        progress.tick("gradient descent epochs", k, epochs)
         loss, grads, acts = context_loss_and_grads(Ws, X, Y, gates, input_mask)
         losses[:, k] = loss
         if loss0 is None:  # from the float64 copy: 1e-300 is 0 in float32
@@ -785,6 +793,7 @@ def _train_pathway_network_reference(
     diverged = None
     acts: tuple[np.ndarray, ...] = ()
     for k in range(epochs + 1):
+        progress.tick("gradient descent epochs", k, epochs)
         y_common = gated_linear_predict(Wc, X, common_gates)
         _, grads_c, _ = context_loss_and_grads(Wc, X, Y, common_gates)
         loss, grads_x, acts = context_loss_and_grads(Wx, X, Y - y_common, gates, weight_masks=masks)
@@ -858,6 +867,7 @@ def train_depth_net(
     losses = np.full((S, epochs + 1), np.nan)
     h2 = None
     for k in range(epochs + 1):
+        progress.tick("gradient descent epochs", k, epochs)
         h1 = W1 @ X
         h2 = W2 @ h1
         y_common = W3[:, :, :cw] @ h2[:, :cw]

@@ -31,6 +31,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 import numpy as np
+from mtl_theory.numerics import progress
 from mtl_theory.numerics.blas import single_blas_thread
 from mtl_theory.theory.wta import WTASetup
 
@@ -315,6 +316,7 @@ def code_losses(setup: WTASetup, chunk_elements: int = 4_000_000):
     step = max(1, chunk_elements // per_outer)
     scale = 1.0 / (n_points * max(n_tasks, 1))
     for start in range(0, len(partitions[0]), step):
+        progress.tick("exhaustive search (outer partitions)", start, len(partitions[0]))
         rows = np.arange(start, min(start + step, len(partitions[0])))
         losses = _code_losses_chunk(partitions[0][rows], setup.modules[0], y, design, gram)
         yield rows, inner_index, losses * scale, partitions

@@ -26,6 +26,7 @@ import numpy as np
 from mtl_theory.numerics import evidence as ne
 from mtl_theory.numerics import evidence_arch as na
 from mtl_theory.numerics import evidence_protocol as npr
+from mtl_theory.numerics import progress
 from mtl_theory.numerics.blas import single_thread_blas_environment
 from mtl_theory.theory import evidence as te
 
@@ -105,7 +106,11 @@ def map_single_thread(function: Callable, args: Sequence[tuple], workers: int) -
             single_thread_blas_environment(),
             ProcessPoolExecutor(max(1, workers), mp_context=get_context("spawn")) as pool,
         ):
-            return list(pool.map(function, args))
+            results = []
+            for result in pool.map(function, args):  # in order: ticks as each one is back
+                results.append(result)
+                progress.tick("trained networks", len(results), len(args))
+            return results
     except BrokenProcessPool:
         return [function(a) for a in args]
 

@@ -1174,7 +1174,11 @@ def _check_context(setup: th.ContextSetup, options: CheckOptions) -> CheckResult
     syx, _ = th.correlations(task.X, task.Y)
     speed = _speed_predictions(task)
     same = setup.structures == "same"
-    hyps = th.hypotheses(setup)
+    hyps = [
+        *th.hypotheses(setup),
+        # issue 14 (reliability3): the claims' premise, learning from small weights
+        gdln_reln_theory.small_init_hypothesis(task, setup.hidden, setup.init_std),
+    ]
     predictions = {
         "singular_values": np.linalg.svd(syx, compute_uv=False),
         "speed_factor_sqrt_C_Cminus1_over_2": th.speed_factor(C) if C >= 2 else None,
@@ -1278,6 +1282,10 @@ def _check_context(setup: th.ContextSetup, options: CheckOptions) -> CheckResult
                 + f"); η = {lr:g} or the init sd {setup.init_std:g} is too large for this "
                 "task: no comparison is made"
             )
+        elif C >= 2 and not hyps[-1].holds:  # issue 14: large init, e.g. init_std = 0.5
+            vnotes.append(
+                "small-init fails: GDLN-8, 9, 13, 14 (learning from small weights) not compared"
+            )
         elif C >= 2:
             rcomps, rmeasured, rnotes = gdln_reln.context_checks(
                 task,
@@ -1294,6 +1302,7 @@ def _check_context(setup: th.ContextSetup, options: CheckOptions) -> CheckResult
             comps += rcomps
             measured.update(rmeasured)
             vnotes += rnotes
+            learned_from = len(comps)  # GDLN-8, 9: measurable once the ReLU has learned
             comps.append(
                 Comparison.exact(
                     "GDLN-9",
@@ -1348,6 +1357,9 @@ def _check_context(setup: th.ContextSetup, options: CheckOptions) -> CheckResult
                     "ordering claim: the ReLN tracks the ReLU better than the modular GDLN",
                     route="independent",
                 )
+            )
+            comps[learned_from:] = gdln_reln.unless_learned(
+                comps[learned_from:], task, losses["relu"][fin]
             )
         verification = Verification(
             "relu+reln+modular (batched seeds)", measured, tuple(comps), tuple(vnotes)

@@ -1,0 +1,119 @@
+"""``check --verify`` at the edges of the GDLN context model (issue 14, benchmarks/fuzz_verify.py):
+each class of false finding or runaway the fuzz found, pinned.
+
+- η = 1e-30: GDLN-14 asked for 1e32 training epochs (a MemoryError building their list) and
+  the untrained network's one "single-context" unit was reported as a CONTRADICTION;
+- init sd 0.5: far outside the small-weight regime the claims are about, a CONTRADICTION;
+- context_scale = 1e-8: GDLN-13's time window Δ ~ 1e9 epochs, integrated for hours.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+from mtl_theory.numerics import gdln as num
+from mtl_theory.proofs import gdln_reln as pr
+from mtl_theory.theory import gdln as th
+from mtl_theory.theory import gdln_reln as gr
+from mtl_theory.theory.model import Comparison
+
+from mtl_theory import api
+
+SMALL = {"theory": "gdln", "model": "context", "hidden": [100], "epochs": 500}
+
+
+def by_statement(result, statement):
+    return [c for c in result.verification.comparisons if c.statement == statement]
+
+
+def test_an_untrained_context_run_is_not_measurable_and_bounded():
+    result = api.check({**SMALL, "lr": 1e-30}, verify=True)
+    assert not result.contradiction
+    assert result.verdict == "not measurable"
+    for statement in ("GDLN-8", "GDLN-9", "GDLN-13", "GDLN-14"):
+        comps = by_statement(result, statement)
+        assert comps and all(not c.measurable for c in comps), statement
+    assert "context-blind" in by_statement(result, "GDLN-9")[0].out_of_range
+    # τ = 1/(ηP) ~ 4e28 epochs: GDLN-13's window reaches back to epoch 0 before any plateau
+    assert "reaches back" in by_statement(result, "GDLN-13")[0].out_of_range
+    assert "epochs" in by_statement(result, "GDLN-14")[0].out_of_range
+
+
+def test_a_context_run_from_tiny_weights_is_on_its_plateau():
+    result = api.check({**SMALL, "init_std": 1e-30}, verify=True)
+    comps = by_statement(result, "GDLN-13")
+    assert comps and all("plateau" in c.out_of_range for c in comps)
+    assert not result.contradiction and result.verdict == "not measurable"
+
+
+def test_fastest_gating_beyond_its_epoch_cap_is_not_trained():
+    task = th.context_task(3, "different")
+    comps, measured = pr.fastest_gating_comparisons(task, 200, 2.5e-5, 4e-30, 68268)
+    assert len(comps) == 3 and all(not c.measurable for c in comps)
+    assert all(math.isnan(row["trained"]) for row in measured["simulated"])
+    # what stopped them: 1.5 × the reduced flow's epochs to the threshold is beyond the cap
+    assert all(1.5 * row["reduced_flow"] > pr.GDLN14_MAX_EPOCHS for row in measured["simulated"])
+
+
+def test_large_init_fails_small_init_and_makes_no_finding():
+    result = api.check({**SMALL, "init_std": 0.5}, verify=True)
+    hyp = {h.id: h for h in result.hypotheses}["small-init"]
+    assert not hyp.holds and not result.applies
+    assert not result.contradiction
+    for statement in ("GDLN-8", "GDLN-9", "GDLN-13", "GDLN-14"):
+        assert not by_statement(result, statement), statement
+    assert any("small-init fails" in n for n in result.verification.notes)
+
+
+@pytest.mark.parametrize("hidden", [(100,), (700,), (40, 30)])
+def test_expected_initial_output_ratio_matches_sampled_networks(hidden):
+    """The derived E‖Ŷ₀‖²/‖Y‖² against the mean over 200 drawn bias-free ReLU networks."""
+    task = th.context_task(3, "different")
+    std = 0.05
+    sizes = [task.X.shape[0], *hidden, task.Y.shape[0]]
+    rng = np.random.default_rng(0)
+    sq = []
+    for _ in range(200):
+        h = task.X
+        for i, (m, n) in enumerate(itertools.pairwise(sizes)):
+            h = rng.normal(0.0, std, (n, m)) @ h
+            if i < len(hidden):
+                h = np.maximum(h, 0.0)
+        sq.append(float(np.sum(h**2)))
+    sampled = math.sqrt(np.mean(sq)) / float(np.linalg.norm(task.Y))
+    assert gr.expected_initial_output_ratio(task, hidden, std) == pytest.approx(sampled, rel=0.1)
+
+
+def test_small_init_holds_at_the_authors_init_and_fails_at_large():
+    task = th.context_task(3, "different")
+    assert gr.small_init_hypothesis(task, (700,), 0.005 / 700).holds
+    assert not gr.small_init_hypothesis(task, (100,), 0.5).holds
+    assert not gr.small_init_hypothesis(task, (100,), 1e300).holds  # no overflow
+
+
+def test_unless_learned_keeps_a_learned_run_and_marks_an_untrained_one():
+    task = th.context_task(3, "different")
+    bar = 0.5 * float(np.sum(th.common_pathway_residual(task) ** 2))
+    comp = Comparison.exact("GDLN-9", "count", 0, 1, "exact", route="independent")
+    assert pr.unless_learned([comp], task, 0.9 * bar) == [comp]
+    (marked,) = pr.unless_learned([comp], task, bar)
+    assert not marked.measurable and not marked.disagrees
+
+
+def test_a_window_spanning_the_run_is_not_integrated_to_its_end():
+    result = api.check({**SMALL, "context_scale": 1e-8, "n_seeds": 2}, verify=True)
+    comps = by_statement(result, "GDLN-13")
+    assert comps and all(not c.measurable and "reaches back" in c.out_of_range for c in comps)
+    assert not result.contradiction
+
+
+def test_the_paper_setting_is_unchanged_by_the_learned_rule():
+    """At the paper's flow time the ReLU ends far below ½‖R‖²: GDLN-9 is compared."""
+    task = th.context_task(3, "different")
+    W = num.init_context_weights([11, 100, 60], 0.005 / 100, [0])
+    run = num.train_context_net(task, W, 4e-3, 1000)
+    bar = 0.5 * float(np.sum(th.common_pathway_residual(task) ** 2))
+    assert float(run.losses[0, -1]) < bar / 2
