@@ -176,7 +176,11 @@ def test_check_passes_the_notice_to_its_log_without_running_anything_else(monkey
     seen = []
     monkeypatch.setattr(mc, "LONG_ROUTE_SECONDS", 0.0)
     api.check({"theory": "gdln", "model": "linear", "epochs": 50}, verify=True, log=seen.append)
-    assert len(seen) == 1 and "estimated at about" in seen[0]
+    # the announcement, then (an announced route shows progress from the start) progress
+    # lines and the final done line
+    assert "estimated at about" in seen[0]
+    assert all(line.startswith(("progress: ", "done: ")) for line in seen[1:])
+    assert seen[-1].startswith("done: ")
     seen.clear()
     api.check({"theory": "gdln", "model": "linear", "epochs": 50}, verify=False, log=seen.append)
     assert seen == []  # no verification, no route, no notice
