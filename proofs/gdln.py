@@ -1174,11 +1174,11 @@ def _check_context(setup: th.ContextSetup, options: CheckOptions) -> CheckResult
     syx, _ = th.correlations(task.X, task.Y)
     speed = _speed_predictions(task)
     same = setup.structures == "same"
-    hyps = [
+    hyps = (
         *th.hypotheses(setup),
-        # issue 14 (reliability3): the claims' premise, learning from small weights
+        # issue 14: the claims' premise, learning from small weights
         gdln_reln_theory.small_init_hypothesis(task, setup.hidden, setup.init_std),
-    ]
+    )
     predictions = {
         "singular_values": np.linalg.svd(syx, compute_uv=False),
         "speed_factor_sqrt_C_Cminus1_over_2": th.speed_factor(C) if C >= 2 else None,
