@@ -1253,6 +1253,16 @@ def _require_widths(setup, n_modes: int, what: str) -> None:
     )
 
 
+def _require_hierarchy_network(setup) -> None:
+    """The invariants the gated and routing setups share: a positive rate and a₀, epochs,
+    the binary hierarchy's items, one hidden layer with a unit per mode."""
+    _require_positive(setup, "lr", "a0")
+    _require(setup.epochs >= 1, "epochs", "an integer >= 1", setup.epochs)
+    _require_hierarchy_items(setup.items)
+    _require_one_hidden(setup)
+    _require_widths(setup, setup.items, f"items = {setup.items}")
+
+
 def _require_below_fixed_point(setup) -> None:
     """a₀ below the model's smallest fixed point (:func:`initial_strength_limit`): at or above
     it nothing is learned, the deep quadrature is undefined and a full-network flow from huge
@@ -1405,11 +1415,7 @@ class GatedSetup:
     condition_scales: tuple[float, ...] = (1.0, 1.0)
 
     def __post_init__(self) -> None:
-        _require_positive(self, "lr", "a0")
-        _require(self.epochs >= 1, "epochs", "an integer >= 1", self.epochs)
-        _require_hierarchy_items(self.items)
-        _require_one_hidden(self)
-        _require_widths(self, self.items, f"items = {self.items}")
+        _require_hierarchy_network(self)
         gates = self.race_gates
         _require(
             len(gates) >= 1
@@ -1464,11 +1470,7 @@ class RoutingNetworkSetup:
     pairs: int = 2
 
     def __post_init__(self) -> None:
-        _require_positive(self, "lr", "a0")
-        _require(self.epochs >= 1, "epochs", "an integer >= 1", self.epochs)
-        _require_hierarchy_items(self.items)
-        _require_one_hidden(self)
-        _require_widths(self, self.items, f"items = {self.items}")
+        _require_hierarchy_network(self)
         _require(self.modules >= 2, "modules", "an integer >= 2", self.modules)
         _require(
             1 <= self.pairs <= self.modules,
