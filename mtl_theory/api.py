@@ -152,6 +152,12 @@ def theories() -> Theories:
     -------
     Theories
         A tuple of :class:`Theory`; ``mtl-theory list`` prints the same information.
+
+    Examples
+    --------
+    >>> import mtl_theory
+    >>> mtl_theory.theories().names()
+    ('wta', 'evidence', 'gdln')
     """
     return Theories(Theory.of(f) for f in registry().families.values())
 
@@ -186,6 +192,18 @@ def load_spec(spec: SpecLike) -> LoadedSpec:
     ------
     SpecError
         Naming the key, what was expected and what was given (and the file).
+
+    Examples
+    --------
+    >>> import mtl_theory
+    >>> spec = {"theory": "wta", "factors": [2, 2], "modules": [2, 2], "tasks": "factor-onehot"}
+    >>> loaded = mtl_theory.load_spec(spec)
+    >>> loaded.theory, type(loaded.setup).__name__, loaded.setup.factors
+    ('wta', 'WTASetup', (2, 2))
+    >>> mtl_theory.load_spec({**spec, "factors": [2, "x"]})
+    Traceback (most recent call last):
+    ...
+    mtl_theory.spec.SpecError: factors: expected a list of 1 to 6 integers >= 2 ..., given [2, "x"]
     """
     if isinstance(spec, Mapping):
         raw, source = dict(spec), ""
@@ -299,6 +317,17 @@ def check(
     ------
     SpecError, UsageError
         Invalid spec or argument (a :class:`ValueError` with a one-line message).
+
+    Examples
+    --------
+    >>> import mtl_theory
+    >>> spec = {"theory": "wta", "factors": [2, 2], "modules": [2, 2], "tasks": "factor-onehot"}
+    >>> result = mtl_theory.check(spec)  # hypotheses and predictions only
+    >>> result.applies, result.verdict
+    (True, 'not run')
+    >>> result = mtl_theory.check(spec, verify=True)  # exhaustive search over every code
+    >>> result.verified, result.verdict
+    (True, 'verified')
     """
     _require_int("seed", seed, 0)
     if isinstance(spec, LoadedSpec):

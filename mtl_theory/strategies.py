@@ -191,7 +191,23 @@ def wta_specs(hypotheses: str = "hold") -> st.SearchStrategy[dict[str, Any]]:
 
 
 def wta_setups(hypotheses: str = "hold"):
-    """Built WTA setups (:class:`mtl_theory.theory.wta.WTASetup`) of :func:`wta_specs`."""
+    """Built WTA setups (:class:`mtl_theory.theory.wta.WTASetup`) of :func:`wta_specs`.
+
+    Examples
+    --------
+    >>> import mtl_theory
+    >>> from hypothesis import given, settings
+    >>> @settings(max_examples=3, derandomize=True, database=None)
+    ... @given(wta_setups(hypotheses="hold"))
+    ... def test_the_theorem_applies(setup):
+    ...     assert mtl_theory.check(setup).applies
+    >>> test_the_theorem_applies()
+    >>> @settings(max_examples=3, derandomize=True, database=None)
+    ... @given(wta_setups(hypotheses="capacity"))
+    ... def test_it_does_not_apply_without_capacity(setup):
+    ...     assert not mtl_theory.check(setup).applies
+    >>> test_it_does_not_apply_without_capacity()
+    """
     return wta_specs(hypotheses).map(lambda s: api.load_spec(s).setup)
 
 

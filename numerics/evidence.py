@@ -8,8 +8,9 @@ Nothing here evaluates a closed form of the quantity it measures:
 * :func:`fit_readouts_cvxpy` / :func:`fit_readouts_scipy` train the "filter" network (an
   integrator state Z = sum_tau X(tau) with one logistic or probit readout per task) to global
   optimality by convex optimization;
-* :class:`EvidenceRNN` is the paper's recurrent network trained by back-propagation through
-  time with hand-written gradients (checked against finite differences in the tests) and Adam;
+* :func:`train_rnn` trains the paper's recurrent network (:class:`RNNConfig`) by
+  back-propagation through time with hand-written gradients (checked against finite
+  differences in the tests) and Adam;
 * :func:`find_fixed_points` searches the fixed points of the RNN's stimulus-free map by
   minimizing q(h) = 1/2 ||F(h) - h||^2 (L-BFGS-B, hand-written ReLU Jacobian) from the
   network's own states (EV-7: a 2-D continuous attractor, measured only);

@@ -19,9 +19,10 @@ published one-sign bug of ``DenoiseQuads``), which for D = 10 would mean 1024 re
 Scoring (a REDUCED protocol, stated in every report that uses it): one pool of trials per
 network (states computed once); for every held-out region, an affine least-squares decoder
 and ``fits`` Adam decoders (generalize.py's: nn.Linear init, Adam lr 3e-3, MSE, batches of 16,
-the authors' batch count, scored at the 99 % logging step; :func:`fit_adam_decoder`) trained on
-the pool's trials outside the region (batches drawn with replacement from the pool instead of
-fresh trials) and tested on the pool's trials inside it. r^2 = 1 - MSE / (1/12) pooled over
+the authors' batch count, scored at the 99 % logging step;
+:func:`mtl_theory.numerics.evidence_protocol.fit_adam_decoder`) trained on the pool's trials
+outside the region (batches drawn with replacement from the pool instead of fresh trials) and
+tested on the pool's trials inside it. r^2 = 1 - MSE / (1/12) pooled over
 coordinates (generalize.py's).
 """
 

@@ -13,9 +13,10 @@ Three routes, none of which evaluates the theorem's conclusion:
    zero-loss feasibility, optionally restricted to non-symbolic codes) lives in
    :mod:`mtl_theory.numerics.wta_milp`; the certified branch-and-bound in
    :mod:`mtl_theory.numerics.wta_bnb`.
-3. :func:`train_network` trains a small deep network (MLP encoder, G WTA modules as annealed
+3. :func:`train` trains a small deep network (MLP encoder, G WTA modules as annealed
    softmax, affine heads; hand-written gradients, Adam) on procedural RGB images and reads
-   out the hard code; :func:`train_relu_baseline` is the same-width ReLU bottleneck.
+   out the hard code; with ``kind="relu"`` it is the same-width ReLU bottleneck, and
+   :func:`gradient_experiment` runs both over restarts.
 
 Conventions: loss = mean over tasks and training grid points of the squared error;
 codes are counted as ordered tuples (pi_1, ..., pi_G) of set partitions, i.e. up to

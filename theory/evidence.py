@@ -397,6 +397,17 @@ def ideal_observer_flat(
     Returns
     -------
     p, q : ndarray (n, N)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> C, d = even_normals(2), np.zeros(2)
+    >>> p, q = ideal_observer_flat(np.array([[0.1, -0.05]]), C, d, sigma=1.0, t=4)
+    >>> p.round(4), bool(np.allclose(p + q, 1))
+    (array([[0.416 , 0.5282]]), True)
+    >>> from scipy.special import ndtr  # z = sqrt(t) c.mu / (sigma ||c||), d = 0
+    >>> bool(np.allclose(p, ndtr(2 * (C @ [0.1, -0.05]) / np.linalg.norm(C, axis=1))))
+    True
     """
     z = probit_argument(mu, C, d, sigma, t)
     return ndtr(z), ndtr(-z)
@@ -415,6 +426,12 @@ def stable_probit(p: np.ndarray, q: np.ndarray) -> np.ndarray:
 
     ``ndtri(p)`` is accurate for p <= 1/2; above, -ndtri(q) uses the upper tail, where p
     itself carries no information (it has rounded towards 1).
+
+    Examples
+    --------
+    >>> from scipy.special import ndtr, ndtri
+    >>> float(ndtri(ndtr(12.0))), float(stable_probit(ndtr(12.0), ndtr(-12.0)))
+    (inf, 12.0)
     """
     p = np.asarray(p, dtype=float)
     q = np.asarray(q, dtype=float)
@@ -458,6 +475,14 @@ def extract_mu(
     ``p, q`` are P and 1 - P, or their logarithms with ``log=True`` (exact for every
     |z| < 1e154; the linear pair fails once Phi(-|z|) underflows, |z| > 38.5). Uses the
     pseudo-inverse via least squares (rank C = D for uniqueness).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> C, d, mu = even_normals(3), np.zeros(3), np.array([[0.1, -0.05]])
+    >>> p, q = ideal_observer_flat(mu, C, d, sigma=1.0, t=4)
+    >>> extract_mu(p, q, C, d, sigma=1.0, t=4).round(12)  # EV-3: the latent, back out
+    array([[ 0.1 , -0.05]])
     """
     norms = np.linalg.norm(C, axis=1)
     probit = stable_probit_log(p, q) if log else stable_probit(p, q)
@@ -488,7 +513,13 @@ def r2_eq7(sigma: float, t: int, variance: float = BOX_VARIANCE) -> float:
 
 def r2_lmmse(sigma: float, t: int, variance: float = BOX_VARIANCE) -> float:
     """EV-5 shrinkage variant (``derived``): r^2 of the best linear estimator of x* from mu,
-    Var / (Var + sigma^2 / t)."""
+    Var / (Var + sigma^2 / t).
+
+    Examples
+    --------
+    >>> r2_lmmse(0.2, 20)  # (1/12) / (1/12 + 0.04/20)
+    0.9765625
+    """
     return variance / (variance + sigma**2 / t)
 
 

@@ -157,7 +157,13 @@ STATEMENT_BY_ID: Mapping[str, Statement] = {s.id: s for s in STATEMENTS}
 
 
 def time_constant(lr: float, n_data: int) -> float:
-    """τ = 1/(η P) in epochs for the loss ½Σ_µ (Saxe 2014, `paper`)."""
+    """τ = 1/(η P) in epochs for the loss ½Σ_µ (Saxe 2014, `paper`).
+
+    Examples
+    --------
+    >>> time_constant(lr=0.01, n_data=8)
+    12.5
+    """
     return 1.0 / (lr * n_data)
 
 
@@ -224,6 +230,14 @@ def learning_time(a, s, a0, tau: float = 1.0, d=1.0) -> np.ndarray:
 
     Valid for a between a₀ and the fixed point s/d (Saxe 2014, `paper`); computed as a
     difference of logs so that tiny a₀ does not lose precision.
+
+    Examples
+    --------
+    >>> t = learning_time(0.5, s=1.0, a0=1e-3, tau=2.0)
+    >>> round(float(t), 6)
+    6.906755
+    >>> round(float(mode_trajectory(t, s=1.0, a0=1e-3, tau=2.0)), 12)  # the inverse of a(t)
+    0.5
     """
     a, s, a0, d = (np.asarray(v, dtype=float) for v in (a, s, a0, d))
     return (tau / (2.0 * s)) * (
@@ -232,7 +246,13 @@ def learning_time(a, s, a0, tau: float = 1.0, d=1.0) -> np.ndarray:
 
 
 def conserved_imbalance(a_layer: float, b_layer: float) -> float:
-    """a² − b² for the two layers' mode strengths: conserved by the flow (Saxe 2014, `paper`)."""
+    """a² − b² for the two layers' mode strengths: conserved by the flow (Saxe 2014, `paper`).
+
+    Examples
+    --------
+    >>> conserved_imbalance(0.5, 0.3)
+    0.16
+    """
     return a_layer**2 - b_layer**2
 
 
@@ -258,6 +278,13 @@ def deep_learning_time(
     time is returned. Isotropic d reduces to d = 1 by w = d v:
     t_d(u; u₀) = d^{1−2/N} t_1(d u; d u₀) (`derived`). The pole at v = s/d is subtracted
     analytically so quad only integrates a smooth function.
+
+    Examples
+    --------
+    >>> bool(deep_learning_time(0.5, 1.0, 1e-3, n_weights=2) == learning_time(0.5, 1.0, 1e-3))
+    True
+    >>> round(deep_learning_time(0.5, 1.0, 1e-3, n_weights=3), 6)  # slower from small u0
+    9.144747
     """
     if n_weights == 2:
         return float(learning_time(u, s, u0, tau, d))
@@ -521,7 +548,13 @@ def correlations(X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def hierarchy_singular_values(n_items: int = 8) -> np.ndarray:
-    """Singular values of Σʸˣ for the hierarchy with one-hot items (numeric twin of GDLN-4)."""
+    """Singular values of Σʸˣ for the hierarchy with one-hot items (numeric twin of GDLN-4).
+
+    Examples
+    --------
+    >>> hierarchy_singular_values(4).round(4)
+    array([0.6614, 0.433 , 0.25  , 0.25  ])
+    """
     h = hierarchy_features(n_items)
     return np.linalg.svd(h / n_items, compute_uv=False)
 
@@ -1789,6 +1822,12 @@ def gd_stability_limit(s: np.ndarray, d: np.ndarray, n_weights: int, n_data: int
     Linearizing the balanced layer flow of an N-matrix mode at u = s/d gives the fastest
     relaxation rate N d (s/d)^{2−2/N} / τ per epoch (N = 2: 2s/τ); a GD step of one epoch is
     stable iff that rate is below 2, i.e. η P N d (s/d)^{2−2/N} < 2.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> gd_stability_limit(np.array([1.0, 0.5]), np.array([1.0, 1.0]), n_weights=2, n_data=8)
+    0.125
     """
     rate = n_weights * d * (s / d) ** (2.0 - 2.0 / n_weights)
     return float(2.0 / (n_data * np.max(rate)))

@@ -242,6 +242,11 @@ def make_targets(
     ``Generator(PCG64(seed))`` (rank min(n_tasks + 1, dim A) almost surely); with ``levels``
     the f_k(a) are uniform integers in {0, ..., levels - 1} instead (ties between sums make
     non-symbolic zero-loss codes likely when the tasks do not span A).
+
+    Examples
+    --------
+    >>> make_targets((2, 3), "factor-onehot")[:3]  # one task per factor value
+    ((1.0, 1.0, 1.0, 0.0, 0.0, 0.0), (0.0, 0.0, 0.0, 1.0, 1.0, 1.0), (1.0, 0.0, 0.0, 1.0, 0.0, 0.0))
     """
     z = grid_points(factors)
     rows: list[np.ndarray] = []
@@ -380,12 +385,25 @@ def check_capacity(setup: WTASetup) -> HypothesisCheck:
 
 
 def check_hypotheses(setup: WTASetup) -> tuple[HypothesisCheck, ...]:
-    """H1, H2, H3 in contract order."""
+    """H1, H2, H3 in contract order.
+
+    Examples
+    --------
+    >>> setup = WTASetup((2, 2), (2, 2), make_targets((2, 2), "factor-onehot"))
+    >>> [(h.id, h.holds) for h in check_hypotheses(setup)]
+    [('full-support', True), ('task-span', True), ('capacity', True)]
+    """
     return (check_full_support(setup), check_task_span(setup), check_capacity(setup))
 
 
 def capacity_slack(factors: tuple[int, ...], modules: tuple[int, ...]) -> int:
-    """sum_g (m_g - 1) - sum_k (n_k - 1): H3 holds iff <= 0; equality is forced at zero loss."""
+    """sum_g (m_g - 1) - sum_k (n_k - 1): H3 holds iff <= 0; equality is forced at zero loss.
+
+    Examples
+    --------
+    >>> capacity_slack((3, 3), (3, 3)), capacity_slack((2, 3), (3, 3))  # H3: slack <= 0
+    (0, 1)
+    """
     return sum(m - 1 for m in modules) - sum(n - 1 for n in factors)
 
 
@@ -394,6 +412,13 @@ def predictions(setup: WTASetup) -> dict[str, object]:
 
     Only meaningful when every hypothesis holds. ``zero_loss_possible`` is the corollary that
     zero loss forces equality in H3: with strict inequality no code reaches zero loss.
+
+    Examples
+    --------
+    >>> setup = WTASetup((2, 2), (2, 2), make_targets((2, 2), "factor-onehot"))
+    >>> p = predictions(setup)
+    >>> p["symbolic"], p["complete"], p["nonsymbolic_zero_loss_codes"]
+    (True, True, 0)
     """
     equality = capacity_slack(setup.factors, setup.modules) == 0
     return {
