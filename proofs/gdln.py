@@ -28,6 +28,7 @@ from mtl_theory.theory.model import (
     CheckResult,
     Comparison,
     Derivation,
+    HypothesisCheck,
     Verification,
 )
 
@@ -1168,18 +1169,20 @@ def authors_run_comparisons(
     return comps, measured, notes
 
 
-def _check_context(setup: th.ContextSetup, options: CheckOptions) -> CheckResult:
-    task = context_task_of(setup)
-    C = setup.contexts
-    syx, _ = th.correlations(task.X, task.Y)
-    speed = _speed_predictions(task)
-    same = setup.structures == "same"
-    hyps = (
-        *th.hypotheses(setup),
-        # issue 14: the claims' premise, learning from small weights
-        gdln_reln_theory.small_init_hypothesis(task, setup.hidden, setup.init_std),
-    )
-    predictions = {
+CONTEXT_NOTES = (
+    "closed-form context curves of the authors' code (closed.py, closed3/4/5.py) divide d "
+    "by C − 1 without derivation and the paper's race curve uses hand-set overlap "
+    "constants: the former is reproduced (compared with the authors' saved numbers, a "
+    "consistency check) and drawn as `code`, neither is used as a prediction",
+)
+
+
+def _context_predictions(
+    setup: th.ContextSetup, syx: np.ndarray, speed: Mapping[str, Any]
+) -> dict[str, Any]:
+    """What the context check predicts before anything is trained (GDLN-9, 10, 11)."""
+    C, same = setup.contexts, setup.structures == "same"
+    return {
         "singular_values": np.linalg.svd(syx, compute_uv=False),
         "speed_factor_sqrt_C_Cminus1_over_2": th.speed_factor(C) if C >= 2 else None,
         "speed_factor_applies": same,
@@ -1189,189 +1192,214 @@ def _check_context(setup: th.ContextSetup, options: CheckOptions) -> CheckResult
         "pathway_leading_singular_values": speed,
         "no_single_context_units": True,
     }
-    verification = None
-    notes = [
-        "closed-form context curves of the authors' code (closed.py, closed3/4/5.py) divide d "
-        "by C − 1 without derivation and the paper's race curve uses hand-set overlap "
-        "constants: the former is reproduced (compared with the authors' saved numbers, a "
-        "consistency check) and drawn as `code`, neither is used as a prediction"
+
+
+def _speed_factor_comparisons(C: int, speed: Mapping[str, Any]) -> list[Comparison]:
+    """GDLN-10 on the data's own SVDs: consistency checks (the identities of GDLN-D7/D8)."""
+    return [
+        Comparison.numeric(
+            "GDLN-10",
+            "leading-sv ratio (C−1)-context / single-context",
+            th.speed_factor(C),
+            speed["measured_ratio"],
+            1e-12,
+            "exact identity (proofs GDLN-D7); float64 SVD rounding only",
+            relative=True,
+            route="consistency",
+        ),
+        Comparison.numeric(
+            "GDLN-10",
+            "residual leading sv: single vs (C−1)-context",
+            speed["residual_single_leading_sv"],
+            speed["residual_many_leading_sv"],
+            1e-12,
+            "exact identity (proofs GDLN-D8); float64 rounding only",
+            route="consistency",
+        ),
     ]
-    if options.verify:
-        comps, measured, vnotes = closed_form_comparisons(task), {}, []
-        if same and C >= 2:
-            comps.append(
-                Comparison.numeric(
-                    "GDLN-10",
-                    "leading-sv ratio (C−1)-context / single-context",
-                    th.speed_factor(C),
-                    speed["measured_ratio"],
-                    1e-12,
-                    "exact identity (proofs GDLN-D7); float64 SVD rounding only",
-                    relative=True,
-                    route="consistency",
-                )
+
+
+def _context_losses(
+    task: th.ContextTask, runs: Mapping[str, Any], cps: Sequence[int], lr: float
+) -> dict[str, dict[str, float]]:
+    """Seed-mean training loss per network at the checkpoints, and the authors' closed form
+    (`code`, drawn beside, never a prediction) when the run uses its learning rate."""
+    losses = {
+        k: dict(
+            zip(
+                map(str, cps),
+                num.context_checkpoint_losses(r, cps).mean(axis=0).tolist(),
+                strict=True,
             )
-            comps.append(
-                Comparison.numeric(
-                    "GDLN-10",
-                    "residual leading sv: single vs (C−1)-context",
-                    speed["residual_single_leading_sv"],
-                    speed["residual_many_leading_sv"],
-                    1e-12,
-                    "exact identity (proofs GDLN-D8); float64 rounding only",
-                    route="consistency",
-                )
-            )
-        task, ex, (hidden, lr, epochs) = run_context(setup, options.seed, options.quick)
-        cps = context_checkpoints(epochs)
-        runs = {"relu": ex.relu, "reln": ex.reln, "modular": ex.modular}
-        diverged = {k: r.diverged_at for k, r in runs.items() if r.diverged_at is not None}
-        losses = {
-            k: dict(
-                zip(
-                    map(str, cps),
-                    num.context_checkpoint_losses(r, cps).mean(axis=0).tolist(),
-                    strict=True,
-                )
-            )
-            for k, r in runs.items()
+        )
+        for k, r in runs.items()
+    }
+    cf = th.authors_closed_form_for(task)
+    if cf is not None and lr == cf.lr:
+        closed = th.authors_closed_form_loss(task, np.array(cps), cf)
+        losses["closed_form_code"] = dict(zip(map(str, cps), closed.tolist(), strict=True))
+    return losses
+
+
+def _outside_c_minus_1(counts: np.ndarray, C: int) -> tuple[dict[str, int], list[str]]:
+    """THEORY.md 3.3's observation 'strong units are active in C or C − 1 contexts' (a
+    reproduction's observation, measured and noted, never asserted)."""
+    outside = int(counts[1 : C - 1].sum())
+    notes = []
+    if outside:
+        notes.append(
+            f"{outside} strong unit(s) are active in fewer than C − 1 = {C - 1} contexts: "
+            "the observation 'only ever active in C or C − 1 contexts' (THEORY.md 3.3, a "
+            "reproduction's observation, not asserted here) does not hold for this run"
+        )
+    return {"strong_units_outside_C_or_C_minus_1": outside}, notes
+
+
+def _log_loss_distance(losses: Mapping[str, Mapping[str, float]], model: str, cps) -> float:
+    """mean over checkpoints of |ln(L_model / L_ReLU)|: how closely a GDLN tracks the ReLU."""
+    a = np.array([losses[model][c] for c in map(str, cps)])
+    b = np.array([losses["relu"][c] for c in map(str, cps)])
+    return float(np.mean(np.abs(np.log(a / b))))
+
+
+def _mixed_selectivity_comparisons(
+    C: int, counts: np.ndarray, losses: Mapping[str, Mapping[str, float]], cps: Sequence[int]
+) -> tuple[list[Comparison], dict[str, Any]]:
+    """GDLN-9 (no single-context strong unit; (C − 1)-context units exist; ReLN ≤ modular at
+    the end) and GDLN-8 (the ReLN tracks the ReLU better than the modular GDLN), measured on
+    the trained networks (routes independent of the claims)."""
+    fin = str(cps[-1])
+    distances = {m: _log_loss_distance(losses, m, cps) for m in ("reln", "modular")}
+    comps = [
+        Comparison.exact(
+            "GDLN-9",
+            "strong units active in exactly one context",
+            0,
+            int(counts[1]),
+            "count of units; the claim is that none is single-context",
+            route="independent",
+        ),
+        Comparison.exact(
+            "GDLN-9",
+            f"strong units active in exactly C − 1 = {C - 1} contexts exist",
+            True,
+            bool(counts[C - 1] > 0),
+            "the mixed-selectivity units (the implicit (C − 1)-context modules) must be "
+            "there: without them 'none is single-context' holds trivially (every unit "
+            "active everywhere, a common pathway only)",
+            route="independent",
+        ),
+        Comparison.upper_bound(
+            "GDLN-9",
+            "final loss ReLN ≤ modular",
+            losses["modular"][fin],
+            losses["reln"][fin],
+            0.0,
+            "ordering claim (modular falls behind); no tolerance: ties do not count",
+            route="independent",
+        ),
+        Comparison.upper_bound(
+            "GDLN-8",
+            "mean |ln(L/L_ReLU)| at checkpoints: ReLN ≤ modular",
+            distances["modular"],
+            distances["reln"],
+            0.0,
+            "ordering claim: the ReLN tracks the ReLU better than the modular GDLN",
+            route="independent",
+        ),
+    ]
+    return comps, {"log_loss_distance_to_relu": distances}
+
+
+def _verify_context(
+    setup: th.ContextSetup, options: CheckOptions, small_init: HypothesisCheck
+) -> Verification:
+    """Train the ReLU network, the ReLN and the modular GDLN (batched seeds) and compare them
+    with GDLN-8, 9, 13, 14 and the closed forms; GDLN-10 on the data (consistency)."""
+    C, same = setup.contexts, setup.structures == "same"
+    task = context_task_of(setup)
+    comps, measured, vnotes = closed_form_comparisons(task), {}, []
+    if same and C >= 2:
+        comps += _speed_factor_comparisons(C, _speed_predictions(task))
+    task, ex, (hidden, lr, epochs) = run_context(setup, options.seed, options.quick)
+    cps = context_checkpoints(epochs)
+    runs = {"relu": ex.relu, "reln": ex.reln, "modular": ex.modular}
+    diverged = {k: r.diverged_at for k, r in runs.items() if r.diverged_at is not None}
+    losses = _context_losses(task, runs, cps, lr)
+    init_seeds = context_init_seeds(options.seed, setup.n_seeds)
+    run_comps, side, run_notes = authors_run_comparisons(
+        setup, task, runs, init_seeds, epochs, options.quick
+    )
+    comps += run_comps
+    vnotes += run_notes
+    if side:
+        measured["authors_runs_side_by_side"] = side
+    counts = ex.counts.sum(axis=0)
+    if same and C >= 3:
+        outside, notes = _outside_c_minus_1(counts, C)
+        measured.update(outside)
+        vnotes += notes
+    measured.update(
+        {
+            "losses": losses,
+            "unit_context_counts": {str(k): int(counts[k]) for k in range(C + 1)},
+            "strong_unit_rule": f"output contribution ‖W_out[:,u]‖·max h_u ≥ "
+            f"{setup.strong_fraction:g} × the largest in its layer",
+            "reln_construction": ex.construction,
+            "reln_pathways_per_seed": [list(map(list, p)) for p in ex.pathway_sets],
+            "run": {"hidden": list(hidden), "lr": lr, "epochs": epochs, "seeds": setup.n_seeds},
         }
-        cf = th.authors_closed_form_for(task)
-        if cf is not None and lr == cf.lr:
-            # the authors' closed form (flagged `code`): drawn beside, never a prediction
-            closed = th.authors_closed_form_loss(task, np.array(cps), cf)
-            losses["closed_form_code"] = dict(zip(map(str, cps), closed.tolist(), strict=True))
-        run_comps, side, run_notes = authors_run_comparisons(
-            setup,
+    )
+    if diverged:
+        measured["diverged_at_epoch"] = diverged
+        vnotes.append(
+            "gradient descent DIVERGED ("
+            + ", ".join(f"{k} at epoch {v}" for k, v in diverged.items())
+            + f"); η = {lr:g} or the init sd {setup.init_std:g} is too large for this "
+            "task: no comparison is made"
+        )
+    elif C >= 2 and not small_init.holds:  # issue 14: large init, e.g. init_std = 0.5
+        vnotes.append(
+            "small-init fails: GDLN-8, 9, 13, 14 (learning from small weights) not compared"
+        )
+    elif C >= 2:
+        rcomps, rmeasured, rnotes = gdln_reln.context_checks(
             task,
-            runs,
-            context_init_seeds(options.seed, setup.n_seeds),
-            epochs,
+            setup.reln,
+            setup.n_seeds,
+            hidden,
+            lr,
+            context_run_size(setup, options.quick)[3],
+            init_seeds,
+            ex,
+            cps,
             options.quick,
         )
-        comps += run_comps
-        vnotes += run_notes
-        if side:
-            measured["authors_runs_side_by_side"] = side
-        counts = ex.counts.sum(axis=0)
-        if same and C >= 3:
-            outside = int(counts[1 : C - 1].sum())
-            measured["strong_units_outside_C_or_C_minus_1"] = outside
-            if outside:
-                vnotes.append(
-                    f"{outside} strong unit(s) are active in fewer than C − 1 = {C - 1} contexts: "
-                    "the observation 'only ever active in C or C − 1 contexts' (THEORY.md 3.3, a "
-                    "reproduction's observation, not asserted here) does not hold for this run"
-                )
-        measured.update(
-            {
-                "losses": losses,
-                "unit_context_counts": {str(k): int(counts[k]) for k in range(C + 1)},
-                "strong_unit_rule": f"output contribution ‖W_out[:,u]‖·max h_u ≥ "
-                f"{setup.strong_fraction:g} × the largest in its layer",
-                "reln_construction": ex.construction,
-                "reln_pathways_per_seed": [list(map(list, p)) for p in ex.pathway_sets],
-                "run": {"hidden": list(hidden), "lr": lr, "epochs": epochs, "seeds": setup.n_seeds},
-            }
-        )
-        if diverged:
-            measured["diverged_at_epoch"] = diverged
-            vnotes.append(
-                "gradient descent DIVERGED ("
-                + ", ".join(f"{k} at epoch {v}" for k, v in diverged.items())
-                + f"); η = {lr:g} or the init sd {setup.init_std:g} is too large for this "
-                "task: no comparison is made"
-            )
-        elif C >= 2 and not hyps[-1].holds:  # issue 14: large init, e.g. init_std = 0.5
-            vnotes.append(
-                "small-init fails: GDLN-8, 9, 13, 14 (learning from small weights) not compared"
-            )
-        elif C >= 2:
-            rcomps, rmeasured, rnotes = gdln_reln.context_checks(
-                task,
-                setup.reln,
-                setup.n_seeds,
-                hidden,
-                lr,
-                context_run_size(setup, options.quick)[3],
-                context_init_seeds(options.seed, setup.n_seeds),
-                ex,
-                cps,
-                options.quick,
-            )
-            comps += rcomps
-            measured.update(rmeasured)
-            vnotes += rnotes
-            learned_from = len(comps)  # GDLN-8, 9: measurable once the ReLU has learned
-            comps.append(
-                Comparison.exact(
-                    "GDLN-9",
-                    "strong units active in exactly one context",
-                    0,
-                    int(counts[1]),
-                    "count of units; the claim is that none is single-context",
-                    route="independent",
-                )
-            )
-            comps.append(
-                Comparison.exact(
-                    "GDLN-9",
-                    f"strong units active in exactly C − 1 = {C - 1} contexts exist",
-                    True,
-                    bool(counts[C - 1] > 0),
-                    "the mixed-selectivity units (the implicit (C − 1)-context modules) must be "
-                    "there: without them 'none is single-context' holds trivially (every unit "
-                    "active everywhere, a common pathway only)",
-                    route="independent",
-                )
-            )
-            fin = str(cps[-1])
-            comps.append(
-                Comparison.upper_bound(
-                    "GDLN-9",
-                    "final loss ReLN ≤ modular",
-                    losses["modular"][fin],
-                    losses["reln"][fin],
-                    0.0,
-                    "ordering claim (modular falls behind); no tolerance: ties do not count",
-                    route="independent",
-                )
-            )
+        comps += rcomps
+        measured.update(rmeasured)
+        vnotes += rnotes
+        learned, learned_measured = _mixed_selectivity_comparisons(C, counts, losses, cps)
+        measured.update(learned_measured)
+        # GDLN-8, 9: measurable only once the ReLU has learned (issue 14)
+        comps += gdln_reln.unless_learned(learned, task, losses["relu"][str(cps[-1])])
+    return Verification("relu+reln+modular (batched seeds)", measured, tuple(comps), tuple(vnotes))
 
-            def distance(model):
-                a = np.array([losses[model][c] for c in map(str, cps)])
-                b = np.array([losses["relu"][c] for c in map(str, cps)])
-                return float(np.mean(np.abs(np.log(a / b))))
 
-            measured["log_loss_distance_to_relu"] = {
-                "reln": distance("reln"),
-                "modular": distance("modular"),
-            }
-            comps.append(
-                Comparison.upper_bound(
-                    "GDLN-8",
-                    "mean |ln(L/L_ReLU)| at checkpoints: ReLN ≤ modular",
-                    distance("modular"),
-                    distance("reln"),
-                    0.0,
-                    "ordering claim: the ReLN tracks the ReLU better than the modular GDLN",
-                    route="independent",
-                )
-            )
-            comps[learned_from:] = gdln_reln.unless_learned(
-                comps[learned_from:], task, losses["relu"][fin]
-            )
-        verification = Verification(
-            "relu+reln+modular (batched seeds)", measured, tuple(comps), tuple(vnotes)
-        )
+def _check_context(setup: th.ContextSetup, options: CheckOptions) -> CheckResult:
+    """The context model (THEORY.md 3.3): hypotheses, predictions, and with
+    ``options.verify`` the trained networks against GDLN-8 to GDLN-14."""
+    task = context_task_of(setup)
+    syx, _ = th.correlations(task.X, task.Y)
+    # issue 14: the claims' premise, learning from small weights
+    small_init = gdln_reln_theory.small_init_hypothesis(task, setup.hidden, setup.init_std)
     return CheckResult(
         THEORY,
         _statement("context"),
-        hyps,
-        predictions,
-        verification,
+        (*th.hypotheses(setup), small_init),
+        _context_predictions(setup, syx, _speed_predictions(task)),
+        _verify_context(setup, options, small_init) if options.verify else None,
         setup=_setup_dict(setup),
-        notes=tuple(notes),
+        notes=CONTEXT_NOTES,
         related=_related(("GDLN-8", "GDLN-9", "GDLN-10", "GDLN-11", "GDLN-13", "GDLN-14")),
     )
 
