@@ -714,16 +714,12 @@ def _path_strengths(weights, U, V, n_paths):
     )
 
 
-def _check_gated(setup: th.GatedSetup, options: CheckOptions) -> CheckResult:
-    rs = setup.race()
-    P = th.race_data(rs)[0].shape[1]
-    graph, W0, Xd, Yd, ng, eg, U, V = _race_network(rs, options.seed)
-    S, D = th.race_reduced_coefficients(rs)
-    tau = 1.0 / (setup.lr * P)
+def _race_predictions(S: np.ndarray, D: np.ndarray, tau: float) -> dict[str, Any]:
+    """GDLN-6's prediction: the path with the largest leading singular value wins the race,
+    ln(a_w/a_r) growing at 2(s_w − s_r)/τ per epoch in the small-weight regime."""
     lead = S[:, 0]
     order = np.argsort(-lead)
-    hyps = th.hypotheses(setup)
-    predictions = {
+    return {
         "singular_values": S,
         "path_overlaps_D": D,
         "winner_path": int(order[0]),
@@ -732,94 +728,125 @@ def _check_gated(setup: th.GatedSetup, options: CheckOptions) -> CheckResult:
         else 0.0,
         "tau_epochs": tau,
     }
-    verification = None
-    if options.verify:
-        comps, measured, notes = [], {}, []
-        # path-gradient formula vs backprop at a random (non-aligned) point
-        rng = np.random.Generator(np.random.PCG64(options.seed + 7))
-        Wr = [rng.normal(0, 0.3, W.shape) for W in W0]
-        pg = th.path_gradient(graph, Wr, Xd, Yd, ng, eg)
-        _, bp = num.gated_loss_and_grads(graph, Wr, Xd, Yd, ng, eg)
-        perr = max(float(np.max(np.abs(a + b))) for a, b in zip(pg, bp, strict=True))
-        measured["path_gradient_max_abs_difference"] = perr
-        comps.append(
-            Comparison.numeric(
-                "GDLN-5",
-                "path gradient + backprop gradient",
-                0.0,
-                perr,
-                1e-12,
-                "identical sums of products in float64; rounding ~1e-15 per term",
-                route="independent",
-            )
-        )
-        t_grid = _checkpoints(setup.epochs, 40)
-        red = th.race_reduced_trajectory(rs, t_grid.astype(float), tau)
-        if all(h.holds for h in hyps[:2]):
-            traj = num.gated_flow(graph, W0, Xd, Yd, ng, eg, 1.0 / tau, t_grid)
-            a_flow = np.array([_path_strengths(w, U, V, rs.n_paths) for w in traj])
-            err = float(np.max(np.abs(a_flow - red)))
-            measured["max_abs_error_flow"] = err
-            comps.append(
-                _against_plateau(
-                    "GDLN-6",
-                    "race reduction vs full gated network (flow)",
-                    red,
-                    a_flow,
-                    _flow_tolerance(
-                        float(np.max(red)),
-                        float(t_grid[-1]),
-                        max(float(np.max(np.abs(th.race_reduced_rhs(r, S, D)))) / tau for r in red),
-                    ),
-                    f"both integrated by DOP853 (rtol {num.FLOW_RTOL:g}); allowed "
-                    "10⁴·rtol·(scale + t_end·max|ȧ|)",
-                    baseline=red[:1],
-                    what="the reduced race",
-                )
-            )
-            gd = num.gated_gd(graph, W0, Xd, Yd, ng, eg, setup.lr * P, setup.epochs, t_grid)
-            a_gd = np.array([_path_strengths(gd[int(k)], U, V, rs.n_paths) for k in t_grid])
-            measured["max_abs_error_gd"] = float(np.max(np.abs(a_gd - red)))
-            if S.shape[0] > 1 and lead[order[0]] > lead[order[1]]:
-                # winner ratio in the small-weight regime: until the leader reaches 1% of S/D
-                w, r2 = int(order[0]), int(order[1])
-                scale = lead[w] / D[w, w]
-                small = np.flatnonzero(red[:, w, 0] < 0.01 * scale)
-                k = int(small[-1]) if small.size else 0
-                tk = float(t_grid[k])
-                measured_lr = float(np.log(a_flow[k, w, 0] / a_flow[k, r2, 0]))
-                pred_lr = float(th.two_path_log_ratio(tk, lead[w], lead[r2], tau))
-                # neglected term: 2∫Σ_j |D_jw − D_jr| a_j dt/τ ≤ 2 t_k Σ_j|ΔD_j| max a_j / τ
-                bound = (
-                    2
-                    * tk
-                    / tau
-                    * float(np.abs(D[:, w] - D[:, r2]) @ np.max(red[: k + 1, :, 0], axis=0))
-                )
-                measured["winner_log_ratio"] = measured_lr
-                measured["winner_log_ratio_epoch"] = tk
-                comps.append(
-                    _against_plateau(
-                        "GDLN-6",
-                        f"ln(a_{w}/a_{r2}) at epoch {tk:g} (small-weight regime)",
-                        pred_lr,
-                        measured_lr,
-                        bound + 1e-6,
-                        "the derived ratio drops the competition term; its contribution is bounded "
-                        "by 2t·Σ_j|D_jw − D_jr|·max a_j/τ (+1e-6 solver)",
-                        baseline=0.0,
-                        what="the predicted log ratio (0 at t = 0: equal paths)",
-                    )
-                )
-        else:
-            notes.append(f"alignment hypothesis fails ({hyps[0].detail}): no reduction comparison")
-        verification = Verification("path-gradient+flow+gd", measured, tuple(comps), tuple(notes))
+
+
+def _path_gradient_comparison(network, seed: int) -> tuple[Comparison, float]:
+    """GDLN-5: the path-gradient formula against back-propagation at a random, non-aligned
+    point of weight space (two independent evaluations of the same gradient)."""
+    graph, W0, Xd, Yd, ng, eg, _, _ = network
+    rng = np.random.Generator(np.random.PCG64(seed + 7))
+    Wr = [rng.normal(0, 0.3, W.shape) for W in W0]
+    pg = th.path_gradient(graph, Wr, Xd, Yd, ng, eg)
+    _, bp = num.gated_loss_and_grads(graph, Wr, Xd, Yd, ng, eg)
+    perr = max(float(np.max(np.abs(a + b))) for a, b in zip(pg, bp, strict=True))
+    comparison = Comparison.numeric(
+        "GDLN-5",
+        "path gradient + backprop gradient",
+        0.0,
+        perr,
+        1e-12,
+        "identical sums of products in float64; rounding ~1e-15 per term",
+        route="independent",
+    )
+    return comparison, perr
+
+
+def _race_flow_comparison(rs, S, D, tau, t_grid, red, a_flow) -> Comparison:
+    """GDLN-6: the reduced race against the full gated network's gradient flow."""
+    return _against_plateau(
+        "GDLN-6",
+        "race reduction vs full gated network (flow)",
+        red,
+        a_flow,
+        _flow_tolerance(
+            float(np.max(red)),
+            float(t_grid[-1]),
+            max(float(np.max(np.abs(th.race_reduced_rhs(r, S, D)))) / tau for r in red),
+        ),
+        f"both integrated by DOP853 (rtol {num.FLOW_RTOL:g}); allowed "
+        "10⁴·rtol·(scale + t_end·max|ȧ|)",
+        baseline=red[:1],
+        what="the reduced race",
+    )
+
+
+def _winner_ratio_comparison(
+    S, D, tau, t_grid, red, a_flow
+) -> tuple[Comparison, dict[str, float]] | None:
+    """GDLN-6's two-path log ratio in the small-weight regime (until the leader reaches 1 % of
+    s/D), against the flow; None when no path leads strictly."""
+    lead = S[:, 0]
+    order = np.argsort(-lead)
+    if not (S.shape[0] > 1 and lead[order[0]] > lead[order[1]]):
+        return None
+    w, r2 = int(order[0]), int(order[1])
+    scale = lead[w] / D[w, w]
+    small = np.flatnonzero(red[:, w, 0] < 0.01 * scale)
+    k = int(small[-1]) if small.size else 0
+    tk = float(t_grid[k])
+    measured_lr = float(np.log(a_flow[k, w, 0] / a_flow[k, r2, 0]))
+    pred_lr = float(th.two_path_log_ratio(tk, lead[w], lead[r2], tau))
+    # neglected term: 2∫Σ_j |D_jw − D_jr| a_j dt/τ ≤ 2 t_k Σ_j|ΔD_j| max a_j / τ
+    bound = 2 * tk / tau * float(np.abs(D[:, w] - D[:, r2]) @ np.max(red[: k + 1, :, 0], axis=0))
+    comparison = _against_plateau(
+        "GDLN-6",
+        f"ln(a_{w}/a_{r2}) at epoch {tk:g} (small-weight regime)",
+        pred_lr,
+        measured_lr,
+        bound + 1e-6,
+        "the derived ratio drops the competition term; its contribution is bounded "
+        "by 2t·Σ_j|D_jw − D_jr|·max a_j/τ (+1e-6 solver)",
+        baseline=0.0,
+        what="the predicted log ratio (0 at t = 0: equal paths)",
+    )
+    return comparison, {"winner_log_ratio": measured_lr, "winner_log_ratio_epoch": tk}
+
+
+def _verify_gated(setup: th.GatedSetup, options: CheckOptions, hyps) -> Verification:
+    """GDLN-5 (path gradient vs backprop) and GDLN-6 (race reduction and winner ratio vs the
+    full network's flow; gradient descent measured beside)."""
+    rs = setup.race()
+    P = th.race_data(rs)[0].shape[1]
+    network = _race_network(rs, options.seed)
+    graph, W0, Xd, Yd, ng, eg, U, V = network
+    S, D = th.race_reduced_coefficients(rs)
+    tau = 1.0 / (setup.lr * P)
+    comps, measured, notes = [], {}, []
+    gradient, perr = _path_gradient_comparison(network, options.seed)
+    measured["path_gradient_max_abs_difference"] = perr
+    comps.append(gradient)
+    t_grid = _checkpoints(setup.epochs, 40)
+    red = th.race_reduced_trajectory(rs, t_grid.astype(float), tau)
+    if not all(h.holds for h in hyps[:2]):
+        notes.append(f"alignment hypothesis fails ({hyps[0].detail}): no reduction comparison")
+        return Verification("path-gradient+flow+gd", measured, tuple(comps), tuple(notes))
+    traj = num.gated_flow(graph, W0, Xd, Yd, ng, eg, 1.0 / tau, t_grid)
+    a_flow = np.array([_path_strengths(w, U, V, rs.n_paths) for w in traj])
+    measured["max_abs_error_flow"] = float(np.max(np.abs(a_flow - red)))
+    comps.append(_race_flow_comparison(rs, S, D, tau, t_grid, red, a_flow))
+    gd = num.gated_gd(graph, W0, Xd, Yd, ng, eg, setup.lr * P, setup.epochs, t_grid)
+    a_gd = np.array([_path_strengths(gd[int(k)], U, V, rs.n_paths) for k in t_grid])
+    measured["max_abs_error_gd"] = float(np.max(np.abs(a_gd - red)))
+    ratio = _winner_ratio_comparison(S, D, tau, t_grid, red, a_flow)
+    if ratio is not None:
+        comps.append(ratio[0])
+        measured.update(ratio[1])
+    return Verification("path-gradient+flow+gd", measured, tuple(comps), tuple(notes))
+
+
+def _check_gated(setup: th.GatedSetup, options: CheckOptions) -> CheckResult:
+    """The two-path race (THEORY.md 3.2): hypotheses, GDLN-6's prediction, and with
+    ``options.verify`` the full gated network against it."""
+    rs = setup.race()
+    S, D = th.race_reduced_coefficients(rs)
+    tau = 1.0 / (setup.lr * th.race_data(rs)[0].shape[1])
+    hyps = th.hypotheses(setup)
     return CheckResult(
         THEORY,
         _statement("gated"),
         hyps,
-        predictions,
-        verification,
+        _race_predictions(S, D, tau),
+        _verify_gated(setup, options, hyps) if options.verify else None,
         setup=_setup_dict(setup),
         related=_related(("GDLN-5", "GDLN-6")),
     )
