@@ -573,9 +573,9 @@ def _feasibility_comparisons(setup: twta.WTASetup, r) -> list[Comparison]:
     return out
 
 
-def _verify_exhaustive(setup, applies, preds) -> Verification:
-    r = nwta.exhaustive_search(setup)
-    measured: dict[str, object] = {
+def _exhaustive_measured(setup: twta.WTASetup, r) -> dict[str, object]:
+    """The exhaustive search's counts, minimum and argmin, as measured keys."""
+    return {
         "loss": "mean squared error over tasks and training points",
         "count_convention": "ordered module tuples, each up to relabelling of its units",
         "n_codes": r.n_codes,
@@ -590,50 +590,125 @@ def _verify_exhaustive(setup, applies, preds) -> Verification:
         "zero_loss_tolerance": r.zero_loss_tolerance,
         "seconds": r.seconds,
     }
-    comps = []
+
+
+def _argmin_lstsq_comparison(setup: twta.WTASetup, r) -> Comparison:
+    """The enumeration's minimum against ``numpy.linalg.lstsq`` on its argmin code."""
     independent = _independent_code_check(setup, r.argmin_code)
-    comps.append(
-        Comparison.numeric(
-            "WTA-1",
-            "min_loss (batched normal equations vs lstsq on the argmin code)",
-            independent["loss_lstsq"],
-            r.min_loss,
-            1e-9 * (1 + float(np.mean(setup.target_array**2))),
-            "float64 round-off of two least-squares routes (~1e-15 relative); "
-            "1e-9 of the task energy",
-            route="consistency",
-        )
+    return Comparison.numeric(
+        "WTA-1",
+        "min_loss (batched normal equations vs lstsq on the argmin code)",
+        independent["loss_lstsq"],
+        r.min_loss,
+        1e-9 * (1 + float(np.mean(setup.target_array**2))),
+        "float64 round-off of two least-squares routes (~1e-15 relative); 1e-9 of the task energy",
+        route="consistency",
     )
-    comps += _feasibility_comparisons(setup, r)
-    comps += _zero_loss_sample_comparisons(setup, r)
-    notes = []
-    # the branch-and-bound, an independent complete search, supplies the stricter reading's
-    # counts and cross-checks the enumeration (skipped when its budget runs out)
+
+
+_ONE_UNIT_PER_VALUE_KEYS = (
+    "one_unit_per_value_zero_loss_codes",
+    "complete_one_unit_per_value_zero_loss_codes",
+)
+
+
+def _exhaustive_bnb_cross_check(
+    setup: twta.WTASetup, r, measured: dict[str, object]
+) -> tuple[list[Comparison], str]:
+    """Cross-check the enumeration by the branch-and-bound, an independent complete search.
+
+    It also supplies the stricter "one unit per factor value" counts, which the enumeration
+    does not classify; both are filled into ``measured`` (``None`` when the branch-and-bound
+    stops at its budget). Returns the comparisons and the note that says which happened.
+    """
     b = nbnb.bnb_search(setup, minimize=True, max_nodes=BNB_CROSS_CHECK_NODES)
     measured["symbolic_readings"] = SYMBOLIC_READINGS
     measured["complete_convention"] = COMPLETE_CONVENTION
-    if b.complete_search:
-        for key in (
-            "one_unit_per_value_zero_loss_codes",
-            "complete_one_unit_per_value_zero_loss_codes",
-        ):
-            measured[key] = getattr(b, key)
-        comps += _bnb_vs_exhaustive(setup, r, b)
-        notes.append(
-            f"cross-checked by branch-and-bound ({b.nodes_visited:,} bounds evaluated); "
-            "one unit per factor value: "
-            f"{b.one_unit_per_value_zero_loss_codes} of {b.zero_loss_codes} zero-loss codes"
-        )
-    else:
-        for key in (
-            "one_unit_per_value_zero_loss_codes",
-            "complete_one_unit_per_value_zero_loss_codes",
-        ):
+    if not b.complete_search:
+        for key in _ONE_UNIT_PER_VALUE_KEYS:
             measured[key] = None
-        notes.append(
+        return [], (
             f"branch-and-bound cross-check stopped at its budget of {BNB_CROSS_CHECK_NODES:,} "
             "bound evaluations: one-unit-per-value counts not measured"
         )
+    for key in _ONE_UNIT_PER_VALUE_KEYS:
+        measured[key] = getattr(b, key)
+    return _bnb_vs_exhaustive(setup, r, b), (
+        f"cross-checked by branch-and-bound ({b.nodes_visited:,} bounds evaluated); "
+        "one unit per factor value: "
+        f"{b.one_unit_per_value_zero_loss_codes} of {b.zero_loss_codes} zero-loss codes"
+    )
+
+
+def _exhaustive_conclusion_comparisons(r, zero_loss_possible: bool) -> list[Comparison]:
+    """WTA-1's conclusions, where it applies, against the enumeration of every code.
+
+    Every zero-loss code is symbolic, complete and without a dead unit; and where strict H3
+    forbids zero loss (``zero_loss_possible`` false), no code reaches it.
+    """
+    why = "WTA-1's conclusion (proof) against enumeration of every code"
+    counts = [
+        ("non-symbolic zero-loss codes", r.zero_loss_codes - r.symbolic_zero_loss_codes, why),
+        (
+            "incomplete zero-loss codes",
+            r.zero_loss_codes - r.complete_symbolic_zero_loss_codes,
+            why,
+        ),
+        ("zero-loss codes with a dead unit", r.dead_unit_zero_loss_codes, why),
+    ]
+    if not zero_loss_possible:
+        counts.append(
+            (
+                "zero-loss codes (strict H3 forbids them)",
+                r.zero_loss_codes,
+                "the proof's counting step against enumeration",
+            )
+        )
+    return [
+        Comparison.exact("WTA-1", quantity, 0, value, reason, route="independent")
+        for quantity, value, reason in counts
+    ]
+
+
+def _exhaustive_outcome_note(r, applies: bool, measured: dict[str, object]) -> str:
+    """One sentence on what the enumeration found, relative to whether WTA-1 applies."""
+    if applies:
+        return (
+            f"theorem applies: {r.zero_loss_codes} zero-loss codes, all symbolic: "
+            f"{r.zero_loss_codes == r.symbolic_zero_loss_codes}"
+        )
+    if r.zero_loss_codes == 0:
+        return (
+            f"theorem does not apply; no code reaches zero loss; optimum trade-off: min loss "
+            f"{r.min_loss:.6g} at code {measured['argmin_code']}, per-task loss "
+            f"{[round(v, 12) for v in measured['argmin_per_task_loss']]}"
+        )
+    if r.counterexample is None:
+        return (
+            "theorem does not apply; exhaustive search found no counterexample "
+            f"({r.zero_loss_codes} zero-loss codes, all symbolic)"
+        )
+    return (
+        f"theorem does not apply; counterexample found: {r.zero_loss_codes} zero-loss codes, "
+        f"{r.symbolic_zero_loss_codes} symbolic; e.g. {measured['counterexample']}"
+    )
+
+
+def _verify_exhaustive(setup, applies, preds) -> Verification:
+    """WTA-1 against enumeration of every code (:func:`mtl_theory.numerics.wta.exhaustive_search`).
+
+    Comparisons: the minimum against lstsq (consistency), the feasibility and zero-loss
+    sample checks, the branch-and-bound cross-check, the exact re-check of a counterexample
+    and, where the theorem applies, its conclusions against the counts.
+    """
+    r = nwta.exhaustive_search(setup)
+    measured = _exhaustive_measured(setup, r)
+    comps = [_argmin_lstsq_comparison(setup, r)]
+    comps += _feasibility_comparisons(setup, r)
+    comps += _zero_loss_sample_comparisons(setup, r)
+    cross_comps, cross_note = _exhaustive_bnb_cross_check(setup, r, measured)
+    comps += cross_comps
+    notes = [cross_note]
     if setup.holdout:
         notes.append("codes give winner -1 at held-out grid points (never seen in training)")
     if r.counterexample is not None:
@@ -641,67 +716,8 @@ def _verify_exhaustive(setup, applies, preds) -> Verification:
             setup, r.counterexample, "exhaustive search", comps
         )
     if applies:
-        comps.append(
-            Comparison.exact(
-                "WTA-1",
-                "non-symbolic zero-loss codes",
-                0,
-                r.zero_loss_codes - r.symbolic_zero_loss_codes,
-                "WTA-1's conclusion (proof) against enumeration of every code",
-                route="independent",
-            )
-        )
-        comps.append(
-            Comparison.exact(
-                "WTA-1",
-                "incomplete zero-loss codes",
-                0,
-                r.zero_loss_codes - r.complete_symbolic_zero_loss_codes,
-                "WTA-1's conclusion (proof) against enumeration of every code",
-                route="independent",
-            )
-        )
-        comps.append(
-            Comparison.exact(
-                "WTA-1",
-                "zero-loss codes with a dead unit",
-                0,
-                r.dead_unit_zero_loss_codes,
-                "WTA-1's conclusion (proof) against enumeration of every code",
-                route="independent",
-            )
-        )
-        if not preds["zero_loss_possible"]:
-            comps.append(
-                Comparison.exact(
-                    "WTA-1",
-                    "zero-loss codes (strict H3 forbids them)",
-                    0,
-                    r.zero_loss_codes,
-                    "the proof's counting step against enumeration",
-                    route="independent",
-                )
-            )
-        notes.append(
-            f"theorem applies: {r.zero_loss_codes} zero-loss codes, all symbolic: "
-            f"{r.zero_loss_codes == r.symbolic_zero_loss_codes}"
-        )
-    elif r.zero_loss_codes == 0:
-        notes.append(
-            f"theorem does not apply; no code reaches zero loss; optimum trade-off: min loss "
-            f"{r.min_loss:.6g} at code {measured['argmin_code']}, per-task loss "
-            f"{[round(v, 12) for v in measured['argmin_per_task_loss']]}"
-        )
-    elif r.counterexample is None:
-        notes.append(
-            "theorem does not apply; exhaustive search found no counterexample "
-            f"({r.zero_loss_codes} zero-loss codes, all symbolic)"
-        )
-    else:
-        notes.append(
-            f"theorem does not apply; counterexample found: {r.zero_loss_codes} zero-loss codes, "
-            f"{r.symbolic_zero_loss_codes} symbolic; e.g. {measured['counterexample']}"
-        )
+        comps += _exhaustive_conclusion_comparisons(r, preds["zero_loss_possible"])
+    notes.append(_exhaustive_outcome_note(r, applies, measured))
     return Verification("exhaustive", measured, tuple(comps), tuple(notes))
 
 
@@ -779,10 +795,9 @@ def _bnb_vs_exhaustive(setup: twta.WTASetup, e, b) -> list[Comparison]:
     return out
 
 
-def _verify_bnb(setup, applies, quick) -> Verification:
-    budget = BNB_MAX_NODES_QUICK if quick else BNB_MAX_NODES
-    r = nbnb.bnb_search(setup, minimize=True, max_nodes=budget)
-    measured: dict[str, object] = {
+def _bnb_measured(setup: twta.WTASetup, r, budget: int) -> dict[str, object]:
+    """The branch-and-bound's counts, certificate and search statistics, as measured keys."""
+    return {
         "loss": "mean squared error over tasks and training points",
         "count_convention": "ordered module tuples, each up to relabelling of its units",
         "complete_convention": COMPLETE_CONVENTION,
@@ -805,34 +820,37 @@ def _verify_bnb(setup, applies, quick) -> Verification:
         # wall and CPU time together under the one key that reports leave out of comparisons
         "seconds": {"wall": r.seconds, "cpu": r.cpu_seconds},
     }
-    comps: list[Comparison] = []
-    notes = [
-        f"branch-and-bound: {r.nodes_visited:,} bounds evaluated, {r.nodes_pruned:,} nodes "
-        f"pruned, {r.nodes_new_unit:,} inherited"
+
+
+def _bnb_min_loss_comparison(setup: twta.WTASetup, r) -> list[Comparison]:
+    """The search's minimum against a naive lstsq on the code it reports (if it reports one)."""
+    if r.min_loss_code is None or r.min_loss is None:
+        return []
+    return [
+        Comparison.numeric(
+            "WTA-1",
+            "min_loss (incremental normal equations vs lstsq on the reported code)",
+            nwta.naive_code_loss(setup, r.min_loss_code),
+            r.min_loss,
+            1e-9 * (1 + float(np.mean(setup.target_array**2))),
+            "float64 round-off of two least-squares routes (~1e-15 relative); "
+            "1e-9 of the task energy",
+            route="consistency",
+        )
     ]
-    if r.complete_search:
-        comps += _feasibility_comparisons(setup, r)
-    comps += _zero_loss_sample_comparisons(setup, r)
-    if r.min_loss_code is not None and r.min_loss is not None:
-        comps.append(
-            Comparison.numeric(
-                "WTA-1",
-                "min_loss (incremental normal equations vs lstsq on the reported code)",
-                nwta.naive_code_loss(setup, r.min_loss_code),
-                r.min_loss,
-                1e-9 * (1 + float(np.mean(setup.target_array**2))),
-                "float64 round-off of two least-squares routes (~1e-15 relative); "
-                "1e-9 of the task energy",
-                route="consistency",
-            )
-        )
-    if r.counterexample is not None:
-        measured["counterexample_check"] = _recheck_counterexample(
-            setup, r.counterexample, "branch-and-bound", comps
-        )
+
+
+def _bnb_conclusion_comparisons(r) -> list[Comparison]:
+    """WTA-1's conclusions, where it applies, against what the search decided.
+
+    "No zero-loss non-symbolic code" is compared whenever the search decided it (complete, or
+    stopped on an exhibited counterexample); the completeness and dead-unit counts only after a
+    complete search, since an incomplete one's counts are lower bounds.
+    """
     decided = r.complete_search or r.counterexample is not None
-    if applies and decided:
-        comps.append(
+    out: list[Comparison] = []
+    if decided:
+        out.append(
             Comparison.exact(
                 "WTA-1",
                 "a zero-loss non-symbolic code exists",
@@ -844,12 +862,12 @@ def _verify_bnb(setup, applies, quick) -> Verification:
                 route="independent",
             )
         )
-    if applies and r.complete_search:
+    if r.complete_search:
         for quantity, value in (
             ("incomplete zero-loss codes", r.zero_loss_codes - r.complete_symbolic_zero_loss_codes),
             ("zero-loss codes with a dead unit", r.dead_unit_zero_loss_codes),
         ):
-            comps.append(
+            out.append(
                 Comparison.exact(
                     "WTA-1",
                     quantity,
@@ -859,23 +877,55 @@ def _verify_bnb(setup, applies, quick) -> Verification:
                     route="independent",
                 )
             )
-    if not decided:
-        notes.append(
+    return out
+
+
+def _bnb_outcome_note(r, budget: int, measured: dict[str, object]) -> str:
+    """One sentence: undecided at the budget, a counterexample, or the certificate."""
+    if not (r.complete_search or r.counterexample is not None):
+        return (
             f"search stopped after {budget:,} bound evaluations without a counterexample: "
             "counts are lower bounds and no certificate was obtained (not verified)"
         )
-    elif r.counterexample is not None:
-        notes.append(
+    if r.counterexample is not None:
+        return (
             f"counterexample found: a zero-loss non-symbolic code {measured['counterexample']} "
             f"(re-checked in exact arithmetic); {r.zero_loss_codes:,} zero-loss codes"
             + ("" if r.complete_search else " found before the node budget ran out")
         )
-    else:
-        notes.append(
-            f"certified: none of the {measured['codes']} codes is a zero-loss non-symbolic code "
-            f"({r.zero_loss_codes} zero-loss codes, all symbolic; "
-            f"{r.one_unit_per_value_zero_loss_codes} of them one unit per factor value)"
+    return (
+        f"certified: none of the {measured['codes']} codes is a zero-loss non-symbolic code "
+        f"({r.zero_loss_codes} zero-loss codes, all symbolic; "
+        f"{r.one_unit_per_value_zero_loss_codes} of them one unit per factor value)"
+    )
+
+
+def _verify_bnb(setup, applies, quick) -> Verification:
+    """WTA-1 by the certified branch-and-bound (:func:`mtl_theory.numerics.wta_bnb.bnb_search`).
+
+    Within its node budget (smaller under ``quick``) the search certifies that no zero-loss
+    code is non-symbolic, exhibits one, or stops undecided (not verified). Where enumeration is
+    affordable (``BNB_CROSS_CHECK_CODES``) the exhaustive search cross-checks it count by count.
+    """
+    budget = BNB_MAX_NODES_QUICK if quick else BNB_MAX_NODES
+    r = nbnb.bnb_search(setup, minimize=True, max_nodes=budget)
+    measured = _bnb_measured(setup, r, budget)
+    comps: list[Comparison] = []
+    notes = [
+        f"branch-and-bound: {r.nodes_visited:,} bounds evaluated, {r.nodes_pruned:,} nodes "
+        f"pruned, {r.nodes_new_unit:,} inherited"
+    ]
+    if r.complete_search:
+        comps += _feasibility_comparisons(setup, r)
+    comps += _zero_loss_sample_comparisons(setup, r)
+    comps += _bnb_min_loss_comparison(setup, r)
+    if r.counterexample is not None:
+        measured["counterexample_check"] = _recheck_counterexample(
+            setup, r.counterexample, "branch-and-bound", comps
         )
+    if applies:
+        comps += _bnb_conclusion_comparisons(r)
+    notes.append(_bnb_outcome_note(r, budget, measured))
     if nwta.count_codes(len(setup.support), setup.modules) <= BNB_CROSS_CHECK_CODES:
         e = nwta.exhaustive_search(setup)
         comps += _bnb_vs_exhaustive(setup, e, r)
