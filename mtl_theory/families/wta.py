@@ -7,12 +7,12 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from mtl_theory import cost as mc
 from mtl_theory.families import wta_generalization
+from mtl_theory.families.wta_capacity import DIAGRAM as CAPACITY_DIAGRAM
 from mtl_theory.families.wta_emergence import DIAGRAM as EMERGENCE_DIAGRAM
-from mtl_theory.plotting import grid_values, heatmap
+from mtl_theory.families.wta_gradient import DIAGRAM as GRADIENT_DIAGRAM
 from mtl_theory.proofs import wta as pw
-from mtl_theory.registry import Family, PhaseDiagram, SuiteCase
+from mtl_theory.registry import Family, SuiteCase
 from mtl_theory.spec import (
     Choice,
     Integer,
@@ -125,111 +125,6 @@ def check(setup: tw.WTASetup, options: Any):
         return pw.check(setup, options)
     except pw.MethodUnavailable as exc:
         raise SpecError(exc.key, exc.expected, exc.given) from None
-
-
-def _outline_theorem_region(ax: Any, records: Any) -> None:
-    """Draw the cells where all hypotheses of Theorem WTA-1 hold (red outline)."""
-    from matplotlib.patches import Rectangle
-
-    xs = sorted({r.params["slack"] for r in records})
-    ys = sorted({r.params["n_tasks"] for r in records})
-    for r in records:
-        if r.result["theorem_applies"]:
-            x, y = r.params["slack"], r.params["n_tasks"]
-            i = ys.index(y)
-            # the same cell edges as mtl_theory.plotting.heatmap (mid-points, mirrored ends)
-            lo = (ys[i - 1] + y) / 2 if i > 0 else (y - (ys[1] - y) / 2 if len(ys) > 1 else y - 0.5)
-            hi = (
-                (ys[i + 1] + y) / 2
-                if i + 1 < len(ys)
-                else (y + (y - ys[i - 1]) / 2 if len(ys) > 1 else y + 0.5)
-            )
-            ax.add_patch(
-                Rectangle((x - 0.5, lo), 1.0, hi - lo, fill=False, edgecolor="red", linewidth=2.0)
-            )
-    ax.plot([], [], color="red", linewidth=2.0, label="Theorem WTA-1 applies (H1-H3)")
-    ax.set_xticks(xs)
-    ax.set_yticks(ys)
-    ax.legend(loc="upper right", fontsize=7)
-
-
-def capacity_render(records: Any, fig: Any) -> None:
-    """Symbolic fraction of zero-loss codes over (slack, n_tasks) with the theorem's region."""
-    ax = fig.add_subplot(1, 1, 1)
-    xs, ys, z = grid_values(records, "slack", "n_tasks", "symbolic_fraction")
-    ax.set_facecolor("0.8")
-    heatmap(
-        ax,
-        xs,
-        ys,
-        z,
-        xlabel="capacity slack sum(m_g-1) - sum(n_k-1)",
-        ylabel="number of random additive tasks",
-        colorbar_label="symbolic / zero-loss codes",
-        vmin=0.0,
-        vmax=1.0,
-    )
-    for r in records:
-        ax.text(
-            r.params["slack"],
-            r.params["n_tasks"],
-            f"{r.result['symbolic_zero_loss_codes']}/{r.result['zero_loss_codes']}",
-            ha="center",
-            va="center",
-            fontsize=7,
-            color="white",
-        )
-    _outline_theorem_region(ax, records)
-    ax.set_title("WTA, factors (2,3): symbolic/zero-loss codes (exhaustive; grey = none)")
-
-
-def gradient_render(records: Any, fig: Any) -> None:
-    """Symbolic+complete seed fraction, and held-out accuracy WTA minus ReLU."""
-    fig.set_size_inches(13, 5)
-    left, right = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
-    xs, ys, z = grid_values(records, "slack", "n_tasks", "symbolic_complete_fraction")
-    heatmap(
-        left,
-        xs,
-        ys,
-        z,
-        xlabel="capacity slack",
-        ylabel="number of random additive tasks",
-        colorbar_label="fraction of seeds symbolic and complete",
-        vmin=0.0,
-        vmax=1.0,
-    )
-    _outline_theorem_region(left, records)
-    left.set_title("trained WTA, factors (2,3): symbolic and complete", fontsize=10)
-    xs, ys, d = grid_values(
-        records,
-        "slack",
-        "n_tasks",
-        lambda r: r["heldout_accuracy_wta"] - r["heldout_accuracy_relu"],
-    )
-    heatmap(
-        right,
-        xs,
-        ys,
-        d,
-        xlabel="capacity slack",
-        ylabel="number of random additive tasks",
-        colorbar_label="held-out accuracy: WTA - ReLU",
-        vmin=-1.0,
-        vmax=1.0,
-        cmap="coolwarm",
-    )
-    for r in records:
-        right.text(
-            r.params["slack"],
-            r.params["n_tasks"],
-            f"{r.result['heldout_accuracy_wta']:.2f}\n{r.result['heldout_accuracy_relu']:.2f}",
-            ha="center",
-            va="center",
-            fontsize=6,
-        )
-    _outline_theorem_region(right, records)
-    right.set_title("held-out (1,1) accuracy: WTA (top) vs ReLU (bottom)", fontsize=10)
 
 
 #: One-hot tasks of factors (2, 2) plus NEAR_XOR_EPS x parity: non-additive by a hair. The best
@@ -416,23 +311,6 @@ def code_figures(results: Any, directory: Any) -> list[Any]:
     return paths
 
 
-def capacity_point_cost(params: Mapping[str, Any]) -> mc.Cost:
-    """Exhaustive search of every code, once per task draw."""
-    modules = pw.DIAGRAM_MODULES[int(params["slack"])]
-    return mc.wta_exhaustive_cost(
-        math.prod(pw.DIAGRAM_FACTORS), modules, repeats=pw.CAPACITY_TASK_SEEDS
-    )
-
-
-def gradient_point_cost(params: Mapping[str, Any]) -> mc.Cost:
-    """WTA and ReLU networks trained for every seed: a measured constant per seed."""
-    return mc.measured_point_cost(
-        pw.GRADIENT_SEEDS * mc.WTA_GRADIENT_SEED_SECONDS,
-        2**27,
-        f"{pw.GRADIENT_SEEDS} seeds of WTA + ReLU training (measured)",
-    )
-
-
 FAMILY = Family(
     name="wta",
     title="Winner-take-all bottlenecks give symbolic codes (Theorem WTA-1)",
@@ -445,26 +323,8 @@ FAMILY = Family(
     derivations=pw.DERIVATIONS,
     suite=SUITE,
     diagrams=(
-        PhaseDiagram(
-            name="wta-capacity-tasks",
-            theory="wta",
-            title="Symbolic fraction of zero-loss codes: capacity slack x number of tasks",
-            description=pw.CAPACITY_DESCRIPTION,
-            points=pw.capacity_points,
-            compute=pw.capacity_compute,
-            render=capacity_render,
-            cost=capacity_point_cost,
-        ),
-        PhaseDiagram(
-            name="wta-gradient",
-            theory="wta",
-            title="Gradient-trained WTA networks: symbolic+complete seeds, held-out accuracy",
-            description=pw.GRADIENT_DESCRIPTION,
-            points=pw.gradient_points,
-            compute=pw.gradient_compute,
-            render=gradient_render,
-            cost=gradient_point_cost,
-        ),
+        CAPACITY_DIAGRAM,
+        GRADIENT_DIAGRAM,
         EMERGENCE_DIAGRAM,
         wta_generalization.DIAGRAM,
     ),
