@@ -541,13 +541,7 @@ def phase(
     _require_dtype(dtype, [diagrams[n] for n in chosen])
     say = log or (lambda _msg: None)
     if paper_budget:
-        without = [n for n in chosen if diagrams[n].paper_points is None]
-        if without:
-            having = [n for n, d in diagrams.items() if d.paper_points is not None]
-            raise UsageError(
-                f"--paper-budget: expected diagrams with a paper budget ({', '.join(having)}), "
-                f"given {', '.join(without)}"
-            )
+        _require_paper_budgets(chosen, diagrams)
     if plan_only:
         from .phase_diagrams import plan_diagram
 
@@ -556,13 +550,7 @@ def phase(
                 say(line)
         return PhaseRun(outputs=(), index=Path(out) / "README.md")
     if dask is not None:
-        try:
-            import distributed  # noqa: F401
-        except ImportError:
-            raise UsageError(
-                "--dask: expected the optional extra (pip install 'mtl-theory[dask]'), "
-                "given a Python without dask.distributed"
-            ) from None
+        _require_dask_extra()
     out_dir = Path(out)
     check_out_dir(out_dir, "--out")
     if dask is not None:
@@ -593,6 +581,28 @@ def phase(
     index = write_index(registry(), out_dir)
     remove_stale_temporaries(out_dir)
     return PhaseRun(outputs=tuple(outputs), index=index)
+
+
+def _require_paper_budgets(chosen: Sequence[str], diagrams: dict[str, PhaseDiagram]) -> None:
+    """``--paper-budget`` only for diagrams that declare a paper budget (one line otherwise)."""
+    without = [n for n in chosen if diagrams[n].paper_points is None]
+    if without:
+        having = [n for n, d in diagrams.items() if d.paper_points is not None]
+        raise UsageError(
+            f"--paper-budget: expected diagrams with a paper budget ({', '.join(having)}), "
+            f"given {', '.join(without)}"
+        )
+
+
+def _require_dask_extra() -> None:
+    """``--dask`` needs the optional extra; say how to install it instead of an ImportError."""
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        raise UsageError(
+            "--dask: expected the optional extra (pip install 'mtl-theory[dask]'), "
+            "given a Python without dask.distributed"
+        ) from None
 
 
 def check_out_dir(path: Path, flag: str, *, files: Sequence[str] = ()) -> None:
