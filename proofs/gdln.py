@@ -1460,15 +1460,21 @@ def check(setup: th.GdlnSetup, options: CheckOptions) -> CheckResult:
 # --------------------------------------------------------------------------- phase diagrams
 
 
+#: gdln-saxe: items of the one-hot hierarchy, hidden width, learning rate, initial mode
+#: strength a₀ and epochs (Saxe et al. 2019's setting at the toolkit's sizes).
+SAXE_ITEMS, SAXE_HIDDEN, SAXE_LR, SAXE_A0, SAXE_EPOCHS = 8, 16, 1e-3, 1e-3, 7000
+
+
 def saxe_points() -> list[dict[str, Any]]:
     return [{"route": "gd"}, {"route": "flow"}]
 
 
 def saxe_compute(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
-    """Hierarchy (8 items, one-hot), two-layer net hidden 16, η = 1e-3, a₀ = 1e-3: mode
-    strengths by the given numerical route and by the closed form, 7000 epochs."""
-    lr, epochs, a0, hidden = 1e-3, 7000, 1e-3, 16
-    X, Y, U, s, V, d = th.linear_dataset(8, None)
+    """Hierarchy (``SAXE_ITEMS`` items, one-hot), two-layer net of width ``SAXE_HIDDEN``,
+    η = ``SAXE_LR``, a₀ = ``SAXE_A0``: mode strengths by the given numerical route and by the
+    closed form, ``SAXE_EPOCHS`` epochs."""
+    lr, epochs, a0, hidden = SAXE_LR, SAXE_EPOCHS, SAXE_A0, SAXE_HIDDEN
+    X, Y, U, s, V, d = th.linear_dataset(SAXE_ITEMS, None)
     tau = th.time_constant(lr, X.shape[1])
     t = np.arange(0, epochs + 1, 35)
     Ws = num.aligned_chain_init(
@@ -1491,6 +1497,11 @@ def saxe_compute(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
     }
 
 
+#: gdln-context-losses: the paper's 3-context setting (sizes and schedule from
+#: :func:`context_run_size`).
+CONTEXT_LOSS_SETUP = th.ContextSetup(hidden=(700,), contexts=3, structures="different")
+
+
 def context_loss_points() -> list[dict[str, Any]]:
     return [{"seed_index": 0}, {"seed_index": 1}]
 
@@ -1501,8 +1512,7 @@ def context_loss_compute(
     """Paper sizes: 3 contexts, different structures, 11 → 700 → 60, std 0.005/700, η = 1e-3,
     8000 epochs; ReLU, ReLN, modular GDLN and the authors' closed form (code, flagged).
     ``dtype``: the networks' training arithmetic; the closed form is float64 always."""
-    setup = th.ContextSetup(hidden=(700,), contexts=3, structures="different")
-    task, ex, (_, _, epochs) = run_context(setup, seed, dtype=dtype)
+    task, ex, (_, _, epochs) = run_context(CONTEXT_LOSS_SETUP, seed, dtype=dtype)
     t = np.arange(0, epochs + 1, 50)
     out = {k: getattr(ex, k).losses[0, t].tolist() for k in ("relu", "reln", "modular")}
     out["t"] = t.tolist()
