@@ -8,7 +8,13 @@ import pytest
 
 import mtl_theory
 
-LAYERS = ("mtl_theory", "mtl_theory.theory", "mtl_theory.numerics", "mtl_theory.proofs")
+LAYERS = (
+    "mtl_theory",
+    "mtl_theory.families",
+    "mtl_theory.theory",
+    "mtl_theory.numerics",
+    "mtl_theory.proofs",
+)
 
 
 def _modules():
@@ -17,7 +23,7 @@ def _modules():
         package = importlib.import_module(layer)
         names.append(layer)
         for info in pkgutil.iter_modules(package.__path__, prefix=f"{layer}."):
-            if info.name.split(".")[-1] in ("theory", "numerics", "proofs"):
+            if info.name.split(".")[-1] in ("families", "theory", "numerics", "proofs"):
                 continue  # the layers, listed on their own
             names.append(info.name)
     return sorted(set(names))
@@ -32,4 +38,5 @@ def test_docstring_examples(name):
 
 def test_the_modules_with_examples_are_found():
     assert "mtl_theory.api" in _modules() and "mtl_theory.numerics.metrics" in _modules()
+    assert "mtl_theory.families.diagram_text" in _modules()
     assert mtl_theory.__version__
