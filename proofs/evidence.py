@@ -1462,6 +1462,14 @@ def _fixed_point_keys(kind: str, label: str, summary) -> dict[str, Any]:
 # --------------------------------------------------------------------------- phase diagrams
 
 
+#: evidence-tasks-noise: dimension, evidence samples per trial and trials per point.
+TASKS_NOISE_D, TASKS_NOISE_T, TASKS_NOISE_TRIALS = 2, 20, 4000
+#: evidence-tasks-dim: draws of random unit normals per point.
+TASKS_DIM_DRAWS = 400
+#: evidence-time: noise, even tasks in D = 2 and trials per point.
+TIME_SIGMA, TIME_N_TASKS, TIME_TRIALS = 0.2, 6, 4000
+
+
 def tasks_noise_points() -> list[dict[str, Any]]:
     return [
         {"n_tasks": n, "sigma": s}
@@ -1477,11 +1485,11 @@ def tasks_noise_compute(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
     they carry mu (EV-3); with one task only c^T mu; at sigma = 0 only the arrangement cell
     (the logit is replaced by the 0/1 output).
     """
-    n, sigma, t = int(params["n_tasks"]), float(params["sigma"]), 20
+    n, sigma, t = int(params["n_tasks"]), float(params["sigma"]), TASKS_NOISE_T
     C = te.even_normals(n)
     d = np.zeros(n)
     rng = ne.rng_from(seed)
-    trials = ne.simulate_trials(2, sigma, t, 4000, rng)
+    trials = ne.simulate_trials(TASKS_NOISE_D, sigma, t, TASKS_NOISE_TRIALS, rng)
     if sigma > 0:
         feats = te.probit_argument(trials.mean, C, d, sigma, t)
     else:
@@ -1505,11 +1513,11 @@ def tasks_dim_points() -> list[dict[str, Any]]:
 
 
 def tasks_dim_compute(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
-    """cond(C) and decoded-axis angles for 400 draws of random unit normals."""
+    """cond(C) and decoded-axis angles for ``TASKS_DIM_DRAWS`` draws of random unit normals."""
     n, D = int(params["n_tasks"]), int(params["D"])
     rng = ne.rng_from(seed)
     conds, devs = [], []
-    for _ in range(400):
+    for _ in range(TASKS_DIM_DRAWS):
         g = rng.standard_normal((n, D))
         unit = g / np.linalg.norm(g, axis=1, keepdims=True)
         s = np.linalg.svd(unit, compute_uv=False)
@@ -1529,12 +1537,13 @@ def time_points() -> list[dict[str, Any]]:
 
 
 def time_compute(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
-    """r2 vs t at sigma = 0.2, D = 2, N = 6 even: simulated mu, OOD ideal, filter network."""
-    t, sigma, n_tasks = int(params["t"]), 0.2, 6
+    """r2 vs t at sigma = ``TIME_SIGMA``, D = 2, ``TIME_N_TASKS`` even tasks: simulated mu,
+    OOD ideal, filter network."""
+    t, sigma, n_tasks = int(params["t"]), TIME_SIGMA, TIME_N_TASKS
     C = te.even_normals(n_tasks)
     d = np.zeros(n_tasks)
     rng = ne.rng_from(seed)
-    trials = ne.simulate_trials(2, sigma, t, 4000, rng)
+    trials = ne.simulate_trials(2, sigma, t, TIME_TRIALS, rng)
     r2_mu, se = ne.r2_of_estimate(trials.mean, trials.x_star, te.BOX_VARIANCE)
     ood_ideal = ne.ood_r2_all(trials.mean, trials.x_star, latent_variance=te.BOX_VARIANCE)
     Y = ne.task_labels(trials.x_star, C, d)

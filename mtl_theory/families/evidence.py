@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from mtl_theory import cost as mc
 from mtl_theory.families import evidence_arch_diagram
+from mtl_theory.families.evidence_rnn import DIAGRAM as RNN_DIAGRAM
 from mtl_theory.families.evidence_sweep_diagrams import SWEEP_DIAGRAMS
+from mtl_theory.families.evidence_tasks_dim import DIAGRAM as TASKS_DIM_DIAGRAM
+from mtl_theory.families.evidence_tasks_noise import DIAGRAM as TASKS_NOISE_DIAGRAM
+from mtl_theory.families.evidence_time import DIAGRAM as TIME_DIAGRAM
 from mtl_theory.numerics import evidence_arch as na
 from mtl_theory.numerics import evidence_protocol as npr
-from mtl_theory.numerics.precision import DTYPES
-from mtl_theory.plotting import grid_values, heatmap
 from mtl_theory.proofs import evidence as pe
-from mtl_theory.registry import Family, PhaseDiagram, SuiteCase
+from mtl_theory.registry import Family, SuiteCase
 from mtl_theory.spec import (
     Choice,
     Integer,
@@ -437,259 +437,11 @@ SUITE = (
     ),
 )
 
-# --------------------------------------------------------------------------- renderers
-# (drawing lives at the front door: proofs/ holds the computations, DESIGN.md layering)
-
-
-def tasks_noise_render(records: Sequence[Any], fig: Any) -> None:
-    ax = fig.add_subplot(1, 1, 1)
-    xs, ys, z = grid_values(records, "n_tasks", "sigma", "ood_r2")
-    heatmap(
-        ax,
-        xs,
-        ys,
-        np.clip(z, -0.5, 1.0),
-        xlabel="N_task (even central boundaries)",
-        ylabel="sigma (per sample)",
-        colorbar_label="OOD r² of ideal route (D=2, t=20)",
-        vmin=-0.5,
-        vmax=1.0,
-    )
-    nn = np.linspace(xs[0] - 0.5, xs[-1] + 0.5, 2)
-    for level in (0.9, 0.95, 0.98):
-        s_level = math.sqrt((1 - level) * 20 * te.BOX_VARIANCE)
-        ax.plot(nn, [s_level, s_level], "w--", lw=1)
-        ax.text(
-            xs[-1], s_level, f" Eq.7 r²={level}", color="w", va="bottom", ha="right", fontsize=8
-        )
-    ax.axvline(
-        math.sqrt(2), color="r", lw=1.5, label="rank boundary: N_task >= D = 2 needed (EV-2)"
-    )
-    ok = xs >= 2
-    live = ys > 0  # sigma = 0 is the cell-indicator regime, not Eq. 7's
-    if np.count_nonzero(ok) >= 2 and np.count_nonzero(live) >= 2:
-        cs = ax.contour(
-            xs[ok],
-            ys[live],
-            z[np.ix_(live, ok)],
-            levels=[0.9, 0.95, 0.98],
-            colors="k",
-            linewidths=0.8,
-        )
-        ax.clabel(cs, fontsize=7, fmt="measured %.2f")
-    ax.set_xscale("log")
-    ax.set_xticks(xs)
-    ax.set_xticklabels([str(int(v)) for v in xs])
-    ax.legend(loc="lower right", fontsize=8)
-    ax.set_title("EVIDENCE: OOD r² from optimal outputs; Eq. 7 contours (dashed)")
-
-
-def tasks_dim_render(records: Sequence[Any], fig: Any) -> None:
-    ax1 = fig.add_subplot(1, 2, 1)
-    ax2 = fig.add_subplot(1, 2, 2)
-    Ds = sorted({r.params["D"] for r in records})
-    colors = ["C0", "C1", "C2", "C3", "C4"]
-    for D, col in zip(Ds, colors, strict=False):
-        rs = sorted((r for r in records if r.params["D"] == D), key=lambda r: r.params["n_tasks"])
-        ns = np.array([r.params["n_tasks"] for r in rs])
-        med = np.array([r.result["cond_median"] for r in rs])
-        q1 = np.array([r.result["cond_q25"] for r in rs])
-        q3 = np.array([r.result["cond_q75"] for r in rs])
-        ax1.plot(ns, med, "o-", color=col, label=f"D={D} measured median")
-        ax1.fill_between(ns, q1, q3, color=col, alpha=0.2)
-        nn = np.geomspace(D * 1.2, 500, 100)
-        ratio = np.sqrt(D / nn)  # Marchenko-Pastur singular-value edges 1 +- sqrt(D/N)
-        ax1.plot(nn, (1 + ratio) / (1 - ratio), "--", color=col, lw=1)
-        ax2.plot(ns, [r.result["angle_dev_mean"] for r in rs], "o-", color=col, label=f"D={D}")
-    ax1.set_xscale("log")
-    ax1.set_yscale("log")
-    ax1.set_xlabel("N_task")
-    ax1.set_ylabel("cond(C), random unit normals")
-    ax1.set_title("cond(C): median, IQR band;\ndashed: Marchenko–Pastur", fontsize=10)
-    ax1.legend(fontsize=7)
-    ax2.axhline(0, color="k", lw=1, label="orthogonal (C^T C ∝ I)")
-    ax2.set_xscale("log")
-    ax2.set_xlabel("N_task")
-    ax2.set_ylabel("mean |angle − 90°| between decoded axes (deg)")
-    ax2.legend(fontsize=7)
-
-
-def time_render(records: Sequence[Any], fig: Any) -> None:
-    ax = fig.add_subplot(1, 1, 1)
-    rs = sorted(records, key=lambda r: r.params["t"])
-    ts = np.array([r.params["t"] for r in rs], dtype=float)
-    tt = np.geomspace(1, ts.max(), 200)
-    ax.plot(tt, [te.r2_eq7(0.2, v) for v in tt], "k-", label="Eq. 7: 1 − σ²/(t·Var)")
-    ax.plot(tt, [te.r2_lmmse(0.2, v) for v in tt], "k:", label="shrinkage Var/(Var+σ²/t)")
-    ax.errorbar(
-        ts,
-        [r.result["r2_mu"] for r in rs],
-        yerr=[2 * r.result["r2_mu_se"] for r in rs],
-        fmt="o",
-        label="simulated r² of µ(t) (±2 SE)",
-    )
-    ax.plot(
-        ts,
-        [r.result["ood_r2_ideal"] for r in rs],
-        "s",
-        mfc="none",
-        label="ideal route, OOD (held-out quadrant)",
-    )
-    ax.plot(
-        ts,
-        [r.result["ood_r2_filter"] for r in rs],
-        "x",
-        ms=8,
-        label="filter network (probit readouts), OOD",
-    )
-    ax.set_xscale("log")
-    ax.set_ylim(0.3, 1.02)
-    ax.set_xlabel("t (evidence samples)")
-    ax.set_ylabel("r²")
-    ax.set_title("EVIDENCE: r² vs aggregation time (σ=0.2, D=2, N_task=6)")
-    ax.legend(fontsize=8, loc="lower right")
-
-
-def rnn_render(records: Sequence[Any], fig: Any) -> None:
-    ax = fig.add_subplot(1, 1, 1)
-    ns = sorted({r.params["n_tasks"] for r in records})
-    decoders = (
-        ("ood_r2_per_quadrant", "C0", -0.12, "least-squares decoder"),
-        ("ood_r2_adam_decoder_per_quadrant", "C1", 0.12, "Adam decoder, fixed pool (3500 x 16)"),
-    )
-    for i, n in enumerate(ns):
-        mine = [r for r in records if r.params["n_tasks"] == n]
-        for key, color, dx, name in decoders:
-            vals = np.concatenate([r.result[key] for r in mine if key in r.result] or [[np.nan]])
-            q1, med, q3 = np.percentile(vals, [25, 50, 75])
-            ax.plot([i + dx] * vals.size, np.clip(vals, -1, 1), ".", color=color, alpha=0.4)
-            ax.errorbar(
-                i + dx,
-                med,
-                yerr=[[med - q1], [q3 - med]],
-                fmt="o",
-                color=color,
-                capsize=4,
-                label=f"trained RNN, {name}: median, IQR" if i == 0 else None,
-            )
-        ideal = np.concatenate([r.result["ideal_per_quadrant"] for r in mine])
-        ax.plot(i, np.median(ideal), "k_", ms=20, label="ideal route µ(t), OOD" if i == 0 else None)
-    ax.axhline(te.r2_eq7(0.2, 20), color="k", ls="--", lw=1, label="Eq. 7 (σ=0.2, t=20)")
-    ax.axhline(0.9, color="r", ls=":", lw=1, label="paper's 0.9 reference line")
-    ax.set_xticks(range(len(ns)))
-    ax.set_xticklabels([str(n) for n in ns])
-    ax.set_xlabel("N_task")
-    ax.set_ylabel("OOD r² (held-out quadrant; values clipped at −1)")
-    ax.set_ylim(-1.05, 1.05)
-    ax.set_title(
-        f"EVIDENCE: trained RNN (authors' init/inputs), REDUCED budget "
-        f"{pe.RNN_DIAGRAM_BATCHES} batches of {pe.RNN_DIAGRAM_BATCH_SIZE}\n(paper: 10^5 "
-        "batches); 3 seeds x 4 held-out quadrants",
-        fontsize=10,
-    )
-    ax.legend(fontsize=7, loc="lower right")
-
-
-def rnn_point_cost(params: Mapping[str, Any]) -> mc.Cost:
-    """One RNN of the diagram's budget, 2000 trials' states, 4 x 3500 Adam decoder steps."""
-    return mc.trained_network_point_cost(
-        "rnn",
-        2,
-        int(params["n_tasks"]),
-        20,
-        int(params.get("batches", pe.RNN_DIAGRAM_BATCHES)),
-        pool=2000,
-        decoder_steps=4 * 3500,
-    )
-
-
-#: Per-point CPU seconds of the ideal-route diagrams, rounded up from
-#: benchmarks/bench_cost.py --diagrams (0.02 / 0.02 / 0.06 s measured on their smallest
-#: points): the order of magnitude is all the planner needs for diagrams of a few seconds.
-IDEAL_POINT_SECONDS = {
-    "evidence-tasks-noise": 0.05,
-    "evidence-tasks-dim": 0.05,
-    "evidence-time": 0.1,
-}
-
-
-def ideal_point_cost(name: str):
-    seconds = IDEAL_POINT_SECONDS[name]
-
-    def cost(params: Mapping[str, Any]) -> mc.Cost:
-        return mc.measured_point_cost(seconds, 2**26, f"{name} point (measured)")
-
-    return cost
-
-
 DIAGRAMS = (
-    PhaseDiagram(
-        name="evidence-tasks-noise",
-        theory="evidence",
-        title="OOD r² of the ideal route over N_task × σ (D = 2, t = 20)",
-        description=(
-            "Measured: OOD r² (held-out quadrant, Var = 1/12) of a linear decoder reading the "
-            "ideal observer's outputs in probit space, even central boundaries, 4000 trials "
-            "per point; at σ = 0 the 0/1 outputs. Predicted: Eq. 7 contours (EV-5, `code`) "
-            "and the rank boundary N_task = D (EV-2/EV-4, `reconstructed`)."
-        ),
-        points=pe.tasks_noise_points,
-        compute=pe.tasks_noise_compute,
-        render=tasks_noise_render,
-        cost=ideal_point_cost("evidence-tasks-noise"),
-    ),
-    PhaseDiagram(
-        name="evidence-tasks-dim",
-        theory="evidence",
-        title="cond(C) and decoded-axis angles for random normals over N_task × D",
-        description=(
-            "Measured: median and IQR of cond(C) and mean |angle − 90°| of decoded axes over "
-            "400 draws of random unit normals. Predicted: Marchenko–Pastur asymptote "
-            "(1 + √(D/N))/(1 − √(D/N)) (EV-6, `reconstructed`)."
-        ),
-        points=pe.tasks_dim_points,
-        compute=pe.tasks_dim_compute,
-        render=tasks_dim_render,
-        cost=ideal_point_cost("evidence-tasks-dim"),
-    ),
-    PhaseDiagram(
-        name="evidence-time",
-        theory="evidence",
-        title="r² vs aggregation time t (σ = 0.2, D = 2, N_task = 6)",
-        description=(
-            "Measured: r² of µ(t) (4000 trials, ±2 SE), OOD r² of the ideal route and of the "
-            "exactly-trained filter network (probit readouts by maximum likelihood). "
-            "Predicted: Eq. 7 (EV-5, `code`) and the shrinkage bound (`derived`)."
-        ),
-        points=pe.time_points,
-        compute=pe.time_compute,
-        render=time_render,
-        cost=ideal_point_cost("evidence-time"),
-    ),
-    PhaseDiagram(
-        name="evidence-rnn",
-        theory="evidence",
-        title="Trained-RNN OOD r² vs N_task (reduced budget) against the ideal route",
-        description=(
-            f"Measured: OOD r² (held-out quadrant, Var = 1/12) of the hidden state at the "
-            f"decision step of the paper's RNN trained by BPTT + Adam ({pe.RNN_DIAGRAM_LOSS} BCE, "
-            f"the authors' train.py) for "
-            f"{pe.RNN_DIAGRAM_BATCHES} batches of {pe.RNN_DIAGRAM_BATCH_SIZE} (REDUCED budget; "
-            f"the paper's is 10^5: `--paper-budget` runs {pe.PAPER_BATCHES} batches x "
-            f"{pe.PAPER_NETWORKS} networks), 3 seeds x 4 quadrants per N_task: median and IQR, "
-            f"decoded "
-            f"by least squares and by an Adam-trained linear layer on a fixed pool of trials "
-            f"(not generalize.py's exact protocol: see the check's `protocol` key). "
-            f"Reference: the ideal route µ(t) and Eq. 7 (EV-5, `code`); EV-7 (`paper`) gives "
-            f"no number."
-        ),
-        points=pe.rnn_points,
-        compute=pe.rnn_compute,
-        render=rnn_render,
-        dtypes=DTYPES,
-        cost=rnn_point_cost,
-        paper_points=pe.rnn_paper_points,
-    ),
+    TASKS_NOISE_DIAGRAM,
+    TASKS_DIM_DIAGRAM,
+    TIME_DIAGRAM,
+    RNN_DIAGRAM,
     evidence_arch_diagram.DIAGRAM,
 )
 
