@@ -139,6 +139,26 @@ def reduced_window(
     )
 
 
+def too_narrow(task: th.ContextTask, net: num.PathwayNetwork) -> str | None:
+    """Why the reduced ReLN is no prediction for ``net``, or None: a pathway has fewer units
+    than the reduced flow has live modes in it (:func:`theory.gdln_reln.pathway_mode_counts`,
+    `derived`), so its rank-h map cannot follow the reduced trajectory (issue 14: hidden = [1]
+    and [2], one and two units per pathway against 8 to 10 live modes, trained ReLN losses
+    26.3 and 28.8 against reduced 1.3 and 2.0 were reported as contradictions)."""
+    modes = gr.pathway_mode_counts(gr.reduced_reln(task, net.sets, split=True))
+    widths = np.array([net.common[0].shape[1]] + [net.width] * len(net.sets))
+    short = np.flatnonzero(widths < modes)
+    if short.size == 0:
+        return None
+    width, need = int(widths[short[0]]), int(modes[short[0]])
+    return (
+        f"a pathway of the ReLN has {width} hidden unit(s), fewer than the {need} live modes "
+        "the reduced flow gives it (one hidden direction per mode): the network's rank-"
+        f"{width} map cannot follow the reduced trajectory, so the reduction predicts nothing "
+        "for it (raise hidden)"
+    )
+
+
 def reduced_route_comparisons(
     task: th.ContextTask,
     net: num.PathwayNetwork,
@@ -152,6 +172,7 @@ def reduced_route_comparisons(
     distance from it is measured in window units, not compared (no tolerance links a ReLU
     to the ReLN's reduction)."""
     win = reduced_window(task, net, lr, checkpoints)
+    narrow = too_narrow(task, net)
     # plus float64 rounding of the two losses (sums of ~10³ squares: ~n·eps relative); without
     # it a run on its plateau (init sd 1e-30) had tolerance 0 against a 1.4e-14 difference
     tol = win.tolerance + LOSS_ROUNDING * float(reln_losses[0, 0])
@@ -160,6 +181,20 @@ def reduced_route_comparisons(
     from mtl_theory.proofs.gdln import _against_plateau  # the GDLN plateau rule (one place)
 
     for i, k in enumerate(win.checkpoints):
+        if narrow:
+            comps.append(
+                Comparison.unmeasurable(
+                    "GDLN-13",
+                    f"reduced ReLN loss (block ODEs) vs trained ReLN at epoch {k}",
+                    float(win.loss[i]),
+                    float(reln_losses[0, k]),
+                    float(tol[i]),
+                    "the time window k(1 ± μ) ± Δ of the derived tolerance",
+                    why=narrow,
+                    route="independent",
+                )
+            )
+            continue
         if win.spans_run:
             comps.append(
                 Comparison.unmeasurable(
@@ -314,8 +349,17 @@ def fastest_gating_comparisons(
     plus the window μ t + Δ of :class:`ReducedWindow`, and (ii) the simulated order with the
     predicted one. Returns the comparisons and the measured ranking."""
     tau = th.time_constant(lr, task.n_data)
+    # integrated at least as far as a gating could still be trained (GDLN14_MAX_EPOCHS / 1.5):
+    # from init sd 1e-30 every gating needs > 8000 epochs and the ranking was a tie at inf
+    horizon_max = GDLN14_MAX_EPOCHS / 1.5
     enum = gr.fastest_gating(
-        task, "levels", total_hidden, std, lr, t_max=4.0 * 8000 * 1e-3 / lr, threshold=threshold
+        task,
+        "levels",
+        total_hidden,
+        std,
+        lr,
+        t_max=max(4.0 * 8000 * 1e-3 / lr, horizon_max),
+        threshold=threshold,
     )
     mu = gr.alignment_defect(task).gram_offdiag
     top = enum.ranked[:n_top]
@@ -326,7 +370,11 @@ def fastest_gating_comparisons(
         state = gr.realized_initial_state(red, *pathway_weights(net))
         loss0 = 0.5 * float(np.sum((task.Y - gr.reduced_prediction(red, state.W1, state.W2)) ** 2))
         target = threshold * loss0
-        t_flow = gr.time_to_loss(red, state, lr, target, 2.0 * g.time_to_threshold)
+        # beyond horizon_max the gating is not trained: no need to integrate further (issue
+        # 14: with an infinite ranked time the flow from a tiny init was integrated unbounded)
+        t_flow = gr.time_to_loss(
+            red, state, lr, target, min(2.0 * g.time_to_threshold, horizon_max)
+        )
         if not 1.5 * t_flow <= GDLN14_MAX_EPOCHS:  # also inf / nan: never reached
             rows.append((g, t_flow, math.nan, math.nan, math.nan))
             continue
@@ -375,6 +423,7 @@ def fastest_gating_comparisons(
     simulated_order = [list(map(list, r[0].sets)) for r in sorted(rows, key=lambda r: r[3])]
     order = f"order of the {len(rows)} fastest gatings: trained networks vs reduced ranking"
     order_note = None
+    unranked = [g for g in top if not math.isfinite(g.time_to_threshold)]
     if any(math.isnan(r[3]) for r in rows):  # ranks: the predicted order vs none measured
         comps.append(
             Comparison.unmeasurable(
@@ -387,6 +436,13 @@ def fastest_gating_comparisons(
                 why=too_long,
                 route="independent",
             )
+        )
+    elif unranked:  # the ranking predicts no order among gatings that never get there
+        order_note = (
+            f"GDLN-14 order not compared: the reduced flow of gating "
+            f"{list(map(list, unranked[0].sets))} (expected init) does not reach {threshold:g} × "
+            f"L(0) within {max(4.0 * 8000 * 1e-3 / lr, horizon_max):.0f} epochs, so the ranking "
+            "does not order it (the trained order is reported)"
         )
     elif tied := [
         (a, b)
