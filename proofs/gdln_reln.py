@@ -102,9 +102,11 @@ def reduced_window(
     checkpoints: Sequence[int],
     seed_index: int = 0,
     n_dense: int = 400,
+    red: gr.ReducedReln | None = None,
 ) -> ReducedWindow:
-    """Integrate the reduced ReLN from one seed's initial weights, with its tolerance."""
-    red = gr.reduced_reln(task, net.sets, split=True)
+    """Integrate the reduced ReLN from one seed's initial weights, with its tolerance
+    (``red``: the task's reduced system on ``net.sets``, built here when None)."""
+    red = gr.reduced_reln(task, net.sets, split=True) if red is None else red
     W1s, W2s = pathway_weights(net, seed_index)
     state = gr.realized_initial_state(red, W1s, W2s)
     mu = gr.alignment_defect(task).gram_offdiag
@@ -139,13 +141,13 @@ def reduced_window(
     )
 
 
-def too_narrow(task: th.ContextTask, net: num.PathwayNetwork) -> str | None:
+def too_narrow(red: gr.ReducedReln, net: num.PathwayNetwork) -> str | None:
     """Why the reduced ReLN is no prediction for ``net``, or None: a pathway has fewer units
     than the reduced flow has live modes in it (:func:`theory.gdln_reln.pathway_mode_counts`,
     `derived`), so its rank-h map cannot follow the reduced trajectory (issue 14: hidden = [1]
     and [2], one and two units per pathway against 8 to 10 live modes, trained ReLN losses
     26.3 and 28.8 against reduced 1.3 and 2.0 were reported as contradictions)."""
-    modes = gr.pathway_mode_counts(gr.reduced_reln(task, net.sets, split=True))
+    modes = gr.pathway_mode_counts(red)
     widths = np.array([net.common[0].shape[1]] + [net.width] * len(net.sets))
     short = np.flatnonzero(widths < modes)
     if short.size == 0:
@@ -171,8 +173,9 @@ def reduced_route_comparisons(
     checkpoint (independent routes, window tolerance of :class:`ReducedWindow`); the ReLU's
     distance from it is measured in window units, not compared (no tolerance links a ReLU
     to the ReLN's reduction)."""
-    win = reduced_window(task, net, lr, checkpoints)
-    narrow = too_narrow(task, net)
+    red = gr.reduced_reln(task, net.sets, split=True)
+    win = reduced_window(task, net, lr, checkpoints, red=red)
+    narrow = too_narrow(red, net)
     # plus float64 rounding of the two losses (sums of ~10³ squares: ~n·eps relative); without
     # it a run on its plateau (init sd 1e-30) had tolerance 0 against a 1.4e-14 difference
     tol = win.tolerance + LOSS_ROUNDING * float(reln_losses[0, 0])
@@ -346,8 +349,8 @@ def fastest_gating_comparisons(
     to ``threshold`` × L(0) (equal budget, expected init), then train the ``n_top`` fastest
     (short runs: the given budget and η) and compare (i) each simulated time with the reduced
     flow's time from that network's own init, within 2 × the reduced system's GD-vs-flow lag
-    plus the window μ t + Δ of :class:`ReducedWindow`, and (ii) the simulated order with the
-    predicted one. Returns the comparisons and the measured ranking."""
+    plus μ t/(1 − μ) + Δ (:class:`ReducedWindow`'s window, inverted for a time), and (ii)
+    the simulated order with the predicted one. Returns the comparisons and the measured ranking."""
     tau = th.time_constant(lr, task.n_data)
     # integrated at least as far as a gating could still be trained (GDLN14_MAX_EPOCHS / 1.5):
     # from init sd 1e-30 every gating needs > 8000 epochs and the ranking was a tie at inf
@@ -386,7 +389,9 @@ def fastest_gating_comparisons(
         s = np.linalg.svd(red.syx, compute_uv=False)
         live = s[s > gr.RANK_RTOL * s.max()]
         dabs = INIT_Z * tau / (2.0 * float(live.min()) * math.sqrt(net.width))
-        rows.append((g, t_flow, t_gd, t_sim, 2.0 * abs(t_gd - t_flow) + mu * t_flow + dabs))
+        # a block rate off by a relative μ rescales time by 1/(1 ± μ): at most μ t/(1 − μ)
+        rate_window = mu * t_flow / (1.0 - mu)
+        rows.append((g, t_flow, t_gd, t_sim, 2.0 * abs(t_gd - t_flow) + rate_window + dabs))
     too_long = (
         f"the reduced flow reaches {threshold:g} × L(0) only after more than "
         f"{GDLN14_MAX_EPOCHS / 1.5:.0f} epochs at η = {lr:g} (GDLN-14 trains each gating for "
@@ -413,7 +418,8 @@ def fastest_gating_comparisons(
             t_sim,
             tol,
             f"derived: 2 × the reduced system's GD lag at η = {lr:g} ({abs(t_gd - t_flow):.1f}), "
-            f"plus μ t (μ = {mu:.2e}) and Δ = {tol - 2.0 * abs(t_gd - t_flow) - mu * t_flow:.0f} "
+            f"plus μ t/(1 − μ) (μ = {mu:.2e}: a rate off by a relative μ rescales time by "
+            f"1/(1 ± μ)) and Δ = {tol - 2.0 * abs(t_gd - t_flow) - mu * t_flow / (1.0 - mu):.0f} "
             "epochs (init cross-block overlap, 3/√h in ln a₀)",
             route="independent",
         )
