@@ -334,6 +334,8 @@ def loss_crossing(losses: np.ndarray, target: float) -> float:
 #: its comparison is not measurable at this setting (issue 14: η = 1e-30 asked for 1e32
 #: epochs and ran out of memory building their list).
 GDLN14_MAX_EPOCHS = 50_000
+#: float64 machine epsilon: an update below ε × a weight is rounded away.
+FLOAT64_EPS = float(np.finfo(np.float64).eps)
 
 
 def fastest_gating_comparisons(
@@ -366,7 +368,7 @@ def fastest_gating_comparisons(
     )
     mu = gr.alignment_defect(task).gram_offdiag
     top = enum.ranked[:n_top]
-    rows = []
+    rows, unresolved = [], []
     for g in top:
         net = gating_network(task, g.sets, total_hidden, std, [seed])
         red = gr.reduced_reln(task, g.sets)
@@ -379,6 +381,11 @@ def fastest_gating_comparisons(
             red, state, lr, target, min(2.0 * g.time_to_threshold, horizon_max)
         )
         if not 1.5 * t_flow <= GDLN14_MAX_EPOCHS:  # also inf / nan: never reached
+            rows.append((g, t_flow, math.nan, math.nan, math.nan))
+            continue
+        update = gr.smallest_update_ratio(red, state, lr)
+        if update < FLOAT64_EPS:
+            unresolved.append((g.sets, update))
             rows.append((g, t_flow, math.nan, math.nan, math.nan))
             continue
         horizon = math.ceil(1.5 * t_flow)
@@ -397,6 +404,14 @@ def fastest_gating_comparisons(
         f"{GDLN14_MAX_EPOCHS / 1.5:.0f} epochs at η = {lr:g} (GDLN-14 trains each gating for "
         f"1.5 × that, at most {GDLN14_MAX_EPOCHS} epochs; raise lr)"
     )
+    if unresolved:
+        too_long = (
+            f"the slowest mode's update per epoch at the fastest mode's saturation is "
+            f"{unresolved[0][1]:.2g} of the grown weights (gating "
+            f"{list(map(list, unresolved[0][0]))}), below float64's ε = {FLOAT64_EPS:.2g}: "
+            "gradient descent in float64 rounds it away, so the trained network cannot follow "
+            "the flow (raise init_std)"
+        )
     comps = [
         Comparison.unmeasurable(
             "GDLN-14",
@@ -405,7 +420,7 @@ def fastest_gating_comparisons(
             t_flow,
             t_sim,
             tol,
-            "not trained: beyond the epoch cap of GDLN-14",
+            "not trained: beyond the epoch cap of GDLN-14 or below float64's resolution",
             why=too_long,
             route="independent",
         )
@@ -438,7 +453,7 @@ def fastest_gating_comparisons(
                 list(range(len(rows))),
                 [math.nan] * len(rows),
                 0.0,
-                "not trained: beyond the epoch cap of GDLN-14",
+                "not trained: beyond the epoch cap of GDLN-14 or below float64's resolution",
                 why=too_long,
                 route="independent",
             )
