@@ -1338,6 +1338,29 @@ def _mixed_selectivity_comparisons(
     return comps, {"log_loss_distance_to_relu": distances}
 
 
+def _unless_several_strong(
+    comps: Sequence[Comparison], per_seed: np.ndarray, fraction: float
+) -> list[Comparison]:
+    """GDLN-9's "(C − 1)-context units exist" is not measurable when no seed has two strong
+    units: one unit cannot be both the common pathway and a (C − 1)-context module (issue 14:
+    strong_fraction = 1 keeps only the strongest unit, active in all contexts, and its
+    absence of (C − 1)-context units was a CONTRADICTION)."""
+    most = int(per_seed.sum(axis=1).max())
+    if most >= 2:
+        return list(comps)
+    why = (
+        f"at most {most} strong unit per seed (output contribution ≥ {fraction:g} × the "
+        "largest): the existence of (C − 1)-context units beside the common pathway cannot "
+        "show among fewer than two units (lower strong_fraction)"
+    )
+    return [
+        dataclasses.replace(c, agrees=False, out_of_range=f"{why}: not measurable at this setting")
+        if c.statement == "GDLN-9" and "exist" in c.quantity
+        else c
+        for c in comps
+    ]
+
+
 def _verify_context(
     setup: th.ContextSetup, options: CheckOptions, small_init: HypothesisCheck
 ) -> Verification:
@@ -1406,6 +1429,7 @@ def _verify_context(
         measured.update(rmeasured)
         vnotes += rnotes
         learned, learned_measured = _mixed_selectivity_comparisons(C, counts, losses, cps)
+        learned = _unless_several_strong(learned, ex.counts, setup.strong_fraction)
         measured.update(learned_measured)
         # GDLN-8, 9: measurable only once the ReLU has learned (issue 14)
         comps += gdln_reln.unless_learned(learned, task, losses["relu"][str(cps[-1])])

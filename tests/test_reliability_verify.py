@@ -216,3 +216,15 @@ def test_float64_resolution_rule_flags_tiny_inits_only():
     # the same modes in the linear phase: ln ratio is affine in ln std with slope 1 − s_k/s_max
     slope = math.log(ratios[1e-20] / ratios[1e-30]) / math.log(1e10)
     assert 0.9 < slope <= 1.0
+
+
+def test_one_strong_unit_cannot_show_the_c_minus_1_modules():
+    """strong_fraction = 1 keeps only the strongest unit (active in all contexts): GDLN-9's
+    existence of (C − 1)-context units is not measurable, the single-context count still is."""
+    result = api.check({**SMALL, "epochs": 1000, "lr": 4e-3, "strong_fraction": 1.0}, verify=True)
+    assert result.verification.measured["unit_context_counts"] == {"0": 0, "1": 0, "2": 0, "3": 1}
+    g9 = {c.quantity: c for c in by_statement(result, "GDLN-9")}
+    exist = next(c for q, c in g9.items() if "exist" in q)
+    assert not exist.measurable and "fewer than two units" in exist.out_of_range
+    single = next(c for q, c in g9.items() if "exactly one" in q)
+    assert single.measurable and single.agrees
