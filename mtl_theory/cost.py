@@ -134,6 +134,12 @@ GDLN_GD_RATE = 7.92e9
 #: (the check's fixed work folded in): the solver's step count grows with t_end / tau
 #: (measured by benchmarks/bench_cost.py on routing M = 3, 3000 epochs).
 ROUTING_RHS_PER_EPOCH = 12.3
+#: Seconds of one right-hand-side evaluation of the routing flow (the gated graph's forward
+#: and backward in numpy, solve_ivp's bookkeeping): 0.33 ms (examples/gdln-routing.toml,
+#: 2399 evaluations in 0.8 s) and 0.53 ms (lr = 3, 298,067 in 159 s), measured by rel-gdln
+#: at load ≈ 9; the stiff floor used FLOW_STAGE_OVERHEAD_FLOPS at the 7.9× faster GD rate
+#: (13 µs) and put lr = 3 at 17 s (issue 14: unannounced timeouts).
+ROUTING_STAGE_SECONDS = 3e-4
 
 
 def _layers_macs(widths: list[int]) -> int:
@@ -266,17 +272,23 @@ def dense_gd_cost(widths: list[int], batch: int, epochs: int) -> Cost:
 
 
 def _stiff_flow_floor(
-    setup: Any, batch: int, weights: int, flops: int, what: str
+    setup: Any,
+    batch: int,
+    weights: int,
+    flops: int,
+    what: str,
+    overhead: float = FLOW_STAGE_OVERHEAD_FLOPS,
 ) -> tuple[int, str]:
     """At least the flops of the full-network flow the check integrates, when the flow is
     stiff (large lr × epochs): ~horizon·λ/6 explicit steps of 12 stages, each a gradient
-    (6·batch·weights) plus the interpreter's overhead (FLOW_STAGE_OVERHEAD_FLOPS)."""
+    (6·batch·weights) plus the interpreter's overhead (``overhead`` flops, in the units of
+    the rate the caller divides by: FLOW_STAGE_OVERHEAD_FLOPS at FLOPS_PER_SECOND)."""
     horizon = gdln_theory.flow_horizon(setup)
     if horizon is None:
         return flops, what
     t_over_tau, rate = horizon
     steps = t_over_tau * rate / 6.0
-    flow_flops = steps * 12 * (6 * batch * weights + FLOW_STAGE_OVERHEAD_FLOPS)
+    flow_flops = steps * 12 * (6 * batch * weights + overhead)
     if flow_flops <= flops:
         return flops, what
     return int(min(flow_flops, 1e300)), (
@@ -299,6 +311,7 @@ def _routing_cost(setup: Any) -> Cost:
         weights,
         6 * rhs * batch * weights,
         f"routing flow ~{rhs} gradient evaluations × {batch} examples × {weights} weights",
+        ROUTING_STAGE_SECONDS * GDLN_GD_RATE,
     )
     return Cost(
         memory_bytes=F64 * (31 * weights + 4 * batch * (M * n + 2 * h + M * m)),  # 30 checkpoints

@@ -201,3 +201,16 @@ def test_a_64_item_context_check_is_announced_by_its_reduced_route():
     assert "reduced ReLN route" in total.what
     two_layers = mc.gdln_cost(setup_of(spec | {"hidden": [100, 100], "epochs": 1}))
     assert "reduced ReLN route" not in two_layers.what  # GDLN-13 is not compared there
+
+
+def test_a_stiff_routing_flow_is_announced():
+    """fuzz_verify seed 2: routing at lr = 3 (1000 epochs) was estimated at 17 s and ran
+    166 s (298,067 right-hand sides at ~0.5 ms, not the 13 µs of FLOW_STAGE_OVERHEAD_FLOPS
+    counted at the GD rate); the regular routing estimate is unchanged."""
+    spec = {"theory": "gdln", "model": "routing", "hidden": [8], "epochs": 1000, "lr": 3.0}
+    stiff = setup_of(spec | {"a0": 0.1})
+    cost = mc.gdln_cost(stiff)
+    assert "solver steps" in cost.what and cost.seconds > mc.LONG_ROUTE_SECONDS
+    steps = float(cost.what.split("about ")[1].split(" solver")[0])
+    # the floor's own arithmetic: 12 stages per step at ROUTING_STAGE_SECONDS at least
+    assert cost.seconds >= 12 * steps * mc.ROUTING_STAGE_SECONDS
