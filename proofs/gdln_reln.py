@@ -405,13 +405,15 @@ def fastest_gating_comparisons(
         f"1.5 × that, at most {GDLN14_MAX_EPOCHS} epochs; raise lr)"
     )
     if unresolved:
-        too_long = (
+        rounded = (
             f"the slowest mode's update per epoch at the fastest mode's saturation is "
             f"{unresolved[0][1]:.2g} of the grown weights (gating "
             f"{list(map(list, unresolved[0][0]))}), below float64's ε = {FLOAT64_EPS:.2g}: "
             "gradient descent in float64 rounds it away, so the trained network cannot follow "
             "the flow (raise init_std)"
         )
+        capped = len(unresolved) < sum(math.isnan(r[3]) for r in rows)  # some beyond the cap
+        too_long = f"{too_long}; {rounded}" if capped else rounded
     comps = [
         Comparison.unmeasurable(
             "GDLN-14",
