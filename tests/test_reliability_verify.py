@@ -228,3 +228,36 @@ def test_one_strong_unit_cannot_show_the_c_minus_1_modules():
     assert not exist.measurable and "fewer than two units" in exist.out_of_range
     single = next(c for q, c in g9.items() if "exactly one" in q)
     assert single.measurable and single.agrees
+
+
+def test_two_contexts_cannot_tell_single_context_from_mixed_units():
+    """C = 2: a unit active in one context is a (C − 1)-context unit, so 'none is
+    single-context' and '(C − 1)-context units exist' cannot both hold; the first is not
+    measurable (fuzz #380: 3 such units were a CONTRADICTION)."""
+    spec = {**SMALL, "epochs": 1000, "lr": 4e-3, "contexts": 2, "structures": "same"}
+    result = api.check({**spec, "strong_fraction": 1e-300}, verify=True)
+    g9 = {c.quantity: c for c in by_statement(result, "GDLN-9")}
+    single = next(c for q, c in g9.items() if "exactly one" in q)
+    assert not single.measurable and "C ≥ 3" in single.out_of_range
+    assert not any(
+        c.statement == "GDLN-9" and c.measurable and not c.agrees and "exactly one" in c.quantity
+        for c in result.verification.comparisons
+    )
+
+
+def test_the_residual_identity_tolerance_follows_the_inputs_conditioning():
+    """GDLN-D8 (GDLN-10's residual identity) at context_scale = 1e-8: cond(X) ≈ 1e8 and the
+    two leading singular values differ by 6.7e-10 (fuzz #307), inside the derived bound and
+    outside 1e-12; at the default scale the tolerance stays 1e-12."""
+    from mtl_theory.proofs import gdln as pg
+
+    def task_of(**kw):
+        spec = {"theory": "gdln", "model": "context", "structures": "same", **kw}
+        return pg.context_task_of(api.load_spec(spec).setup)
+
+    tiny = task_of(contexts=8, context_scale=1e-8)
+    speed = pg._speed_predictions(tiny)
+    gap = abs(speed["residual_single_leading_sv"] - speed["residual_many_leading_sv"])
+    tol, reason = pg._residual_rounding(tiny)
+    assert 1e-12 < gap <= tol and "cond(X)" in reason
+    assert pg._residual_rounding(task_of(contexts=3))[0] == 1e-12
