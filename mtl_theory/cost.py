@@ -134,6 +134,12 @@ GDLN_GD_RATE = 7.92e9
 #: (the check's fixed work folded in): the solver's step count grows with t_end / tau
 #: (measured by benchmarks/bench_cost.py on routing M = 3, 3000 epochs).
 ROUTING_RHS_PER_EPOCH = 12.3
+#: Seconds of one right-hand-side evaluation of the routing flow (the gated graph's forward
+#: and backward in numpy, solve_ivp's bookkeeping): 0.33 ms (examples/gdln-routing.toml,
+#: 2399 evaluations in 0.8 s) and 0.53 ms (lr = 3, 298,067 in 159 s), measured by rel-gdln
+#: at load ≈ 9; the stiff floor used FLOW_STAGE_OVERHEAD_FLOPS at the 7.9× faster GD rate
+#: (13 µs) and put lr = 3 at 17 s (issue 14: unannounced timeouts).
+ROUTING_STAGE_SECONDS = 3e-4
 
 
 def _layers_macs(widths: list[int]) -> int:
@@ -204,6 +210,41 @@ def context_experiment_cost(
     )
 
 
+#: Effective rates (multiply-adds/s) of the reduced ReLN route's numpy work (GDLN-13/14,
+#: proofs/gdln_reln.py): the unoptimized 3-operand einsum that builds the block correlations,
+#: and the ~400 dense evaluations of the reduced output (BLAS products). Measured (rel-gdln,
+#: 2026-12-03, load ≈ 9, nice 5) at 0.6–4.5e8 (build) and 0.3–5.6e8 (dense) on items 8–64,
+#: C = 3–5, the higher rates at the larger sizes; these are what dominate (items = 64:
+#: 2.3 s build, 30 s window at 1000 epochs), and the small sizes take well under a second.
+REDUCED_BUILD_RATE = 2e8
+REDUCED_DENSE_RATE = 4e8
+
+
+def reduced_route_cost(setup: Any, task: Any, hidden: tuple[int, ...], quick: bool) -> Cost | None:
+    """The reduced-ReLN comparisons of the context check (proofs.gdln_reln.context_checks):
+    GDLN-13 builds the block correlations once (n·n_out·r·K1·i·P multiply-adds, r ≤ C + 1,
+    i = C + 1, K1 pathways) and evaluates the reduced output at ~400 times (n_out·n·r·P each);
+    GDLN-14 (full verify, C = 3, one seed) builds them for its 3 level gatings and 2 trained
+    ones. None when the reduction is not compared (two hidden layers, relu-gates, C < 2)."""
+    from mtl_theory.theory.gdln import authors_module_net
+
+    C = int(setup.contexts)
+    if len(hidden) != 1 or setup.reln not in ("authors", "authors-mixed", "authors-all") or C < 2:
+        return None
+    mnet = authors_module_net(C, setup.reln, int(hidden[0]), 1.0)
+    K1 = 1 + sum(1 for A in mnet.modules if len(A) < C)
+    n, P, n_out = int(task.n_items), int(task.n_data), int(task.Y.shape[0])
+    build = n * n_out * (C + 1) * K1 * (C + 1) * P
+    dense = 400 * n_out * n * (C + 1) * P
+    builds = 1 + (5 if not quick and C == 3 and int(setup.n_seeds) == 1 else 0)
+    return Cost(
+        F64 * K1 * n * (C + 1) * P * 4,
+        builds * build + dense,
+        f"reduced ReLN route ({builds} block build(s) of {build:.3g} multiply-adds)",
+        builds * build / REDUCED_BUILD_RATE + dense / REDUCED_DENSE_RATE,
+    )
+
+
 def _context_cost(setup: Any, quick: bool) -> Cost:
     from mtl_theory.proofs.gdln import context_run_size, context_task_of
 
@@ -211,9 +252,11 @@ def _context_cost(setup: Any, quick: bool) -> Cost:
     hidden, _, epochs, _ = context_run_size(setup, quick)
     n_in, batch = task.X.shape
     reln = setup.reln if setup.reln in ("authors", "authors-mixed", "authors-all") else "authors"
-    return context_experiment_cost(
+    cost = context_experiment_cost(
         n_in, batch, task.Y.shape[0], hidden, int(setup.contexts), epochs, int(setup.n_seeds), reln
     )
+    reduced = reduced_route_cost(setup, task, hidden, quick)
+    return cost if reduced is None else cost + reduced
 
 
 def dense_gd_cost(widths: list[int], batch: int, epochs: int) -> Cost:
@@ -229,17 +272,23 @@ def dense_gd_cost(widths: list[int], batch: int, epochs: int) -> Cost:
 
 
 def _stiff_flow_floor(
-    setup: Any, batch: int, weights: int, flops: int, what: str
+    setup: Any,
+    batch: int,
+    weights: int,
+    flops: int,
+    what: str,
+    overhead: float = FLOW_STAGE_OVERHEAD_FLOPS,
 ) -> tuple[int, str]:
     """At least the flops of the full-network flow the check integrates, when the flow is
     stiff (large lr × epochs): ~horizon·λ/6 explicit steps of 12 stages, each a gradient
-    (6·batch·weights) plus the interpreter's overhead (FLOW_STAGE_OVERHEAD_FLOPS)."""
+    (6·batch·weights) plus the interpreter's overhead (``overhead`` flops, in the units of
+    the rate the caller divides by: FLOW_STAGE_OVERHEAD_FLOPS at FLOPS_PER_SECOND)."""
     horizon = gdln_theory.flow_horizon(setup)
     if horizon is None:
         return flops, what
     t_over_tau, rate = horizon
     steps = t_over_tau * rate / 6.0
-    flow_flops = steps * 12 * (6 * batch * weights + FLOW_STAGE_OVERHEAD_FLOPS)
+    flow_flops = steps * 12 * (6 * batch * weights + overhead)
     if flow_flops <= flops:
         return flops, what
     return int(min(flow_flops, 1e300)), (
@@ -262,6 +311,7 @@ def _routing_cost(setup: Any) -> Cost:
         weights,
         6 * rhs * batch * weights,
         f"routing flow ~{rhs} gradient evaluations × {batch} examples × {weights} weights",
+        ROUTING_STAGE_SECONDS * GDLN_GD_RATE,
     )
     return Cost(
         memory_bytes=F64 * (31 * weights + 4 * batch * (M * n + 2 * h + M * m)),  # 30 checkpoints

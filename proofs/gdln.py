@@ -1221,8 +1221,37 @@ def _context_predictions(
     }
 
 
-def _speed_factor_comparisons(C: int, speed: Mapping[str, Any]) -> list[Comparison]:
+def _residual_rounding(task: th.ContextTask) -> tuple[float, str]:
+    """Tolerance of the residual identity GDLN-D8 in float64 (`derived`): the least-squares
+    residual R is computed to ~10 ε cond(X) ‖Y‖₂ (backward stability of lstsq; cond over the
+    singular values lstsq keeps), which moves a
+    singular value of R_A X_Aᵀ/P by at most that × ‖X‖₂/P; 1e-12 when smaller (issue 14:
+    context_scale = 1e-8 made cond(X) ≈ 1e8 and a 1.7e-8 relative gap a CONTRADICTION)."""
+    s = np.linalg.svd(task.X, compute_uv=False)
+    eps = float(np.finfo(np.float64).eps)
+    live = s[s > max(task.X.shape) * eps * s.max()]  # lstsq's own rank cut (rcond=None)
+    cond = float(live.max() / live.min()) if live.size else 1.0
+    bound = (
+        10.0
+        * float(np.finfo(np.float64).eps)
+        * cond
+        * float(np.linalg.norm(task.Y, 2))
+        * float(s.max())
+    )
+    bound /= task.n_data
+    if bound <= 1e-12:
+        return 1e-12, "exact identity (proofs GDLN-D8); float64 rounding only"
+    return bound, (
+        f"exact identity (proofs GDLN-D8); float64 rounding of the least-squares residual: "
+        f"10 ε cond(X) ‖Y‖ ‖X‖/P with cond(X) = {cond:.3g}"
+    )
+
+
+def _speed_factor_comparisons(
+    C: int, speed: Mapping[str, Any], task: th.ContextTask
+) -> list[Comparison]:
     """GDLN-10 on the data's own SVDs: consistency checks (the identities of GDLN-D7/D8)."""
+    tol, reason = _residual_rounding(task)
     return [
         Comparison.numeric(
             "GDLN-10",
@@ -1239,8 +1268,8 @@ def _speed_factor_comparisons(C: int, speed: Mapping[str, Any]) -> list[Comparis
             "residual leading sv: single vs (C−1)-context",
             speed["residual_single_leading_sv"],
             speed["residual_many_leading_sv"],
-            1e-12,
-            "exact identity (proofs GDLN-D8); float64 rounding only",
+            tol,
+            reason,
             route="consistency",
         ),
     ]
@@ -1338,6 +1367,49 @@ def _mixed_selectivity_comparisons(
     return comps, {"log_loss_distance_to_relu": distances}
 
 
+def _unless_three_contexts(comps: Sequence[Comparison], C: int) -> list[Comparison]:
+    """With C = 2 a single-context unit *is* a (C − 1)-context unit: "none is single-context"
+    and "(C − 1)-context units exist" contradict each other, so the count of single-context
+    units is not measurable (issue 14: C = 2 gave 3 such units and a CONTRADICTION; any C = 2
+    run fails one of the two). The existence comparison stays."""
+    if C >= 3:
+        return list(comps)
+    why = (
+        "with C = 2 contexts a unit active in one context is a (C − 1)-context unit, so the "
+        "claim 'never single-context' cannot be told from 'mixed-selective' (C ≥ 3 needed): "
+        "not measurable at this setting"
+    )
+    return [
+        dataclasses.replace(c, agrees=False, out_of_range=why)
+        if c.statement == "GDLN-9" and "exactly one context" in c.quantity
+        else c
+        for c in comps
+    ]
+
+
+def _unless_several_strong(
+    comps: Sequence[Comparison], per_seed: np.ndarray, fraction: float
+) -> list[Comparison]:
+    """GDLN-9's "(C − 1)-context units exist" is not measurable when no seed has two strong
+    units: one unit cannot be both the common pathway and a (C − 1)-context module (issue 14:
+    strong_fraction = 1 keeps only the strongest unit, active in all contexts, and its
+    absence of (C − 1)-context units was a CONTRADICTION)."""
+    most = int(per_seed.sum(axis=1).max())
+    if most >= 2:
+        return list(comps)
+    why = (
+        f"at most {most} strong unit per seed (output contribution ≥ {fraction:g} × the "
+        "largest): the existence of (C − 1)-context units beside the common pathway cannot "
+        "show among fewer than two units (lower strong_fraction)"
+    )
+    return [
+        dataclasses.replace(c, agrees=False, out_of_range=f"{why}: not measurable at this setting")
+        if c.statement == "GDLN-9" and "exist" in c.quantity
+        else c
+        for c in comps
+    ]
+
+
 def _verify_context(
     setup: th.ContextSetup, options: CheckOptions, small_init: HypothesisCheck
 ) -> Verification:
@@ -1347,7 +1419,7 @@ def _verify_context(
     task = context_task_of(setup)
     comps, measured, vnotes = closed_form_comparisons(task), {}, []
     if same and C >= 2:
-        comps += _speed_factor_comparisons(C, _speed_predictions(task))
+        comps += _speed_factor_comparisons(C, _speed_predictions(task), task)
     task, ex, (hidden, lr, epochs) = run_context(setup, options.seed, options.quick)
     cps = context_checkpoints(epochs)
     runs = {"relu": ex.relu, "reln": ex.reln, "modular": ex.modular}
@@ -1406,6 +1478,8 @@ def _verify_context(
         measured.update(rmeasured)
         vnotes += rnotes
         learned, learned_measured = _mixed_selectivity_comparisons(C, counts, losses, cps)
+        learned = _unless_several_strong(learned, ex.counts, setup.strong_fraction)
+        learned = _unless_three_contexts(learned, C)
         measured.update(learned_measured)
         # GDLN-8, 9: measurable only once the ReLU has learned (issue 14)
         comps += gdln_reln.unless_learned(learned, task, losses["relu"][str(cps[-1])])

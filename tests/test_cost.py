@@ -103,9 +103,14 @@ def test_context_cost_is_linear_in_epochs_and_seeds_and_smaller_quick():
     def flops(quick=False, **kw):
         return mc.gdln_cost(setup_of(base | kw), quick).flops
 
-    assert flops(epochs=4000) == 2 * flops(epochs=2000)
-    assert flops(n_seeds=3) == 3 * flops(n_seeds=1)
+    # affine: the training is linear in epochs and seeds, the reduced ReLN route (GDLN-13/14,
+    # mc.reduced_route_cost) a fixed term; without it, linear
+    assert flops(epochs=6000) - flops(epochs=4000) == flops(epochs=4000) - flops(epochs=2000)
+    assert flops(n_seeds=6) - flops(n_seeds=4) == flops(n_seeds=4) - flops(n_seeds=2)
     assert flops(quick=True) < flops()
+    plain = dict(hidden=[40, 30])  # two hidden layers: no reduced route
+    assert flops(epochs=4000, **plain) == 2 * flops(epochs=2000, **plain)
+    assert flops(n_seeds=3, **plain) == 3 * flops(n_seeds=1, **plain)
 
 
 def test_context_cost_counts_relu_and_module_networks_exactly():
@@ -184,3 +189,28 @@ def test_check_passes_the_notice_to_its_log_without_running_anything_else(monkey
     seen.clear()
     api.check({"theory": "gdln", "model": "linear", "epochs": 50}, verify=False, log=seen.append)
     assert seen == []  # no verification, no route, no notice
+
+
+def test_a_64_item_context_check_is_announced_by_its_reduced_route():
+    """fuzz_verify seed 2: contexts 4, items 64, 1 epoch was estimated at 0.04 s and ran
+    10-42 s (the GDLN-13 block build and window, not the one epoch of training)."""
+    spec = dict(theory="gdln", model="context", contexts=4, structures="same", items=64)
+    setup = setup_of(spec | {"hidden": [100], "epochs": 1, "lr": 4e-3})
+    total = mc.gdln_cost(setup)
+    assert total.seconds > mc.LONG_ROUTE_SECONDS  # the long-route notice is printed
+    assert "reduced ReLN route" in total.what
+    two_layers = mc.gdln_cost(setup_of(spec | {"hidden": [100, 100], "epochs": 1}))
+    assert "reduced ReLN route" not in two_layers.what  # GDLN-13 is not compared there
+
+
+def test_a_stiff_routing_flow_is_announced():
+    """fuzz_verify seed 2: routing at lr = 3 (1000 epochs) was estimated at 17 s and ran
+    166 s (298,067 right-hand sides at ~0.5 ms, not the 13 µs of FLOW_STAGE_OVERHEAD_FLOPS
+    counted at the GD rate); the regular routing estimate is unchanged."""
+    spec = {"theory": "gdln", "model": "routing", "hidden": [8], "epochs": 1000, "lr": 3.0}
+    stiff = setup_of(spec | {"a0": 0.1})
+    cost = mc.gdln_cost(stiff)
+    assert "solver steps" in cost.what and cost.seconds > mc.LONG_ROUTE_SECONDS
+    steps = float(cost.what.split("about ")[1].split(" solver")[0])
+    # the floor's own arithmetic: 12 stages per step at ROUTING_STAGE_SECONDS at least
+    assert cost.seconds >= 12 * steps * mc.ROUTING_STAGE_SECONDS

@@ -351,6 +351,19 @@ def _mode_directions(syx: np.ndarray):
     return u, vt, live
 
 
+def pathway_mode_counts(red: ReducedReln) -> np.ndarray:
+    """Live modes of the reduced flow per pathway, summed over the item-mode blocks (K1,).
+
+    In the reduced trajectory pathway p's first layer is Σ_{α,k} √a_{α,k} r_{α,k} (P_{p,α}
+    v_{α,k})ᵀ: every live mode has its own hidden direction r_{α,k} and its own input
+    direction (the blocks' input bases are mutually orthogonal), so W₁ has rank equal to the
+    number of live modes once they have grown (`derived`). A pathway of h units has rank ≤ h:
+    with fewer units than this count the network cannot follow the reduced trajectory.
+    """
+    _, _, live = _mode_directions(red.syx)
+    return live.reshape(red.n_pathways, -1).sum(axis=1)
+
+
 def _balanced(u, vt, amp, live) -> ReducedState:
     root = np.sqrt(np.maximum(amp, 0.0)) * live
     return ReducedState(root[..., :, None] * vt, u * root[..., None, :])
@@ -414,6 +427,72 @@ def resolving_atol(atol: float, rtol: float, y0: np.ndarray) -> float:
     return float(atol) if scale == 0.0 else min(float(atol), float(rtol) * scale)
 
 
+#: Growth of the state's largest weight after which :func:`solve_resolving` restarts the
+#: solver with an absolute tolerance raised to rtol × the new scale (`derived`: within a
+#: segment the tolerance stays between rtol × scale / SEGMENT_GROWTH and rtol × scale).
+SEGMENT_GROWTH = 1e3
+
+
+def _scale(y: np.ndarray) -> float:
+    return float(np.max(np.abs(y))) if np.size(y) else 0.0
+
+
+def solve_resolving(
+    rhs, t_end: float, y0: np.ndarray, rtol: float, atol: float, t_eval=None, event=None
+):
+    """DOP853 from 0 to ``t_end`` with an absolute tolerance that follows the state's scale.
+
+    ``atol`` as given when the state starts at or above atol/rtol (one solver call, exactly
+    the plain one). Below, the solver runs in segments: each starts with atol = rtol × the
+    largest weight (:func:`resolving_atol`) and ends once that weight has grown by
+    SEGMENT_GROWTH, until rtol × scale reaches ``atol``. A tolerance frozen at the initial
+    scale is far below the rounding of the grown weights, and the step size then collapses
+    (issue 14: from init sd 1e-30 GDLN-14's flow took > 2·10⁵ steps without leaving 1e-15).
+    Returns (t, y, t_events) like ``solve_ivp``'s ``sol.t``, ``sol.y`` and the first
+    ``event``'s ``t_events`` (empty when no event is given or none fired).
+    """
+    from scipy.integrate import solve_ivp
+
+    t_eval = None if t_eval is None else np.asarray(t_eval, dtype=float)
+    ts, ys, t0, y = [], [], 0.0, np.asarray(y0, dtype=float)
+    while True:
+        seg_atol = resolving_atol(atol, rtol, y)
+        events = [] if event is None else [event]
+        last = seg_atol >= atol or _scale(y) == 0.0
+        if not last:
+            ceiling = SEGMENT_GROWTH * _scale(y)
+
+            def grown(_t, z, ceiling=ceiling):
+                return _scale(z) - ceiling
+
+            grown.terminal = True
+            grown.direction = 1
+            events.append(grown)
+        todo = None if t_eval is None else t_eval[t_eval >= t0]
+        sol = solve_ivp(
+            rhs,
+            (t0, float(t_end)),
+            y,
+            t_eval=todo,
+            method="DOP853",
+            rtol=rtol,
+            atol=seg_atol,
+            events=events or None,
+        )
+        if not sol.success:
+            raise RuntimeError(f"reduced ReLN integration failed: {sol.message}")
+        ts.append(np.asarray(sol.t, dtype=float))
+        ys.append(np.asarray(sol.y, dtype=float).reshape(np.size(y), -1))
+        hit = sol.t_events[0] if event is not None else np.array([])
+        if hit.size or last or sol.status != 1:
+            break
+        t0, y = float(sol.t_events[-1][0]), sol.y_events[-1][0]
+        if t_eval is not None:  # the restart time is evaluated by the next segment
+            before = ts[-1] < t0
+            ts[-1], ys[-1] = ts[-1][before], ys[-1][:, before]
+    return np.concatenate(ts), np.concatenate(ys, axis=1), hit
+
+
 def reduced_prediction(red: ReducedReln, W1: np.ndarray, W2: np.ndarray) -> np.ndarray:
     """Ŷ = Σ_{p,α} U_α W₂ W₁ Z_{p,α}: the reduced network's output (n_out × P)."""
     K1, n, r, i = red.syx.shape
@@ -433,7 +512,6 @@ def integrate_reduced(
 ) -> ReducedTrajectory:
     """Integrate the reduced flow (DOP853) and return the loss at ``epochs`` (t in epochs,
     τ = 1/(ηP)): the reduced theory's loss curve, no full network involved."""
-    from scipy.integrate import solve_ivp
 
     tau = time_constant(lr, red.task.n_data)
     s1, s2 = state.W1.shape, state.W2.shape
@@ -445,17 +523,7 @@ def integrate_reduced(
 
     t = np.asarray(epochs, dtype=float)
     y0 = np.concatenate([state.W1.ravel(), state.W2.ravel()])
-    sol = solve_ivp(
-        rhs,
-        (0.0, float(t.max())),
-        y0,
-        t_eval=t,
-        method="DOP853",
-        rtol=rtol,
-        atol=resolving_atol(atol, rtol, y0),
-    )
-    if not sol.success:
-        raise RuntimeError(f"reduced ReLN integration failed: {sol.message}")
+    _, ys, _ = solve_resolving(rhs, float(t.max()), y0, rtol, atol, t_eval=t)
     Y = red.task.Y
     loss = np.array(
         [
@@ -463,7 +531,7 @@ def integrate_reduced(
             * float(
                 np.sum((Y - reduced_prediction(red, y[:n1].reshape(s1), y[n1:].reshape(s2))) ** 2)
             )
-            for y in sol.y.T
+            for y in ys.T
         ]
     )
     return ReducedTrajectory(t, loss, int(np.count_nonzero(y0)))
@@ -479,7 +547,6 @@ def time_to_loss(
 ) -> float:
     """First epoch at which the reduced loss reaches ``target`` (the integration stops
     there: a terminal event located by the solver's root finder), inf if not by ``t_max``."""
-    from scipy.integrate import solve_ivp
 
     tau = time_constant(lr, red.task.n_data)
     s1, s2 = state.W1.shape, state.W2.shape
@@ -497,18 +564,7 @@ def time_to_loss(
     reached.terminal = True
     reached.direction = -1
     y0 = np.concatenate([state.W1.ravel(), state.W2.ravel()])
-    sol = solve_ivp(
-        rhs,
-        (0.0, float(t_max)),
-        y0,
-        method="DOP853",
-        rtol=rtol,
-        atol=resolving_atol(1e-16, rtol, y0),
-        events=reached,
-    )
-    if not sol.success:
-        raise RuntimeError(f"reduced ReLN integration failed: {sol.message}")
-    hits = sol.t_events[0]
+    _, _, hits = solve_resolving(rhs, float(t_max), y0, rtol, 1e-16, event=reached)
     return float(hits[0]) if hits.size else math.inf
 
 
@@ -533,6 +589,30 @@ def reduced_gradient_descent(
             k += 1
         out[e] = 0.5 * float(np.sum((Y - reduced_prediction(red, W1, W2)) ** 2))
     return np.array([out[int(e)] for e in epochs])
+
+
+def smallest_update_ratio(red: ReducedReln, state: ReducedState, lr: float) -> float:
+    """The smallest per-epoch weight update of a live mode, relative to the grown weights, at
+    the time the fastest mode saturates (`derived`, linear phase): the fastest mode (s_max,
+    amplitude a_max) reaches a = s_max at t_sat = τ/(2 s_max) ln(s_max/a_max); mode k then
+    has a_k(t_sat) = a_k e^{2 s_k t_sat/τ} and moves by (s_k/τ) √a_k per epoch against
+    weights of scale √s_max in the same units. Below float64's ε (2.2e-16) a gradient step
+    on those units rounds the mode's update away: the trained network cannot follow it
+    (issue 14: from init sd 1e-30 the trained time to 1 % of L(0) was 19 % longer than the
+    flow, 16 % in 80-bit long double, against a bound of 18.6 %)."""
+    tau = time_constant(lr, red.task.n_data)
+    s = np.linalg.svd(red.syx, compute_uv=False)
+    a = np.sum(state.W1**2, axis=-1)  # balanced state: W1 = √a vᵀ per mode
+    live = (a > 0) & (s > RANK_RTOL * max(float(s.max()), 1e-300))
+    if not live.any():
+        return math.inf
+    s, a = s[live], a[live]
+    top = int(np.argmax(s))
+    if a[top] >= s[top]:
+        return math.inf  # no linear phase: the weights start grown
+    t_sat = tau / (2.0 * s[top]) * math.log(s[top] / a[top])
+    grown = np.log(a) + 2.0 * s * t_sat / tau  # ln a_k(t_sat), in logs: a can be 1e-60
+    return float(np.min(s / tau * np.exp(0.5 * (grown - math.log(s[top])))))
 
 
 def max_reduced_rate(red: ReducedReln, lr: float) -> float:
