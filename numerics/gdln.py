@@ -906,23 +906,6 @@ def unit_strength(hidden: np.ndarray, out_weights: np.ndarray) -> np.ndarray:
     return np.linalg.norm(out_weights, axis=1) * hidden.max(axis=2)
 
 
-def relu_hidden_activities(weights: Sequence[np.ndarray], X: np.ndarray) -> list[np.ndarray]:
-    """Hidden activities h = max(W h_prev, 0) of stacked bias-free ReLU nets, per hidden layer
-    (S, h, P); ``weights`` as in :class:`ContextRun` (the last layer is the readout)."""
-    H, out = X, []
-    for W in weights[:-1]:
-        H = np.maximum(W @ H, 0.0)
-        out.append(H)
-    return out
-
-
-def initial_unit_strengths(relu: ContextRun, X: np.ndarray) -> list[np.ndarray]:
-    """Each unit's output contribution (:func:`unit_strength`) at the initial weights, per
-    hidden layer (S, h): what a unit that learned nothing would still show."""
-    H0 = relu_hidden_activities(relu.weights0, X)
-    return [unit_strength(H, relu.weights0[k + 1]) for k, H in enumerate(H0)]
-
-
 def strong_units(strength: np.ndarray, fraction: float) -> np.ndarray:
     """Units whose contribution is at least ``fraction`` of the strongest in their network."""
     return strength >= fraction * strength.max(axis=1, keepdims=True)
