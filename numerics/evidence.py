@@ -115,9 +115,14 @@ def ood_r2_nonempty(
     return np.array(rows), int(2 ** latents.shape[1] - present.size)
 
 
-def axis_angles(weights: np.ndarray) -> np.ndarray:
-    """Pairwise angles (degrees) between the rows of a (D, F) array (decoded axes)."""
-    return np.asarray(decoded_axis_angles(weights))
+def axis_angles(weights: np.ndarray, n_latents: int | None = None) -> np.ndarray:
+    """Pairwise angles (degrees) between the rows of a (D, F) array (decoded axes).
+
+    ``n_latents = D`` states the orientation, so that fewer features than latents (a filter
+    network with N_task < D readouts: a rank-deficient decoder) is accepted rather than
+    refused as a likely transposed layout.
+    """
+    return np.asarray(decoded_axis_angles(weights, n_latents=n_latents))
 
 
 # --------------------------------------------------------------------------- simulation
