@@ -1181,28 +1181,62 @@ def _readout_direction_gaussian(setup, n: int, k: float, rng, measured) -> Compa
     """Probit readouts fit under an isotropic Gaussian prior, against the directions c_i."""
     C, N = setup.C, setup.n_tasks
     gauss = ne.simulate_trials(setup.D, setup.sigma, setup.t, n, rng, prior="gaussian")
-    probit = ne.fit_readouts_scipy(
-        gauss.integrator, ne.task_labels(gauss.x_star, C, setup.d), "probit"
-    )
+    labels = ne.task_labels(gauss.x_star, C, setup.d)
+    probit = ne.fit_readouts_scipy(gauss.integrator, labels, "probit")
     angles, ses = ne.direction_angle_and_se(probit, C)
     measured["readout_angle_to_c_gaussian_prior_deg"] = np.degrees(angles)
     measured["readout_angle_se_gaussian_prior_deg"] = np.degrees(ses)
     measured["readout_direction_gaussian_prior_trials"] = n
-    return Comparison.monte_carlo(
-        "EV-1",
-        "probit readout direction angle(w_i, c_i), isotropic Gaussian prior",
+    statement = "EV-1"
+    quantity = "probit readout direction angle(w_i, c_i), isotropic Gaussian prior"
+    reason = (
+        f"Gaussian prior N(0, Var I) ({n} trials): P(y_i | Z) is exactly probit along c_i; "
+        "|angle|/SE is chi with D - 1 dof, Bonferroni over tasks at 1e-3 (asymptotic MLE "
+        "covariance)"
+    )
+    comparison = Comparison.monte_carlo(
+        statement,
+        quantity,
         np.zeros(N),
         angles,
         np.maximum(ses, 1e-300),
         k,
-        f"Gaussian prior N(0, Var I) ({n} trials): P(y_i | Z) is exactly probit along c_i; "
-        "|angle|/SE is chi with D - 1 dof, Bonferroni over tasks at 1e-3 (asymptotic MLE "
-        "covariance)",
+        reason,
         alternatives={
             f"a tilt of {READOUT_TILT_ALTERNATIVE} rad (the box-prior bias)": np.full(
                 N, READOUT_TILT_ALTERNATIVE
             )
         },
+    )
+    # an agreement of a readout that does not exist is no agreement: the cheap certificate
+    # always; the LP only when the comparison disagrees (its rows x tasks can be large)
+    why = _separable_why(gauss.integrator, labels, "probit", probit)
+    if why is None and not comparison.agrees:
+        why = _separable_why(gauss.integrator, labels, "probit")
+    if why is None:
+        return comparison
+    return Comparison.unmeasurable(
+        statement, quantity, np.zeros(N), angles, k, reason, why=why, route="independent"
+    )
+
+
+def _separable_why(Z: np.ndarray, Y: np.ndarray, link: str, fitted=None) -> str | None:
+    """Why a fitted readout measured nothing when some task's labels are linearly separable
+    in Z, else None. Certificates: the ``fitted`` readouts themselves classifying every
+    trial of a task correctly (cheap, one-sided), else the LP of
+    :func:`numerics.evidence.separable_tasks` (when ``fitted`` is None)."""
+    if fitted is not None:
+        separable = np.flatnonzero(np.all((fitted.logits(Z) > 0) == (Y > 0.5), axis=0))
+        how = "the fitted readout classifies every trial correctly"
+    else:
+        separable = np.flatnonzero(ne.separable_tasks(Z, Y))
+        how = "LP certificate"
+    if separable.size == 0:
+        return None
+    return (
+        f"the labels of task(s) {separable[:5].tolist()}{' ...' if separable.size > 5 else ''} "
+        f"are linearly separable in the {Z.shape[0]} trials' integrator ({how}): the "
+        f"maximum-likelihood {link} readout does not exist (its weights diverge)"
     )
 
 
@@ -1248,26 +1282,7 @@ def _filter(setup, trials, measured, comparisons, notes, quick, ood_se, rng) -> 
             f" deg, max angle/SE = {ratio:.1f} <= {k:.1f}: the box-prior tilt is not resolved at "
             f"{Z.shape[0]} trials (measured only; the claim is tested under a Gaussian prior)"
         )
-    # the exponential-cone program grows with trials x tasks: cap it (the check is of the
-    # optimum, not of statistics)
-    n_cvx = min(Z.shape[0], (6000 if quick else 16000) // max(N, 1), 2000)
-    cvx = ne.fit_readouts_cvxpy(Z[:n_cvx], Y[:n_cvx])
-    sci = ne.fit_readouts_scipy(Z[:n_cvx], Y[:n_cvx], "logistic")
-    rel = abs(cvx.objective - sci.objective) / max(abs(sci.objective), 1.0)
-    measured["cvxpy_vs_scipy_objective_rel"] = rel
-    measured["cvxpy_vs_scipy_weight_max_diff"] = float(np.max(np.abs(cvx.W - sci.W)))
-    comparisons.append(
-        Comparison.numeric(
-            "EV-3",
-            "logistic readout optimum: cvxpy (Clarabel) vs scipy (L-BFGS)",
-            0.0,
-            rel,
-            1e-6,
-            "both solvers at tolerance <= 1e-8: objective values agree to 1e-6 relative (two "
-            "solvers of one objective: a check of the optimization, not of the theory)",
-            route="consistency",
-        )
-    )
+    comparisons.append(_cvxpy_vs_scipy(Z, Y, N, quick, measured))
     logits = probit.logits(Z)
     # the orthants the ideal route held out (an empty orthant cannot be: D = 64 has 2^64)
     ood_net, _ = ne.ood_r2_nonempty(logits, trials.x_star, latent_variance=te.BOX_VARIANCE)
@@ -1283,6 +1298,50 @@ def _filter(setup, trials, measured, comparisons, notes, quick, ood_se, rng) -> 
         "filter network: decoding from the readout logits is affine in mu (EV-3); decoding "
         "from the probabilities themselves (ood_r2_network_from_probabilities) is not."
     )
+
+
+def _cvxpy_vs_scipy(Z: np.ndarray, Y: np.ndarray, N: int, quick: bool, measured) -> Comparison:
+    """EV-3: the logistic readout optimum by two solvers, on the first trials.
+
+    Not measurable (with its reason) when some task's labels are linearly separable on these
+    trials (LP certificate: the optimum does not exist, both solvers would only follow a
+    diverging direction), or when the cvxpy solver fails.
+    """
+    # the exponential-cone program grows with trials x tasks: cap it (the check is of the
+    # optimum, not of statistics)
+    n_cvx = min(Z.shape[0], (6000 if quick else 16000) // max(N, 1), 2000)
+    Zc, Yc = Z[:n_cvx], Y[:n_cvx]
+    statement = "EV-3"
+    quantity = "logistic readout optimum: cvxpy (Clarabel) vs scipy (L-BFGS)"
+    reason = (
+        "both solvers at tolerance <= 1e-8: objective values agree to 1e-6 relative (two "
+        "solvers of one objective: a check of the optimization, not of the theory)"
+    )
+    # separable labels (sigma -> 0, t large, few trials per task): no optimum to compare
+    why = _separable_why(Zc, Yc, "logistic")
+    if why is not None:
+        return Comparison.unmeasurable(
+            statement, quantity, 0.0, math.nan, 1e-6, reason, why=why, route="consistency"
+        )
+    sci = ne.fit_readouts_scipy(Zc, Yc, "logistic")
+    try:
+        cvx = ne.fit_readouts_cvxpy(Zc, Yc)
+    except RuntimeError as exc:
+        measured["cvxpy_failure"] = str(exc)
+        return Comparison.unmeasurable(
+            statement,
+            quantity,
+            0.0,
+            math.nan,
+            1e-6,
+            reason,
+            why=f"solver failed ({exc}; {n_cvx} trials)",
+            route="consistency",
+        )
+    rel = abs(cvx.objective - sci.objective) / max(abs(sci.objective), 1.0)
+    measured["cvxpy_vs_scipy_objective_rel"] = rel
+    measured["cvxpy_vs_scipy_weight_max_diff"] = float(np.max(np.abs(cvx.W - sci.W)))
+    return Comparison.numeric(statement, quantity, 0.0, rel, 1e-6, reason, route="consistency")
 
 
 def _filter_ood_comparison(setup, trials, measured, ood_se: float) -> Comparison:
