@@ -1371,7 +1371,7 @@ def _filter_ood_comparison(setup, trials, measured, ood_se: float) -> Comparison
     decoded by the same protocol; mu itself would carry the null space the readouts lack.
     """
     if int(np.linalg.matrix_rank(setup.C)) == setup.D:
-        reference, what = measured["ood_r2_ideal"], "ideal route (decoder on mu)"
+        reference, what = measured["ood_r2_ideal"], "ideal route"
     else:
         outputs = te.probit_argument(trials.mean, setup.C, setup.d, setup.sigma, setup.t)
         ood_out, _ = ne.ood_r2_nonempty(outputs, trials.x_star, latent_variance=te.BOX_VARIANCE)
