@@ -1007,17 +1007,7 @@ def _noise_variant_once(
     z_tasks = bonferroni_z(setup.n_tasks)
     naive_ratio = (scale / naive_scale) ** 2  # z-variance if the isotropic scale were right
     comparisons.append(
-        Comparison.monte_carlo(
-            "EV-1",
-            "variance of c_i^T(x* - mu_opt) / sqrt(c_i^T S c_i / t_eff), every task",
-            np.ones_like(var_z),
-            var_z,
-            np.full_like(var_z, math.sqrt(2.0 / (n - 1))),
-            z_tasks,
-            f"any prior (mu_opt - x* is pure noise); sample variance of {n} standard normals: "
-            f"SE sqrt(2/(n-1)), Bonferroni over {setup.n_tasks} tasks, family 1e-3",
-            alternatives={"the isotropic scale sigma ||c_i|| / sqrt(t)": 1.0 / naive_ratio},
-        )
+        _observer_scale_comparison(setup, x, scale, var_z, n, z_tasks, 1.0 / naive_ratio)
     )
     r2_lin, se_lin = ne.linear_estimate_r2_heldout(mu_opt, x, var)
     measured["r2_linear_heldout"] = r2_lin
@@ -1080,6 +1070,50 @@ def _noise_variant_once(
     )
     return Verification(
         method="monte-carlo", measured=measured, comparisons=tuple(comparisons), notes=tuple(notes)
+    )
+
+
+#: Float64 ulps of x* the noise x* - mu_opt must span for its sample variance to measure
+#: the noise rather than rounding (derived: rounding of mu_opt = x* + e is <= eps |x*| / 2,
+#: so at 100 ulps it biases the variance by <= 1 %).
+NOISE_RESOLUTION_ULPS = 100.0
+
+
+def _observer_scale_comparison(setup, x, scale, var_z, n: int, z_tasks: float, alternative):
+    """EV-1 (noise variants): the sample variance of the standardized task errors against 1.
+
+    Not measurable when the noise per task lies below :data:`NOISE_RESOLUTION_ULPS` ulps of x*
+    (sigma = 1e-100: mu_opt rounds to x* and the variance is 0, not the noise's)."""
+    statement = "EV-1"
+    quantity = "variance of c_i^T(x* - mu_opt) / sqrt(c_i^T S c_i / t_eff), every task"
+    reason = (
+        f"any prior (mu_opt - x* is pure noise); sample variance of {n} standard normals: "
+        f"SE sqrt(2/(n-1)), Bonferroni over {setup.n_tasks} tasks, family 1e-3"
+    )
+    se = np.full_like(var_z, math.sqrt(2.0 / (n - 1)))
+    resolution = np.finfo(float).eps * float(np.max(np.abs(x))) * np.linalg.norm(setup.C, axis=1)
+    if np.any(scale < NOISE_RESOLUTION_ULPS * resolution):
+        return Comparison.unmeasurable(
+            statement,
+            quantity,
+            np.ones_like(var_z),
+            var_z,
+            z_tasks * float(se[0]),
+            reason,
+            why=f"the noise per task (smallest sd {float(np.min(scale)):.3g}) is below "
+            f"{NOISE_RESOLUTION_ULPS:g} float64 ulps of x* ({float(np.max(resolution)):.3g}): "
+            "x* - mu_opt is rounding, not noise",
+            route="independent",
+        )
+    return Comparison.monte_carlo(
+        statement,
+        quantity,
+        np.ones_like(var_z),
+        var_z,
+        se,
+        z_tasks,
+        reason,
+        alternatives={"the isotropic scale sigma ||c_i|| / sqrt(t)": alternative},
     )
 
 

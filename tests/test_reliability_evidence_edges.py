@@ -179,3 +179,13 @@ def test_the_calibration_point_is_estimated_within_the_stated_spread():
     filt = mc.evidence_route_cost(load_spec(_spec(**base, network="filter")).setup).seconds
     assert 0.98 / 2.1 <= none <= 0.98 / 0.3 and 3.28 / 2.1 <= filt <= 3.28 / 0.3
     assert math.isfinite(none) and filt > none
+
+
+def test_noise_below_the_resolution_of_x_is_not_measurable_not_a_contradiction():
+    """sigma = 1e-100, t = 1, autocorrelated: mu_opt rounds to x*, the z variance was 0 (EV-1
+    exit 1); now 'not measurable' naming the float64 resolution."""
+    spec = _spec(sigma=1e-100, t=1, noise="autocorrelated", noise_rho=0.5, n_trials=200)
+    result = api.check(spec, verify=True)
+    assert result.verdict == "not measurable"
+    scale = [c for c in result.verification.comparisons if c.quantity.startswith("variance of")]
+    assert scale and not scale[0].measurable and "rounding" in scale[0].out_of_range
