@@ -1233,10 +1233,6 @@ def _readout_direction_gaussian(setup, n: int, k: float, rng, measured) -> Compa
     C, N = setup.C, setup.n_tasks
     gauss = ne.simulate_trials(setup.D, setup.sigma, setup.t, n, rng, prior="gaussian")
     labels = ne.task_labels(gauss.x_star, C, setup.d)
-    probit = ne.fit_readouts_scipy(gauss.integrator, labels, "probit")
-    angles, ses = ne.direction_angle_and_se(probit, C)
-    measured["readout_angle_to_c_gaussian_prior_deg"] = np.degrees(angles)
-    measured["readout_angle_se_gaussian_prior_deg"] = np.degrees(ses)
     measured["readout_direction_gaussian_prior_trials"] = n
     statement = "EV-1"
     quantity = "probit readout direction angle(w_i, c_i), isotropic Gaussian prior"
@@ -1245,6 +1241,16 @@ def _readout_direction_gaussian(setup, n: int, k: float, rng, measured) -> Compa
         "|angle|/SE is chi with D - 1 dof, Bonferroni over tasks at 1e-3 (asymptotic MLE "
         "covariance)"
     )
+    why = _true_boundaries_separate(gauss.integrator, labels, setup, "probit")
+    if why is not None:  # no fit: it would only run to its iteration cap
+        nan = np.full(N, math.nan)
+        return Comparison.unmeasurable(
+            statement, quantity, np.zeros(N), nan, k, reason, why=why, route="independent"
+        )
+    probit = ne.fit_readouts_scipy(gauss.integrator, labels, "probit")
+    angles, ses = ne.direction_angle_and_se(probit, C)
+    measured["readout_angle_to_c_gaussian_prior_deg"] = np.degrees(angles)
+    measured["readout_angle_se_gaussian_prior_deg"] = np.degrees(ses)
     comparison = Comparison.monte_carlo(
         statement,
         quantity,
@@ -1268,6 +1274,22 @@ def _readout_direction_gaussian(setup, n: int, k: float, rng, measured) -> Compa
         return comparison
     return Comparison.unmeasurable(
         statement, quantity, np.zeros(N), angles, k, reason, why=why, route="independent"
+    )
+
+
+def _true_boundaries_separate(Z: np.ndarray, Y: np.ndarray, setup, link: str) -> str | None:
+    """The cheapest certificate of separable labels, before any fit: the task's own boundary
+    in integrator units, c_i^T Z + t d_i = t (c_i^T x* + d_i) + noise, classifying every trial
+    correctly (sigma -> 0: the noise flips no label). None when it certifies no task."""
+    s = Z @ setup.C.T + setup.t * setup.d
+    separable = np.flatnonzero(np.all((s > 0) == (Y > 0.5), axis=0))
+    if separable.size == 0:
+        return None
+    return (
+        f"the labels of task(s) {separable[:5].tolist()}{' ...' if separable.size > 5 else ''} "
+        f"are linearly separable in the {Z.shape[0]} trials' integrator (the task's own "
+        f"boundary classifies every trial correctly): the maximum-likelihood {link} readout "
+        "does not exist (its weights diverge)"
     )
 
 
