@@ -1317,6 +1317,22 @@ def _filter(setup, trials, measured, comparisons, notes, quick, ood_se, rng) -> 
     C, D, N = setup.C, setup.D, setup.n_tasks
     Z = trials.integrator
     Y = ne.task_labels(trials.x_star, C, setup.d)
+    why = _true_boundaries_separate(Z, Y, setup, "probit")
+    if why is not None:  # as at sigma = 0: the filter network (its ML readouts) is undefined
+        comparisons.append(
+            Comparison.unmeasurable(
+                "EV-3",
+                "filter network OOD r2 (decoder on readout logits) vs ideal route",
+                measured["ood_r2_ideal"],
+                math.nan,
+                4 * ood_se,
+                "4 MC standard errors of the OOD r2 (the filter's readouts are not fit)",
+                why=why,
+                route="consistency",
+            )
+        )
+        notes.append(f"filter network not fit: {why}.")
+        return
     probit = ne.fit_readouts_scipy(Z, Y, "probit")
     # |angle| / SE is a chi variable with D - 1 degrees of freedom asymptotically
     k = math.sqrt(chi2.ppf(1 - 1e-3 / N, max(D - 1, 1)))

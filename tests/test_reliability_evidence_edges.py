@@ -189,3 +189,15 @@ def test_noise_below_the_resolution_of_x_is_not_measurable_not_a_contradiction()
     assert result.verdict == "not measurable"
     scale = [c for c in result.verification.comparisons if c.quantity.startswith("variance of")]
     assert scale and not scale[0].measurable and "rounding" in scale[0].out_of_range
+
+
+def test_filter_on_separable_labels_is_not_fit_and_not_measurable():
+    """sigma = 1e-8: every task's own boundary separates the trials; the filter's ML readouts
+    do not exist, so nothing is fit (was 20-100 s of fits run to their cap) and the verdict
+    says why."""
+    spec = _spec(sigma=1e-8, t=10, network="filter", n_trials=200)
+    result = api.check(spec, verify=True)
+    assert result.verdict == "not measurable"
+    ood = [c for c in result.verification.comparisons if c.quantity.startswith("filter network")]
+    assert ood and "own boundary" in ood[0].out_of_range
+    assert "readout_angle_to_c_deg" not in result.verification.measured
