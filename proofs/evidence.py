@@ -1233,7 +1233,6 @@ def _readout_direction_gaussian(setup, n: int, k: float, rng, measured) -> Compa
     C, N = setup.C, setup.n_tasks
     gauss = ne.simulate_trials(setup.D, setup.sigma, setup.t, n, rng, prior="gaussian")
     labels = ne.task_labels(gauss.x_star, C, setup.d)
-    measured["readout_direction_gaussian_prior_trials"] = n
     statement = "EV-1"
     quantity = "probit readout direction angle(w_i, c_i), isotropic Gaussian prior"
     reason = (
@@ -1243,6 +1242,7 @@ def _readout_direction_gaussian(setup, n: int, k: float, rng, measured) -> Compa
     )
     why = _true_boundaries_separate(gauss.integrator, labels, setup, "probit")
     if why is not None:  # no fit: it would only run to its iteration cap
+        measured["readout_direction_gaussian_prior_trials"] = n
         nan = np.full(N, math.nan)
         return Comparison.unmeasurable(
             statement, quantity, np.zeros(N), nan, k, reason, why=why, route="independent"
@@ -1251,6 +1251,7 @@ def _readout_direction_gaussian(setup, n: int, k: float, rng, measured) -> Compa
     angles, ses = ne.direction_angle_and_se(probit, C)
     measured["readout_angle_to_c_gaussian_prior_deg"] = np.degrees(angles)
     measured["readout_angle_se_gaussian_prior_deg"] = np.degrees(ses)
+    measured["readout_direction_gaussian_prior_trials"] = n
     comparison = Comparison.monte_carlo(
         statement,
         quantity,
