@@ -100,18 +100,65 @@ def _time_text(seconds: float) -> str:
     return f"{seconds:.3g} s"
 
 
+#: Seconds of the Monte-Carlo route besides its per-trial work (EV-1's importance-sampling
+#: observers, Eq. 7's power-sized sample, the LP cell count, imports of the route), CPU
+#: seconds on the shared 2-core machine (load 6-7, 2026-12-03): D = 3, N_task = 8, t = 10,
+#: 2000 trials took 0.98 s; fitted with the next constant (rel-evidence session notes).
+EVIDENCE_FIXED_SECONDS = 0.96
+#: Seconds per trial and task of the Monte-Carlo route (the flat-prior observer, extraction,
+#: labels): 100000 trials took 1.33 s at N_task = 8 and 6.77 s at N_task = 64 (same machine).
+EVIDENCE_TRIAL_TASK_SECONDS = 9.7e-7
+#: Seconds per evidence sample drawn (numpy's normals and the running sums).
+EVIDENCE_DRAW_SECONDS = 1e-8
+#: Seconds per sample read by EV-1's importance-sampling observers (min(n_trials, 400) trials
+#: of t x D samples, 150 under quick): t = 1000 took 7.27 s against 0.98 s at t = 10 (D = 3,
+#: 2000 trials, same machine): (7.27 - 0.98) / (400 x 990 x 3).
+OBSERVER_SAMPLE_SECONDS = 5.3e-6
+#: Filter route, per task and per latent coordinate + 1 (the readouts' parameters): a fixed
+#: part (L-BFGS set-up, the cvxpy program, the direction check's Hessian) and one per trial
+#: fitted (the box-prior probit fit on n_trials, the Gaussian-prior direction fit on
+#: max(n_trials, 12000)). Fitted on D = 3, N_task = 8: 3.28 s at 2000 trials, 4.01 s at
+#: 20000 (minus the route above); D = 8 (8.3 s) and N_task = 64 (14.1 s) are within 0.7-1.4x.
+FILTER_TASK_SECONDS = 0.0607
+FILTER_TRIAL_TASK_SECONDS = 8.0e-7
+#: Decoders the OOD r2 protocol fits per held-out orthant (the ideal route and its SE; the
+#: filter adds its logits and probabilities): each a least squares of n x (F + 1).
+OOD_FEATURE_SETS = {"filter": 4, "other": 2}
+
+
+def ood_decoder_flops(n: int, D: int, features: int, sets: int) -> int:
+    """One least-squares decoder per non-empty held-out orthant (at most min(2^D, n)), each
+    about 2 n (F + 1)^2 flops, for each of ``sets`` feature sets."""
+    orthants = min(2**D, n)
+    return sets * orthants * 2 * n * (features + 1) ** 2
+
+
 def evidence_cost(setup: Any, quick: bool = False) -> Cost:
     """The Monte-Carlo simulation streams its trials (``numerics.evidence.summarize_trials``):
     in memory at once are one chunk of at most CHUNK_DRAWS noise samples (or one trial's t × D
     if larger), the trials the importance-sampling observer reads in full (its power-sized
     re-run holds up to EV1_MAX_OBSERVERS of them), each about three arrays deep (noise,
     samples, temporaries), and four n_trials × D per-trial arrays (x*, mean, estimate, sum).
-    The trained networks (RNN, architectures) read every sample: n_trials × t × D."""
+    The trained networks (RNN, architectures) read every sample: n_trials × t × D.
+
+    Time (measured, see the constants): a fixed part, the draws, the per-trial and task work,
+    the OOD decoders (2^D held-out orthants: D = 63 fits one per trial), and for the filter
+    network its readout fits (trials x tasks x (D + 1)). ``quick`` runs at most 1500 trials.
+    Separable labels (sigma -> 0) make the fits run to their iteration cap: not modelled."""
     n, t, D = int(setup.n_trials), int(setup.t), len(setup.normals[0])
+    if quick:
+        n = min(n, 1500)
     draws = n * t * D
     n_tasks = len(setup.normals)
-    if getattr(setup, "network", None) in na.TRAINED_NETWORKS:
+    network = getattr(setup, "network", None)
+    if network in na.TRAINED_NETWORKS:
+        # the trained networks' estimate (CHECK_FIXED_SECONDS) folds this route's time in
         held, what = draws, f"n_trials × t × D = {draws} float64 evidence samples"
+        return Cost(
+            memory_bytes=3 * F64 * held + 4 * F64 * n * D,
+            flops=2 * draws * max(n_tasks, 1),
+            what=what,
+        )
     else:
         full = min(n, pe.EV1_MAX_OBSERVERS_QUICK if quick else pe.EV1_MAX_OBSERVERS)
         held = min(draws, max(ne.CHUNK_DRAWS, t * D)) + full * t * D
@@ -119,10 +166,30 @@ def evidence_cost(setup: Any, quick: bool = False) -> Cost:
             f"chunks of {min(draws, max(ne.CHUNK_DRAWS, t * D))} samples + {full} full trials "
             f"of t × D = {t * D} float64 samples"
         )
+    m = min(n, 1500) if quick else n  # trials the route runs (proofs.evidence._verify)
+    filter_on = network == "filter" and float(setup.sigma) > 0
+    sets = OOD_FEATURE_SETS["filter" if filter_on else "other"]
+    ood = ood_decoder_flops(m, D, D if not filter_on else max(D, n_tasks), sets)
+    n_obs = min(m, 150 if quick else 400)  # proofs.evidence._verify
+    # the isotropic route's observers (the noise variants have their own, cheaper route)
+    observers = float(setup.sigma) > 0 and getattr(setup, "noise", "isotropic") == "isotropic"
+    seconds = (
+        EVIDENCE_FIXED_SECONDS
+        + OBSERVER_SAMPLE_SECONDS * n_obs * t * D * observers
+        + EVIDENCE_DRAW_SECONDS * m * t * D
+        + EVIDENCE_TRIAL_TASK_SECONDS * m * n_tasks
+        + ood / FLOPS_PER_SECOND
+    )
+    if filter_on:
+        n_dir = max(m, pe.READOUT_TRIALS_QUICK if quick else pe.READOUT_TRIALS)
+        per_task = FILTER_TASK_SECONDS + FILTER_TRIAL_TASK_SECONDS * (m + n_dir)
+        seconds += n_tasks * (D + 1) * per_task
+        what += f"; filter readouts of {n_tasks} tasks on {m} + {n_dir} trials"
     return Cost(
         memory_bytes=3 * F64 * held + 4 * F64 * n * D,
-        flops=2 * draws * max(n_tasks, 1),
+        flops=2 * draws * max(n_tasks, 1) + ood,
         what=what,
+        seconds=seconds,
     )
 
 

@@ -115,9 +115,14 @@ def ood_r2_nonempty(
     return np.array(rows), int(2 ** latents.shape[1] - present.size)
 
 
-def axis_angles(weights: np.ndarray) -> np.ndarray:
-    """Pairwise angles (degrees) between the rows of a (D, F) array (decoded axes)."""
-    return np.asarray(decoded_axis_angles(weights))
+def axis_angles(weights: np.ndarray, n_latents: int | None = None) -> np.ndarray:
+    """Pairwise angles (degrees) between the rows of a (D, F) array (decoded axes).
+
+    ``n_latents = D`` states the orientation, so that fewer features than latents (a filter
+    network with N_task < D readouts: a rank-deficient decoder) is accepted rather than
+    refused as a likely transposed layout.
+    """
+    return np.asarray(decoded_axis_angles(weights, n_latents=n_latents))
 
 
 # --------------------------------------------------------------------------- simulation
@@ -584,13 +589,34 @@ def fit_readouts_scipy(Z: np.ndarray, Y: np.ndarray, link: str = "probit") -> Re
         theta = res.x
         W.append(theta[:-1])
         b.append(theta[-1])
-        covs.append(np.linalg.inv(_hessian(theta, A, Y[:, i], link)))
+        covs.append(_inverse_or_nan(_hessian(theta, A, Y[:, i], link)))
         total += float(res.fun)
     return Readouts(np.array(W), np.array(b), link, "scipy-lbfgs", total, tuple(covs))
 
 
+def _inverse_or_nan(H: np.ndarray) -> np.ndarray:
+    """H^-1, or a nan matrix when H is singular in float64 (an information matrix that
+    vanishes: separable or nearly separable labels); the standard errors are then nan and
+    the comparisons that use them "not measurable", never a traceback (issue 14)."""
+    try:
+        return np.linalg.inv(H)
+    except np.linalg.LinAlgError:
+        return np.full_like(H, np.nan)
+
+
+#: Exponential-cone solvers tried in turn by :func:`fit_readouts_cvxpy`. Only Clarabel (an
+#: interior-point method) reaches the 1e-8 accuracy the EV-3 comparison's 1e-6 tolerance
+#: assumes; SCS (first-order, default accuracy 1e-4) would turn a solver failure into a
+#: false disagreement, and ran > 5 min on separable labels (sigma = 1e-8): not used.
+CVXPY_SOLVERS = ("CLARABEL",)
+
+
 def fit_readouts_cvxpy(Z: np.ndarray, Y: np.ndarray) -> Readouts:
-    """Logistic readouts of all tasks in one convex program (cvxpy, exponential cone)."""
+    """Logistic readouts of all tasks in one convex program (cvxpy, exponential cone).
+
+    Solved by each of :data:`CVXPY_SOLVERS` in turn; raises RuntimeError naming each
+    solver's failure (a solver error, or no optimal status) when none gives an optimum.
+    """
     import cvxpy as cp
 
     n, D = Z.shape
@@ -600,12 +626,47 @@ def fit_readouts_cvxpy(Z: np.ndarray, Y: np.ndarray) -> Readouts:
     S = Z @ W + np.ones((n, 1)) @ cp.reshape(b, (1, N), order="C")
     objective = cp.sum(cp.logistic(S)) - cp.sum(cp.multiply(Y, S))
     prob = cp.Problem(cp.Minimize(objective))
-    prob.solve(solver=cp.CLARABEL)
-    if prob.status not in ("optimal", "optimal_inaccurate"):
-        raise RuntimeError(f"cvxpy logistic readout: {prob.status}")
-    return Readouts(
-        np.asarray(W.value).T, np.asarray(b.value), "logistic", "cvxpy-clarabel", float(prob.value)
-    )
+    failures = []
+    for solver in CVXPY_SOLVERS:
+        try:
+            prob.solve(solver=solver)
+        except cp.error.SolverError as exc:
+            failures.append(f"{solver}: {str(exc).splitlines()[0]}")
+            continue
+        if prob.status in ("optimal", "optimal_inaccurate") and W.value is not None:
+            return Readouts(
+                np.asarray(W.value).T,
+                np.asarray(b.value),
+                "logistic",
+                f"cvxpy-{solver.lower()}",
+                float(prob.value),
+            )
+        failures.append(f"{solver}: status {prob.status}")
+    raise RuntimeError("cvxpy logistic readout: " + "; ".join(failures))
+
+
+def separable_tasks(Z: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """Per task, are its labels strictly linearly separable in Z? (an LP certificate).
+
+    Feasibility of y_s (w^T z_s + b) >= 1 for every trial s (y in {-1, +1}), solved by HiGHS:
+    feasible exactly when some affine readout classifies every trial correctly, and then the
+    maximum-likelihood logistic or probit readout does not exist (the likelihood increases
+    without bound along that direction). A task whose LP ends with any other status than
+    feasible is reported not separable (no certificate).
+    """
+    A = _design(Z)
+    out = []
+    for i in range(Y.shape[1]):
+        signs = 2.0 * Y[:, i] - 1.0
+        res = linprog(
+            np.zeros(A.shape[1]),
+            A_ub=-(signs[:, None] * A),
+            b_ub=-np.ones(A.shape[0]),
+            bounds=[(None, None)] * A.shape[1],
+            method="highs",
+        )
+        out.append(res.status == 0)
+    return np.array(out, dtype=bool)
 
 
 def readout_probabilities(readouts: Readouts, Z: np.ndarray) -> np.ndarray:

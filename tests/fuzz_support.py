@@ -288,7 +288,7 @@ VERIFY_EDGES: dict[str, dict[str, tuple[Any, ...]]] = {
         "sigma": (0.0, 1e-300, 1e-100, 1e-8, 1e-3, 3.0, 10.0, 100.0),
         "t": (1, 2, 3, 1000, 100000),
         "n_tasks": (1, 2, 3, 64, 500, 2000),
-        "D": (1, 2, 8, 64),
+        "D": (1, 2, 8, 63),
         "n_trials": (200, 201, 100000, 1000000),
         "noise": ("isotropic", "anisotropic", "autocorrelated", "correlated"),
         "noise_rho": (-0.99, -0.5, 0.0, 0.99),

@@ -121,6 +121,11 @@ STATEMENT_BY_ID = {s.id: s for s in STATEMENTS}
 # --------------------------------------------------------------------------- setup
 
 
+#: Largest latent dimension (derived): the OOD protocol indexes the 2^D orthants by an int64
+#: bit mask (numerics.metrics.orthant_index), whose largest value 2^D - 1 must be < 2^63.
+MAX_D = 63
+
+
 def _require(ok: bool, key: str, expected: str, given) -> None:
     if not ok:
         raise SetupError(key, expected, given)
@@ -196,6 +201,12 @@ class EvidenceSetup:
             C.ndim == 2 and C.size > 0, "normals", "a non-empty table of rows", f"shape {C.shape}"
         )
         _require(bool(np.all(np.isfinite(C))), "normals", "finite numbers", "a non-finite entry")
+        _require(
+            C.shape[1] <= MAX_D,
+            "D",
+            f"<= {MAX_D} (the OOD protocol's held-out orthant index 2^D - 1 is an int64)",
+            C.shape[1],
+        )
         zero = np.flatnonzero(np.max(np.abs(C), axis=1) == 0)
         _require(
             zero.size == 0,

@@ -33,7 +33,12 @@ from mtl_theory.theory import evidence as te
 SCHEMA = Schema(
     family="evidence",
     fields={
-        "D": Integer(default=2, minimum=1, maximum=64, help="latent dimension"),
+        "D": Integer(
+            default=2,
+            minimum=1,
+            maximum=te.MAX_D,
+            help=f"latent dimension (<= {te.MAX_D}: held-out orthant indices < 2^D are int64)",
+        ),
         "n_tasks": Integer(default=None, minimum=1, maximum=2000, help="number of tasks"),
         "boundaries": Choice(
             default=None,
