@@ -1284,13 +1284,18 @@ def _true_boundaries_separate(Z: np.ndarray, Y: np.ndarray, setup, link: str) ->
     correctly (sigma -> 0: the noise flips no label). None when it certifies no task."""
     s = Z @ setup.C.T + setup.t * setup.d
     separable = np.flatnonzero(np.all((s > 0) == (Y > 0.5), axis=0))
+    how = "the task's own boundary classifies every trial correctly"
+    return _separable_message(separable, Z.shape[0], how, link)
+
+
+def _separable_message(separable: np.ndarray, n_trials: int, how: str, link: str) -> str | None:
+    """The one-line reason shared by the separability certificates (None: no task certified)."""
     if separable.size == 0:
         return None
     return (
         f"the labels of task(s) {separable[:5].tolist()}{' ...' if separable.size > 5 else ''} "
-        f"are linearly separable in the {Z.shape[0]} trials' integrator (the task's own "
-        f"boundary classifies every trial correctly): the maximum-likelihood {link} readout "
-        "does not exist (its weights diverge)"
+        f"are linearly separable in the {n_trials} trials' integrator ({how}): the "
+        f"maximum-likelihood {link} readout does not exist (its weights diverge)"
     )
 
 
@@ -1305,13 +1310,7 @@ def _separable_why(Z: np.ndarray, Y: np.ndarray, link: str, fitted=None) -> str 
     else:
         separable = np.flatnonzero(ne.separable_tasks(Z, Y))
         how = "LP certificate"
-    if separable.size == 0:
-        return None
-    return (
-        f"the labels of task(s) {separable[:5].tolist()}{' ...' if separable.size > 5 else ''} "
-        f"are linearly separable in the {Z.shape[0]} trials' integrator ({how}): the "
-        f"maximum-likelihood {link} readout does not exist (its weights diverge)"
-    )
+    return _separable_message(separable, Z.shape[0], how, link)
 
 
 def _filter(setup, trials, measured, comparisons, notes, quick, ood_se, rng) -> None:
