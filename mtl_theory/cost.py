@@ -114,6 +114,17 @@ EVIDENCE_DRAW_SECONDS = 1e-8
 #: of t x D samples, 150 under quick): t = 1000 took 7.27 s against 0.98 s at t = 10 (D = 3,
 #: 2000 trials, same machine): (7.27 - 0.98) / (400 x 990 x 3).
 OBSERVER_SAMPLE_SECONDS = 5.3e-6
+#: Eq. 7's power-sized sample (``numerics.evidence.mean_estimate_errors``, streamed: up to
+#: EQ7_MAX_DRAWS normal draws whatever n_trials): seconds per draw, per trial and per trial
+#: and coordinate (the means, the error moments, the decoder's normal equations). Fitted
+#: (relative least squares) on 4e7 draws at (D, t) = (2, 1), (2, 3), (2, 100), (5, 2),
+#: (10, 1), (10, 20), (2, 1000), one BLAS thread, best CPU time of 2 at load 8 (2026-12-03):
+#: 0.63-1.71 s, each within 0.85-1.15x of the fit. Before it was streamed and counted,
+#: sigma = 1e-3, t = 1 held 2e8 trials in full (> 14 GiB) against an estimate of 5 MiB and
+#: 2 s (issue 14); the filter's "nearly separable" slowness was this sample, not its fits.
+EQ7_DRAW_SECONDS = 1.73e-8
+EQ7_TRIAL_SECONDS = 3.4e-8
+EQ7_TRIAL_COORD_SECONDS = 1.2e-8
 #: Filter route, per task and per latent coordinate + 1 (the readouts' parameters): a fixed
 #: part (L-BFGS set-up, the cvxpy program, the direction check's Hessian) and one per trial
 #: fitted (the box-prior probit fit on n_trials, the Gaussian-prior direction fit on
@@ -131,6 +142,26 @@ def ood_decoder_flops(n: int, D: int, features: int, sets: int) -> int:
     about 2 n (F + 1)^2 flops, for each of ``sets`` feature sets."""
     orthants = min(2**D, n)
     return sets * orthants * 2 * n * (features + 1) ** 2
+
+
+def eq7_sample_cost(setup: Any, quick: bool = False) -> Cost | None:
+    """Eq. 7's Monte-Carlo sample (isotropic noise, sigma > 0; None otherwise): as many
+    trials as its power requirement asks within the draw budget
+    (``proofs.evidence.eq7_sample_size``), drawn a block of at most ``ne.EQ7_BLOCK_DRAWS``
+    normals at a time."""
+    if float(setup.sigma) <= 0 or getattr(setup, "noise", "isotropic") != "isotropic":
+        return None
+    n = pe.eq7_sample_size(setup, pe.eq7_predictions(setup), quick)
+    t, D = int(setup.t), len(setup.normals[0])
+    per_block = max(1, ne.EQ7_BLOCK_DRAWS // (t * D))
+    block = min(n, per_block)
+    seconds = EQ7_DRAW_SECONDS * n * t * D + EQ7_TRIAL_SECONDS * n + EQ7_TRIAL_COORD_SECONDS * n * D
+    return Cost(
+        memory_bytes=F64 * (block * t * D + 8 * block * D),  # the noise, then x, mu, errors
+        flops=2 * n * t * D,
+        what=f"Eq. 7 sample of {n} trials in blocks of {block}",
+        seconds=seconds,
+    )
 
 
 def evidence_cost(setup: Any, quick: bool = False) -> Cost:
@@ -154,10 +185,13 @@ def evidence_cost(setup: Any, quick: bool = False) -> Cost:
     if network in na.TRAINED_NETWORKS:
         # the trained networks' estimate (CHECK_FIXED_SECONDS) folds this route's time in
         held, what = draws, f"n_trials × t × D = {draws} float64 evidence samples"
-        return Cost(
-            memory_bytes=3 * F64 * held + 4 * F64 * n * D,
-            flops=2 * draws * max(n_tasks, 1),
-            what=what,
+        return _with_eq7_sample(
+            Cost(
+                memory_bytes=3 * F64 * held + 4 * F64 * n * D,
+                flops=2 * draws * max(n_tasks, 1),
+                what=what,
+            ),
+            eq7_sample_cost(setup, quick),
         )
     else:
         full = min(n, pe.EV1_MAX_OBSERVERS_QUICK if quick else pe.EV1_MAX_OBSERVERS)
@@ -185,11 +219,25 @@ def evidence_cost(setup: Any, quick: bool = False) -> Cost:
         per_task = FILTER_TASK_SECONDS + FILTER_TRIAL_TASK_SECONDS * (m + n_dir)
         seconds += n_tasks * (D + 1) * per_task
         what += f"; filter readouts of {n_tasks} tasks on {m} + {n_dir} trials"
-    return Cost(
+    route = Cost(
         memory_bytes=3 * F64 * held + 4 * F64 * n * D,
         flops=2 * draws * max(n_tasks, 1) + ood,
         what=what,
         seconds=seconds,
+    )
+    return _with_eq7_sample(route, eq7_sample_cost(setup, quick))
+
+
+def _with_eq7_sample(route: Cost, eq7: Cost | None) -> Cost:
+    """The route's cost with Eq. 7's sample drawn while its trials are still held: times add,
+    and so does memory (not the larger of the two, as for runs one after the other)."""
+    if eq7 is None:
+        return route
+    return Cost(
+        route.memory_bytes + eq7.memory_bytes,
+        route.flops + eq7.flops,
+        f"{route.what}; {eq7.what}",
+        route.seconds + eq7.seconds,
     )
 
 

@@ -58,32 +58,132 @@ def case_rng(seed: int, key: str) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence([int(seed), *words])))
 
 
-def simulate_mean_estimates(
+#: Normal draws held at once by :func:`mean_estimate_errors` (32 MiB of float64).
+EQ7_BLOCK_DRAWS = 1 << 22
+
+
+@dataclass(frozen=True)
+class SquaredErrorMoments:
+    """Moments of the squared error of an estimate of x*, mergeable across chunks of trials.
+
+    ``total`` is the sum of every squared error (``count`` trials of ``coords`` coordinates);
+    ``trial_mean`` and ``trial_m2`` are the mean and the sum of squared deviations of the
+    per-trial mean squared error, the i.i.d. unit of the standard error. Two chunks merge by
+    Chan, Golub and LeVeque's pairwise update (1979), so a streamed sample gives the r^2 and
+    SE of the whole sample up to the order of summation (a few ulps).
+    """
+
+    count: int
+    coords: int
+    total: float
+    trial_mean: float
+    trial_m2: float
+
+    @classmethod
+    def of(cls, estimate: np.ndarray, x_star: np.ndarray) -> SquaredErrorMoments:
+        """The moments of one chunk: (n, D) estimates against (n, D) latents."""
+        err = (estimate - x_star) ** 2
+        per_trial = err.mean(axis=1)
+        n = per_trial.size
+        # the same operations as numpy's mean and var, so one chunk gives their numbers
+        mean = per_trial.sum() / n
+        dev = per_trial - mean
+        return cls(n, err.shape[1], float(err.ravel().sum()), float(mean), float(np.sum(dev * dev)))
+
+    def merge(self, other: SquaredErrorMoments) -> SquaredErrorMoments:
+        """The moments of both chunks together (Chan et al.'s update of mean and M2)."""
+        n = self.count + other.count
+        delta = other.trial_mean - self.trial_mean
+        return SquaredErrorMoments(
+            n,
+            self.coords,
+            self.total + other.total,
+            self.trial_mean + delta * other.count / n,
+            self.trial_m2 + other.trial_m2 + delta * delta * self.count * other.count / n,
+        )
+
+    def r2_and_se(self, variance: float) -> tuple[float, float]:
+        """r^2 = 1 - mean squared error / Var (pooled over coordinates) and its MC SE."""
+        r2 = 1.0 - self.total / (self.count * self.coords) / variance
+        if self.count < 2:
+            return float(r2), math.nan
+        se = math.sqrt(self.trial_m2 / (self.count - 1)) / math.sqrt(self.count) / variance
+        return float(r2), float(se)
+
+
+@dataclass(frozen=True)
+class MeanEstimateErrors:
+    """Eq. 7's Monte-Carlo sample reduced to its error moments (:func:`mean_estimate_errors`).
+
+    ``mean`` is mu(t) = (1/t) sum_tau X(tau) against x* on every trial; ``heldout`` is an
+    affine decoder of x* from mu fit by least squares on the first ``n_fit`` trials and
+    tested on the rest, with its coefficients ``coef`` ((D + 1, D), intercept last).
+    """
+
+    n_trials: int
+    n_fit: int
+    mean: SquaredErrorMoments
+    heldout: SquaredErrorMoments
+    coef: np.ndarray
+
+
+def _normal_equations_solution(gram: np.ndarray, cross: np.ndarray) -> np.ndarray:
+    """Least-squares coefficients from the normal equations G b = A^T y, Jacobi-scaled.
+
+    Squaring the design matrix squares its condition number, but only the scaled one counts
+    for Cholesky-type solves (van der Sluis 1969): with columns scaled to unit norm the
+    design [mu, 1] has nearly orthogonal columns here (mu is centred on the box's centre and
+    its coordinates are independent), so the scaled Gram is within O(n^-1/2) of the identity
+    and the coefficients are accurate to a few ulps times its condition number.
+    """
+    scale = np.sqrt(np.diag(gram))
+    scale[scale == 0] = 1.0
+    scaled = gram / np.outer(scale, scale)
+    return np.linalg.solve(scaled, cross / scale[:, None]) / scale[:, None]
+
+
+def mean_estimate_errors(
     D: int,
     sigma: float,
     t: int,
     n_trials: int,
     rng: np.random.Generator,
     *,
-    block_draws: int = 1 << 22,
-) -> tuple[np.ndarray, np.ndarray]:
-    """x* (n, D) from the box and mu(t) = (1/t) sum_tau X(tau) (n, D), memory bounded.
+    block_draws: int = EQ7_BLOCK_DRAWS,
+) -> MeanEstimateErrors:
+    """Simulate x* from the box and mu(t), keeping only the error moments (memory bounded).
 
-    The samples are drawn and averaged a block of trials at a time (at most ``block_draws``
-    normal numbers in memory), so a large Monte-Carlo sample for a power requirement costs
-    time, not memory. The mean is computed from the samples, never from its distribution.
+    The samples are drawn a block of trials at a time (at most ``block_draws`` normal
+    numbers in memory), so a large Monte-Carlo sample for a power requirement costs time,
+    not memory (issue 14: 2·10^8 trials held in full took > 14 GiB). The mean is computed
+    from the samples, never from its distribution. The decoder's least squares accumulates
+    the normal equations of the first ``n_trials // 2`` trials (:func:`_normal_equations_
+    solution`); the trials after them are its test set.
     """
     per_block = max(1, block_draws // max(t * D, 1))
-    xs, mus = [], []
+    n_fit = n_trials // 2
+    gram, cross = np.zeros((D + 1, D + 1)), np.zeros((D + 1, D))
+    mean_moments = heldout = coef = None
     done = 0
     while done < n_trials:
         m = min(per_block, n_trials - done)
         x = rng.uniform(-BOX_HALF_WIDTH, BOX_HALF_WIDTH, size=(m, D))
         noise = rng.standard_normal((m, t, D))
-        xs.append(x)
-        mus.append(x + sigma * noise.mean(axis=1))
+        mu = x + sigma * noise.mean(axis=1)
+        chunk = SquaredErrorMoments.of(mu, x)
+        mean_moments = chunk if mean_moments is None else mean_moments.merge(chunk)
+        fit = max(0, min(m, n_fit - done))  # the block's trials that belong to the fit
+        if fit:
+            A = _design(mu[:fit])
+            gram += A.T @ A
+            cross += A.T @ x[:fit]
+        if fit < m:
+            if coef is None:
+                coef = _normal_equations_solution(gram, cross)
+            tested = SquaredErrorMoments.of(_design(mu[fit:]) @ coef, x[fit:])
+            heldout = tested if heldout is None else heldout.merge(tested)
         done += m
-    return np.concatenate(xs), np.concatenate(mus)
+    return MeanEstimateErrors(n_trials, n_fit, mean_moments, heldout, coef)
 
 
 # --------------------------------------------------------------------------- metrics glue
@@ -697,15 +797,12 @@ def direction_angle_and_se(readouts: Readouts, C: np.ndarray) -> tuple[np.ndarra
 def r2_of_estimate(
     estimate: np.ndarray, x_star: np.ndarray, variance: float
 ) -> tuple[float, float]:
-    """r^2 = 1 - mean squared error / Var (pooled over coordinates) and its MC SE."""
-    err = (estimate - x_star) ** 2
-    flat = err.ravel()
-    r2 = 1.0 - flat.mean() / variance
-    # coordinates of one trial are independent given x* only for isotropic noise; use
-    # per-trial means as the i.i.d. unit
-    per_trial = err.mean(axis=1)
-    se = per_trial.std(ddof=1) / math.sqrt(per_trial.size) / variance
-    return float(r2), float(se)
+    """r^2 = 1 - mean squared error / Var (pooled over coordinates) and its MC SE.
+
+    Coordinates of one trial are independent given x* only for isotropic noise, so the
+    per-trial mean squared error is the i.i.d. unit of the SE (:class:`SquaredErrorMoments`).
+    """
+    return SquaredErrorMoments.of(estimate, x_star).r2_and_se(variance)
 
 
 def linear_estimate_r2_heldout(

@@ -351,12 +351,20 @@ DERIVATIONS = (
 # --------------------------------------------------------------------------- predictions
 
 
+def eq7_predictions(setup: te.EvidenceSetup) -> dict[str, float]:
+    """Eq. 7's r^2 of mu(t) and the shrinkage (best linear) r^2: what the Eq. 7 sample is
+    sized by (:func:`eq7_sample_size`; also :mod:`mtl_theory.cost`, before any work)."""
+    return {
+        "r2_ideal": te.r2_eq7(setup.sigma, setup.t),
+        "r2_lmmse": te.r2_lmmse(setup.sigma, setup.t),
+    }
+
+
 def predictions(setup: te.EvidenceSetup) -> dict[str, Any]:
     C = setup.C
     cells = te.predicted_cells(setup)
     out: dict[str, Any] = {
-        "r2_ideal": te.r2_eq7(setup.sigma, setup.t),
-        "r2_lmmse": te.r2_lmmse(setup.sigma, setup.t),
+        **eq7_predictions(setup),
         "cond_C": te.condition_number(C),
         "cells_at_zero_noise": cells.count,
         "cells_formula": cells.formula,
@@ -821,9 +829,9 @@ def eq7_sample_size(setup: te.EvidenceSetup, preds: Mapping[str, Any], quick: bo
 def _eq7_comparisons(setup, preds, rng, quick, measured, comparisons) -> None:
     """EV-5 against a sample large enough to reject the nearest plausible wrong formula."""
     n = eq7_sample_size(setup, preds, quick)
-    x_star, mu = ne.simulate_mean_estimates(setup.D, setup.sigma, setup.t, n, rng)
+    sample = ne.mean_estimate_errors(setup.D, setup.sigma, setup.t, n, rng)
     var = te.BOX_VARIANCE
-    r2_sim, se = ne.r2_of_estimate(mu, x_star, var)
+    r2_sim, se = sample.mean.r2_and_se(var)
     measured["r2_simulated"] = r2_sim
     measured["r2_simulated_se"] = se
     measured["r2_simulated_n_trials"] = n
@@ -840,7 +848,7 @@ def _eq7_comparisons(setup, preds, rng, quick, measured, comparisons) -> None:
             alternatives=eq7_alternatives(setup, preds),
         )
     )
-    r2_lin, se_lin = ne.linear_estimate_r2_heldout(mu, x_star, var)
+    r2_lin, se_lin = sample.heldout.r2_and_se(var)
     measured["r2_linear_heldout"] = r2_lin
     comparisons.append(
         Comparison.monte_carlo(

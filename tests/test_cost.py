@@ -214,3 +214,27 @@ def test_a_stiff_routing_flow_is_announced():
     steps = float(cost.what.split("about ")[1].split(" solver")[0])
     # the floor's own arithmetic: 12 stages per step at ROUTING_STAGE_SECONDS at least
     assert cost.seconds >= 12 * steps * mc.ROUTING_STAGE_SECONDS
+
+
+def test_eq7_power_sample_is_counted_and_its_memory_is_one_block():
+    """Issue 14: sigma = 1e-3 sizes Eq. 7's sample to its draw budget (2e8 trials at t = 1),
+    which was neither counted (estimate 2 s, 5 MiB) nor streamed (> 14 GiB held)."""
+    from mtl_theory.numerics import evidence as ne
+    from mtl_theory.proofs import evidence as pe
+
+    spec = {"theory": "evidence", "D": 2, "n_tasks": 4, "sigma": 1e-3, "t": 1}
+    setup = setup_of(spec)
+    n = pe.eq7_sample_size(setup, pe.eq7_predictions(setup), quick=False)
+    assert n * setup.t * setup.D >= pe.EQ7_MAX_DRAWS / 2  # the budget, not n_trials
+    eq7 = mc.eq7_sample_cost(setup)
+    assert f"Eq. 7 sample of {n} trials" in eq7.what
+    assert eq7.seconds == pytest.approx(
+        mc.EQ7_DRAW_SECONDS * n * 2 + mc.EQ7_TRIAL_SECONDS * n + mc.EQ7_TRIAL_COORD_SECONDS * n * 2
+    )
+    block = ne.EQ7_BLOCK_DRAWS // 2  # trials per block at t x D = 2
+    assert eq7.memory_bytes == 8 * (block * 2 + 8 * block * 2)
+    route = mc.evidence_route_cost(setup)
+    assert route.seconds > eq7.seconds > 10  # ~20 s (measured 18-22 s CPU), not 2 s
+    assert route.memory_bytes < 2**30 and "Eq. 7 sample" in route.what
+    # no sample without noise, or for the noise variants (their own power-sized route)
+    assert mc.eq7_sample_cost(setup_of(spec | {"sigma": 0.0})) is None

@@ -313,3 +313,90 @@ def test_cli_bad_input_is_one_line_exit_2(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert code == 2
     assert len(err.splitlines()) == 1 and "normals" in err
+
+
+# --------------------------------------------------------------------------- Eq. 7's stream
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    sizes=st.lists(st.integers(1, 40), min_size=1, max_size=6),
+    coords=st.integers(1, 4),
+    seed=st.integers(0, 2**16),
+)
+def test_merged_error_moments_equal_numpy_on_the_whole_sample(sizes, coords, seed):
+    """Chan et al.'s merge against numpy's mean and var on the concatenated sample: the two
+    share no formula (pairwise update vs one pass), and agree to rounding (32 eps: a few
+    merges of sums of at most 240 terms)."""
+    rng = np.random.default_rng(seed)
+    chunks = [(rng.normal(size=(m, coords)), rng.normal(size=(m, coords))) for m in sizes]
+    merged = ne.SquaredErrorMoments.of(*chunks[0])
+    for est, x in chunks[1:]:
+        merged = merged.merge(ne.SquaredErrorMoments.of(est, x))
+    est, x = (np.concatenate(parts) for parts in zip(*chunks, strict=True))
+    err = (est - x) ** 2
+    r2, se = merged.r2_and_se(0.5)
+    assert r2 == pytest.approx(1 - err.mean() / 0.5, rel=32 * np.finfo(float).eps, abs=1e-14)
+    if len(est) > 1:
+        expected = err.mean(axis=1).std(ddof=1) / math.sqrt(len(est)) / 0.5
+        assert se == pytest.approx(expected, rel=1e-12)
+    else:
+        assert math.isnan(se)
+
+
+def test_one_chunk_of_error_moments_is_numpys_mean_and_std_bit_for_bit():
+    rng = np.random.default_rng(3)
+    est, x = rng.normal(size=(1000, 3)), rng.normal(size=(1000, 3))
+    err = (est - x) ** 2
+    r2, se = ne.r2_of_estimate(est, x, te.BOX_VARIANCE)
+    assert r2 == 1.0 - err.ravel().mean() / te.BOX_VARIANCE
+    assert se == err.mean(axis=1).std(ddof=1) / math.sqrt(1000) / te.BOX_VARIANCE
+
+
+def _materialized_eq7_sample(D, sigma, t, n, seed, per_block):
+    """The stream's draws held in full: blocks of ``per_block`` trials, each x* then its
+    noise (the order in which the stream calls the generator)."""
+    rng = np.random.default_rng(seed)
+    xs, mus = [], []
+    for start in range(0, n, per_block):
+        m = min(per_block, n - start)
+        x = rng.uniform(-ne.BOX_HALF_WIDTH, ne.BOX_HALF_WIDTH, size=(m, D))
+        xs.append(x)
+        mus.append(x + sigma * rng.standard_normal((m, t, D)).mean(axis=1))
+    return np.concatenate(xs), np.concatenate(mus)
+
+
+@pytest.mark.parametrize("D, t, sigma", [(2, 1, 0.3), (3, 4, 1e-3), (1, 7, 5.0)])
+@pytest.mark.parametrize("block_draws", [64, 10**9])
+def test_streamed_eq7_sample_equals_the_sample_held_in_full(D, t, sigma, block_draws):
+    """mean_estimate_errors against the in-memory route on the same draws: r2 of mu and its
+    SE from numpy, the decoder by lstsq (SVD) on the first half — not the stream's normal
+    equations — tested on the second; with many blocks (64 draws) and with one."""
+    n = 1001
+    x, mu = _materialized_eq7_sample(D, sigma, t, n, 11, max(1, block_draws // (t * D)))
+    sample = ne.mean_estimate_errors(
+        D, sigma, t, n, np.random.default_rng(11), block_draws=block_draws
+    )
+    r2, se = ne.r2_of_estimate(mu, x, te.BOX_VARIANCE)
+    assert sample.mean.r2_and_se(te.BOX_VARIANCE) == pytest.approx((r2, se), rel=1e-12)
+    A = np.hstack([mu, np.ones((n, 1))])
+    coef = np.linalg.lstsq(A[: n // 2], x[: n // 2], rcond=None)[0]
+    # normal equations vs SVD: cond(scaled Gram) ~ 1 here, so agreement to ~1e-13
+    np.testing.assert_allclose(sample.coef, coef, rtol=1e-11, atol=1e-13)
+    held = ne.r2_of_estimate(A[n // 2 :] @ coef, x[n // 2 :], te.BOX_VARIANCE)
+    assert sample.heldout.r2_and_se(te.BOX_VARIANCE) == pytest.approx(held, rel=1e-10)
+    assert ne.linear_estimate_r2_heldout(mu, x, te.BOX_VARIANCE) == pytest.approx(held, rel=1e-12)
+    assert (sample.n_trials, sample.n_fit) == (n, n // 2)
+
+
+def test_streamed_eq7_sample_holds_one_block_not_the_sample():
+    """Issue 14: the power-sized sample (2e8 trials at sigma = 1e-3, t = 1) was held in full.
+    400,000 trials of D = 2 in blocks of 2^14 draws: the peak traced allocation is bounded
+    by the block (a few arrays of 2^14 floats), not by the 6.4 MB of x* and mu."""
+    import tracemalloc
+
+    tracemalloc.start()
+    ne.mean_estimate_errors(2, 0.1, 1, 400_000, np.random.default_rng(0), block_draws=1 << 14)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 12 * 8 * (1 << 14)  # ~1.5 MiB; the sample in full is 4 x 6.4 MB
