@@ -155,14 +155,15 @@ def write_spec(path: Path, text: str) -> None:
     path.write_bytes(text.encode("utf-8", "surrogateescape"))
 
 
-def run_contract(path: Path, seconds: int = 60) -> Outcome:
-    """``mtl-theory check PATH --json`` in-process, classified against the contract."""
+def run_contract(path: Path, seconds: int = 60, extra: tuple[str, ...] = ()) -> Outcome:
+    """``mtl-theory check PATH --json [extra]`` in-process, classified against the
+    contract (``extra``: e.g. ``--verify`` and a ``--time-budget``)."""
     out, err = io.StringIO(), io.StringIO()
     old = signal.signal(signal.SIGALRM, _alarm)
     signal.alarm(seconds)
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = cli.main(["check", str(path), "--json"])
+            code = cli.main(["check", str(path), "--json", *extra])
     except _Timeout:
         return Outcome("hang", f"no answer in {seconds} s")
     except SystemExit as exc:
