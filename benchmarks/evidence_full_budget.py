@@ -20,6 +20,9 @@ Usage (the committed run)::
         --out benchmarks/reproductions/evidence-full-budget.jsonl
     python benchmarks/evidence_full_budget.py \\
         --summary benchmarks/reproductions/evidence-full-budget.jsonl
+
+Networks are added to a run with ``--start K`` (networks K .. NETWORKS-1; the ideal route is
+scored again, with the same numbers): e.g. ``--architectures rnn --start 2 --networks 5``.
 """
 
 from __future__ import annotations
@@ -108,7 +111,7 @@ def run(args: argparse.Namespace) -> None:
             False,
         )
         emit({**score_record("ideal", -1, ideal), "load": load_average()})
-        for k in range(args.networks):
+        for k in range(args.start, args.networks):
             for arch in args.architectures:
                 wall = time.time()
                 cpu = time.process_time()
@@ -130,6 +133,8 @@ def run(args: argparse.Namespace) -> None:
 def summary(path: str) -> None:
     """Percentiles per architecture and protocol over networks x quadrants x fits."""
     recs = [json.loads(line) for line in open(path)]
+    # one record per (kind, index): a run extended with --start scores the ideal route again
+    recs = list({(r["kind"], r.get("index")): r for r in recs}.values())
     kinds = [r["kind"] for r in recs if r["kind"] not in ("header",)]
     for kind in dict.fromkeys(kinds):
         rows = [r for r in recs if r["kind"] == kind]
@@ -154,6 +159,12 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--batches", type=int, default=100_000)
     parser.add_argument("--networks", type=int, default=npr.AUTHORS_NETWORKS)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--start",
+        type=int,
+        default=0,
+        help="first network index (networks START .. NETWORKS-1: adds networks to a run)",
+    )
     parser.add_argument(
         "--architectures",
         nargs="+",
