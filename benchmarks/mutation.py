@@ -189,8 +189,8 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation(
         "ev-simulated-mean-drops-a-sample",
         "numerics/evidence.py",
-        "mus.append(x + sigma * noise.mean(axis=1))",
-        "mus.append(x + sigma * noise[:, 1:].mean(axis=1))",
+        "mu = x + sigma * noise.mean(axis=1)",
+        "mu = x + sigma * noise[:, 1:].mean(axis=1)",
         True,
         "the Monte-Carlo route averages t - 1 of the t samples",
     ),
