@@ -563,46 +563,64 @@ def evidence_route_cost(setup: Any, quick: bool = False, method: str = "auto") -
 
 
 # --------------------------------------------------------------------------- WTA MILP
-#: Seconds cvxpy takes to compile one MILP constraint row into HiGHS's form (measured by
-#: benchmarks/bench_cost.py); the solve itself stops at the route's time limit.
-MILP_COMPILE_SECONDS_PER_ROW = 1e-4
-#: Bytes per nonzero of the compiled problem (cvxpy's sparse matrices and their copies).
+#: Seconds to build one nonzero of a program (numerics.wta_milp.milp_program: the Python
+#: row builders, the column boxes, the sparse stack) before HiGHS starts: PLACEHOLDER.
+MILP_BUILD_SECONDS_PER_NONZERO = 1e-5
+#: Peak bytes per nonzero of the largest program while it is built and handed to HiGHS
+#: (the builders' Python triples and their tuples, the stacked lists, the CSR arrays and
+#: HiGHS's copy): PLACEHOLDER.
 MILP_BYTES_PER_NONZERO = 200
-#: Solver time limits of the MILP route (proofs.wta._verify_milp), per solve; two solves.
+#: Solver time limits of the MILP route (proofs.wta.milp_solves), per zero-loss program; the
+#: L-inf program, run only when zero loss is proved impossible, gets what is left of the
+#: two limits and at least MILP_LAST_SOLVE_FLOOR seconds (the same function).
 MILP_TIME_LIMIT = {False: 300.0, True: 30.0}
+MILP_LAST_SOLVE_FLOOR = 1.0
+
+
+def wta_milp_programs(setup: Any) -> tuple[Any, ...]:
+    """The sizes (numerics.wta_milp.milp_size) of the programs proofs.wta.milp_solves may
+    build: zero loss reachable, a zero-loss non-symbolic code (not on a disconnected support,
+    where the route skips it), the minimum L-inf error."""
+    from mtl_theory.numerics import wta_milp as nmilp
+    from mtl_theory.proofs.wta import MILP_ZERO_TOL
+
+    sizes = [nmilp.milp_size(setup, objective="zero", zero_tol=MILP_ZERO_TOL)]
+    try:
+        sizes.append(
+            nmilp.milp_size(setup, objective="zero", nonsymbolic_only=True, zero_tol=MILP_ZERO_TOL)
+        )
+    except ValueError:  # disconnected support: milp_solves skips the program
+        pass
+    sizes.append(nmilp.milp_size(setup, objective="linf"))
+    return tuple(sizes)
 
 
 def wta_milp_size(setup: Any) -> tuple[int, int, int]:
-    """(binary variables, constraint rows, nonzeros) of the two MILPs of the route.
-
-    Per module g with m_g units on P grid points and T tasks: P m_g assignments, T m_g
-    weights and P T m_g linearized products with four big-M rows each (4 nonzeros), one
-    assignment row per point; the non-symbolic MILP adds an edge binary per unit and pair of
-    points differing in one factor (2 rows each) and a factor indicator per unit and factor.
-    """
-    P = len(setup.support)
-    T = len(setup.target_array)
-    factors = [int(n) for n in setup.factors]
-    edges = P * sum(n - 1 for n in factors) // 2  # pairs differing in one factor (full grid)
-    binaries = rows = nonzeros = 0
-    for m in (int(m) for m in setup.modules):
-        binaries += P * m + m * edges + m * len(factors)
-        rows += 4 * P * T * m + P + 2 * m * edges + m * len(factors) + T * P
-        nonzeros += 12 * P * T * m + P * m + 6 * m * edges + m * (edges + len(factors))
-    return binaries, rows, nonzeros
+    """(integer columns, constraint rows, nonzeros) of the route's programs together, counted
+    block by block from the layout the builders use (:func:`wta_milp_programs`)."""
+    sizes = wta_milp_programs(setup)
+    return (
+        sum(s.integers for s in sizes),
+        sum(s.rows for s in sizes),
+        sum(s.nonzeros for s in sizes),
+    )
 
 
 def wta_milp_cost(setup: Any, quick: bool = False) -> Cost:
-    """Compiling the two MILPs (cvxpy, per constraint row) plus the solver's time limits:
-    an upper estimate of the route's time when the solver needs its whole limit."""
+    """Building the route's programs (per nonzero) plus the solver's time limits: an upper
+    estimate of the route's time, reached when the solver needs its whole limits; memory of
+    the largest program (they are built one after another)."""
+    sizes = wta_milp_programs(setup)
     binaries, rows, nonzeros = wta_milp_size(setup)
-    compile_s = 2 * rows * MILP_COMPILE_SECONDS_PER_ROW
+    build_s = nonzeros * MILP_BUILD_SECONDS_PER_NONZERO
+    limit = MILP_TIME_LIMIT[bool(quick)]
     return Cost(
-        MILP_BYTES_PER_NONZERO * nonzeros,
+        MILP_BYTES_PER_NONZERO * max(s.nonzeros for s in sizes),
         0,
-        f"two MILPs of {binaries} binaries and {rows} rows ({nonzeros} nonzeros), each solve "
-        f"stopped at {MILP_TIME_LIMIT[bool(quick)]:g} s",
-        compile_s + 2 * MILP_TIME_LIMIT[bool(quick)],
+        f"{len(sizes)} MILPs of {binaries} integer columns and {rows} rows in all ({nonzeros} "
+        f"nonzeros, built in about {_time_text(build_s)}), the zero-loss solves stopped at "
+        f"{limit:g} s each (an upper estimate: small grids finish in seconds)",
+        build_s + 2 * limit + MILP_LAST_SOLVE_FLOOR,
     )
 
 
@@ -631,7 +649,11 @@ def wta_exhaustive_cost(n_points: int, modules: tuple[int, ...], repeats: int = 
 
 
 def wta_cost(setup: Any, quick: bool = False, method: str = "auto") -> Cost | None:
-    """The WTA route's cost where this module estimates it (the MILP); None otherwise."""
+    """The WTA route's cost where this module estimates it (the MILP); None otherwise.
+
+    ``method`` "auto" runs the spec's own ``method`` (families.wta.check does the same)."""
+    if method == "auto":
+        method = getattr(setup, "method", "auto")
     return wta_milp_cost(setup, quick) if method == "milp" else None
 
 

@@ -309,17 +309,20 @@ def error_rows(lay: MILPLayout, y: np.ndarray, zero_tol: float | None) -> RowBlo
 
 
 def separation_pairs(
-    y: np.ndarray, zero_tol: float, max_pairs: int | None = None
+    y: np.ndarray,
+    zero_tol: float,
+    max_pairs: int | None = None,
+    chunk_entries: int = SEPARATION_CHUNK_ENTRIES,
 ) -> list[tuple[int, int]] | None:
     """Pairs (p, q), p < q, of points whose targets differ by more than 2 zero_tol in some
     task, in row-major order; None as soon as there are more than ``max_pairs``.
 
-    Computed a block of points p at a time (about ``SEPARATION_CHUNK_ENTRIES`` gaps per
-    block), so neither the program's builder nor its size (:func:`milp_size`) holds the
-    P x P gap matrix, and a grid whose pairs exceed the limit is recognised early.
+    Computed a block of points p at a time (about ``chunk_entries`` gaps per block), so
+    neither the program's builder nor its size (:func:`milp_size`) holds the P x P gap
+    matrix, and a grid whose pairs exceed the limit is recognised early.
     """
     n_points = y.shape[1]
-    step = max(1, SEPARATION_CHUNK_ENTRIES // max(n_points, 1))
+    step = max(1, chunk_entries // max(n_points, 1))
     pairs: list[tuple[int, int]] = []
     for start in range(0, n_points, step):
         stop = min(n_points, start + step)
