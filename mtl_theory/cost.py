@@ -564,12 +564,22 @@ def evidence_route_cost(setup: Any, quick: bool = False, method: str = "auto") -
 
 # --------------------------------------------------------------------------- WTA MILP
 #: Seconds to build one nonzero of a program (numerics.wta_milp.milp_program: the Python
-#: row builders, the column boxes, the sparse stack) before HiGHS starts: PLACEHOLDER.
-MILP_BUILD_SECONDS_PER_NONZERO = 1e-5
-#: Peak bytes per nonzero of the largest program while it is built and handed to HiGHS
-#: (the builders' Python triples and their tuples, the stacked lists, the CSR arrays and
-#: HiGHS's copy): PLACEHOLDER.
-MILP_BYTES_PER_NONZERO = 200
+#: row builders, the column boxes, the sparse stack and the solver's input; HiGHS through
+#: scipy.optimize.milp, no cvxpy compile any more). ``derived`` from measurement
+#: (benchmarks/bench_wta_milp.py --cost, CPU seconds, load 2.8-7, 2026-12-03): 7.59e-7 s as
+#: the ratio of sums on (4,4,4) and (8,8) (factors = modules, one-hot tasks; 4.0e5 and
+#: 6.2e5 nonzeros); measured/estimated on the other grids: (2,3) 1.9, (3,3) 1.4, (4,4) 1.4
+#: (fixed per-program overhead below 3e4 nonzeros, milliseconds), (2,2,2,2) 0.96, (6,6)
+#: 0.88, (3,3,3) 0.83, (5,5,5) 0.87, (10,10) 0.93 (1.6e6 and 1.7e6 nonzeros). The old
+#: cvxpy rate (1e-4 s per row of a formulation no longer built) was ~300x this.
+MILP_BUILD_SECONDS_PER_NONZERO = 7.6e-7
+#: Peak resident bytes per nonzero of the largest program while it is built and handed to
+#: HiGHS (the builders' Python triples and their tuples, the stacked lists, the CSR arrays,
+#: HiGHS's copy and presolve), ``derived`` from measurement (same benchmark: a fresh child
+#: per grid sampling its resident set every millisecond): 289-299 B on (6,6), (8,8),
+#: (5,5,5), (10,10) (7.5e4-7.5e5 nonzeros; measured/estimated 0.96-1.0); small grids add
+#: ~2 MB. HiGHS's branch-and-bound tree over a long solve is not in it.
+MILP_BYTES_PER_NONZERO = 300
 #: Solver time limits of the MILP route (proofs.wta.milp_solves), per zero-loss program; the
 #: L-inf program, run only when zero loss is proved impossible, gets what is left of the
 #: two limits and at least MILP_LAST_SOLVE_FLOOR seconds (the same function).
@@ -608,8 +618,15 @@ def wta_milp_size(setup: Any) -> tuple[int, int, int]:
 
 def wta_milp_cost(setup: Any, quick: bool = False) -> Cost:
     """Building the route's programs (per nonzero) plus the solver's time limits: an upper
-    estimate of the route's time, reached when the solver needs its whole limits; memory of
-    the largest program (they are built one after another)."""
+    estimate of the route's time, reached when the solver needs its whole limits (HiGHS's
+    limit is wall-clock: on a loaded machine the CPU time is less); memory of the largest
+    program (they are built one after another).
+
+    Measured by benchmarks/bench_wta_milp.py --cost (quick limits, 61 s estimated): the
+    route took 0.38 s CPU on (2,3)/(2,3), 3.3 s on (3,3)/(3,3) and 31 s CPU in 60 s wall
+    on (4,4)/(4,4), where both solves ran into their limits (measured/estimated 0.006, 0.054,
+    0.50 CPU, 0.98 wall). A MILP's solve time is not predictable from its size; only the
+    limits bound it."""
     sizes = wta_milp_programs(setup)
     binaries, rows, nonzeros = wta_milp_size(setup)
     build_s = nonzeros * MILP_BUILD_SECONDS_PER_NONZERO
