@@ -634,9 +634,10 @@ def wta_milp_cost(setup: Any, quick: bool = False) -> Cost:
     return Cost(
         MILP_BYTES_PER_NONZERO * max(s.nonzeros for s in sizes),
         0,
-        f"{len(sizes)} MILPs of {binaries} integer columns and {rows} rows in all ({nonzeros} "
-        f"nonzeros, built in about {_time_text(build_s)}), the zero-loss solves stopped at "
-        f"{limit:g} s each (an upper estimate: small grids finish in seconds)",
+        f"up to {len(sizes)} MILPs ({binaries} integer columns, {rows} rows, {nonzeros} nonzeros "
+        f"in all; built in about {_time_text(build_s)}) and their solves, stopped at "
+        f"{limit:g} s each: an upper estimate (the (2,3)/(2,3) and (3,3)/(3,3) routes finish "
+        "in seconds)",
         build_s + 2 * limit + MILP_LAST_SOLVE_FLOOR,
     )
 
