@@ -215,3 +215,23 @@ def test_cost_counts_the_route_programs():
         sum(s.rows for s in sizes),
         sum(s.nonzeros for s in sizes),
     )
+
+
+@pytest.mark.parametrize("quick", [False, True])
+def test_cost_time_limits_are_the_route_limits(monkeypatch, quick):
+    """cost.MILP_TIME_LIMIT is what proofs.wta.milp_solves passes to its zero-loss solves
+    (the limit is written out there, in the layer cost.py may not be imported from)."""
+    seen = []
+    real = wm.milp_search
+
+    def record(setup, **kw):
+        seen.append((kw["objective"], kw["time_limit"]))
+        return real(setup, **kw)
+
+    monkeypatch.setattr(pw.nmilp, "milp_search", record)
+    setup = tw.WTASetup((2, 2), (2, 2), tw.make_targets((2, 2), "xor"))  # zero loss impossible
+    pw.milp_solves(setup, quick)
+    zero_limits = {limit for objective, limit in seen if objective == "zero"}
+    assert zero_limits == {mc.MILP_TIME_LIMIT[quick]}
+    assert [o for o, _ in seen] == ["zero", "zero", "linf"]
+    assert seen[-1][1] >= mc.MILP_LAST_SOLVE_FLOOR
