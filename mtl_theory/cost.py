@@ -608,7 +608,10 @@ def wta_milp_programs(setup: Any) -> tuple[Any, ...]:
 def wta_milp_size(setup: Any) -> tuple[int, int, int]:
     """(integer columns, constraint rows, nonzeros) of the route's programs together, counted
     block by block from the layout the builders use (:func:`wta_milp_programs`)."""
-    sizes = wta_milp_programs(setup)
+    return _milp_totals(wta_milp_programs(setup))
+
+
+def _milp_totals(sizes: tuple[Any, ...]) -> tuple[int, int, int]:
     return (
         sum(s.integers for s in sizes),
         sum(s.rows for s in sizes),
@@ -628,7 +631,7 @@ def wta_milp_cost(setup: Any, quick: bool = False) -> Cost:
     0.50 CPU, 0.98 wall). A MILP's solve time is not predictable from its size; only the
     limits bound it."""
     sizes = wta_milp_programs(setup)
-    binaries, rows, nonzeros = wta_milp_size(setup)
+    binaries, rows, nonzeros = _milp_totals(sizes)
     build_s = nonzeros * MILP_BUILD_SECONDS_PER_NONZERO
     limit = MILP_TIME_LIMIT[bool(quick)]
     return Cost(
