@@ -4,8 +4,9 @@ Run: ``OPENBLAS_NUM_THREADS=1 nice -n 10 python benchmarks/bench_cost.py [--quic
 
 1. **Calibration**: a few timed points give each effective constant (flop/s of one core of
    each network's training and forward pass, seconds per decoder step, the GDLN gradient-
-   descent rate, the routing flow's gradient evaluations per epoch, the MILP's compile
-   seconds per constraint row). Printed as the values to put in mtl_theory/cost.py.
+   descent rate, the routing flow's gradient evaluations per epoch; the WTA MILP's build
+   constants are measured by ``benchmarks/bench_wta_milp.py --cost``). Printed as the values
+   to put in mtl_theory/cost.py.
 2. **Validation**: other points (other t, N_task, batches, widths), each timed and compared
    with the estimate made *with the constants in cost.py*: the ratio measured/estimated.
 

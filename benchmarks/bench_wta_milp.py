@@ -16,6 +16,16 @@ status. A route stopped by its time limit answers "undecided".
 * exhaustive: :func:`mtl_theory.numerics.wta.exhaustive_search`, below its code limit.
 
 Usage: ``python benchmarks/bench_wta_milp.py [--old-limit S] [--new-limit S] [--skip-old]``
+
+``--cost``: the calibration of ``mtl_theory.cost``'s MILP model instead. Per grid, the CPU
+seconds to build each program of the route (``milp_program``, the sparse stack and the
+solver's input arrays; no solve) against its nonzeros counted by ``milp_size``, the fitted
+seconds per nonzero (ratio of sums on the ``CALIBRATION`` grids) and the ratio measured /
+estimated on the others with the constant *in cost.py*; the peak resident memory of the
+largest program built and handed to HiGHS (a fresh child per grid sampling its resident
+set every millisecond; a 0.01 s solve, so HiGHS's search tree is not in it); and the whole
+route (``proofs.wta.milp_solves``, quick limits unless ``--route-full``) against the
+estimate. Usage: ``OPENBLAS_NUM_THREADS=1 nice python benchmarks/bench_wta_milp.py --cost``.
 """
 
 from __future__ import annotations
@@ -74,13 +84,124 @@ def _line(head: str, route: str, wall: float, cpu: float, answer: str) -> None:
     print(f"{head}: {route:<11} wall {wall:8.2f} s  cpu {cpu:8.2f} s  {answer}", flush=True)
 
 
+#: Grids of the --cost calibration (factors = modules, factor-onehot tasks).
+CALIBRATION = ((4, 4, 4), (8, 8))
+VALIDATION = ((2, 3), (3, 3), (4, 4), (2, 2, 2, 2), (6, 6), (3, 3, 3), (5, 5, 5), (10, 10))
+#: Grids whose whole route --cost runs (quick limits unless --route-full).
+ROUTE_GRIDS = ((2, 3), (3, 3), (4, 4))
+
+_CHILD = """
+import os, sys, threading
+from scipy.optimize import Bounds, milp
+from mtl_theory.cost import wta_milp_programs
+from mtl_theory.numerics import wta_milp as wm
+from mtl_theory.proofs.wta import MILP_ZERO_TOL
+from mtl_theory.theory import wta as tw
+page = os.sysconf("SC_PAGE_SIZE")
+def rss():
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * page
+peak, stop = [0], threading.Event()
+def watch():
+    while not stop.is_set():
+        peak[0] = max(peak[0], rss())
+        stop.wait(0.001)
+f = tuple(int(v) for v in sys.argv[1].split(","))
+setup = tw.WTASetup(f, f, tw.make_targets(f, "factor-onehot"))
+sizes = wta_milp_programs(setup)
+base = rss()
+watcher = threading.Thread(target=watch)
+watcher.start()
+prog = wm.milp_program(setup, objective="zero", nonsymbolic_only=True, zero_tol=MILP_ZERO_TOL)
+res = milp(prog.cost, constraints=wm._stack([b for _, b in prog.blocks], prog.n_cols),
+           integrality=prog.integrality, bounds=Bounds(prog.lower, prog.upper),
+           options={"time_limit": 0.01, "presolve": True})
+stop.set()
+watcher.join()
+print(max(peak[0], rss()) - base, prog.n_nonzeros, max(s.nonzeros for s in sizes))
+"""
+
+
+def _route_programs(setup):
+    """The keyword sets of proofs.wta.milp_solves's programs (cost.wta_milp_programs')."""
+    kws = [dict(objective="zero", zero_tol=MILP_ZERO_TOL)]
+    if wm.support_connected(setup.grid[wm.milp_points(setup)]):
+        kws.append(dict(objective="zero", nonsymbolic_only=True, zero_tol=MILP_ZERO_TOL))
+    return [*kws, dict(objective="linf")]
+
+
+def _build_all(setup):
+    """Build every program of the route and its solver input (no solve); nonzeros built."""
+    import numpy as np
+    from scipy.optimize import Bounds
+
+    nnz = 0
+    for kw in _route_programs(setup):
+        prog = wm.milp_program(setup, **kw)
+        wm._stack([b for _, b in prog.blocks], prog.n_cols)
+        Bounds(np.asarray(prog.lower), np.asarray(prog.upper))
+        nnz += prog.n_nonzeros
+    return nnz
+
+
+def cost_calibration(route_quick: bool) -> None:
+    """The --cost report (module docstring)."""
+    import os
+
+    from mtl_theory.proofs import wta as pw
+
+    from mtl_theory import cost as mc
+
+    print(f"load average at start: {os.getloadavg()}", flush=True)
+    measured: dict[tuple[int, ...], tuple[float, int]] = {}
+    for f in CALIBRATION + VALIDATION:
+        setup = tw.WTASetup(f, f, tw.make_targets(f, "factor-onehot"))
+        counted = mc.wta_milp_size(setup)[2]
+        nnz, wall, cpu = _timed(lambda s=setup: _build_all(s))
+        assert nnz == counted, (f, nnz, counted)
+        measured[f] = (cpu, nnz)
+        est = nnz * mc.MILP_BUILD_SECONDS_PER_NONZERO
+        print(f"build {f}: {nnz:>9,} nonzeros  cpu {cpu:8.3f} s  wall {wall:8.3f} s  "
+              f"{cpu / nnz * 1e6:6.2f} us/nonzero  measured/estimated {cpu / est:5.2f}",
+              flush=True)  # fmt: skip
+    fit = sum(measured[f][0] for f in CALIBRATION) / sum(measured[f][1] for f in CALIBRATION)
+    print(f"fit (ratio of sums on {CALIBRATION}): {fit:.3g} s per nonzero "
+          f"(cost.py has {mc.MILP_BUILD_SECONDS_PER_NONZERO:.3g})", flush=True)  # fmt: skip
+    for f in CALIBRATION + VALIDATION:
+        run = subprocess.run(
+            [sys.executable, "-c", _CHILD, ",".join(map(str, f))],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        grown, nnz, largest = (int(v) for v in run.stdout.split())
+        est = largest * mc.MILP_BYTES_PER_NONZERO
+        print(f"memory {f}: peak RSS growth {grown / 2**20:8.1f} MiB for {nnz:,} nonzeros "
+              f"({grown / nnz:6.0f} B/nonzero); estimate {est / 2**20:8.1f} MiB "
+              f"(measured/estimated {grown / est:5.2f})", flush=True)  # fmt: skip
+    for f in ROUTE_GRIDS:
+        setup = tw.WTASetup(f, f, tw.make_targets(f, "factor-onehot"))
+        solves, wall, cpu = _timed(lambda s=setup: pw.milp_solves(s, route_quick))
+        est = mc.wta_milp_cost(setup, route_quick).seconds
+        statuses = [x.status for x in (solves.reach, solves.nonsymbolic, solves.best) if x]
+        print(f"route {f} (quick {route_quick}): cpu {cpu:8.2f} s  wall {wall:8.2f} s  "
+              f"estimate {est:8.1f} s  measured/estimated {cpu / est:.4f} (cpu)  {statuses}",
+              flush=True)  # fmt: skip
+    print(f"load average at end: {os.getloadavg()}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--old-limit", type=float, default=120.0)
     parser.add_argument("--new-limit", type=float, default=300.0)
     parser.add_argument("--skip-old", action="store_true")
     parser.add_argument("--grids", type=int, nargs="*", help="indices into GRIDS")
+    parser.add_argument("--cost", action="store_true", help="calibrate cost.py's MILP model")
+    parser.add_argument("--route-full", action="store_true", help="--cost: full time limits")
     args = parser.parse_args()
+    if args.cost:
+        cost_calibration(route_quick=not args.route_full)
+        return
     old = None if args.skip_old else load_old_wta()
     for k, (factors, modules, tasks) in enumerate(GRIDS):
         if args.grids and k not in args.grids:

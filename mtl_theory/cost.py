@@ -611,46 +611,85 @@ def evidence_route_cost(setup: Any, quick: bool = False, method: str = "auto") -
 
 
 # --------------------------------------------------------------------------- WTA MILP
-#: Seconds cvxpy takes to compile one MILP constraint row into HiGHS's form (measured by
-#: benchmarks/bench_cost.py); the solve itself stops at the route's time limit.
-MILP_COMPILE_SECONDS_PER_ROW = 1e-4
-#: Bytes per nonzero of the compiled problem (cvxpy's sparse matrices and their copies).
-MILP_BYTES_PER_NONZERO = 200
-#: Solver time limits of the MILP route (proofs.wta._verify_milp), per solve; two solves.
+#: Seconds to build one nonzero of a program (numerics.wta_milp.milp_program: the Python
+#: row builders, the column boxes, the sparse stack and the solver's input; HiGHS through
+#: scipy.optimize.milp, no cvxpy compile any more). ``derived`` from measurement
+#: (benchmarks/bench_wta_milp.py --cost, CPU seconds, load 2.8-7, 2026-12-03): 7.59e-7 s as
+#: the ratio of sums on (4,4,4) and (8,8) (factors = modules, one-hot tasks; 4.0e5 and
+#: 6.2e5 nonzeros); measured/estimated on the other grids: (2,3) 1.9, (3,3) 1.4, (4,4) 1.4
+#: (fixed per-program overhead below 3e4 nonzeros, milliseconds), (2,2,2,2) 0.96, (6,6)
+#: 0.88, (3,3,3) 0.83, (5,5,5) 0.87, (10,10) 0.93 (1.6e6 and 1.7e6 nonzeros). The old
+#: cvxpy rate (1e-4 s per row of a formulation no longer built) was ~300x this.
+MILP_BUILD_SECONDS_PER_NONZERO = 7.6e-7
+#: Peak resident bytes per nonzero of the largest program while it is built and handed to
+#: HiGHS (the builders' Python triples and their tuples, the stacked lists, the CSR arrays,
+#: HiGHS's copy and presolve), ``derived`` from measurement (same benchmark: a fresh child
+#: per grid sampling its resident set every millisecond): 289-299 B on (6,6), (8,8),
+#: (5,5,5), (10,10) (7.5e4-7.5e5 nonzeros; measured/estimated 0.96-1.0); small grids add
+#: ~2 MB. HiGHS's branch-and-bound tree over a long solve is not in it.
+MILP_BYTES_PER_NONZERO = 300
+#: Solver time limits of the MILP route (proofs.wta.milp_solves), per zero-loss program; the
+#: L-inf program, run only when zero loss is proved impossible, gets what is left of the
+#: two limits and at least MILP_LAST_SOLVE_FLOOR seconds (the same function).
 MILP_TIME_LIMIT = {False: 300.0, True: 30.0}
+MILP_LAST_SOLVE_FLOOR = 1.0
+
+
+def wta_milp_programs(setup: Any) -> tuple[Any, ...]:
+    """The sizes (numerics.wta_milp.milp_size) of the programs proofs.wta.milp_solves may
+    build: zero loss reachable, a zero-loss non-symbolic code (not on a disconnected support,
+    where the route skips it), the minimum L-inf error."""
+    from mtl_theory.numerics import wta_milp as nmilp
+    from mtl_theory.proofs.wta import MILP_ZERO_TOL
+
+    sizes = [nmilp.milp_size(setup, objective="zero", zero_tol=MILP_ZERO_TOL)]
+    try:
+        sizes.append(
+            nmilp.milp_size(setup, objective="zero", nonsymbolic_only=True, zero_tol=MILP_ZERO_TOL)
+        )
+    except ValueError:  # disconnected support: milp_solves skips the program
+        pass
+    sizes.append(nmilp.milp_size(setup, objective="linf"))
+    return tuple(sizes)
 
 
 def wta_milp_size(setup: Any) -> tuple[int, int, int]:
-    """(binary variables, constraint rows, nonzeros) of the two MILPs of the route.
+    """(integer columns, constraint rows, nonzeros) of the route's programs together, counted
+    block by block from the layout the builders use (:func:`wta_milp_programs`)."""
+    return _milp_totals(wta_milp_programs(setup))
 
-    Per module g with m_g units on P grid points and T tasks: P m_g assignments, T m_g
-    weights and P T m_g linearized products with four big-M rows each (4 nonzeros), one
-    assignment row per point; the non-symbolic MILP adds an edge binary per unit and pair of
-    points differing in one factor (2 rows each) and a factor indicator per unit and factor.
-    """
-    P = len(setup.support)
-    T = len(setup.target_array)
-    factors = [int(n) for n in setup.factors]
-    edges = P * sum(n - 1 for n in factors) // 2  # pairs differing in one factor (full grid)
-    binaries = rows = nonzeros = 0
-    for m in (int(m) for m in setup.modules):
-        binaries += P * m + m * edges + m * len(factors)
-        rows += 4 * P * T * m + P + 2 * m * edges + m * len(factors) + T * P
-        nonzeros += 12 * P * T * m + P * m + 6 * m * edges + m * (edges + len(factors))
-    return binaries, rows, nonzeros
+
+def _milp_totals(sizes: tuple[Any, ...]) -> tuple[int, int, int]:
+    return (
+        sum(s.integers for s in sizes),
+        sum(s.rows for s in sizes),
+        sum(s.nonzeros for s in sizes),
+    )
 
 
 def wta_milp_cost(setup: Any, quick: bool = False) -> Cost:
-    """Compiling the two MILPs (cvxpy, per constraint row) plus the solver's time limits:
-    an upper estimate of the route's time when the solver needs its whole limit."""
-    binaries, rows, nonzeros = wta_milp_size(setup)
-    compile_s = 2 * rows * MILP_COMPILE_SECONDS_PER_ROW
+    """Building the route's programs (per nonzero) plus the solver's time limits: an upper
+    estimate of the route's time, reached when the solver needs its whole limits (HiGHS's
+    limit is wall-clock: on a loaded machine the CPU time is less); memory of the largest
+    program (they are built one after another).
+
+    Measured by benchmarks/bench_wta_milp.py --cost (quick limits, 61 s estimated): the
+    route took 0.38 s CPU on (2,3)/(2,3), 3.3 s on (3,3)/(3,3) and 31 s CPU in 60 s wall
+    on (4,4)/(4,4), where both solves ran into their limits (measured/estimated 0.006, 0.054,
+    0.50 CPU, 0.98 wall). A MILP's solve time is not predictable from its size; only the
+    limits bound it."""
+    sizes = wta_milp_programs(setup)
+    binaries, rows, nonzeros = _milp_totals(sizes)
+    build_s = nonzeros * MILP_BUILD_SECONDS_PER_NONZERO
+    limit = MILP_TIME_LIMIT[bool(quick)]
     return Cost(
-        MILP_BYTES_PER_NONZERO * nonzeros,
+        MILP_BYTES_PER_NONZERO * max(s.nonzeros for s in sizes),
         0,
-        f"two MILPs of {binaries} binaries and {rows} rows ({nonzeros} nonzeros), each solve "
-        f"stopped at {MILP_TIME_LIMIT[bool(quick)]:g} s",
-        compile_s + 2 * MILP_TIME_LIMIT[bool(quick)],
+        f"up to {len(sizes)} MILPs ({binaries} integer columns, {rows} rows, {nonzeros} nonzeros "
+        f"in all; built in about {_time_text(build_s)}) and their solves, stopped at "
+        f"{limit:g} s each: an upper estimate (the (2,3)/(2,3) and (3,3)/(3,3) routes finish "
+        "in seconds)",
+        build_s + 2 * limit + MILP_LAST_SOLVE_FLOOR,
     )
 
 
@@ -679,7 +718,11 @@ def wta_exhaustive_cost(n_points: int, modules: tuple[int, ...], repeats: int = 
 
 
 def wta_cost(setup: Any, quick: bool = False, method: str = "auto") -> Cost | None:
-    """The WTA route's cost where this module estimates it (the MILP); None otherwise."""
+    """The WTA route's cost where this module estimates it (the MILP); None otherwise.
+
+    ``method`` "auto" runs the spec's own ``method`` (families.wta.check does the same)."""
+    if method == "auto":
+        method = getattr(setup, "method", "auto")
     return wta_milp_cost(setup, quick) if method == "milp" else None
 
 

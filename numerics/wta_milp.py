@@ -79,6 +79,8 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 #: Separation rows are added below this many rows (beyond, the program grows quadratically
 #: in the grid points for a cut that only speeds the solve up).
 MAX_SEPARATION_ROWS = 200_000
+#: Gaps computed at a time by :func:`separation_pairs` (8 bytes each).
+SEPARATION_CHUNK_ENTRIES = 1 << 20
 #: Objectives: minimum L-infinity error, or feasibility of zero error within ``tol``.
 OBJECTIVES = ("linf", "zero")
 
@@ -242,8 +244,13 @@ def module_key_weights(n_points: int, units: int) -> tuple[float, ...]:
     Lexicographic on the first K points (c_p = m^(K-1-p), K the largest with m^K <= 2^20,
     so the coefficients stay exact in the solver's float arithmetic), 0 afterwards.
     """
-    k = max(1, min(n_points, int(20 // math.log2(units))))
+    k = module_key_length(n_points, units)
     return tuple(float(units ** (k - 1 - p)) if p < k else 0.0 for p in range(n_points))
+
+
+def module_key_length(n_points: int, units: int) -> int:
+    """K, the number of leading points with a nonzero weight in :func:`module_key_weights`."""
+    return max(1, min(n_points, int(20 // math.log2(units))))
 
 
 def module_order_rows(lay: MILPLayout) -> RowBlock:
@@ -301,11 +308,39 @@ def error_rows(lay: MILPLayout, y: np.ndarray, zero_tol: float | None) -> RowBlo
     return rows.freeze()
 
 
-def separation_pairs(y: np.ndarray, zero_tol: float) -> list[tuple[int, int]]:
-    """Pairs of points whose targets differ by more than 2 zero_tol in some task."""
-    gap = np.max(np.abs(y[:, :, None] - y[:, None, :]), axis=0, initial=0.0)
-    i, j = np.nonzero(np.triu(gap > 2 * zero_tol, k=1))
-    return list(zip(i.tolist(), j.tolist(), strict=True))
+def separation_pairs(
+    y: np.ndarray,
+    zero_tol: float,
+    max_pairs: int | None = None,
+    chunk_entries: int = SEPARATION_CHUNK_ENTRIES,
+) -> list[tuple[int, int]] | None:
+    """Pairs (p, q), p < q, of points whose targets differ by more than 2 zero_tol in some
+    task, in row-major order; None as soon as there are more than ``max_pairs``.
+
+    Computed a block of points p at a time (about ``chunk_entries`` gaps per block), so
+    neither the program's builder nor its size (:func:`milp_size`) holds the P x P gap
+    matrix, and a grid whose pairs exceed the limit is recognised early.
+    """
+    n_points = y.shape[1]
+    step = max(1, chunk_entries // max(n_points, 1))
+    pairs: list[tuple[int, int]] = []
+    for start in range(0, n_points, step):
+        stop = min(n_points, start + step)
+        gap = np.zeros((stop - start, n_points))
+        for row in y:
+            np.maximum(gap, np.abs(row[start:stop, None] - row[None, :]), out=gap)
+        upper = np.arange(n_points)[None, :] > np.arange(start, stop)[:, None]
+        i, j = np.nonzero((gap > 2 * zero_tol) & upper)
+        pairs += zip((i + start).tolist(), j.tolist(), strict=True)
+        if max_pairs is not None and len(pairs) > max_pairs:
+            return None
+    return pairs
+
+
+def max_separation_pairs(lay: MILPLayout) -> int:
+    """The most pairs whose separation rows are added: pairs x (sum_g m_g + 1) rows, an upper
+    bound on the block's rows, stay within ``MAX_SEPARATION_ROWS``."""
+    return MAX_SEPARATION_ROWS // (sum(lay.modules) + 1)
 
 
 def separation_rows(lay: MILPLayout, pairs: list[tuple[int, int]], first_col: int) -> RowBlock:
@@ -338,22 +373,52 @@ class NonsymbolicBlock:
     possible: bool
 
 
+def _other_factor_groups(grid: np.ndarray, k: int) -> np.ndarray:
+    """For each point, the id of its class of points equal in every factor but k: two
+    distinct points of a class differ in factor k only, i.e. form an edge of factor k."""
+    others = np.delete(grid, k, axis=1)
+    if others.shape[1] == 0:
+        return np.zeros(len(grid), dtype=int)
+    return np.unique(others, axis=0, return_inverse=True)[1].reshape(-1)
+
+
+def factor_edge_counts(grid: np.ndarray) -> tuple[int, ...]:
+    """Per factor k, the number of edges (pairs of distinct points differing in factor k
+    only): sum over the classes of :func:`_other_factor_groups` of C(size, 2), the pairs
+    :func:`mtl_theory.numerics.wta._factor_edges` lists, without its P x P arrays."""
+    counts = []
+    for k in range(grid.shape[1]):
+        sizes = np.bincount(_other_factor_groups(grid, k)) if len(grid) else np.zeros(0, int)
+        counts.append(int(sum(int(c) * (int(c) - 1) // 2 for c in sizes)))
+    return tuple(counts)
+
+
 def support_connected(grid: np.ndarray) -> bool:
     """Whether the training points are connected by edges (pairs differing in one factor).
 
     On a connected support every unit that is active somewhere and inactive somewhere depends
     on some factor, so "not symbolic" (:func:`mtl_theory.numerics.wta.classify_partitions`:
     some such unit does not depend on exactly one factor) is "some unit depends on two or
-    more factors", the restriction the program encodes.
+    more factors", the restriction the program encodes. The points of a class of
+    :func:`_other_factor_groups` are pairwise joined by edges; a path through each class
+    (consecutive members) has the same connected components with O(P) edges.
     """
     from scipy.sparse.csgraph import connected_components
 
     n = len(grid)
-    pairs = [(i, j) for i, j in _factor_edges(grid, grid.shape[1])]
-    rows = np.concatenate([i for i, _ in pairs] + [np.zeros(0, dtype=int)])
-    cols = np.concatenate([j for _, j in pairs] + [np.zeros(0, dtype=int)])
-    graph = sparse.coo_array((np.ones(len(rows)), (rows, cols)), shape=(n, n))
-    return n <= 1 or connected_components(graph, directed=False)[0] == 1
+    if n <= 1:
+        return True
+    rows, cols = [], []
+    for k in range(grid.shape[1]):
+        groups = _other_factor_groups(grid, k)
+        order = np.argsort(groups, kind="stable")
+        ids = groups[order]
+        same = ids[1:] == ids[:-1]
+        rows.append(order[:-1][same])
+        cols.append(order[1:][same])
+    rows_a, cols_a = np.concatenate(rows), np.concatenate(cols)
+    graph = sparse.coo_array((np.ones(len(rows_a)), (rows_a, cols_a)), shape=(n, n))
+    return connected_components(graph, directed=False)[0] == 1
 
 
 def nonsymbolic_rows(lay: MILPLayout, grid: np.ndarray, first_col: int) -> NonsymbolicBlock:
@@ -502,6 +567,279 @@ def _max_error(setup: WTASetup, code) -> float:
     return float(np.max(np.abs(lstsq_residual(setup, code)), initial=0.0))
 
 
+@dataclass(frozen=True)
+class MILPProgram:
+    """The built program: named row blocks (in order), column boxes, integrality, cost.
+
+    ``possible`` is False when the non-symbolic restriction admits no code at all
+    (:class:`NonsymbolicBlock`); the program is then not built (no blocks, no columns).
+    """
+
+    layout: MILPLayout
+    bounds: MILPBounds
+    blocks: tuple[tuple[str, RowBlock], ...]
+    lower: np.ndarray
+    upper: np.ndarray
+    integrality: np.ndarray
+    cost: np.ndarray
+    possible: bool
+
+    @property
+    def n_rows(self) -> int:
+        return sum(b.n_rows for _, b in self.blocks)
+
+    @property
+    def n_cols(self) -> int:
+        return len(self.cost)
+
+    @property
+    def n_integers(self) -> int:
+        return int(np.sum(self.integrality))
+
+    @property
+    def n_nonzeros(self) -> int:
+        return sum(len(b.vals) for _, b in self.blocks)
+
+
+def milp_program(
+    setup: WTASetup,
+    *,
+    objective: str = "linf",
+    nonsymbolic_only: bool = False,
+    zero_tol: float = 1e-6,
+    separation: bool = True,
+) -> MILPProgram:
+    """Build the program of the module docstring (arguments as :func:`milp_search`)."""
+    if objective not in OBJECTIVES:
+        raise ValueError(f"objective must be one of {OBJECTIVES}, given {objective!r}")
+    zero = objective == "zero"
+    points = milp_points(setup)
+    y = setup.target_array[:, points]
+    grid = setup.grid[points]
+    bounds = milp_bounds(setup)
+    lay = milp_layout(setup)
+    lo, hi, integrality, cost = _core_bounds(lay, bounds, zero)
+    blocks = [
+        ("assignment", assignment_rows(lay)),
+        ("first_occurrence", first_occurrence_rows(lay)),
+        ("module_order", module_order_rows(lay)),
+        ("link", link_rows(lay, bounds)),
+        ("error", error_rows(lay, y, zero_tol if zero else None)),
+    ]
+    extra_lo: list[float] = []
+    extra_hi: list[float] = []
+    extra_int: list[float] = []
+    n_cols = lay.size
+    if nonsymbolic_only:
+        ns = nonsymbolic_rows(lay, grid, n_cols)
+        if not ns.possible:
+            empty = np.zeros(0)
+            return MILPProgram(lay, bounds, (), empty, empty, empty, empty, False)
+        blocks.append(("nonsymbolic", ns.block))
+        binary = set(ns.binary)
+        for k in range(ns.n_cols):
+            extra_lo.append(0.0)
+            extra_hi.append(ns.upper[k])
+            extra_int.append(1.0 if n_cols + k in binary else 0.0)
+        n_cols += ns.n_cols
+    if zero and separation:
+        pairs = separation_pairs(y, zero_tol, max_separation_pairs(lay))
+        if pairs is not None:
+            blocks.append(("separation", separation_rows(lay, pairs, n_cols)))
+            n_sep = len(pairs) * len(lay.modules)
+            extra_lo += [0.0] * n_sep
+            extra_hi += [1.0] * n_sep
+            extra_int += [0.0] * n_sep
+            n_cols += n_sep
+    return MILPProgram(
+        lay,
+        bounds,
+        tuple(blocks),
+        np.concatenate([lo, extra_lo]),
+        np.concatenate([hi, extra_hi]),
+        np.concatenate([integrality, extra_int]),
+        np.concatenate([cost, np.zeros(n_cols - lay.size)]),
+        True,
+    )
+
+
+# --------------------------------------------------------------------------- program size
+@dataclass(frozen=True)
+class BlockSize:
+    """Rows and nonzeros of one row block, and the columns (of which ``integers`` integral)
+    it adds beyond the core layout."""
+
+    rows: int
+    nonzeros: int
+    cols: int = 0
+    integers: int = 0
+
+
+def _live_units(p: int, m: int) -> int:
+    """Units point p may win under the first-occurrence order: j <= p, j < m."""
+    return min(m, p + 1)
+
+
+def assignment_size(lay: MILPLayout) -> BlockSize:
+    """:func:`assignment_rows`: one row per (module, point) over all m_g of its columns."""
+    return BlockSize(len(lay.modules) * lay.n_points, lay.n_points * sum(lay.modules))
+
+
+def first_occurrence_size(lay: MILPLayout) -> BlockSize:
+    """:func:`first_occurrence_rows`: a row per (g, p >= 1, 1 <= j < min(m_g, p + 1)) with
+    the p earlier points and a[g, p, j], p + 1 entries."""
+    rows = nonzeros = 0
+    for m in lay.modules:
+        for p in range(1, lay.n_points):
+            rows += _live_units(p, m) - 1
+            nonzeros += (p + 1) * (_live_units(p, m) - 1)
+    return BlockSize(rows, nonzeros)
+
+
+def module_order_size(lay: MILPLayout) -> BlockSize:
+    """:func:`module_order_rows`: one row per consecutive pair of equal-size modules, two
+    entries per live label j >= 1 of the first K points (:func:`module_key_length`)."""
+    by_size: dict[int, int] = {}
+    for m in lay.modules:
+        by_size[m] = by_size.get(m, 0) + 1
+    rows = nonzeros = 0
+    for m, count in by_size.items():
+        k = module_key_length(lay.n_points, m)
+        per_row = 2 * sum(_live_units(p, m) - 1 for p in range(k))
+        rows += count - 1
+        nonzeros += (count - 1) * per_row
+    return BlockSize(rows, nonzeros)
+
+
+def link_size(lay: MILPLayout) -> BlockSize:
+    """:func:`link_rows`: per (g, t, p) two rows |v| <= W (1 - a0) of two entries and two
+    rows |v - w_j| <= 2 W (1 - a_j) of three per live unit j >= 1."""
+    rows = nonzeros = 0
+    for m in lay.modules:
+        live = sum(_live_units(p, m) - 1 for p in range(lay.n_points))
+        rows += lay.n_tasks * (2 * lay.n_points + 2 * live)
+        nonzeros += lay.n_tasks * (4 * lay.n_points + 6 * live)
+    return BlockSize(rows, nonzeros)
+
+
+def error_size(lay: MILPLayout, zero: bool) -> BlockSize:
+    """:func:`error_rows`: per (t, p) one two-sided row over b_t and the G contributions
+    (``zero``), or two rows with eps as well (``linf``)."""
+    n_mod, cells = len(lay.modules), lay.n_tasks * lay.n_points
+    if zero:
+        return BlockSize(cells, cells * (n_mod + 1))
+    return BlockSize(2 * cells, 2 * cells * (n_mod + 2))
+
+
+def separation_size(lay: MILPLayout, pairs: list[tuple[int, int]]) -> BlockSize:
+    """:func:`separation_rows`: per pair (p, q) and module a row of three entries per unit
+    j < min(m_g, q + 1), then one row over the pair's G new continuous columns."""
+    n_mod = len(lay.modules)
+    rows = nonzeros = 0
+    for _, q in pairs:
+        live = sum(_live_units(q, m) for m in lay.modules)
+        rows += live + 1
+        nonzeros += 3 * live + n_mod
+    return BlockSize(rows, nonzeros, len(pairs) * n_mod, 0)
+
+
+def nonsymbolic_size(lay: MILPLayout, edge_counts: tuple[int, ...]) -> BlockSize | None:
+    """:func:`nonsymbolic_rows` from the edges per factor (:func:`factor_edge_counts`); None
+    when fewer than two factors have edges (no unit can depend on two: no program).
+
+    Per unit: per edge two rows of three entries (and its column c); per factor with edges a
+    d row over d and its edges' c; the unit's s row over s and its d; then one row over
+    every unit's binary s.
+    """
+    counts = [e for e in edge_counts if e]
+    if len(counts) < 2:
+        return None
+    edges, factors, units = sum(counts), len(counts), sum(lay.modules)
+    rows = units * (2 * edges + factors + 1) + 1
+    nonzeros = units * (6 * edges + (factors + edges) + (1 + factors)) + units
+    return BlockSize(rows, nonzeros, units * (edges + factors + 1), units)
+
+
+@dataclass(frozen=True)
+class MILPSize:
+    """Rows, columns, integer columns and nonzeros of the program :func:`milp_program`
+    would build, per named block (same names and order), counted without building it.
+
+    ``possible`` False: the non-symbolic restriction admits no code (no program, all 0).
+    """
+
+    blocks: tuple[tuple[str, BlockSize], ...]
+    core_cols: int
+    core_integers: int
+    possible: bool
+
+    @property
+    def rows(self) -> int:
+        return sum(b.rows for _, b in self.blocks)
+
+    @property
+    def cols(self) -> int:
+        return self.core_cols + sum(b.cols for _, b in self.blocks) if self.possible else 0
+
+    @property
+    def integers(self) -> int:
+        return self.core_integers + sum(b.integers for _, b in self.blocks) if self.possible else 0
+
+    @property
+    def nonzeros(self) -> int:
+        return sum(b.nonzeros for _, b in self.blocks)
+
+
+def milp_size(
+    setup: WTASetup,
+    *,
+    objective: str = "linf",
+    nonsymbolic_only: bool = False,
+    zero_tol: float = 1e-6,
+    separation: bool = True,
+) -> MILPSize:
+    """The size of :func:`milp_program`'s program (same arguments) in O(P (G + K) + pairs)
+    work and memory besides the separation scan: no matrix is built.
+
+    Raises
+    ------
+    ValueError
+        As :func:`milp_program`: a bad objective, or ``nonsymbolic_only`` on a disconnected
+        support (:func:`support_connected`).
+    """
+    if objective not in OBJECTIVES:
+        raise ValueError(f"objective must be one of {OBJECTIVES}, given {objective!r}")
+    zero = objective == "zero"
+    points = milp_points(setup)
+    lay = milp_layout(setup)
+    blocks = [
+        ("assignment", assignment_size(lay)),
+        ("first_occurrence", first_occurrence_size(lay)),
+        ("module_order", module_order_size(lay)),
+        ("link", link_size(lay)),
+        ("error", error_size(lay, zero)),
+    ]
+    core_integers = lay.n_points * sum(lay.modules)
+    if nonsymbolic_only:
+        grid = setup.grid[points]
+        if not support_connected(grid):
+            raise ValueError(
+                "support: expected training points connected by one-factor changes for the "
+                "non-symbolic MILP, given a disconnected support"
+            )
+        ns = nonsymbolic_size(lay, factor_edge_counts(grid))
+        if ns is None:
+            return MILPSize((), 0, 0, False)
+        blocks.append(("nonsymbolic", ns))
+    if zero and separation:
+        y = setup.target_array[:, points]
+        pairs = separation_pairs(y, zero_tol, max_separation_pairs(lay))
+        if pairs is not None:
+            blocks.append(("separation", separation_size(lay, pairs)))
+    return MILPSize(tuple(blocks), lay.size, core_integers, True)
+
+
+# --------------------------------------------------------------------------- solve
 def milp_search(
     setup: WTASetup,
     *,
@@ -517,84 +855,49 @@ def milp_search(
     when proved, else "time_limit" with the incumbent and the proved ``dual_bound``).
     ``objective="zero"``: is there a code (non-symbolic with ``nonsymbolic_only``) whose
     readout is within ``zero_tol`` of every target? "optimal" = yes (the code is returned),
-    "infeasible" = proved no, "time_limit" = undecided.
+    "infeasible" = proved no, "time_limit" = undecided. The program is
+    :func:`milp_program`'s; its size, :func:`milp_size`.
     """
-    if objective not in OBJECTIVES:
-        raise ValueError(f"objective must be one of {OBJECTIVES}, given {objective!r}")
     started = time.perf_counter()
-    zero = objective == "zero"
-    points = milp_points(setup)
-    y = setup.target_array[:, points]
-    grid = setup.grid[points]
-    bounds = milp_bounds(setup)
-    lay = milp_layout(setup)
-    lo, hi, integrality, cost = _core_bounds(lay, bounds, zero)
-    blocks = [
-        assignment_rows(lay),
-        first_occurrence_rows(lay),
-        module_order_rows(lay),
-        link_rows(lay, bounds),
-        error_rows(lay, y, zero_tol if zero else None),
-    ]
-    extra_lo: list[float] = []
-    extra_hi: list[float] = []
-    extra_int: list[float] = []
-    n_cols = lay.size
-    if nonsymbolic_only:
-        ns = nonsymbolic_rows(lay, grid, n_cols)
-        if not ns.possible:
-            return MILPResult(
-                objective=objective,
-                nonsymbolic_only=True,
-                status="infeasible",
-                loss=None,
-                code=None,
-                dual_bound=None,
-                decided=True,
-                bounds=bounds,
-                n_binaries=0,
-                n_rows=0,
-                seconds=time.perf_counter() - started,
-            )
-        blocks.append(ns.block)
-        binary = set(ns.binary)
-        for k in range(ns.n_cols):
-            extra_lo.append(0.0)
-            extra_hi.append(ns.upper[k])
-            extra_int.append(1.0 if n_cols + k in binary else 0.0)
-        n_cols += ns.n_cols
-    if zero and separation:
-        pairs = separation_pairs(y, zero_tol)
-        if len(pairs) * (sum(lay.modules) + 1) <= MAX_SEPARATION_ROWS:
-            blocks.append(separation_rows(lay, pairs, n_cols))
-            n_sep = len(pairs) * len(lay.modules)
-            extra_lo += [0.0] * n_sep
-            extra_hi += [1.0] * n_sep
-            extra_int += [0.0] * n_sep
-            n_cols += n_sep
-    lo = np.concatenate([lo, extra_lo])
-    hi = np.concatenate([hi, extra_hi])
-    integrality = np.concatenate([integrality, extra_int])
-    cost = np.concatenate([cost, np.zeros(n_cols - lay.size)])
-    constraints = _stack(blocks, n_cols)
+    prog = milp_program(
+        setup,
+        objective=objective,
+        nonsymbolic_only=nonsymbolic_only,
+        zero_tol=zero_tol,
+        separation=separation,
+    )
+    if not prog.possible:
+        return MILPResult(
+            objective=objective,
+            nonsymbolic_only=True,
+            status="infeasible",
+            loss=None,
+            code=None,
+            dual_bound=None,
+            decided=True,
+            bounds=prog.bounds,
+            n_binaries=0,
+            n_rows=0,
+            seconds=time.perf_counter() - started,
+        )
+    constraints = _stack([b for _, b in prog.blocks], prog.n_cols)
     res = milp(
-        cost,
+        prog.cost,
         constraints=constraints,
-        integrality=integrality,
-        bounds=Bounds(lo, hi),
+        integrality=prog.integrality,
+        bounds=Bounds(prog.lower, prog.upper),
         options={"time_limit": float(time_limit), "presolve": True},
     )
-    n_rows = sum(b.n_rows for b in blocks)
     elapsed = time.perf_counter() - started
     return _result(
         setup,
-        lay,
+        prog.layout,
         res,
         objective,
         nonsymbolic_only,
-        bounds,
-        integrality,
-        n_rows,
+        prog.bounds,
+        prog.integrality,
+        prog.n_rows,
         elapsed,
         zero_tol,
     )

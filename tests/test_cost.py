@@ -83,7 +83,10 @@ def test_a_transformer_at_long_t_is_refused_for_memory_in_one_line():
 def test_wta_milp_is_estimated_only_for_the_milp_method():
     setup = load_spec("examples/wta-milp.toml").setup
     assert mc.over_budget("wta", setup, mc.Budget(seconds=1e9)) is None
-    assert mc.wta_cost(setup, method="auto") is None
+    # "auto" runs the spec's own method (families.wta.check): milp here, exhaustive there
+    assert mc.wta_cost(setup, method="auto") == mc.wta_cost(setup, method="milp")
+    assert mc.wta_cost(load_spec("examples/wta-xor.toml").setup, method="auto") is None
+    assert mc.wta_cost(setup, method="exhaustive") is None
     milp = mc.wta_cost(setup, method="milp")
     assert milp.seconds >= 2 * mc.MILP_TIME_LIMIT[False]
     refusal = mc.over_budget("wta", setup, mc.Budget(seconds=60.0), method="milp")
