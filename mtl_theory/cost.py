@@ -52,12 +52,15 @@ class Cost:
 
     ``seconds`` (one idle core) defaults to ``flops / FLOPS_PER_SECOND``; a calibrated route
     states its own (its effective rate, and its per-step interpreter overhead).
+    ``upper_bound``: the time is a bound, not an estimate (a solver stopped at its time
+    limits, e.g. the WTA MILP): announced as "up to", without the calibration ratio.
     """
 
     memory_bytes: int
     flops: int
     what: str
     seconds: float = field(default=-1.0)
+    upper_bound: bool = False
 
     def __post_init__(self) -> None:
         if self.seconds < 0:
@@ -687,9 +690,9 @@ def wta_milp_cost(setup: Any, quick: bool = False) -> Cost:
         0,
         f"up to {len(sizes)} MILPs ({binaries} integer columns, {rows} rows, {nonzeros} nonzeros "
         f"in all; built in about {_time_text(build_s)}) and their solves, stopped at "
-        f"{limit:g} s each: an upper estimate (the (2,3)/(2,3) and (3,3)/(3,3) routes finish "
-        "in seconds)",
+        f"{limit:g} s each (the (2,3)/(2,3) and (3,3)/(3,3) routes finish in seconds)",
         build_s + 2 * limit + MILP_LAST_SOLVE_FLOOR,
+        upper_bound=True,
     )
 
 
@@ -799,6 +802,11 @@ def long_route_notice(
     cost = route_cost(family, setup, quick, method)
     if cost is None or cost.seconds <= LONG_ROUTE_SECONDS:
         return None
+    if cost.upper_bound:
+        return (
+            f"--verify: the {family} route may take up to {_time_text(cost.seconds)} of one "
+            f"core for {cost.what}"
+        )
     return (
         f"--verify: the {family} route is estimated at about {_time_text(cost.seconds)} of one "
         f"core for {cost.what} (estimates are within 0.3–2.1× on the calibration machine)"
@@ -820,12 +828,16 @@ def over_budget(
         )
     if cost.seconds > budget.seconds:
         problems.append(
-            f"about {_time_text(cost.seconds)} (budget {_time_text(budget.seconds)}; raise "
-            "with --time-budget SECONDS)"
+            f"{'up to' if cost.upper_bound else 'about'} {_time_text(cost.seconds)} (budget "
+            f"{_time_text(budget.seconds)}; raise with --time-budget SECONDS)"
         )
     if not problems:
         return None
+    # a bounded solver's time is its limits, not the setup's size: another method may do
+    advice = "choose a smaller setup" + (" or another --method" if cost.upper_bound else "")
     return (
-        f"--verify: the {family} route needs " + " and ".join(problems) + f" for {cost.what}; "
-        "choose a smaller setup"
+        f"--verify: the {family} route needs "
+        + " and ".join(problems)
+        + f" for {cost.what}; "
+        + advice
     )

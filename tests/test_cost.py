@@ -241,3 +241,21 @@ def test_eq7_power_sample_is_counted_and_its_memory_is_one_block():
     assert route.memory_bytes < 2**30 and "Eq. 7 sample" in route.what
     # no sample without noise, or for the noise variants (their own power-sized route)
     assert mc.eq7_sample_cost(setup_of(spec | {"sigma": 0.0})) is None
+
+
+def test_a_bounded_milp_route_is_announced_and_refused_as_an_upper_bound():
+    """The MILP's time is its solves' limits (merge of milp-rows): announced "up to", with no
+    calibration ratio (measured/estimated 0.006-0.5), and a refusal names another method."""
+    wta = {"theory": "wta", "factors": [2, 3], "modules": [2, 3], "tasks": "sum", "method": "milp"}
+    setup = setup_of(wta)
+    cost = mc.route_cost("wta", setup)
+    assert cost.upper_bound and cost.seconds > mc.LONG_ROUTE_SECONDS
+    notice = mc.long_route_notice("wta", setup)
+    assert notice.startswith("--verify: the wta route may take up to ")
+    assert "calibration" not in notice
+    refusal = mc.over_budget("wta", setup, mc.Budget(seconds=60.0))
+    assert "needs up to " in refusal and refusal.endswith("or another --method")
+    # an estimate keeps its wording
+    ctx = setup_of({"theory": "gdln", "model": "context", "hidden": [700], "epochs": 8000})
+    assert not mc.route_cost("gdln", ctx).upper_bound
+    assert "needs about " in mc.over_budget("gdln", ctx, mc.Budget(seconds=1.0))
