@@ -1347,9 +1347,12 @@ def learning_window(leftover: Mapping[str, Any] | None, cps: Sequence[int]) -> l
     context pathways learned of Y P while the common pathway was still learning it is then
     target-free: their context-only output is unlearned by the zero-target two-layer flow
     τ ṁ = −(b² + o oᵀ) D m, whose rate is proportional to the weights that are being
-    unlearned, so it decays with no exponential rate (≈ 1/t), whatever the race. That part
-    of the loss is a leftover of the split loss, not learning: with the same init and the
-    total loss the same networks show none (issue 14, NOTES-gdln-undecided.md).
+    unlearned, so it decays with no exponential rate (m ∝ 1/t at late times), whatever the
+    race. That part of the loss is a leftover of the split loss, not learning: with the same
+    init and the total loss the same trained networks show none (issue 14, fuzz #102/#207/
+    #296, 20000 epochs at η = 4e-3, 10× the paper's flow time: the ReLN's loss is 4.4e-7,
+    all but 2e-13 of it context-only, against the modular's 4.5e-9; measured in
+    NOTES-gdln-undecided.md).
 
     The error splits exactly (Pythagoras): L = ½‖E(I − P)‖² + ½‖E P‖². Checkpoint k is past
     a split-loss GDLN's learning window when (i) its context pathways' context-only output
@@ -1407,9 +1410,9 @@ def _window_note(
         f"{r['context_only']:.3g} and {m['context_only']:.3g}: the tail orders the leftovers "
         "of the authors' split loss (the common pathway fits the context-only targets alone; "
         "what the context pathways learned of them first is unlearned with no exponential "
-        "rate), which the reduced split-loss flow (GDLN-13) predicts and the total loss does "
-        "not show — 'ReLN ≤ modular' and 'tracks the ReLU' do not hold in that tail "
-        "(derived, issue 14)"
+        "rate; GDLN-13's reduced split-loss flow has the same leftover, and the same "
+        "networks trained on the total loss have none) — 'ReLN ≤ modular' and 'tracks the "
+        "ReLU' do not hold in that tail, a property of the split loss (derived, issue 14)"
     ]
 
 
