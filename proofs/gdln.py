@@ -1621,6 +1621,23 @@ def _verify_context(
             measured.update(wmeasured)
             vnotes += wnotes
         learned, learned_measured = _mixed_selectivity_comparisons(C, counts, losses, cps, window)
+        if leftover is not None and window != [int(c) for c in cps]:
+            tail, tail_measured = gdln_reln.tail_ordering_comparison(
+                task,
+                setup.reln,
+                hidden[0],
+                context_run_size(setup, options.quick)[3],
+                init_seeds,
+                lr,
+                int(cps[-1]),
+                ex.reln.losses,
+                ex.modular.losses,
+            )
+            if tail is not None:
+                learned.append(tail)
+            else:
+                vnotes.append(f"tail order not compared: {tail_measured['not_compared']}")
+            measured["tail_ordering"] = tail_measured
         learned = _unless_several_strong(learned, ex.counts, setup.strong_fraction)
         learned = _unless_three_contexts(learned, C)
         measured.update(learned_measured)
