@@ -326,10 +326,11 @@ class ContextRun:
     hidden : list over layers of (S, h, P) final hidden activities (ReLU nets).
     weights0, weights : initial and final weights per layer, each (S, out, in).
     diverged_at : first epoch with a non-finite or exploding loss in any seed, else None.
-    context_only : split-loss pathway networks of one hidden layer only, else None: (2, S,
-        epochs + 1), per epoch ½‖E P‖² (row 0, the context-only part of the loss) and
-        ½‖(ŷ_common − Y) P‖² (row 1, the common pathway's own context-only error), P the
-        projector on the functions of the context alone (:func:`context_only_basis`).
+    context_only : split-loss pathway networks of one hidden layer only, else None: (3, S,
+        epochs + 1), per epoch ½‖E P‖² (row 0, the context-only part of the loss),
+        ½‖(ŷ_common − Y) P‖² (row 1, the common pathway's own context-only error) and
+        ½‖ŷ_context P‖² (row 2, the context pathways' context-only output), P the projector
+        on the functions of the context alone (:func:`context_only_basis`).
     """
 
     losses: np.ndarray
@@ -493,7 +494,7 @@ def context_only_basis(context_of: np.ndarray, n_contexts: int) -> np.ndarray:
 
 def _one_hidden_gd(layers, Y, lr: float, epochs: int, split: bool, Q: np.ndarray | None = None):
     """Full-batch GD of one or two (common, context) one-hidden-layer nets: (losses, diverged,
-    context_only); ``context_only`` (2, S, epochs + 1) is recorded when ``split`` and a
+    context_only); ``context_only`` (3, S, epochs + 1) is recorded when ``split`` and a
     context-only basis ``Q`` (:func:`context_only_basis`) are given, else None.
 
     ``split = False``: a single net on ½‖ŷ − Y‖². ``split = True`` (the authors' split loss):
@@ -509,7 +510,7 @@ def _one_hidden_gd(layers, Y, lr: float, epochs: int, split: bool, Q: np.ndarray
     Y = Y.astype(last.W1.dtype, copy=False)
     losses = np.full((S, epochs + 1), np.nan)
     record = split and Q is not None
-    ctx_only = np.full((2, S, epochs + 1), np.nan) if record else None
+    ctx_only = np.full((3, S, epochs + 1), np.nan) if record else None
     Qd = Q.astype(last.W1.dtype, copy=False) if record else None
     E = np.empty_like(last.Yhat)
     Ec = np.empty_like(layers[0].Yhat) if split else None
@@ -531,6 +532,8 @@ def _one_hidden_gd(layers, Y, lr: float, epochs: int, split: bool, Q: np.ndarray
             EQ, EcQ = E @ Qd, Ec @ Qd
             ctx_only[0, :, k] = 0.5 * np.einsum("sij,sij->s", EQ, EQ)
             ctx_only[1, :, k] = 0.5 * np.einsum("sij,sij->s", EcQ, EcQ)
+            EQ -= EcQ  # (ŷ_c + ŷ_x − Y) Q − (ŷ_c − Y) Q = ŷ_x Q
+            ctx_only[2, :, k] = 0.5 * np.einsum("sij,sij->s", EQ, EQ)
         if limit is None:  # from the float64 copy: 1e-300 is 0 in float32
             limit = DIVERGENCE_FACTOR * np.maximum(losses[:, k], 1e-300)
         # loss >= 0 or nan: "not all <= limit" is has_diverged's "non-finite or above limit"

@@ -1318,27 +1318,28 @@ def _log_loss_distance(losses: Mapping[str, Mapping[str, float]], model: str, cp
     return float(np.mean(np.abs(np.log(a / b))))
 
 
-def split_loss_leftover(runs: Mapping[str, Any], cps: Sequence[int]) -> dict[str, Any] | None:
-    """Seed-mean parts of each split-loss GDLN's loss at the checkpoints (``None`` when a run
-    did not record them: deeper pathways, or a ReLU): ``loss``, ``context_only`` = ½‖E P‖²
-    and ``common_context_only`` = ½‖(ŷ_common − Y) P‖², P the projector on the functions of
-    the context alone (numerics.gdln.context_only_basis)."""
+PARTS = ("loss", "context_only", "common_context_only", "context_output")
+
+
+def split_loss_curves(runs: Mapping[str, Any]) -> dict[str, dict[str, np.ndarray]] | None:
+    """Seed-mean per-epoch parts of each split-loss GDLN's loss (``None`` when a run did not
+    record them: deeper pathways, the "relu-gates" nets): ``loss``, ``context_only`` =
+    ½‖E P‖², ``common_context_only`` = ½‖(ŷ_common − Y) P‖², ``context_output`` =
+    ½‖ŷ_context P‖², P the projector on the functions of the context alone
+    (numerics.gdln.context_only_basis)."""
     out = {}
     for m in ("reln", "modular"):
         rec = runs[m].context_only
         if rec is None:
             return None
-        k = np.asarray(cps, dtype=int)
-        out[m] = {
-            "loss": runs[m].losses[:, k].mean(axis=0).tolist(),
-            "context_only": rec[0][:, k].mean(axis=0).tolist(),
-            "common_context_only": rec[1][:, k].mean(axis=0).tolist(),
-        }
+        rows = (runs[m].losses, rec[0], rec[1], rec[2])
+        out[m] = {k: r.mean(axis=0) for k, r in zip(PARTS, rows, strict=True)}
     return out
 
 
-def learning_window(leftover: Mapping[str, Any] | None, cps: Sequence[int]) -> list[int]:
-    """The checkpoints at which GDLN-8/9's loss orderings measure learning (`derived`).
+def learning_window_end(curves: Mapping[str, Mapping[str, np.ndarray]] | None) -> int | None:
+    """The last epoch at which GDLN-8/9's loss orderings measure learning (`derived`), or None
+    when that is the whole run (then nothing changes; also when nothing was recorded).
 
     Under the authors' split loss the common pathway descends its own loss and the context
     pathways the residual. The common pathway's input contains the context one-hots, so the
@@ -1354,65 +1355,90 @@ def learning_window(leftover: Mapping[str, Any] | None, cps: Sequence[int]) -> l
     all but 2e-13 of it context-only, against the modular's 4.5e-9; measured in
     NOTES-gdln-undecided.md).
 
-    The error splits exactly (Pythagoras): L = ½‖E(I − P)‖² + ½‖E P‖². Checkpoint k is past
-    a split-loss GDLN's learning window when (i) its context pathways' context-only output
-    is worse than none, ½‖E P‖² > ½‖(ŷ_common − Y) P‖² (the error in P is not what the common
-    pathway still has to learn there: setting the context pathways' P output to zero would
-    lower it), and (ii) that part is the larger part of the loss, ½‖E P‖² > ½‖E(I − P)‖² —
-    the total loss then measures the leftover more than learning. The window is every
-    checkpoint before the first checkpoint past either GDLN's window (all checkpoints when
-    the parts were not recorded). At the paper's budget the leftover is 10⁻⁸–10⁻⁶ of the
-    loss and the window is the whole run (examples unchanged).
+    The error splits exactly (Pythagoras): L = ½‖E(I − P)‖² + ½‖E P‖², and E P = (ŷ_common −
+    Y) P + ŷ_context P. Epoch e is past a split-loss GDLN's learning window when its loss is
+    mostly such a leftover: (i) ½‖E P‖² > ½‖(ŷ_common − Y) P‖² — its context pathways' P
+    output makes the context-only error worse than none would (not a pathway tracking what
+    the common pathway has still to learn: that lowers it); (i′) ½‖ŷ_context P‖² >
+    ½‖(ŷ_common − Y) P‖² — that output exceeds what is left to learn in P (at the start the
+    context pathways' output is ~10⁻⁸ against ~50: (i) alone could hold by rounding there);
+    (ii) ½‖E P‖² > ½‖E(I − P)‖² — it is the larger part of the loss, so the total measures
+    the leftover more than learning (within a factor 2 otherwise). The window ends the epoch
+    before the first epoch past either GDLN's window (seed means, every epoch recorded).
+    At the paper's budget no epoch is (gdln-context-3: leftover 2.7e-5 of the ReLN's final
+    loss), and every example is unchanged.
     """
+    if curves is None:
+        return None
+    past = np.zeros_like(curves["reln"]["loss"], dtype=bool)
+    for c in curves.values():
+        p_part, common = c["context_only"], c["common_context_only"]
+        past |= (p_part > common) & (c["context_output"] > common) & (p_part > c["loss"] - p_part)
+    hits = np.flatnonzero(past)
+    return None if hits.size == 0 else int(hits[0]) - 1
+
+
+def _window_losses(
+    runs: Mapping[str, Any],
+    losses: Mapping[str, Mapping[str, float]],
+    cps: Sequence[int],
+    end: int | None,
+) -> tuple[list[int], dict[str, dict[str, float]]]:
+    """The epochs GDLN-8/9 compare — the checkpoints up to the window's end, and the end
+    itself — with the seed-mean losses there (the checkpoints' as given)."""
     cps = [int(c) for c in cps]
-    if leftover is None:
-        return cps
-    for i in range(len(cps)):
-        for parts in leftover.values():
-            p_part, common = parts["context_only"][i], parts["common_context_only"][i]
-            rest = parts["loss"][i] - p_part
-            if p_part > common and p_part > rest:
-                return cps[:i]
-    return cps
+    if end is None:
+        return cps, dict(losses)
+    if end < 0:  # past the window from epoch 0: nothing to compare
+        return [], dict(losses)
+    epochs = [c for c in cps if c < end] + [end]
+    ext = {
+        m: {**losses[m], str(end): float(runs[m].losses[:, end].mean())}
+        for m in ("relu", "reln", "modular")
+    }
+    return epochs, ext
 
 
 def _window_note(
-    leftover: Mapping[str, Any], cps: Sequence[int], window: Sequence[int]
+    curves: Mapping[str, Mapping[str, np.ndarray]],
+    cps: Sequence[int],
+    end: int | None,
+    epochs: Sequence[int],
 ) -> tuple[dict[str, Any], list[str]]:
     """What the learning window leaves out, reported (the tail ordering is a result of the
-    split loss, not hidden): the window and, at the last checkpoint, each GDLN's loss and
-    its context-only leftover. Nothing when the window is the whole run (the output of such
-    a check is what it was before the window existed)."""
-    if list(window) == [int(c) for c in cps]:
+    split loss, not hidden): the window and, at the checkpoints and the window's end, each
+    GDLN's loss parts. Nothing when the window is the whole run (the output of such a check
+    is what it was before the window existed)."""
+    if end is None:
         return {}, []
-    fin = len(cps) - 1
-    tail = {
-        m: {"loss": p["loss"][fin], "context_only": p["context_only"][fin]}
-        for m, p in leftover.items()
-    }
+    at = [*map(int, cps), end] if end >= 0 else list(map(int, cps))
+    parts = {m: {k: [float(c[k][e]) for e in at] for k in PARTS} for m, c in curves.items()}
     measured = {
         "learning_window": {
-            "checkpoints": list(window),
-            "rule": "derived (proofs.gdln.learning_window): ends before the first checkpoint "
-            "at which a split-loss GDLN's context-only error ½‖EP‖² exceeds both its common "
-            "pathway's own ½‖(ŷ_common − Y)P‖² and the rest of its loss",
-            "split_loss_parts": dict(leftover),
+            "end_epoch": end,
+            "compared_at": list(epochs),
+            "rule": "derived (proofs.gdln.learning_window_end): ends the epoch before a "
+            "split-loss GDLN's context-only error ½‖EP‖² exceeds its common pathway's own "
+            "½‖(ŷ_common − Y)P‖² (as does its context pathways' P output) and the rest of "
+            "its loss",
+            "parts_at_epochs": at,
+            "split_loss_parts": parts,
         }
     }
-    r, m = tail["reln"], tail["modular"]
-    order = "above" if r["loss"] > m["loss"] else "at or below"
-    end = cps[len(window)]
+    fin = int(cps[-1])
+    r, m = curves["reln"], curves["modular"]
+    order = "above" if r["loss"][fin] > m["loss"][fin] else "at or below"
     return measured, [
-        f"learning window: epochs up to {window[-1] if window else 0} (GDLN-8/9 orderings "
-        f"compared there only); from epoch {end} on a split-loss GDLN's loss is mostly its "
-        f"context-only leftover. At epoch {cps[-1]} the ReLN's loss {r['loss']:.3g} is "
-        f"{order} the modular's {m['loss']:.3g}, of which context-only "
-        f"{r['context_only']:.3g} and {m['context_only']:.3g}: the tail orders the leftovers "
-        "of the authors' split loss (the common pathway fits the context-only targets alone; "
-        "what the context pathways learned of them first is unlearned with no exponential "
-        "rate; GDLN-13's reduced split-loss flow has the same leftover, and the same "
-        "networks trained on the total loss have none) — 'ReLN ≤ modular' and 'tracks the "
-        "ReLU' do not hold in that tail, a property of the split loss (derived, issue 14)"
+        f"learning window: epochs 0–{max(end, 0)} (GDLN-8/9 orderings compared at "
+        f"{list(epochs)}); from epoch {end + 1} on a split-loss GDLN's loss is mostly its "
+        f"context-only leftover. At epoch {fin} the ReLN's loss {r['loss'][fin]:.3g} is "
+        f"{order} the modular's {m['loss'][fin]:.3g}, of which context-only "
+        f"{r['context_only'][fin]:.3g} and {m['context_only'][fin]:.3g}: the tail orders the "
+        "leftovers of the authors' split loss (the common pathway fits the context-only "
+        "targets alone; what the context pathways learned of them first is unlearned with no "
+        "exponential rate; GDLN-13's reduced split-loss flow has the same leftover, and the "
+        "same networks trained on the total loss have none) — 'ReLN ≤ modular' and 'tracks "
+        "the ReLU' do not hold in that tail, a property of the split loss (derived, issue 14)"
     ]
 
 
@@ -1426,10 +1452,11 @@ def _mixed_selectivity_comparisons(
     """GDLN-9 (no single-context strong unit; (C − 1)-context units exist; ReLN ≤ modular at
     the end of the learning window) and GDLN-8 (the ReLN tracks the ReLU better than the
     modular GDLN over the window), measured on the trained networks (routes independent of
-    the claims). ``window``: :func:`learning_window` (None: every checkpoint)."""
+    the claims). ``window``: the epochs compared (:func:`_window_losses`; None: every
+    checkpoint), ``losses`` holding the seed-mean loss at each."""
     window = [int(c) for c in (cps if window is None else window)]
     whole = window == [int(c) for c in cps]
-    if not window:
+    if not window or window[-1] < 0:
         return _empty_window_comparisons(C, counts, losses, cps)
     fin = str(window[-1])
     distances = {m: _log_loss_distance(losses, m, window) for m in ("reln", "modular")}
@@ -1441,7 +1468,7 @@ def _mixed_selectivity_comparisons(
     track_q = (
         "mean |ln(L/L_ReLU)| at checkpoints: ReLN ≤ modular"
         if whole
-        else f"mean |ln(L/L_ReLU)| at the learning window's checkpoints {window}: ReLN ≤ modular"
+        else f"mean |ln(L/L_ReLU)| at epochs {window} (learning window): ReLN ≤ modular"
     )
     comps = [
         Comparison.exact(
@@ -1488,13 +1515,13 @@ def _empty_window_comparisons(
     C: int, counts: np.ndarray, losses: Mapping[str, Mapping[str, float]], cps: Sequence[int]
 ) -> tuple[list[Comparison], dict[str, Any]]:
     """The comparisons with an empty learning window: the unit counts as always, the two
-    loss orderings "not measurable" (already at the first checkpoint a GDLN's loss is mostly
-    its split-loss leftover)."""
+    loss orderings "not measurable" (already at epoch 0 a GDLN's loss is mostly its
+    split-loss leftover)."""
     comps, measured = _mixed_selectivity_comparisons(C, counts, losses, cps)
     why = (
-        f"already at the first checkpoint (epoch {cps[0]}) a GDLN's loss is mostly its "
-        "split-loss context-only leftover (proofs.gdln.learning_window): no checkpoint "
-        "measures learning (lower epochs or add checkpoints): not measurable at this setting"
+        "already at epoch 0 a GDLN's loss is mostly its split-loss context-only leftover "
+        "(proofs.gdln.learning_window_end): no epoch measures learning: not measurable at "
+        "this setting"
     )
     return [
         dataclasses.replace(c, agrees=False, out_of_range=why)
@@ -1614,14 +1641,17 @@ def _verify_context(
         comps += rcomps
         measured.update(rmeasured)
         vnotes += rnotes
-        leftover = split_loss_leftover(runs, cps)
-        window = learning_window(leftover, cps)
-        if leftover is not None:
-            wmeasured, wnotes = _window_note(leftover, cps, window)
+        curves = split_loss_curves(runs)
+        end = learning_window_end(curves)
+        epochs_compared, wlosses = _window_losses(runs, losses, cps, end)
+        if end is not None:
+            wmeasured, wnotes = _window_note(curves, cps, end, epochs_compared)
             measured.update(wmeasured)
             vnotes += wnotes
-        learned, learned_measured = _mixed_selectivity_comparisons(C, counts, losses, cps, window)
-        if leftover is not None and window != [int(c) for c in cps]:
+        learned, learned_measured = _mixed_selectivity_comparisons(
+            C, counts, wlosses, cps, epochs_compared
+        )
+        if end is not None:
             tail, tail_measured = gdln_reln.tail_ordering_comparison(
                 task,
                 setup.reln,

@@ -222,25 +222,35 @@ def test_an_alternative_equal_to_the_prediction_is_never_detected():
 # --------------------------------------------------------------------------- split-loss tail
 
 
-def _parts(loss, context_only, common):
-    return {"loss": loss, "context_only": context_only, "common_context_only": common}
+def _curves(loss, context_only, common, output):
+    return {
+        "loss": np.array(loss, float),
+        "context_only": np.array(context_only, float),
+        "common_context_only": np.array(common, float),
+        "context_output": np.array(output, float),
+    }
 
 
 def test_learning_window_ends_where_a_loss_is_mostly_its_split_loss_leftover():
-    cps = [100, 200, 400, 800]
-    steady = _parts([1.0, 0.5, 0.2, 0.1], [1e-3] * 4, [1e-30] * 4)
-    assert pg.learning_window(None, cps) == cps  # nothing recorded: every checkpoint
-    assert pg.learning_window({"reln": steady, "modular": steady}, cps) == cps
-    # the ReLN's loss is mostly context-only from 400 on, its common pathway has fit it
-    tail = _parts([1.0, 0.5, 2e-3, 1.5e-3], [1e-3, 1e-3, 1.9e-3, 1.4e-3], [1e-30] * 4)
-    assert pg.learning_window({"reln": tail, "modular": steady}, cps) == [100, 200]
-    assert pg.learning_window({"reln": steady, "modular": tail}, cps) == [100, 200]
+    steady = _curves([1.0, 0.5, 0.2, 0.1], [1e-3] * 4, [1e-30] * 4, [1e-3] * 4)
+    assert pg.learning_window_end(None) is None  # nothing recorded: the whole run
+    assert pg.learning_window_end({"reln": steady, "modular": steady}) is None
+    # the ReLN's loss is mostly context-only from epoch 2 on, its common pathway has fit it
+    tail = _curves([1.0, 0.5, 2e-3, 1.5e-3], [1e-3, 1e-3, 1.9e-3, 1.4e-3], [1e-30] * 4, [1e-3] * 4)
+    assert pg.learning_window_end({"reln": tail, "modular": steady}) == 1
+    assert pg.learning_window_end({"reln": steady, "modular": tail}) == 1
     # the same context-only error while the common pathway still has it to learn: learning
-    learning = _parts([1.0, 0.5, 2e-3, 1.5e-3], [1e-3, 1e-3, 1.9e-3, 1.4e-3], [1.0] * 4)
-    assert pg.learning_window({"reln": learning, "modular": steady}, cps) == cps
-    # mostly context-only from the first checkpoint: an empty window
-    early = _parts([2e-3] * 4, [1.9e-3] * 4, [0.0] * 4)
-    assert pg.learning_window({"reln": early, "modular": steady}, cps) == []
+    learning = _curves(
+        [1.0, 0.5, 2e-3, 1.5e-3], [1e-3, 1e-3, 1.9e-3, 1.4e-3], [1e-3] * 4, [1e-3] * 4
+    )
+    assert pg.learning_window_end({"reln": learning, "modular": steady}) is None
+    # at the start: the context pathways' P output ~1e-8, the common's P error ~50 and the
+    # P part a hair above it and above the rest (52 % of L(0)): not a leftover
+    start = _curves([100.0] * 4, [52.0 + 1e-9] * 4, [52.0] * 4, [1e-16] * 4)
+    assert pg.learning_window_end({"reln": start, "modular": steady}) is None
+    # mostly leftover from epoch 0: an empty window (end -1)
+    early = _curves([2e-3] * 4, [1.9e-3] * 4, [0.0] * 4, [1.9e-3] * 4)
+    assert pg.learning_window_end({"reln": early, "modular": steady}) == -1
 
 
 def test_context_only_parts_are_recorded_from_the_same_error():
@@ -258,9 +268,10 @@ def test_context_only_parts_are_recorded_from_the_same_error():
     W1, W2 = net.common[0][0], net.common[1][0]
     yc = W2 @ (W1 @ task.X)
     yx = net.context[1][0] @ (net.gates[0][0] * (net.context[0][0] @ task.X))
-    assert run.context_only.shape == (2, 1, 4)
+    assert run.context_only.shape == (3, 1, 4)
     assert run.context_only[0, 0, 0] == pytest.approx(projected(yc + yx - task.Y), rel=1e-12)
     assert run.context_only[1, 0, 0] == pytest.approx(projected(yc - task.Y), rel=1e-12)
+    assert run.context_only[2, 0, 0] == pytest.approx(projected(yx), rel=1e-6)  # ~1e-15
     assert run.losses[0, 0] == pytest.approx(0.5 * float(np.sum((yc + yx - task.Y) ** 2)))
 
 
@@ -274,9 +285,12 @@ def test_a_run_far_past_learning_compares_the_learning_window_only():
     v = result.verification
     assert not result.contradiction and verdict_of(result) == "verified"
     window = v.measured["learning_window"]
-    assert window["checkpoints"] == [1250, 2500]
+    assert window["compared_at"] == [1250, 2500, window["end_epoch"]]
+    assert 2500 < window["end_epoch"] < 5000  # the ReLN: learning part 3.6e-4 → 4.6e-10
     parts = window["split_loss_parts"]
-    reln, modular = parts["reln"], parts["modular"]
+    assert window["parts_at_epochs"][3] == 10000
+    reln = {k: v[:4] for k, v in parts["reln"].items()}  # the four checkpoints
+    modular = {k: v[:4] for k, v in parts["modular"].items()}
     # the tail reversal is measured and kept: the ReLN's final loss is above the modular's
     assert reln["loss"][-1] > 10 * modular["loss"][-1]
     assert reln["context_only"][-1] > (1 - 1e-6) * reln["loss"][-1]
@@ -284,9 +298,10 @@ def test_a_run_far_past_learning_compares_the_learning_window_only():
     final = next(
         c for c in v.comparisons if "ReLN ≤ modular" in c.quantity and "loss at" in c.quantity
     )
-    assert "epoch 2500 (end of the learning window)" in final.quantity and final.verifies
+    end = window["end_epoch"]
+    assert f"epoch {end} (end of the learning window)" in final.quantity and final.verifies
     track = next(c for c in v.comparisons if c.statement == "GDLN-8")
-    assert "[1250, 2500]" in track.quantity and track.verifies
+    assert f"[1250, 2500, {end}]" in track.quantity and track.verifies
     assert any("do not hold in that tail" in n for n in v.notes)
     # the tail order is GDLN-13's prediction (reduced split-loss flows of both networks)
     tail = next(c for c in v.comparisons if "past the learning window" in c.quantity)
