@@ -326,6 +326,11 @@ class ContextRun:
     hidden : list over layers of (S, h, P) final hidden activities (ReLU nets).
     weights0, weights : initial and final weights per layer, each (S, out, in).
     diverged_at : first epoch with a non-finite or exploding loss in any seed, else None.
+    context_only : split-loss pathway networks of one hidden layer only, else None: (3, S,
+        epochs + 1), per epoch ½‖E P‖² (row 0, the context-only part of the loss),
+        ½‖(ŷ_common − Y) P‖² (row 1, the common pathway's own context-only error) and
+        ½‖ŷ_context P‖² (row 2, the context pathways' context-only output), P the projector
+        on the functions of the context alone (:func:`context_only_basis`).
     """
 
     losses: np.ndarray
@@ -333,6 +338,7 @@ class ContextRun:
     weights0: tuple[np.ndarray, ...]
     weights: tuple[np.ndarray, ...]
     diverged_at: int | None
+    context_only: np.ndarray | None = None
 
 
 def authors_init_seed(base: int) -> int:
@@ -420,7 +426,7 @@ def train_context_net(
         W1 *= input_mask
     W0 = (W1.copy(), W2.copy())
     layer = _HiddenLayer(W1, W2, None if gates is None else gates[0], input_mask, task.X)
-    losses, diverged = _one_hidden_gd([layer], task.Y, lr, epochs, split=False)
+    losses, diverged, _ = _one_hidden_gd([layer], task.Y, lr, epochs, split=False)
     return ContextRun(losses, (layer.H.copy(),), W0, (W1, W2), diverged)
 
 
@@ -478,8 +484,18 @@ class _HiddenLayer:
         self.W2 -= self.G2
 
 
-def _one_hidden_gd(layers, Y, lr: float, epochs: int, split: bool):
-    """Full-batch GD of one or two (common, context) one-hidden-layer nets: (losses, diverged).
+def context_only_basis(context_of: np.ndarray, n_contexts: int) -> np.ndarray:
+    """Orthonormal basis (P × C) of the functions of the context alone on the data: column c
+    is the indicator of context c divided by √(its number of datapoints) (contexts are
+    disjoint, so the columns are orthonormal); P = Q Qᵀ."""
+    ind = (np.asarray(context_of)[:, None] == np.arange(n_contexts)[None, :]).astype(float)
+    return ind / np.sqrt(np.maximum(ind.sum(axis=0), 1.0))
+
+
+def _one_hidden_gd(layers, Y, lr: float, epochs: int, split: bool, Q: np.ndarray | None = None):
+    """Full-batch GD of one or two (common, context) one-hidden-layer nets: (losses, diverged,
+    context_only); ``context_only`` (3, S, epochs + 1) is recorded when ``split`` and a
+    context-only basis ``Q`` (:func:`context_only_basis`) are given, else None.
 
     ``split = False``: a single net on ½‖ŷ − Y‖². ``split = True`` (the authors' split loss):
     layers = (common, context); the common net descends ½‖ŷ_c − Y‖², the context net
@@ -493,6 +509,9 @@ def _one_hidden_gd(layers, Y, lr: float, epochs: int, split: bool):
     S = last.W1.shape[0]
     Y = Y.astype(last.W1.dtype, copy=False)
     losses = np.full((S, epochs + 1), np.nan)
+    record = split and Q is not None
+    ctx_only = np.full((3, S, epochs + 1), np.nan) if record else None
+    Qd = Q.astype(last.W1.dtype, copy=False) if record else None
     E = np.empty_like(last.Yhat)
     Ec = np.empty_like(layers[0].Yhat) if split else None
     residual = np.empty_like(last.Yhat) if split else None
@@ -509,11 +528,17 @@ def _one_hidden_gd(layers, Y, lr: float, epochs: int, split: bool):
             np.subtract(last.forward(), Y, out=E)
         loss = 0.5 * np.einsum("sij,sij->s", E, E)
         losses[:, k] = loss
+        if record:  # ½‖E P‖² = ½‖E Q‖² (Q orthonormal): read only, the arithmetic is unchanged
+            EQ, EcQ = E @ Qd, Ec @ Qd
+            ctx_only[0, :, k] = 0.5 * np.einsum("sij,sij->s", EQ, EQ)
+            ctx_only[1, :, k] = 0.5 * np.einsum("sij,sij->s", EcQ, EcQ)
+            EQ -= EcQ  # (ŷ_c + ŷ_x − Y) Q − (ŷ_c − Y) Q = ŷ_x Q
+            ctx_only[2, :, k] = 0.5 * np.einsum("sij,sij->s", EQ, EQ)
         if limit is None:  # from the float64 copy: 1e-300 is 0 in float32
             limit = DIVERGENCE_FACTOR * np.maximum(losses[:, k], 1e-300)
         # loss >= 0 or nan: "not all <= limit" is has_diverged's "non-finite or above limit"
         if not np.all(loss <= limit):
-            return losses, k
+            return losses, k, ctx_only
         if k == epochs:
             break
         if split:
@@ -521,7 +546,7 @@ def _one_hidden_gd(layers, Y, lr: float, epochs: int, split: bool):
             layers[1].backward_and_step(E, lr)
         else:
             last.backward_and_step(E, lr)
-    return losses, None
+    return losses, None, ctx_only
 
 
 def _train_context_net_reference(
@@ -771,8 +796,11 @@ def train_pathway_network(
     W0 = tuple(W.copy() for W in Wx)
     common = _HiddenLayer(Wc[0], Wc[1], net.common_gates[0], None, task.X)
     context = _HiddenLayer(Wx[0], Wx[1], net.gates[0], net.masks[0], task.X)
-    losses, diverged = _one_hidden_gd([common, context], task.Y, lr, epochs, split=True)
-    return ContextRun(losses, (context.H.copy(),), W0, tuple(Wx), diverged)
+    Q = context_only_basis(task.context_of, task.n_contexts)
+    losses, diverged, ctx_only = _one_hidden_gd(
+        [common, context], task.Y, lr, epochs, split=True, Q=Q
+    )
+    return ContextRun(losses, (context.H.copy(),), W0, tuple(Wx), diverged, ctx_only)
 
 
 def _train_pathway_network_reference(

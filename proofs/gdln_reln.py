@@ -261,6 +261,74 @@ def reduced_route_comparisons(
     return comps, measured
 
 
+def tail_ordering_comparison(
+    task: th.ContextTask,
+    reln: str,
+    hidden: int,
+    std: float,
+    seeds: Sequence[int],
+    lr: float,
+    final: int,
+    reln_losses: np.ndarray,
+    modular_losses: np.ndarray,
+) -> tuple[Comparison | None, dict[str, Any]]:
+    """GDLN-13 past the learning window (`derived`, issue 14): which of the ReLN and the
+    modular GDLN keeps the larger loss at the run's last checkpoint ``final``, when both losses
+    are mostly their split-loss leftovers (proofs.gdln.learning_window).
+
+    Predicted by the reduced split-loss flow of each network (the same reduction; the modular
+    GDLN is the module network whose context sets are the single contexts), each from seed 0's
+    initial weights; measured on the trained networks of that init. The reduction predicts an
+    order only when the two reduced losses differ by more than the sum of their derived
+    GDLN-13 tolerances (:class:`ReducedWindow` plus LOSS_ROUNDING × L(0)), the networks are
+    wide enough for it and its time windows do not reach back to epoch 0. Otherwise there is
+    no prediction to compare: no comparison, and ``measured["not_compared"]`` says why.
+    """
+    C = task.n_contexts
+    predicted, why = {}, None
+    for name, kind in (("reln", reln), ("modular", "modular")):
+        mnet = th.authors_module_net(C, kind, hidden, std)
+        net = num.module_pathway_network(task, mnet, list(seeds[:1]))
+        red = gr.reduced_reln(task, net.sets, split=True)
+        win = reduced_window(task, net, lr, [final], n_dense=1, red=red)
+        losses = reln_losses if name == "reln" else modular_losses
+        tol = float(win.tolerance[0]) + LOSS_ROUNDING * float(losses[0, 0])
+        predicted[name] = {"reduced_loss": float(win.loss[0]), "tolerance": tol}
+        why = why or too_narrow(red, net)
+        if why is None and win.spans_run:
+            why = "the GDLN-13 time window of a network reaches back to epoch 0"
+    r, m = predicted["reln"], predicted["modular"]
+    gap, allowed = abs(r["reduced_loss"] - m["reduced_loss"]), r["tolerance"] + m["tolerance"]
+    if why is None and gap <= allowed:
+        why = (
+            f"the reduced losses differ by {gap:.3g}, within the sum {allowed:.3g} of their "
+            "GDLN-13 tolerances: the reduction predicts no order"
+        )
+    pred = bool(r["reduced_loss"] > m["reduced_loss"])
+    meas = bool(reln_losses[0, final] > modular_losses[0, final])
+    measured = {
+        "epoch": int(final),
+        "reduced": predicted,
+        "trained_seed0": {
+            "reln": float(reln_losses[0, final]),
+            "modular": float(modular_losses[0, final]),
+        },
+    }
+    if why is not None:
+        return None, {**measured, "not_compared": why}
+    comp = Comparison.exact(
+        "GDLN-13",
+        f"epoch {final} (past the learning window): ReLN's loss above the modular's "
+        "(split-loss leftovers), reduced flows vs trained (seed 0)",
+        pred,
+        meas,
+        "derived: each order from its own route; the reduced losses differ by more than the "
+        "sum of their derived GDLN-13 tolerances",
+        route="independent",
+    )
+    return comp, measured
+
+
 def unless_learned(
     comps: Sequence[Comparison], task: th.ContextTask, relu_final_loss: float
 ) -> list[Comparison]:
