@@ -1,9 +1,9 @@
-"""The ``evidence-rnn-dim`` phase diagram: trained-RNN OOD r² and decoded-axis angles
-against the latent dimension D (reduced budget).
+"""The ``evidence-rnn-dim`` phase diagram (Fig. 5b/S12): trained-RNN OOD r² and decoded-axis
+angles against the latent dimension D, with random unit normals.
 
-Computation: :func:`mtl_theory.proofs.evidence_sweeps.dim_compute` at ``SWEEP_*`` (the paper's
-budget: ``PAPER_BATCHES``); the description is generated from them, its budget text and the
-renderer are shared with the other sweeps (:mod:`mtl_theory.families.evidence_rnn_sweep`).
+Points and compute: :func:`mtl_theory.proofs.evidence_sweeps.dim_compute`. The renderer, the
+per-point cost and the budget text are those of every sweep
+(:mod:`mtl_theory.families.evidence_rnn_sweep`).
 """
 
 from __future__ import annotations

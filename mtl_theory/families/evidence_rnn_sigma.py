@@ -1,9 +1,8 @@
-"""The ``evidence-rnn-sigma`` phase diagram: trained-RNN OOD r² against the training noise σ
-(reduced budget).
+"""The ``evidence-rnn-sigma`` phase diagram (Fig. 5c): trained-RNN OOD r² against the noise σ
+the networks are trained and tested at.
 
-Computation: :func:`mtl_theory.proofs.evidence_sweeps.sigma_compute` at ``SWEEP_*`` (the
-paper's budget: ``PAPER_BATCHES``); the description is generated from them, its budget text and
-the renderer are shared with the other sweeps (:mod:`mtl_theory.families.evidence_rnn_sweep`).
+See :func:`mtl_theory.proofs.evidence_sweeps.sigma_compute` (what a point computes) and
+:mod:`mtl_theory.families.evidence_rnn_sweep` (renderer, cost and budget text it shares).
 """
 
 from __future__ import annotations

@@ -1,9 +1,8 @@
-"""The ``evidence-rnn-time`` phase diagram: trained-RNN OOD r² against the trial duration t
-(reduced budget).
+"""The ``evidence-rnn-time`` phase diagram (Fig. 5a): trained-RNN OOD r² against the number
+of stimulus steps t, with Eq. 7 at t samples and Fig5a.py's t + 1 drawn over it.
 
-Computation: :func:`mtl_theory.proofs.evidence_sweeps.time_compute` at ``SWEEP_*`` (the paper's
-budget: ``PAPER_BATCHES``); the description is generated from them, its budget text and the
-renderer are shared with the other sweeps (:mod:`mtl_theory.families.evidence_rnn_sweep`).
+A point is :func:`mtl_theory.proofs.evidence_sweeps.time_compute`; drawing, cost and the
+budget sentence come from :mod:`mtl_theory.families.evidence_rnn_sweep`.
 """
 
 from __future__ import annotations
