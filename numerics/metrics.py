@@ -1478,9 +1478,35 @@ def infomec(
     (0.96, 0.96)
     """
     code_array = _as_codes(codes)
-    factor_array = _as_factors(factors, code_array.shape[0])
-    n_factors = factor_array.shape[1]
-    if n_factors < 2:
+    levels, index = _infomec_factors(factors, code_array.shape[0])
+    if mi_estimator not in ("knn", "histogram"):
+        raise ValueError(f"mi_estimator: expected 'knn' or 'histogram', got {mi_estimator!r}")
+    symbols = _infomec_symbols(code_array, discrete_codes, mi_estimator, n_bins)
+    nmi = _infomec_nmi(code_array, index, symbols, n_neighbors, seed)
+    active = _infomec_active_units(code_array, discrete_codes)
+    pruned = nmi[:, active]
+    infom = float(np.mean(_normalized_max_share(pruned, axis=0)))
+    infoc = float(np.mean(_normalized_max_share(pruned, axis=1)))
+    features = _infoe_features(code_array, symbols if discrete_codes else None)
+    per_factor = [
+        _infoe_of_factor(features, index[:, k], len(levels[k]), inverse_regularization)
+        for k in range(index.shape[1])
+    ]
+    return InfoMEC(
+        infom=float(np.clip(infom, 0.0, 1.0)),
+        infoc=float(np.clip(infoc, 0.0, 1.0)),
+        infoe=float(np.clip(np.mean(per_factor), 0.0, 1.0)),
+        nmi=nmi,
+        active_units=tuple(int(u) for u in np.flatnonzero(active)),
+        per_factor_infoe=tuple(float(v) for v in per_factor),
+    )
+
+
+def _infomec_factors(factors: object, n_rows: int) -> tuple[list, np.ndarray]:
+    """The factors' levels and integer codes, with InfoMEC's conditions: K >= 2 factors, none
+    constant (NMI divides by H(z_k))."""
+    factor_array = _as_factors(factors, n_rows)
+    if factor_array.shape[1] < 2:
         raise ValueError(
             "factors: expected at least 2 factors (InfoM divides by 1 - 1/K = 0 for K = 1)"
         )
@@ -1488,16 +1514,29 @@ def infomec(
     for k, values in enumerate(levels):
         if len(values) < 2:
             raise ValueError(f"factors: column {k} is constant; NMI needs H(z_k) > 0")
-    if mi_estimator not in ("knn", "histogram"):
-        raise ValueError(f"mi_estimator: expected 'knn' or 'histogram', got {mi_estimator!r}")
+    return levels, index
+
+
+def _infomec_symbols(
+    code_array: np.ndarray, discrete_codes: bool, mi_estimator: str, n_bins: int
+) -> np.ndarray | None:
+    """Each unit's symbols for the plug-in MI: its distinct values (discrete codes) or
+    ``n_bins`` equal-width bins (the histogram estimator); None for the kNN estimator."""
+    if discrete_codes:
+        return np.stack([np.unique(c, return_inverse=True)[1] for c in code_array.T], axis=1)
+    if mi_estimator == "histogram":
+        return discretize_codes(code_array, n_bins)
+    return None
+
+
+def _infomec_nmi(
+    code_array: np.ndarray, index: np.ndarray, symbols: np.ndarray | None, n_neighbors, seed
+) -> np.ndarray:
+    """NMI_ku = I(z_k; c_u) / H(z_k), shape (K, U): plug-in MI of the symbols, or the kNN
+    estimate (jitter seeded ``seed + u``) without them."""
+    n_factors, n_units = index.shape[1], code_array.shape[1]
     entropy = np.array([_entropy_from_counts(np.bincount(index[:, k])) for k in range(n_factors)])
-    n_units = code_array.shape[1]
-    if discrete_codes or mi_estimator == "histogram":
-        symbols = (
-            np.stack([np.unique(c, return_inverse=True)[1] for c in code_array.T], axis=1)
-            if discrete_codes
-            else discretize_codes(code_array, n_bins)
-        )
+    if symbols is not None:
         information = [
             [mutual_information(index[:, k], symbols[:, u]) for u in range(n_units)]
             for k in range(n_factors)
@@ -1512,7 +1551,12 @@ def infomec(
             ]
             for k in range(n_factors)
         ]
-    nmi = np.array(information) / entropy[:, None]
+    return np.array(information) / entropy[:, None]
+
+
+def _infomec_active_units(code_array: np.ndarray, discrete_codes: bool) -> np.ndarray:
+    """The authors' activity rule: a non-constant unit (discrete codes), or one whose range
+    exceeds :data:`_INFOMEC_ACTIVE_RANGE_FRACTION` of the largest; at least 2 (InfoC)."""
     ranges = code_array.max(axis=0) - code_array.min(axis=0)
     if discrete_codes:
         active = ranges > 0
@@ -1523,29 +1567,29 @@ def infomec(
         raise ValueError(
             f"codes: expected at least 2 active units (InfoC divides by 1 - 1/|A|), got {n_active}"
         )
-    pruned = nmi[:, active]
-    infom = float(np.mean(_normalized_max_share(pruned, axis=0)))
-    infoc = float(np.mean(_normalized_max_share(pruned, axis=1)))
-    if discrete_codes:
-        features = np.concatenate([np.eye(int(s.max()) + 1)[s] for s in symbols.T], axis=1)
-    else:
-        (features,) = _standardize_with(code_array)
-    per_factor = []
-    for k in range(n_factors):
-        model = fit_logistic(
-            features, index[:, k], inverse_regularization=inverse_regularization, balanced=True
-        )
-        cross_entropy = _mean_cross_entropy(model.predict_proba(features), index[:, k])
-        marginal = math.log(len(levels[k]))  # the balanced intercept-only model is uniform
-        per_factor.append((marginal - cross_entropy) / marginal)
-    return InfoMEC(
-        infom=float(np.clip(infom, 0.0, 1.0)),
-        infoc=float(np.clip(infoc, 0.0, 1.0)),
-        infoe=float(np.clip(np.mean(per_factor), 0.0, 1.0)),
-        nmi=nmi,
-        active_units=tuple(int(u) for u in np.flatnonzero(active)),
-        per_factor_infoe=tuple(float(v) for v in per_factor),
+    return active
+
+
+def _infoe_features(code_array: np.ndarray, symbols: np.ndarray | None) -> np.ndarray:
+    """What InfoE's logistic regression sees: the one-hot encoding of every unit's symbols
+    (discrete codes), else the z-scored code."""
+    if symbols is not None:
+        return np.concatenate([np.eye(int(s.max()) + 1)[s] for s in symbols.T], axis=1)
+    (features,) = _standardize_with(code_array)
+    return features
+
+
+def _infoe_of_factor(
+    features: np.ndarray, labels: np.ndarray, n_levels: int, inverse_regularization: float
+) -> float:
+    """InfoE_k = (ln n_k - H_k) / ln n_k: H_k the in-sample mean cross-entropy of the balanced,
+    L2-penalized logistic regression of z_k on the features."""
+    model = fit_logistic(
+        features, labels, inverse_regularization=inverse_regularization, balanced=True
     )
+    cross_entropy = _mean_cross_entropy(model.predict_proba(features), labels)
+    marginal = math.log(n_levels)  # the balanced intercept-only model is uniform
+    return (marginal - cross_entropy) / marginal
 
 
 def _mean_cross_entropy(probabilities: np.ndarray, labels: np.ndarray) -> float:

@@ -330,15 +330,82 @@ def bnb_search(
 
 
 def _search(setup, minimize, max_nodes, stop_at_counterexample) -> dict[str, object]:
+    """One depth-first pass over the tree of partial codes (the module docstring): prune by
+    the zero-loss threshold, or with ``minimize`` also by an incumbent."""
+    tree = _search_tree(setup)
+    stack = [_root(tree)]
+    visited = pruned = new_unit = 0
+    tally = _Tally(setup, tree.order)
+    incumbent, incumbent_code = math.inf, None
+    interrupted = False
+    open_bound = math.inf
+    while stack:
+        depth, *node = stack.pop()
+        if minimize:
+            node, n_beaten = _drop_beaten(node, tree.tol_sum, incumbent)
+            pruned += n_beaten
+            if len(node[-1]) == 0:
+                continue
+        labels, bound = node[0], node[-1]
+        if depth == tree.n_points:
+            if minimize:
+                i = int(np.argmin(bound))
+                if bound[i] < incumbent:
+                    incumbent, incumbent_code = float(bound[i]), labels[i].copy()
+            zero = bound <= tree.tol_sum
+            if zero.any():
+                tally.add(labels[zero])
+                if stop_at_counterexample and tally.counterexample is not None:
+                    interrupted = bool(stack)
+                    break
+            continue
+        if visited >= max_nodes:
+            interrupted = True
+            open_bound = min([float(bound.min())] + [float(item[6].min()) for item in stack])
+            break
+        parts, n_visited, n_new_unit, n_pruned = _expand(
+            tree, depth, *node, incumbent if minimize else None
+        )
+        visited += n_visited
+        new_unit += n_new_unit
+        pruned += n_pruned
+        if parts is not None:
+            _push(stack, depth + 1, parts)
+    counts = {"nodes_visited": visited, "nodes_pruned": pruned, "nodes_new_unit": new_unit}
+    return _search_result(
+        setup, tree, tally, counts, incumbent, incumbent_code, interrupted, open_bound, minimize
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class _SearchTree:
+    """What every node of one search shares: the point order, the targets in that order,
+    the zero-loss threshold and the design rows of every unit tuple."""
+
+    order: np.ndarray
+    y: np.ndarray  # (P, T) targets in search order
+    n_points: int
+    modules: tuple[int, ...]
+    tol: float  # ZERO_LOSS_RTOL relative to the mean square target
+    scale: int  # P x T: a summed loss / scale is the mean loss
+    tol_sum: float
+    tuples: np.ndarray  # (J, G) every unit tuple a point can win
+    rows: np.ndarray  # (J, n_cols) its design row: constant, units 1..m_g - 1 of every module
+    outer: np.ndarray  # (J, n_cols, n_cols) x x' per unit tuple
+    caps: np.ndarray  # (G,) the largest unit label of every module
+    pairs: tuple[tuple[int, int], ...]  # successive equal-size modules (a < b)
+    yy_prefix: np.ndarray  # (P + 1,) sum of ||y||^2 over the first d points
+
+
+def _search_tree(setup) -> _SearchTree:
+    """The shared data of a search over ``setup``'s codes."""
     order = point_order(setup)
-    y_all = setup.target_array.T  # (P, T)
-    y = y_all[order]
+    y = setup.target_array.T[order]  # (P, T)
     n_points, n_tasks = y.shape
     modules = setup.modules
     n_mod = len(modules)
     tol = ZERO_LOSS_RTOL * (1.0 + float(np.mean(y**2)) if y.size else 1.0)
     scale = n_points * max(n_tasks, 1)
-    tol_sum = tol * scale
     # design columns: constant, then units 1..m_g - 1 of every module
     offsets = np.cumsum([1] + [m - 1 for m in modules])[:-1]
     n_cols = 1 + sum(m - 1 for m in modules)
@@ -348,110 +415,124 @@ def _search(setup, minimize, max_nodes, stop_at_counterexample) -> dict[str, obj
     for g in range(n_mod):
         nz = tuples[:, g] > 0
         rows[nz, offsets[g] + tuples[nz, g] - 1] = 1.0
-    outer = np.einsum("ic,id->icd", rows, rows)  # x x' per unit tuple
     # successive modules of equal size (not necessarily adjacent): (a, b) with a < b
-    pairs = [
+    pairs = tuple(
         (a, b)
         for a in range(n_mod)
         for b in range(a + 1, n_mod)
         if modules[a] == modules[b] and modules[a] not in modules[a + 1 : b]
-    ]
-    yy_prefix = np.concatenate([[0.0], np.cumsum(np.sum(y * y, axis=1))])
+    )
+    return _SearchTree(
+        order=order,
+        y=y,
+        n_points=n_points,
+        modules=modules,
+        tol=tol,
+        scale=scale,
+        tol_sum=tol * scale,
+        tuples=tuples,
+        rows=rows,
+        outer=np.einsum("ic,id->icd", rows, rows),
+        caps=np.array(modules) - 1,
+        pairs=pairs,
+        yy_prefix=np.concatenate([[0.0], np.cumsum(np.sum(y * y, axis=1))]),
+    )
 
-    # root: point 0 wins unit 0 in every module (first-use order)
-    labels0 = np.zeros((1, n_mod, n_points), dtype=np.int8)
+
+def _root(tree: _SearchTree) -> tuple:
+    """The root node: point 0 wins unit 0 in every module (first-use order)."""
+    n_mod = len(tree.modules)
+    labels0 = np.zeros((1, n_mod, tree.n_points), dtype=np.int8)
     used0 = np.ones((1, n_mod), dtype=np.int64)
-    eq0 = np.ones((1, len(pairs)), dtype=bool)
-    gram0 = outer[0][None].copy()
-    rhs0 = (rows[0][:, None] * y[0][None, :])[None]
-    bound0 = np.zeros(1)
-    stack = [(1, labels0, used0, eq0, gram0, rhs0, bound0)]
-    visited = pruned = new_unit = 0
-    tally = _Tally(setup, order)
-    incumbent, incumbent_code = math.inf, None
-    interrupted = False
-    open_bound = math.inf
-    while stack:
-        depth, labels, used, eq, gram, rhs, bound = stack.pop()
-        if minimize:
-            live = (bound <= tol_sum) | (bound < incumbent - tol_sum)
-            if not live.all():
-                pruned += int((~live).sum())
-                labels, used, eq, gram, rhs, bound = (
-                    a[live] for a in (labels, used, eq, gram, rhs, bound)
-                )
-            if len(bound) == 0:
-                continue
-        if depth == n_points:
-            if minimize:
-                i = int(np.argmin(bound))
-                if bound[i] < incumbent:
-                    incumbent, incumbent_code = float(bound[i]), labels[i].copy()
-            zero = bound <= tol_sum
-            if zero.any():
-                tally.add(labels[zero])
-                if stop_at_counterexample and tally.counterexample is not None:
-                    interrupted = bool(stack)
-                    break
-            continue
-        if visited >= max_nodes:
-            interrupted = True
-            open_bound = min(open_bound, float(bound.min()))
-            for item in stack:
-                open_bound = min(open_bound, float(item[6].min()))
-            break
-        # children: node i x unit tuple j allowed by first-use order and module order
-        allowed = np.all(tuples[None, :, :] <= np.minimum(used, np.array(modules) - 1)[:, None], 2)
-        for idx, (a, b) in enumerate(pairs):
-            still = eq[:, idx][:, None]
-            allowed &= ~still | (tuples[None, :, a] <= tuples[None, :, b])
-        ni, tj = np.nonzero(allowed)
-        if ni.size == 0:
-            continue
-        c_used = np.maximum(used[ni], tuples[tj] + 1)
-        fresh = np.any(tuples[tj] >= used[ni], axis=1)
-        c_gram = gram[ni] + outer[tj]
-        c_rhs = rhs[ni] + rows[tj][:, :, None] * y[depth][None, None, :]
-        c_bound = bound[ni].copy()
-        old = ~fresh
-        new_unit += int(fresh.sum())
-        if old.any():
-            c_bound[old] = _losses(c_gram[old], c_rhs[old], yy_prefix[depth + 1])
-            visited += int(old.sum())
-        # zero-loss candidates are always kept (they are counted); with an incumbent the
-        # others must be able to beat it
-        keep = c_bound <= tol_sum
-        if minimize:
-            keep |= c_bound < incumbent - tol_sum
-        pruned += int((~keep).sum())
-        if not keep.any():
-            continue
-        ni, tj = ni[keep], tj[keep]
-        c_labels = labels[ni].copy()
-        c_labels[:, :, depth] = tuples[tj]
-        c_eq = eq[ni].copy()
-        for idx, (a, b) in enumerate(pairs):
-            c_eq[:, idx] &= tuples[tj, a] == tuples[tj, b]
-        parts = (c_labels, c_used[keep], c_eq, c_gram[keep], c_rhs[keep], c_bound[keep])
-        if minimize:
-            # best bound first: a good incumbent early prunes the rest of the tree
-            rank = np.argsort(parts[-1], kind="stable")
-            parts = tuple(a[rank] for a in parts)
-        n_child = len(ni)
-        # push in reverse so the first chunk is explored first (depth-first)
-        for start in reversed(range(0, n_child, BATCH)):
-            sl = slice(start, start + BATCH)
-            stack.append((depth + 1, *(a[sl] for a in parts)))
+    eq0 = np.ones((1, len(tree.pairs)), dtype=bool)
+    gram0 = tree.outer[0][None].copy()
+    rhs0 = (tree.rows[0][:, None] * tree.y[0][None, :])[None]
+    return (1, labels0, used0, eq0, gram0, rhs0, np.zeros(1))
 
+
+def _drop_beaten(node: list, tol_sum: float, incumbent: float) -> tuple[list, int]:
+    """The nodes of a batch that can still reach zero loss or beat the incumbent, and how
+    many were dropped (an incumbent found after the batch was pushed)."""
+    bound = node[-1]
+    live = (bound <= tol_sum) | (bound < incumbent - tol_sum)
+    if live.all():
+        return node, 0
+    return [a[live] for a in node], int((~live).sum())
+
+
+def _expand(tree: _SearchTree, depth, labels, used, eq, gram, rhs, bound, incumbent):
+    """The children of a batch of nodes at ``depth`` that survive the bound.
+
+    Every node i x unit tuple j allowed by first-use order and module order; a child's bound
+    is recomputed unless its new point wins a fresh unit (then it is its parent's). Zero-loss
+    candidates are always kept (they are counted); with an incumbent (None: zero-loss pass)
+    the others must be able to beat it. Returns the children's arrays (labels, used, eq,
+    gram, rhs, bound; None if none survives; best bound first with an incumbent) and the
+    counts of bounds evaluated, of children with a fresh unit and of children pruned.
+    """
+    tuples, tol_sum = tree.tuples, tree.tol_sum
+    allowed = np.all(tuples[None, :, :] <= np.minimum(used, tree.caps)[:, None], 2)
+    for idx, (a, b) in enumerate(tree.pairs):
+        still = eq[:, idx][:, None]
+        allowed &= ~still | (tuples[None, :, a] <= tuples[None, :, b])
+    ni, tj = np.nonzero(allowed)
+    if ni.size == 0:
+        return None, 0, 0, 0
+    c_used = np.maximum(used[ni], tuples[tj] + 1)
+    fresh = np.any(tuples[tj] >= used[ni], axis=1)
+    c_gram = gram[ni] + tree.outer[tj]
+    c_rhs = rhs[ni] + tree.rows[tj][:, :, None] * tree.y[depth][None, None, :]
+    c_bound = bound[ni].copy()
+    old = ~fresh
+    n_visited = 0
+    if old.any():
+        c_bound[old] = _losses(c_gram[old], c_rhs[old], tree.yy_prefix[depth + 1])
+        n_visited = int(old.sum())
+    keep = c_bound <= tol_sum
+    if incumbent is not None:
+        keep |= c_bound < incumbent - tol_sum
+    n_pruned = int((~keep).sum())
+    if not keep.any():
+        return None, n_visited, int(fresh.sum()), n_pruned
+    ni, tj = ni[keep], tj[keep]
+    c_labels = labels[ni].copy()
+    c_labels[:, :, depth] = tuples[tj]
+    c_eq = eq[ni].copy()
+    for idx, (a, b) in enumerate(tree.pairs):
+        c_eq[:, idx] &= tuples[tj, a] == tuples[tj, b]
+    parts = (c_labels, c_used[keep], c_eq, c_gram[keep], c_rhs[keep], c_bound[keep])
+    if incumbent is not None:
+        # best bound first: a good incumbent early prunes the rest of the tree
+        rank = np.argsort(parts[-1], kind="stable")
+        parts = tuple(a[rank] for a in parts)
+    return parts, n_visited, int(fresh.sum()), n_pruned
+
+
+def _push(stack: list, depth: int, parts: tuple) -> None:
+    """Push the children in chunks of :data:`BATCH`, in reverse so the first chunk is
+    explored first (depth-first)."""
+    n_child = len(parts[0])
+    for start in reversed(range(0, n_child, BATCH)):
+        sl = slice(start, start + BATCH)
+        stack.append((depth, *(a[sl] for a in parts)))
+
+
+def _search_result(
+    setup, tree, tally, counts, incumbent, incumbent_code, interrupted, open_bound, minimize
+) -> dict[str, object]:
+    """The result of one pass: the tally's counts, the minimum (zero if a zero-loss code was
+    found, else the incumbent's, certified only by a finished minimisation) and the counts
+    of nodes."""
     min_loss = None
     min_code = None
     if tally.sample:
         min_loss, min_code = 0.0, tally.sample[0][0]
     elif minimize and incumbent_code is not None:
-        min_loss, min_code = incumbent / scale, _as_winners(setup, incumbent_code, order)
+        min_loss = incumbent / tree.scale
+        min_code = _as_winners(setup, incumbent_code, tree.order)
     lower = None
     if minimize:
-        lower = min(open_bound, incumbent) / scale if interrupted else min_loss
+        lower = min(open_bound, incumbent) / tree.scale if interrupted else min_loss
     return {
         **tally.counts,
         "canonical_zero_loss_codes": tally.canonical,
@@ -462,11 +543,9 @@ def _search(setup, minimize, max_nodes, stop_at_counterexample) -> dict[str, obj
         # zero loss found is a certified minimum; otherwise only a finished minimisation is
         "min_loss_certified": bool(tally.sample) or (minimize and not interrupted),
         "complete_search": not interrupted,
-        "nodes_visited": visited,
-        "nodes_pruned": pruned,
-        "nodes_new_unit": new_unit,
-        "zero_loss_tolerance": tol,
-        "point_order": tuple(int(v) for v in order),
+        **counts,
+        "zero_loss_tolerance": tree.tol,
+        "point_order": tuple(int(v) for v in tree.order),
         "zero_loss_sample": tuple(tally.sample),
     }
 

@@ -17,6 +17,7 @@ import math
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from multiprocessing import get_context
 from typing import Any
 
@@ -506,7 +507,9 @@ def _setup_json(setup: te.EvidenceSetup) -> dict[str, Any]:
 
 
 def _verify(setup: te.EvidenceSetup, options, preds: Mapping[str, Any]) -> Verification:
-    C, d, sigma, t, D = setup.C, setup.d, setup.sigma, setup.t, setup.D
+    """Theory vs simulation (and the setup's network, if any): the comparisons in order EV-5,
+    EV-1, EV-3, the ideal route's OOD r^2, EV-4's failure modes, the network."""
+    sigma = setup.sigma
     quick = options.quick
     n = min(setup.n_trials, 1500) if quick else setup.n_trials
     # one independent stream per setup (suite cases must not share a random draw)
@@ -514,113 +517,159 @@ def _verify(setup: te.EvidenceSetup, options, preds: Mapping[str, Any]) -> Verif
     if setup.noise != "isotropic" and sigma > 0:
         return _verify_noise_variant(setup, n, rng, preds, quick)
     n_obs = min(n, 150 if quick else 400)  # trials the importance-sampling observer reads
-    if setup.network in na.TRAINED_NETWORKS:  # trained networks read every sample
-        trials = ne.simulate_trials(D, sigma, t, n, rng)
-    else:  # bounded memory: per-trial estimates, n_obs trials in full (same numbers)
-        trials = ne.summarize_trials(D, sigma, t, n, rng, keep=n_obs)
-    mu = trials.mean
+    trials = _isotropic_trials(setup, n, n_obs, rng)
     comparisons: list[Comparison] = []
     measured: dict[str, Any] = {"n_trials": n}
     notes: list[str] = []
     hyp = {h.id: h.holds for h in te.hypotheses(setup)}
-    var = te.BOX_VARIANCE
-
-    # ---- EV-5: Eq. 7 and the shrinkage variant (their conditions: sigma > 0, any C)
     if sigma > 0:
+        # EV-5: Eq. 7 and the shrinkage variant (their conditions: sigma > 0, any C)
         _eq7_comparisons(setup, preds, rng, quick, measured, comparisons)
+        _ev1_comparisons(setup, preds, trials, n_obs, rng, quick, measured, comparisons, notes)
+    if all(hyp.values()):  # EV-3 extraction needs every hypothesis
+        _ev3_extraction(setup, preds, trials.mean, measured, comparisons, notes)
+    ood_se = _ideal_ood_r2(setup, trials, measured, notes)
+    # EV-4 failure modes
+    if not hyp["rank"]:
+        _rank_failure(setup, trials, measured, comparisons, preds)
+    if sigma == 0:
+        _cells(setup, rng, measured, comparisons, preds, quick)
+    _networks(setup, options, trials, measured, comparisons, notes, quick, ood_se, rng)
+    return Verification(
+        method="monte-carlo+bptt" if setup.network in na.TRAINED_NETWORKS else "monte-carlo+convex",
+        measured=measured,
+        comparisons=tuple(comparisons),
+        notes=tuple(notes),
+    )
 
-    # ---- EV-1: the flat-prior ideal observer vs importance sampling from the samples
-    if sigma > 0:
-        sub = trials.first(n_obs)
-        flat_comparison = _ev1_flat(setup, sub, rng, measured)
+
+def _isotropic_trials(setup: te.EvidenceSetup, n: int, n_obs: int, rng: np.random.Generator):
+    """``n`` simulated trials: every sample for a trained network (it reads them all), else
+    per-trial estimates with ``n_obs`` trials in full (bounded memory, the same numbers)."""
+    D, sigma, t = setup.D, setup.sigma, setup.t
+    if setup.network in na.TRAINED_NETWORKS:
+        return ne.simulate_trials(D, sigma, t, n, rng)
+    return ne.summarize_trials(D, sigma, t, n, rng, keep=n_obs)
+
+
+def _ev1_comparisons(setup, preds, trials, n_obs: int, rng, quick, measured, comparisons, notes):
+    """EV-1: the flat-prior ideal observer vs importance sampling from the samples (power-
+    sized), then the box-prior Bayes observer (the code's prior) against it and Eq. 7's
+    shrinkage bound."""
+    sub = trials.first(n_obs)
+    flat_comparison = _ev1_flat(setup, sub, rng, measured)
+    if flat_comparison is not None:
+        flat_comparison = _ev1_flat_powered(
+            setup, flat_comparison, n_obs, rng, quick, measured, notes
+        )
         if flat_comparison is not None:
-            cap = EV1_MAX_OBSERVERS_QUICK if quick else EV1_MAX_OBSERVERS
-            n_power = powered_trials([flat_comparison], n_obs, cap)
-            if n_power > n_obs:
-                # fresh trials of the power-sized count (the pilot is not reused)
-                extra = ne.simulate_trials(D, sigma, t, n_power, rng).samples
-                flat_comparison = _ev1_flat(setup, extra, rng, measured)
-                notes.append(
-                    f"EV-1 flat-prior check: pilot of {n_obs} observers too small to detect "
-                    f"its alternative; re-run on {n_power} fresh trials (cap {cap})"
-                )
-            if flat_comparison is not None:
-                comparisons.append(flat_comparison)
-            if flat_comparison is not None and flat_comparison.measurable:
-                comparisons.append(_ev1_flat_shift(setup, sub, rng, measured))
-        p_cf, _ = te.ideal_observer_flat(mu[:n_obs], C, d, sigma, t)
-        box = ne.bayes_observer_mc(sub, C, d, sigma, prior="box", rng=rng)
-        dev = np.max(np.abs(box.p - p_cf), axis=1)
-        measured["box_vs_flat_max_deviation_median"] = float(np.median(dev))
-        measured["box_vs_flat_max_deviation_p95"] = float(np.percentile(dev, 95))
-        measured["box_observer_mc_se_median"] = float(np.median(np.max(box.se, axis=1)))
-        r2_bayes, se_bayes = ne.r2_of_estimate(box.posterior_mean, trials.x_star[:n_obs], var)
-        measured["r2_bayes_box_posterior_mean"] = r2_bayes
-        measured["r2_bayes_box_posterior_mean_se"] = se_bayes
-        comparisons.append(
-            Comparison.upper_bound(
-                "EV-5",
-                "shrinkage r2 (best linear) <= r2 of the box-prior Bayes posterior mean",
-                r2_bayes,
-                preds["r2_lmmse"],
-                4 * se_bayes + R2_ROUNDING,
-                f"box prior (the data's): the posterior mean under the true prior is the "
-                f"minimum-MSE estimator; 4 MC standard errors ({n_obs} trials) + eps for the "
-                "rounding of both r2 = 1 - x near 1 (half an ulp each; sigma = 1e-8 gave "
-                "1 - eps/2 against 1.0); a sanity check of the importance sampler, not a test "
-                "of a formula",
-                route="consistency",
-            )
+            comparisons.append(flat_comparison)
+        if flat_comparison is not None and flat_comparison.measurable:
+            comparisons.append(_ev1_flat_shift(setup, sub, rng, measured))
+    comparisons.append(_box_prior_comparison(setup, preds, trials, sub, n_obs, rng, measured))
+    notes.append(
+        "EV-1 is checked for the flat prior; the box-prior Bayes observer (the code's prior) "
+        "differs near the box edges: see box_vs_flat_max_deviation_* (includes MC noise of "
+        "order box_observer_mc_se_median)."
+    )
+
+
+def _ev1_flat_powered(setup, pilot: Comparison, n_obs: int, rng, quick, measured, notes):
+    """The EV-1 flat-prior comparison again on fresh trials of the power-sized count when the
+    pilot of ``n_obs`` observers is too small to detect its alternative (else the pilot)."""
+    cap = EV1_MAX_OBSERVERS_QUICK if quick else EV1_MAX_OBSERVERS
+    n_power = powered_trials([pilot], n_obs, cap)
+    if n_power <= n_obs:
+        return pilot
+    # fresh trials of the power-sized count (the pilot is not reused)
+    extra = ne.simulate_trials(setup.D, setup.sigma, setup.t, n_power, rng).samples
+    notes.append(
+        f"EV-1 flat-prior check: pilot of {n_obs} observers too small to detect "
+        f"its alternative; re-run on {n_power} fresh trials (cap {cap})"
+    )
+    return _ev1_flat(setup, extra, rng, measured)
+
+
+def _box_prior_comparison(setup, preds, trials, sub, n_obs: int, rng, measured) -> Comparison:
+    """The box-prior Bayes observer against the flat closed form (measured), and Eq. 7's
+    shrinkage r^2 as a lower bound of its posterior mean's r^2 (a consistency check)."""
+    C, d, sigma, t = setup.C, setup.d, setup.sigma, setup.t
+    p_cf, _ = te.ideal_observer_flat(trials.mean[:n_obs], C, d, sigma, t)
+    box = ne.bayes_observer_mc(sub, C, d, sigma, prior="box", rng=rng)
+    dev = np.max(np.abs(box.p - p_cf), axis=1)
+    measured["box_vs_flat_max_deviation_median"] = float(np.median(dev))
+    measured["box_vs_flat_max_deviation_p95"] = float(np.percentile(dev, 95))
+    measured["box_observer_mc_se_median"] = float(np.median(np.max(box.se, axis=1)))
+    r2_bayes, se_bayes = ne.r2_of_estimate(
+        box.posterior_mean, trials.x_star[:n_obs], te.BOX_VARIANCE
+    )
+    measured["r2_bayes_box_posterior_mean"] = r2_bayes
+    measured["r2_bayes_box_posterior_mean_se"] = se_bayes
+    return Comparison.upper_bound(
+        "EV-5",
+        "shrinkage r2 (best linear) <= r2 of the box-prior Bayes posterior mean",
+        r2_bayes,
+        preds["r2_lmmse"],
+        4 * se_bayes + R2_ROUNDING,
+        f"box prior (the data's): the posterior mean under the true prior is the "
+        f"minimum-MSE estimator; 4 MC standard errors ({n_obs} trials) + eps for the "
+        "rounding of both r2 = 1 - x near 1 (half an ulp each; sigma = 1e-8 gave "
+        "1 - eps/2 against 1.0); a sanity check of the importance sampler, not a test "
+        "of a formula",
+        route="consistency",
+    )
+
+
+def _ev3_extraction(setup, preds, mu: np.ndarray, measured, comparisons, notes) -> None:
+    """EV-3: mu(t) extracted from the optimal probabilities (log pair) back to rounding, and
+    what extraction from P alone or from (P, Q) gives when probabilities saturate."""
+    C, d, sigma, t = setup.C, setup.d, setup.sigma, setup.t
+    log_p, log_q = te.ideal_observer_flat_log(mu, C, d, sigma, t)
+    mu_hat = te.extract_mu(log_p, log_q, C, d, sigma, t, log=True)
+    err = float(np.max(np.abs(mu_hat - mu)))
+    p, q = te.ideal_observer_flat(mu, C, d, sigma, t)
+    saturated = te.count_saturated(p)
+    measured["extraction_max_error"] = err
+    measured["saturated_probabilities"] = saturated
+    measured["saturated_fraction"] = saturated / p.size
+    with np.errstate(divide="ignore", invalid="ignore"):
+        naive = te.extract_mu(p, 1.0 - p, C, d, sigma, t)
+        pair = te.extract_mu(p, q, C, d, sigma, t)
+    naive_err = np.max(np.abs(naive - mu)) if np.all(np.isfinite(naive)) else math.inf
+    pair_err = np.max(np.abs(pair - mu)) if np.all(np.isfinite(pair)) else math.inf
+    measured["extraction_max_error_from_p_alone"] = float(naive_err)
+    measured["extraction_max_error_from_p_and_q"] = float(pair_err)
+    cond = preds["cond_C"]
+    scale = float(np.max(np.abs(mu))) + float(np.max(np.abs(d)) if d.size else 0.0) + 1.0
+    tol = 1e3 * np.finfo(float).eps * cond * scale
+    comparisons.append(
+        Comparison.numeric(
+            "EV-3",
+            "extraction (C^T C)^-1 C^T[...] vs mu(t)",
+            0.0,
+            err,
+            tol,
+            "rounding: 1e3 eps x cond(C) x scale (the probit inversion from (log P, "
+            "log(1 - P)) is well conditioned in both tails); the theory's forward map "
+            "then its inverse, so this checks the numerics of the inversion only",
+            route="consistency",
         )
+    )
+    if saturated:
         notes.append(
-            "EV-1 is checked for the flat prior; the box-prior Bayes observer (the code's prior) "
-            "differs near the box edges: see box_vs_flat_max_deviation_* (includes MC noise of "
-            "order box_observer_mc_se_median)."
+            f"{saturated} of {p.size} optimal probabilities ({saturated / p.size:.1%}) are "
+            "exactly 0 or 1 in float64; extraction from P alone then fails "
+            f"(error {naive_err:.3g}); from the pair (Phi(z), Phi(-z)) the error is "
+            f"{pair_err:.3g} (fails only once Phi(-|z|) underflows, |z| > 38.5); from the "
+            "log pair it is extraction_max_error."
         )
 
-    # ---- EV-3 extraction (needs every hypothesis)
-    if all(hyp.values()):
-        log_p, log_q = te.ideal_observer_flat_log(mu, C, d, sigma, t)
-        mu_hat = te.extract_mu(log_p, log_q, C, d, sigma, t, log=True)
-        err = float(np.max(np.abs(mu_hat - mu)))
-        p, q = te.ideal_observer_flat(mu, C, d, sigma, t)
-        saturated = te.count_saturated(p)
-        measured["extraction_max_error"] = err
-        measured["saturated_probabilities"] = saturated
-        measured["saturated_fraction"] = saturated / p.size
-        with np.errstate(divide="ignore", invalid="ignore"):
-            naive = te.extract_mu(p, 1.0 - p, C, d, sigma, t)
-            pair = te.extract_mu(p, q, C, d, sigma, t)
-        naive_err = np.max(np.abs(naive - mu)) if np.all(np.isfinite(naive)) else math.inf
-        pair_err = np.max(np.abs(pair - mu)) if np.all(np.isfinite(pair)) else math.inf
-        measured["extraction_max_error_from_p_alone"] = float(naive_err)
-        measured["extraction_max_error_from_p_and_q"] = float(pair_err)
-        cond = preds["cond_C"]
-        scale = float(np.max(np.abs(mu))) + float(np.max(np.abs(d)) if d.size else 0.0) + 1.0
-        tol = 1e3 * np.finfo(float).eps * cond * scale
-        comparisons.append(
-            Comparison.numeric(
-                "EV-3",
-                "extraction (C^T C)^-1 C^T[...] vs mu(t)",
-                0.0,
-                err,
-                tol,
-                "rounding: 1e3 eps x cond(C) x scale (the probit inversion from (log P, "
-                "log(1 - P)) is well conditioned in both tails); the theory's forward map "
-                "then its inverse, so this checks the numerics of the inversion only",
-                route="consistency",
-            )
-        )
-        if saturated:
-            notes.append(
-                f"{saturated} of {p.size} optimal probabilities ({saturated / p.size:.1%}) are "
-                "exactly 0 or 1 in float64; extraction from P alone then fails "
-                f"(error {naive_err:.3g}); from the pair (Phi(z), Phi(-z)) the error is "
-                f"{pair_err:.3g} (fails only once Phi(-|z|) underflows, |z| > 38.5); from the "
-                "log pair it is extraction_max_error."
-            )
 
-    # ---- OOD r2 of the ideal route (the decoder protocol of EV-7 applied to mu)
+def _ideal_ood_r2(setup, trials, measured, notes) -> float:
+    """OOD r^2 of the ideal route (the decoder protocol of EV-7 applied to mu), measured;
+    returns its standard error (the networks' comparisons use it)."""
+    var = te.BOX_VARIANCE
+    mu = trials.mean
     ood_ideal, skipped = ne.ood_r2_nonempty(mu, trials.x_star, latent_variance=var)
     measured["ood_r2_ideal"] = float(np.mean(ood_ideal))
     measured["ood_r2_ideal_per_orthant"] = ood_ideal
@@ -632,16 +681,13 @@ def _verify(setup: te.EvidenceSetup, options, preds: Mapping[str, Any]) -> Verif
         )
     ood_se = _ood_se(mu, trials.x_star, var)
     measured["ood_r2_ideal_se"] = ood_se
+    return ood_se
 
-    # ---- EV-4 failure modes
-    if not hyp["rank"]:
-        _rank_failure(setup, trials, measured, comparisons, preds)
-    if sigma == 0:
-        _cells(setup, rng, measured, comparisons, preds, quick)
 
-    # ---- networks
+def _networks(setup, options, trials, measured, comparisons, notes, quick, ood_se, rng) -> None:
+    """The setup's network (filter, RNN or another architecture) against the ideal route."""
     if setup.network == "filter":
-        if sigma > 0:
+        if setup.sigma > 0:
             _filter(setup, trials, measured, comparisons, notes, quick, ood_se, rng)
         else:
             notes.append(
@@ -652,13 +698,6 @@ def _verify(setup: te.EvidenceSetup, options, preds: Mapping[str, Any]) -> Verif
         _rnn(setup, options, trials, measured, comparisons, notes, quick)
     if setup.network in na.ARCHITECTURES:
         pa.check_architecture(setup, options, trials, measured, comparisons, notes, quick)
-
-    return Verification(
-        method="monte-carlo+bptt" if setup.network in na.TRAINED_NETWORKS else "monte-carlo+convex",
-        measured=measured,
-        comparisons=tuple(comparisons),
-        notes=tuple(notes),
-    )
 
 
 #: Rounding allowance of a comparison of two r^2 values near 1: each 1 - x rounds to the
@@ -912,40 +951,77 @@ def _noise_variant_once(
     optimal estimate from the samples (sample mean, or GLS weights solved numerically from
     the AR(1) covariance); r^2 and standardized task errors measured on them.
     """
-    C, d, D, var = setup.C, setup.d, setup.D, te.BOX_VARIANCE
-    S, rho = setup.noise_covariance, setup.rho_time
     trials = ne.summarize_setup_trials(setup, n, rng)
-    mu_opt = trials.estimate
-    x = trials.x_star
+    mu_opt, x = trials.estimate, trials.x_star
     measured: dict[str, Any] = {"n_trials": n, "noise": setup.noise}
-    comparisons: list[Comparison] = []
-    notes: list[str] = []
-    hyp = {h.id: h.holds for h in te.hypotheses(setup)}
     # all Monte-Carlo comparisons of this path share one Bonferroni threshold
-    n_mc = D + 2 + (1 if rho else 0)
+    n_mc = setup.D + 2 + (1 if setup.rho_time else 0)
     z_mc = bonferroni_z(n_mc)
     why = f"{z_mc:.2f} Monte-Carlo SE (Bonferroni over {n_mc} comparisons, family 1e-3; {n} trials)"
+    mc = _NoiseMC(z_mc, why)
+    comparisons = [
+        _noise_pooled_r2(setup, preds, mu_opt, x, mc, measured),
+        _noise_per_coordinate_r2(setup, preds, mu_opt, x, mc, measured),
+    ]
+    if setup.rho_time:
+        comparisons.append(_noise_sample_mean_r2(setup, preds, trials.mean, x, mc, measured))
+    comparisons.append(_noise_observer_scale(setup, preds, mu_opt, x, n, measured))
+    comparisons.append(_noise_affine_decoder(setup, preds, mu_opt, x, n, mc, measured))
+    if all(h.holds for h in te.hypotheses(setup)):
+        comparisons.append(_noise_extraction(setup, preds, mu_opt, measured))
+    ood = ne.ood_r2_all(mu_opt, x, latent_variance=te.BOX_VARIANCE)
+    measured["ood_r2_ideal"] = float(np.mean(ood))
+    measured["ood_r2_ideal_per_orthant"] = ood
+    note = (
+        f"noise = {setup.noise!r}: Eq. 7 and EV-1/EV-3 are checked in their covariance-aware "
+        "form (derived); the EV-4 failure-mode checks and the networks run with isotropic "
+        "noise only. isotropic_formula_z_variance_per_task shows how far the isotropic "
+        "observer's scale sigma ||c_i|| / sqrt(t) is off (1 = right)."
+    )
+    return Verification(
+        method="monte-carlo", measured=measured, comparisons=tuple(comparisons), notes=(note,)
+    )
 
+
+@dataclass(frozen=True)
+class _NoiseMC:
+    """The shared Monte-Carlo threshold of the noise-variant comparisons and its reason."""
+
+    z: float
+    why: str
+
+
+def _isotropic_eq7(setup: te.EvidenceSetup) -> float:
+    """Eq. 7 as if the noise were isotropic and independent (a named wrong formula here)."""
+    return 1.0 - setup.sigma**2 / (setup.t * te.BOX_VARIANCE)
+
+
+def _noise_pooled_r2(setup, preds, mu_opt, x, mc: _NoiseMC, measured) -> Comparison:
+    """EV-5: the pooled r^2 of the optimal estimate against Eq. 7 with t_eff."""
+    var, S = te.BOX_VARIANCE, setup.noise_covariance
     r2_opt, se_opt = ne.r2_of_estimate(mu_opt, x, var)
     measured["r2_simulated"] = r2_opt
     measured["r2_simulated_se"] = se_opt
-    isotropic_eq7 = 1.0 - setup.sigma**2 / (setup.t * var)
-    comparisons.append(
-        Comparison.monte_carlo(
-            "EV-5",
-            "pooled r2 of the optimal estimate vs 1 - mean_j S_jj/(t_eff Var)",
-            preds["r2_ideal"],
-            r2_opt,
-            se_opt,
-            z_mc,
-            why,
-            alternatives={
-                "isotropic Eq. 7 (ignores the noise structure)": isotropic_eq7,
-                "t_eff + 1 in place of t_eff": 1.0
-                - float(np.mean(np.diag(S))) / ((preds["effective_samples"] + 1) * var),
-            },
-        )
+    return Comparison.monte_carlo(
+        "EV-5",
+        "pooled r2 of the optimal estimate vs 1 - mean_j S_jj/(t_eff Var)",
+        preds["r2_ideal"],
+        r2_opt,
+        se_opt,
+        mc.z,
+        mc.why,
+        alternatives={
+            "isotropic Eq. 7 (ignores the noise structure)": _isotropic_eq7(setup),
+            "t_eff + 1 in place of t_eff": 1.0
+            - float(np.mean(np.diag(S))) / ((preds["effective_samples"] + 1) * var),
+        },
     )
+
+
+def _noise_per_coordinate_r2(setup, preds, mu_opt, x, mc: _NoiseMC, measured) -> Comparison:
+    """EV-5 per coordinate: r^2 of each coordinate against 1 - S_jj/(t_eff Var); not
+    measurable when every named alternative equals the prediction (sigma -> 0)."""
+    var, S, D = te.BOX_VARIANCE, setup.noise_covariance, setup.D
     per_coord, per_se = [], []
     for j in range(D):
         r2_j, se_j = ne.r2_of_estimate(mu_opt[:, [j]], x[:, [j]], var)
@@ -962,46 +1038,49 @@ def _noise_variant_once(
         preds["r2_ideal_per_coordinate"],
         {
             "pooled value on every coordinate": np.full(D, float(preds["r2_ideal"])),
-            "isotropic Eq. 7 on every coordinate": np.full(D, isotropic_eq7),
+            "isotropic Eq. 7 on every coordinate": np.full(D, _isotropic_eq7(setup)),
             "t_eff + 1 in place of t_eff": 1.0
             - np.diag(S) / ((preds["effective_samples"] + 1) * var),
         },
     )
     if distinct:
-        comparisons.append(
-            Comparison.monte_carlo(
-                *per_coordinate, np.array(per_se), z_mc, why, alternatives=distinct
-            )
+        return Comparison.monte_carlo(
+            *per_coordinate, np.array(per_se), mc.z, mc.why, alternatives=distinct
         )
-    else:  # sigma -> 0: every formula gives r2 = 1 to 1e-12 (sigma = 1e-300, issue 14)
-        comparisons.append(
-            Comparison.unmeasurable(
-                *per_coordinate,
-                z_mc * float(np.max(per_se)),
-                why,
-                why=f"every named alternative equals the prediction to 1e-12 at sigma = "
-                f"{setup.sigma:.3g} (r2 = 1 - O(sigma^2 / t)): no wrong formula can be told apart",
-                route="independent",
-            )
-        )
-    if rho:
-        r2_mean, se_mean = ne.r2_of_estimate(trials.mean, x, var)
-        measured["r2_sample_mean_simulated"] = r2_mean
-        comparisons.append(
-            Comparison.monte_carlo(
-                "EV-5",
-                "pooled r2 of the plain sample mean vs 1 - sigma^2/(t_eff,mean Var)",
-                preds["r2_sample_mean"],
-                r2_mean,
-                se_mean,
-                z_mc,
-                why,
-                alternatives={
-                    "the GLS t_eff (optimal weights) for the plain mean": preds["r2_ideal"],
-                    "isotropic Eq. 7 (independent samples)": isotropic_eq7,
-                },
-            )
-        )
+    # sigma -> 0: every formula gives r2 = 1 to 1e-12 (sigma = 1e-300, issue 14)
+    return Comparison.unmeasurable(
+        *per_coordinate,
+        mc.z * float(np.max(per_se)),
+        mc.why,
+        why=f"every named alternative equals the prediction to 1e-12 at sigma = "
+        f"{setup.sigma:.3g} (r2 = 1 - O(sigma^2 / t)): no wrong formula can be told apart",
+        route="independent",
+    )
+
+
+def _noise_sample_mean_r2(setup, preds, mean, x, mc: _NoiseMC, measured) -> Comparison:
+    """EV-5 with autocorrelated noise: the plain sample mean's r^2 against its own t_eff."""
+    r2_mean, se_mean = ne.r2_of_estimate(mean, x, te.BOX_VARIANCE)
+    measured["r2_sample_mean_simulated"] = r2_mean
+    return Comparison.monte_carlo(
+        "EV-5",
+        "pooled r2 of the plain sample mean vs 1 - sigma^2/(t_eff,mean Var)",
+        preds["r2_sample_mean"],
+        r2_mean,
+        se_mean,
+        mc.z,
+        mc.why,
+        alternatives={
+            "the GLS t_eff (optimal weights) for the plain mean": preds["r2_ideal"],
+            "isotropic Eq. 7 (independent samples)": _isotropic_eq7(setup),
+        },
+    )
+
+
+def _noise_observer_scale(setup, preds, mu_opt, x, n: int, measured) -> Comparison:
+    """EV-1 (noise variants): the observer's scale, by the variance of the standardized task
+    errors, against 1; the isotropic formula's scale is the named alternative."""
+    C = setup.C
     # the observer's scale: z_i = c_i^T (x* - mu_opt) / sqrt(c_i^T S c_i / t_eff) ~ N(0, 1)
     # for every prior (mu_opt - x* is pure noise); its sample variance has SE sqrt(2/(n-1))
     scale = np.asarray(preds["observer_noise_scales"]) / math.sqrt(preds["effective_samples"])
@@ -1014,70 +1093,56 @@ def _noise_variant_once(
     )
     z_tasks = bonferroni_z(setup.n_tasks)
     naive_ratio = (scale / naive_scale) ** 2  # z-variance if the isotropic scale were right
-    comparisons.append(
-        _observer_scale_comparison(setup, x, scale, var_z, n, z_tasks, 1.0 / naive_ratio)
-    )
-    r2_lin, se_lin = ne.linear_estimate_r2_heldout(mu_opt, x, var)
+    return _observer_scale_comparison(setup, x, scale, var_z, n, z_tasks, 1.0 / naive_ratio)
+
+
+def _noise_affine_decoder(setup, preds, mu_opt, x, n: int, mc: _NoiseMC, measured) -> Comparison:
+    """EV-5's shrinkage variant: the held-out fitted affine decoder's r^2 against the
+    per-coordinate shrinkage value (a lower bound when the coordinates are correlated)."""
+    D = setup.D
+    r2_lin, se_lin = ne.linear_estimate_r2_heldout(mu_opt, x, te.BOX_VARIANCE)
     measured["r2_linear_heldout"] = r2_lin
-    tol_lin = z_mc * se_lin + 4 * (D + 1) / n
     if setup.noise == "correlated":
-        comparisons.append(
-            Comparison.upper_bound(
-                "EV-5",
-                "per-coordinate shrinkage r2 <= r2 of the fitted affine decoder",
-                r2_lin,
-                preds["r2_lmmse"],
-                tol_lin,
-                "with correlated coordinates the decoder can borrow from the others: the "
-                "per-coordinate shrinkage value is a lower bound; " + why + " + O((D+1)/n)",
-                route="independent",
-            )
+        return Comparison.upper_bound(
+            "EV-5",
+            "per-coordinate shrinkage r2 <= r2 of the fitted affine decoder",
+            r2_lin,
+            preds["r2_lmmse"],
+            mc.z * se_lin + 4 * (D + 1) / n,
+            "with correlated coordinates the decoder can borrow from the others: the "
+            "per-coordinate shrinkage value is a lower bound; " + mc.why + " + O((D+1)/n)",
+            route="independent",
         )
-    else:
-        comparisons.append(
-            Comparison.monte_carlo(
-                "EV-5",
-                "r2 of the fitted affine estimator vs mean_j Var/(Var + S_jj/t_eff)",
-                preds["r2_lmmse"],
-                r2_lin,
-                se_lin,
-                z_mc,
-                why + "; bias allowance: O((D+1)/n) excess risk of a fitted decoder",
-                alternatives={"no shrinkage (the pooled Eq. 7 value)": preds["r2_ideal"]},
-                bias=4 * (D + 1) / n,
-            )
-        )
-    if all(hyp.values()):
-        zz = te.probit_argument_general(mu_opt, C, d, S, preds["effective_samples"])
-        mu_hat = te.extract_mu_general(
-            log_ndtr(zz), log_ndtr(-zz), C, d, S, preds["effective_samples"]
-        )
-        err = float(np.max(np.abs(mu_hat - mu_opt)))
-        measured["extraction_max_error"] = err
-        scale_x = float(np.max(np.abs(mu_opt))) + float(np.max(np.abs(d)) if d.size else 0) + 1
-        comparisons.append(
-            Comparison.numeric(
-                "EV-3",
-                "covariance-aware extraction C^+[sqrt(c^T S c/t_eff) Phi^-1(P) - d] vs mu_opt",
-                0.0,
-                err,
-                1e3 * np.finfo(float).eps * preds["cond_C"] * scale_x,
-                "rounding: 1e3 eps x cond(C) x scale; the theory's forward map then its "
-                "inverse (numerics of the inversion only)",
-                route="consistency",
-            )
-        )
-    ood = ne.ood_r2_all(mu_opt, x, latent_variance=var)
-    measured["ood_r2_ideal"] = float(np.mean(ood))
-    measured["ood_r2_ideal_per_orthant"] = ood
-    notes.append(
-        f"noise = {setup.noise!r}: Eq. 7 and EV-1/EV-3 are checked in their covariance-aware "
-        "form (derived); the EV-4 failure-mode checks and the networks run with isotropic "
-        "noise only. isotropic_formula_z_variance_per_task shows how far the isotropic "
-        "observer's scale sigma ||c_i|| / sqrt(t) is off (1 = right)."
+    return Comparison.monte_carlo(
+        "EV-5",
+        "r2 of the fitted affine estimator vs mean_j Var/(Var + S_jj/t_eff)",
+        preds["r2_lmmse"],
+        r2_lin,
+        se_lin,
+        mc.z,
+        mc.why + "; bias allowance: O((D+1)/n) excess risk of a fitted decoder",
+        alternatives={"no shrinkage (the pooled Eq. 7 value)": preds["r2_ideal"]},
+        bias=4 * (D + 1) / n,
     )
-    return Verification(
-        method="monte-carlo", measured=measured, comparisons=tuple(comparisons), notes=tuple(notes)
+
+
+def _noise_extraction(setup, preds, mu_opt, measured) -> Comparison:
+    """EV-3 (noise variants): the covariance-aware extraction back to mu_opt, to rounding."""
+    C, d, S = setup.C, setup.d, setup.noise_covariance
+    zz = te.probit_argument_general(mu_opt, C, d, S, preds["effective_samples"])
+    mu_hat = te.extract_mu_general(log_ndtr(zz), log_ndtr(-zz), C, d, S, preds["effective_samples"])
+    err = float(np.max(np.abs(mu_hat - mu_opt)))
+    measured["extraction_max_error"] = err
+    scale_x = float(np.max(np.abs(mu_opt))) + float(np.max(np.abs(d)) if d.size else 0) + 1
+    return Comparison.numeric(
+        "EV-3",
+        "covariance-aware extraction C^+[sqrt(c^T S c/t_eff) Phi^-1(P) - d] vs mu_opt",
+        0.0,
+        err,
+        1e3 * np.finfo(float).eps * preds["cond_C"] * scale_x,
+        "rounding: 1e3 eps x cond(C) x scale; the theory's forward map then its "
+        "inverse (numerics of the inversion only)",
+        route="consistency",
     )
 
 

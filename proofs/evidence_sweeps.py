@@ -1,7 +1,8 @@
 """EVIDENCE: trained-RNN sweeps (Fig. 5a/5b/5c/S12) and the attractor analysis (analyze.py).
 
 Per-point computations of the phase diagrams registered in
-:mod:`mtl_theory.families.evidence_sweep_diagrams`. Every point trains the toolkit's numpy RNN
+:mod:`mtl_theory.families.evidence_rnn_attractors`, ``evidence_rnn_dim``, ``_sigma``,
+``_time``, ``_geometry`` and ``_bounded``. Every point trains the toolkit's numpy RNN
 (:func:`mtl_theory.numerics.evidence.train_rnn`: the authors' init, inputs and all-steps BCE
 loss, Adam 1e-3, batches of 16) for a REDUCED budget of :data:`SWEEP_BATCHES` batches (the
 paper's: 1e5) in a child process with one BLAS thread.

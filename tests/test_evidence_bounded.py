@@ -15,7 +15,8 @@ from mtl_theory.numerics import evidence as ne
 from mtl_theory.numerics import evidence_tasks as nta
 from mtl_theory.proofs import evidence_sweeps as ps
 
-from mtl_theory.families import evidence_sweep_diagrams as esd
+from mtl_theory.families import evidence_rnn_bounded as erb
+from mtl_theory.families.evidence import FAMILY
 
 
 def _loop_targets(task: nta.BoundedAccumulatorTask, samples: np.ndarray) -> np.ndarray:
@@ -148,8 +149,8 @@ def test_output_route_of_the_unbounded_control_is_mu_at_t_minus_1():
 
 
 def test_bounded_diagram_is_registered_and_renders_its_points():
-    assert esd.BOUNDED_DIAGRAM in esd.SWEEP_DIAGRAMS
-    assert [p["bounded"] for p in esd.BOUNDED_DIAGRAM.points()] == [True, True, False]
+    assert erb.DIAGRAM in FAMILY.diagrams
+    assert [p["bounded"] for p in erb.DIAGRAM.points()] == [True, True, False]
     result = {
         "ood_r2_adam_percentiles": [0.8, 0.9, 0.95],
         "ood_r2_least_squares": [0.9] * 4,
@@ -162,8 +163,8 @@ def test_bounded_diagram_is_registered_and_renders_its_points():
         "eval_mse": 0.9,
         "baseline_mse": 9.8,
     }
-    records = [SimpleNamespace(params=p, result=result) for p in esd.BOUNDED_DIAGRAM.points()]
+    records = [SimpleNamespace(params=p, result=result) for p in erb.DIAGRAM.points()]
     fig = Figure()
-    esd.bounded_render(records, fig)
+    erb.bounded_render(records, fig)
     labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
     assert len(labels) == 3 and "unbounded" in labels[2] and "95%" in labels[0]

@@ -14,7 +14,9 @@ import pytest
 from mtl_theory.numerics.sweep import PointRecord, point_key
 from mtl_theory.theory import gdln_authors as ga
 
-from mtl_theory.families import gdln_authors_diagrams as dg
+from mtl_theory.families import gdln_authors_common as gcom
+from mtl_theory.families import gdln_authors_contexts as gac
+from mtl_theory.families import gdln_authors_depth as gad
 from mtl_theory.families.gdln import FAMILY
 from mtl_theory.phase_diagrams import records_csv
 from mtl_theory.plotting import new_figure
@@ -40,18 +42,18 @@ def _csv_header(records) -> list[str]:
 def test_diagrams_registered_in_the_gdln_family():
     names = {d.name for d in FAMILY.diagrams}
     assert {"gdln-authors-contexts", "gdln-authors-depth"} <= names
-    assert len(dg.contexts_points()) == len(dg.CONTEXT_DATASETS) * 5
-    assert len(dg.depth_points()) == len(dg.DEPTH_NETWORKS) * len(dg.DEPTH_SEED_BASES)
-    assert {p["seed_base"] for p in dg.depth_points()} == set(dg.DEPTH_SEED_BASES)
-    assert len(dg.DEPTH_SEED_BASES) >= 3
+    assert len(gac.contexts_points()) == len(gac.CONTEXT_DATASETS) * 5
+    assert len(gad.depth_points()) == len(gad.DEPTH_NETWORKS) * len(gad.DEPTH_SEED_BASES)
+    assert {p["seed_base"] for p in gad.depth_points()} == set(gad.DEPTH_SEED_BASES)
+    assert len(gad.DEPTH_SEED_BASES) >= 3
 
 
-@pytest.mark.parametrize("diagram", dg.DIAGRAMS, ids=lambda d: d.name)
+@pytest.mark.parametrize("diagram", (gac.DIAGRAM, gad.DIAGRAM), ids=lambda d: d.name)
 def test_first_point_computes_matches_the_authors_and_renders(diagram):
     params = diagram.points()[0]
     rec = _record(diagram, params)
     r = rec.result
-    if diagram is dg.CONTEXTS_DIAGRAM:
+    if diagram is gac.DIAGRAM:
         pairs = [(r["relu_at"][0], r["code_relu"][0]), (r["reln_at"][0], r["code_reln"][0])]
         pairs.append((r["closed_form_at"][0], r["code_closed_form"][0]))
         assert r["relu_at"][1:] == [None] * (len(r["checkpoints"]) - 1)  # beyond the run
@@ -69,7 +71,7 @@ def test_first_point_computes_matches_the_authors_and_renders(diagram):
 
 
 def test_code_columns_are_the_authors_saved_numbers_of_that_init():
-    rec = _record(dg.CONTEXTS_DIAGRAM, {"contexts": 4, "structures": "same", "seed_base": 2})
+    rec = _record(gac.DIAGRAM, {"contexts": 4, "structures": "same", "seed_base": 2})
     run = next(
         r for r in ga.AUTHORS_RUNS if r.source == "diff_context_num/relu4.py" and r.model == "relu"
     )
@@ -87,12 +89,12 @@ def test_depth_modular_variant_gates_one_context_module_per_datapoint():
     task = th.AUTHORS_DATASETS["gen_data3-same"].task()
     w = th.DepthNet().width
     on_theirs = num.depth_net_gates(task, th.DepthNet()).sum(axis=0) / w
-    on_ours = num.depth_net_gates(task, dg.DEPTH_MODULAR).sum(axis=0) / w
+    on_ours = num.depth_net_gates(task, gad.DEPTH_MODULAR).sum(axis=0) / w
     assert set(on_theirs) == {2.0} and set(on_ours) == {1.0}
-    modular = dg.depth_compute({"network": "modular", "seed_base": 1, "updates": 50}, 0)
+    modular = gad.depth_compute({"network": "modular", "seed_base": 1, "updates": 50}, 0)
     assert modular["init_seed"] == 1 and modular["code_loss"] is None
     with pytest.raises(ValueError, match="network"):
-        dg.depth_compute({"network": "bogus", "seed_base": 0}, 0)
+        gad.depth_compute({"network": "bogus", "seed_base": 0}, 0)
 
 
 def _csv_results(name: str) -> list[dict]:
@@ -115,7 +117,7 @@ def _csv_results(name: str) -> list[dict]:
 def test_readme_side_by_side_table_is_what_the_committed_csvs_say():
     from pathlib import Path
 
-    table = dg.side_by_side_markdown(
+    table = gcom.side_by_side_markdown(
         _csv_results("gdln-authors-contexts"), _csv_results("gdln-authors-depth")
     )
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")

@@ -10,7 +10,12 @@ import numpy as np
 
 from mtl_theory.families import evidence_arch_diagram
 from mtl_theory.families.evidence_rnn import DIAGRAM as RNN_DIAGRAM
-from mtl_theory.families.evidence_sweep_diagrams import SWEEP_DIAGRAMS
+from mtl_theory.families.evidence_rnn_attractors import DIAGRAM as RNN_ATTRACTORS_DIAGRAM
+from mtl_theory.families.evidence_rnn_bounded import DIAGRAM as RNN_BOUNDED_DIAGRAM
+from mtl_theory.families.evidence_rnn_dim import DIAGRAM as RNN_DIM_DIAGRAM
+from mtl_theory.families.evidence_rnn_geometry import DIAGRAM as RNN_GEOMETRY_DIAGRAM
+from mtl_theory.families.evidence_rnn_sigma import DIAGRAM as RNN_SIGMA_DIAGRAM
+from mtl_theory.families.evidence_rnn_time import DIAGRAM as RNN_TIME_DIAGRAM
 from mtl_theory.families.evidence_tasks_dim import DIAGRAM as TASKS_DIM_DIAGRAM
 from mtl_theory.families.evidence_tasks_noise import DIAGRAM as TASKS_NOISE_DIAGRAM
 from mtl_theory.families.evidence_time import DIAGRAM as TIME_DIAGRAM
@@ -448,6 +453,12 @@ DIAGRAMS = (
     TIME_DIAGRAM,
     RNN_DIAGRAM,
     evidence_arch_diagram.DIAGRAM,
+    RNN_ATTRACTORS_DIAGRAM,
+    RNN_DIM_DIAGRAM,
+    RNN_SIGMA_DIAGRAM,
+    RNN_TIME_DIAGRAM,
+    RNN_GEOMETRY_DIAGRAM,
+    RNN_BOUNDED_DIAGRAM,
 )
 
 FAMILY = Family(
@@ -460,6 +471,6 @@ FAMILY = Family(
     statements=te.STATEMENTS,
     derivations=pe.DERIVATIONS,
     suite=SUITE,
-    diagrams=DIAGRAMS + SWEEP_DIAGRAMS,
+    diagrams=DIAGRAMS,
     methods=(),
 )

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mtl_theory.families.gdln_authors_diagrams import DIAGRAMS as AUTHORS_DIAGRAMS
+from mtl_theory.families.gdln_authors_contexts import DIAGRAM as AUTHORS_CONTEXTS_DIAGRAM
+from mtl_theory.families.gdln_authors_depth import DIAGRAM as AUTHORS_DEPTH_DIAGRAM
 from mtl_theory.families.gdln_context_losses import DIAGRAM as CONTEXT_LOSSES_DIAGRAM
 from mtl_theory.families.gdln_contexts_depth import DIAGRAM as CONTEXTS_DEPTH_DIAGRAM
 from mtl_theory.families.gdln_saxe import DIAGRAM as SAXE_DIAGRAM
@@ -298,7 +299,13 @@ SUITE = (
 
 
 def _diagrams():
-    return (SAXE_DIAGRAM, CONTEXT_LOSSES_DIAGRAM, CONTEXTS_DEPTH_DIAGRAM, *AUTHORS_DIAGRAMS)
+    return (
+        SAXE_DIAGRAM,
+        CONTEXT_LOSSES_DIAGRAM,
+        CONTEXTS_DEPTH_DIAGRAM,
+        AUTHORS_CONTEXTS_DIAGRAM,
+        AUTHORS_DEPTH_DIAGRAM,
+    )
 
 
 FAMILY = Family(

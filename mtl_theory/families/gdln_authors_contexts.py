@@ -1,0 +1,332 @@
+"""The ``gdln-authors-contexts`` phase diagram: Make Haste Slowly per number of contexts, as
+the authors run it.
+
+The one-hidden-layer scripts, per dataset (3 contexts with different structures:
+3_context_diff/relu.py, gdln.py, gdln_single.py, closed.py; the same hierarchy in C = 3, 4, 5
+contexts: diff_context_num/relu3/4/5.py, gdln3/4/5.py, closed3/4/5.py) and per seed base
+b = 0 … 4 (the init their run draws after ``np.random.seed(b)``).
+
+Besides the authors' quantities each point keeps this toolkit's own metrics, labelled ours:
+strong hidden units of the trained ReLU by number of active contexts
+(numerics.gdln.relu_unit_counts, `reconstructed`) and the modular-minus-ReLN final loss gap.
+What it shares with ``gdln-authors-depth``: :mod:`mtl_theory.families.gdln_authors_common`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from mtl_theory import cost as mc
+from mtl_theory.families.gdln_authors_common import (
+    SEED_BASES,
+    STRONG_FRACTION,
+    by_point,
+    code_at,
+    ours_at,
+)
+from mtl_theory.numerics import gdln as num
+from mtl_theory.numerics.precision import DEFAULT_DTYPE, DTYPES
+from mtl_theory.registry import PhaseDiagram
+from mtl_theory.theory import gdln as th
+from mtl_theory.theory import gdln_authors as ga
+
+#: One-hidden-layer datasets, in panel order: (contexts, structures) -> AUTHORS_DATASETS key.
+CONTEXT_DATASETS: Mapping[tuple[int, str], str] = {
+    (3, "different"): "gen_data3-diff",
+    (3, "same"): "gen_data3-same",
+    (4, "same"): "diff_context_num-gen_data4",
+    (5, "same"): "diff_context_num-gen_data5",
+}
+
+#: Updates of the one-hidden-layer runs: their 8001-epoch loop records the loss after 1 … 8001
+#: updates; their saved checkpoints go up to 8000 (theory.gdln_authors).
+CONTEXT_UPDATES = 8000
+
+#: Loss curves are stored every this many updates (the CSV stays small).
+CONTEXT_CURVE_STEP = 50
+
+
+def _scripts(dataset: str) -> dict[str, str]:
+    """Script names per curve for a dataset: the authors' ones, or ``ours`` where none."""
+    runs = {r.model: r.source for r in ga.AUTHORS_RUNS if r.dataset == dataset}
+    cf = next(c.source for c in th.AUTHORS_CLOSED_FORMS if c.dataset == dataset)
+    return {
+        "relu": runs["relu"],
+        "reln": runs["reln"],
+        "modular": runs.get("modular", "ours (no script of theirs)"),
+        "closed_form": cf,
+    }
+
+
+def contexts_points() -> list[dict[str, Any]]:
+    return [
+        {"contexts": c, "structures": s, "seed_base": b}
+        for (c, s) in CONTEXT_DATASETS
+        for b in SEED_BASES
+    ]
+
+
+def contexts_compute(
+    params: Mapping[str, Any], seed: int, dtype: str = DEFAULT_DTYPE
+) -> dict[str, Any]:
+    """ReLU, ReLN, modular GDLN and closed form of one dataset at one of the authors' inits.
+
+    ``params["updates"]`` (optional, default CONTEXT_UPDATES) is a size knob for tests; the
+    authors' numbers are reported at their checkpoints whatever it is, ours only up to it.
+    ``dtype``: the networks' training arithmetic ("float32" is the authors' own, JAX's
+    default); the closed form is float64 always.
+    """
+    C, structures, b = int(params["contexts"]), str(params["structures"]), int(params["seed_base"])
+    updates = int(params.get("updates", CONTEXT_UPDATES))
+    key = CONTEXT_DATASETS[(C, structures)]
+    task = th.AUTHORS_DATASETS[key].task()
+    hidden, std = ga.AUTHORS_RELU_SIZE[key]
+    init = [num.authors_init_seed(b)]
+    sizes = [task.X.shape[0], hidden, task.Y.shape[0]]
+    W0 = num.init_context_weights(sizes, std, init)
+    relu = num.train_context_net(task, W0, 1e-3, updates, dtype=dtype)
+    curves = {"relu": relu.losses[0]}
+    for name, construction in (("reln", "authors"), ("modular", "modular")):
+        mnet = th.authors_module_net(C, construction, hidden, std)
+        net = num.module_pathway_network(task, mnet, init)
+        curves[name] = num.train_pathway_network(task, net, 1e-3, updates, dtype).losses[0]
+    t = np.arange(0, updates + 1, CONTEXT_CURVE_STEP)
+    runs = {r.model: r for r in ga.AUTHORS_RUNS if r.dataset == key}
+    cf_ref = th.authors_closed_form_for(task)
+    checkpoints = sorted(runs["relu"].losses)
+    # the closed form at time e = epoch e (their saved index), on a sparse grid: the full
+    # 8001-epoch prediction array would be ~0.1 GB per call
+    cf_epochs = np.union1d(t, [k for k in checkpoints if k <= updates]).astype(int)
+    cf_loss = np.full(updates + 1, np.nan)
+    cf_loss[cf_epochs] = th.authors_closed_form_loss(task, cf_epochs, cf_ref)
+    curves["closed_form"] = cf_loss
+    _, _, counts = num.relu_unit_counts(task, relu, STRONG_FRACTION)
+    out: dict[str, Any] = {
+        "dataset": key,
+        "init_seed": init[0],
+        "hidden": hidden,
+        "updates": updates,
+        "checkpoints": checkpoints,
+    }
+    for name, curve in curves.items():
+        out[f"{name}_at"] = ours_at(curve, checkpoints)
+    out["code_relu"] = code_at(runs["relu"], init[0], checkpoints)
+    out["code_reln"] = code_at(runs["reln"], init[0], checkpoints)
+    out["code_modular"] = code_at(runs.get("modular"), init[0], checkpoints)
+    out["code_closed_form"] = [float(cf_ref.saved[k]) for k in checkpoints]
+    out["scripts"] = _scripts(key)
+    # ours (the toolkit's own metrics; the authors' code counts no units)
+    out["ours_unit_counts"] = counts[0].tolist()
+    out["ours_single_context_units"] = int(counts[0, 1])
+    out["ours_gap_modular_minus_reln"] = float(curves["modular"][-1] - curves["reln"][-1])
+    out["t"] = t.tolist()
+    for name, curve in curves.items():
+        out[f"{name}_curve"] = curve[t].tolist()
+    return out
+
+
+_STYLE = {
+    "relu": ("ReLU", "k"),
+    "reln": ("ReLN", "C0"),
+    "modular": ("modular GDLN", "C3"),
+    "closed_form": ("closed form", "C2"),
+}
+
+
+def _curve_panel(ax, recs, names, title: str) -> None:
+    """Our curves (median line, band = range over seeds) and the authors' checkpoints."""
+    t = np.array(recs[0].result["t"])
+    cps = recs[0].result["checkpoints"]
+    for name in names:
+        label, color = _STYLE[name]
+        curves = np.array([r.result[f"{name}_curve"] for r in recs])
+        ls = "--" if name == "closed_form" else "-"
+        ax.plot(t, np.median(curves, axis=0), color=color, ls=ls, lw=1.2, label=f"{label}, ours")
+        if len(recs) > 1 and name != "closed_form":
+            ax.fill_between(t, curves.min(axis=0), curves.max(axis=0), color=color, alpha=0.15)
+        code = [r.result[f"code_{name}"] for r in recs]
+        if code[0] is None:
+            continue
+        code = np.array(code, dtype=float)
+        if name == "closed_form":  # deterministic: one saved curve, the same for every seed
+            code = code[:1]
+        runs = "saved curve" if name == "closed_form" else f"{code.shape[0]} runs"
+        marker = "s" if name == "closed_form" else "o"
+        for j in range(code.shape[0]):
+            ax.plot(
+                cps,
+                code[j],
+                marker,
+                mfc="none",
+                color=color,
+                ms=6 if name == "closed_form" else 5,
+                label=f"{label}, code ({runs})" if j == 0 else None,
+            )
+    ax.set_yscale("log")
+    ax.set_xlabel("updates")
+    ax.set_title(title, fontsize=8)
+
+
+def _final(recs, name: str, source: str) -> np.ndarray:
+    """Loss at the last checkpoint per seed: ours (``_at``) or the authors' (``code_``)."""
+    key = f"{name}_at" if source == "ours" else f"code_{name}"
+    vals = [r.result[key] for r in recs]
+    return np.array([np.nan if v is None or v[-1] is None else v[-1] for v in vals], float)
+
+
+def _spread(vals: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Median and distances to min / max of each array's finite entries (nan if none: a
+    reduced-size run has no loss at the last checkpoint)."""
+    med, lo, hi = [], [], []
+    for v in vals:
+        f = v[np.isfinite(v)]
+        m = float(np.median(f)) if f.size else np.nan
+        med.append(m)
+        lo.append(m - float(f.min()) if f.size else np.nan)
+        hi.append(float(f.max()) - m if f.size else np.nan)
+    return np.array(med), np.array(lo), np.array(hi)
+
+
+def contexts_render(records, fig) -> None:
+    fig.set_size_inches(15, 8.5)
+    groups = by_point(records, ("contexts", "structures"))
+    axes = fig.subplots(2, 4)
+    for ax, ((C, s), recs) in zip(axes[0], groups.items(), strict=False):
+        names = ("relu", "reln", "modular", "closed_form")
+        src = recs[0].result["scripts"]
+        folder = src["relu"].split("/")[0]
+        files = ", ".join(v.split("/")[-1] for v in src.values() if "/" in v)
+        _curve_panel(
+            ax, recs, names, f"C = {C}, {s} structures, {len(recs)} seeds\n{folder}: {files}"
+        )
+    axes[0][0].set_ylabel("loss ½Σ‖y − ŷ‖²")
+    axes[0][0].legend(fontsize=6, loc="lower left")
+    # bottom row: the phase diagram over C (same hierarchy in every context)
+    same = {C: recs for (C, s), recs in groups.items() if s == "same"}
+    Cs = np.array(sorted(same), dtype=float)
+    last = records[0].result["checkpoints"][-1]
+    ax = axes[1][0]
+    for name in ("relu", "reln", "closed_form"):
+        label, color = _STYLE[name]
+        for source, marker, dx in (("ours", "-o", -0.06), ("code", "s", 0.06)):
+            vals = [_final(same[int(C)], name, source) for C in Cs]
+            med, lo, hi = _spread(vals)
+            ax.errorbar(
+                Cs + dx,
+                med,
+                yerr=[lo, hi],
+                fmt=marker,
+                color=color,
+                mfc="none" if source == "code" else color,
+                ms=5,
+                capsize=2,
+                label=f"{label}, {source}",
+            )
+    ax.set_yscale("log")
+    ax.set_xticks(Cs)
+    ax.set_xlabel("contexts C (same hierarchy)")
+    ax.set_ylabel(f"loss after {last} updates")
+    ax.set_title("median and range over seeds; ours vs the authors' runs", fontsize=8)
+    ax.legend(fontsize=6)
+    ax = axes[1][1]
+    for name in ("relu", "reln"):
+        label, color = _STYLE[name]
+        ratio, _, _ = _spread(
+            [_final(same[int(C)], name, "ours") / _final(same[int(C)], name, "code") for C in Cs]
+        )
+        ax.plot(Cs, ratio, "-o", color=color, label=f"{label}: ours / code (median over seeds)")
+    ax.axhline(1.0, color="grey", lw=0.8)
+    ax.set_xticks(Cs)
+    ax.set_xlabel("contexts C (same hierarchy)")
+    ax.set_ylabel(f"ours / code after {last} updates")
+    ax.set_title("same init, float64 (ours) vs float32 (code)", fontsize=8)
+    ax.legend(fontsize=6)
+    # ours: unit counts and the modular-minus-ReLN gap
+    ax = axes[1][2]
+    labels = [f"C={C}\n{s[:4]}" for (C, s) in groups]
+    width = 0.8 / 5
+    Cmax = max(C for C, _ in groups)
+    for n in range(1, Cmax + 1):
+        means = [
+            np.mean(
+                [
+                    r.result["ours_unit_counts"][n] if n < len(r.result["ours_unit_counts"]) else 0
+                    for r in recs
+                ]
+            )
+            for recs in groups.values()
+        ]
+        bars = ax.bar(np.arange(len(groups)) + (n - 3) * width, means, width, label=f"{n} contexts")
+        # pooled totals over seeds on every non-empty bar: the rare ones are not visible
+        totals = [
+            sum(
+                r.result["ours_unit_counts"][n]
+                for r in recs
+                if n < len(r.result["ours_unit_counts"])
+            )
+            for recs in groups.values()
+        ]
+        ax.bar_label(bars, [str(t) if t else "" for t in totals], fontsize=5, rotation=90)
+    ax.set_xticks(np.arange(len(groups)), labels, fontsize=7)
+    ax.set_ylabel("strong ReLU units (mean over seeds; bar text: pooled total)")
+    ax.set_title(
+        f"OURS: strong units by number of active contexts\n(strength ≥ {STRONG_FRACTION} × max)",
+        fontsize=8,
+    )
+    ax.legend(fontsize=6)
+    ax = axes[1][3]
+    for i, recs in enumerate(groups.values()):
+        gaps = [r.result["ours_gap_modular_minus_reln"] for r in recs]
+        ax.plot(np.full(len(gaps), i), gaps, "o", color="C3", mfc="none")
+        ax.plot([i], [np.median(gaps)], "_", color="k", ms=14)
+    ax.set_xticks(np.arange(len(groups)), labels, fontsize=7)
+    gaps = np.array([r.result["ours_gap_modular_minus_reln"] for r in records])
+    if np.all(gaps > 0):
+        if gaps.max() > 100 * gaps.min():
+            ax.set_yscale("log")
+    else:
+        ax.axhline(0.0, color="grey", lw=0.8)
+        ax.set_yscale("symlog", linthresh=max(float(np.min(np.abs(gaps[gaps != 0]))), 1e-12))
+    ax.set_ylabel(f"final loss: modular − ReLN (after {last} updates)")
+    ax.set_title("OURS: modular-minus-ReLN gap per seed (bar: median)", fontsize=8)
+
+
+def contexts_point_cost(params: Mapping[str, Any]) -> mc.Cost:
+    """ReLU, ReLN and modular GDLN of the point's dataset at the authors' sizes."""
+    C, structures = int(params["contexts"]), str(params["structures"])
+    key = CONTEXT_DATASETS[(C, structures)]
+    task = th.AUTHORS_DATASETS[key].task()
+    hidden, _ = ga.AUTHORS_RELU_SIZE[key]
+    updates = int(params.get("updates", CONTEXT_UPDATES))
+    n_in, batch = task.X.shape
+    return mc.context_experiment_cost(
+        n_in, batch, task.Y.shape[0], (hidden,), C, updates, reln="authors"
+    )
+
+
+DIAGRAM = PhaseDiagram(
+    "gdln-authors-contexts",
+    "gdln",
+    "Make Haste Slowly per number of contexts, as the authors run it: ReLU, ReLN, closed form",
+    f"One hidden layer at the authors' sizes (ReLU widths "
+    f"{', '.join(f'{ga.AUTHORS_RELU_SIZE[k][0]}' for k in CONTEXT_DATASETS.values())} for "
+    f"{', '.join(f'C = {c} {s}' for c, s in CONTEXT_DATASETS)}; init sd 0.005/width; η = 1e-3; "
+    f"{CONTEXT_UPDATES} updates), one point per (dataset, seed base b = "
+    f"{SEED_BASES[0]}…{SEED_BASES[-1]}): the init the authors' script draws after "
+    "np.random.seed(b). ReLN = their gdln.py / gdln3/4/5.py modules, modular = gdln_single.py "
+    "(C = 3; for C = 4, 5 common + single-context modules: ours), closed form = closed.py / "
+    "closed3/4/5.py (their formula in our float64; d/(C−1) not derived, flagged). Lines: ours "
+    "(median, band = range over seeds); open markers: the authors' own runs (`code`, "
+    "theory.gdln_authors, JAX float32) at the same updates, seed by seed. Bottom: loss after "
+    f"{CONTEXT_UPDATES} updates vs C, ours and theirs; and, labelled OURS, the toolkit's own "
+    f"metrics: strong ReLU units (≥ {STRONG_FRACTION} × the largest output contribution) by "
+    "number of active contexts, and the modular-minus-ReLN final loss gap.",
+    contexts_points,
+    contexts_compute,
+    contexts_render,
+    dtypes=DTYPES,
+    cost=contexts_point_cost,
+)
