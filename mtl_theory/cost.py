@@ -30,6 +30,7 @@ from typing import Any
 from mtl_theory.numerics import evidence as ne
 from mtl_theory.numerics import evidence_arch as na
 from mtl_theory.proofs import evidence as pe
+from mtl_theory.proofs import wta as pw
 from mtl_theory.theory import gdln as gdln_theory
 
 #: Default memory budget of one check (GiB).
@@ -631,11 +632,9 @@ MILP_BUILD_SECONDS_PER_NONZERO = 7.6e-7
 #: (5,5,5), (10,10) (7.5e4-7.5e5 nonzeros; measured/estimated 0.96-1.0); small grids add
 #: ~2 MB. HiGHS's branch-and-bound tree over a long solve is not in it.
 MILP_BYTES_PER_NONZERO = 300
-#: Solver time limits of the MILP route (proofs.wta.milp_solves), per zero-loss program; the
-#: L-inf program, run only when zero loss is proved impossible, gets what is left of the
-#: two limits and at least MILP_LAST_SOLVE_FLOOR seconds (the same function).
-MILP_TIME_LIMIT = {False: 300.0, True: 30.0}
-MILP_LAST_SOLVE_FLOOR = 1.0
+#: Solver time limits of the MILP route: the route's own (one place, proofs.wta).
+MILP_TIME_LIMIT = pw.MILP_TIME_LIMIT
+MILP_LAST_SOLVE_FLOOR = pw.MILP_LAST_SOLVE_FLOOR
 
 
 def wta_milp_programs(setup: Any) -> tuple[Any, ...]:

@@ -947,9 +947,16 @@ class MILPSolves:
     budget: float
 
 
+#: Solver time limit (s) of each zero-loss program of the MILP route, full and quick; the
+#: L-inf program, run only when zero loss is proved impossible, gets what is left of the two
+#: limits and at least MILP_LAST_SOLVE_FLOOR s (mtl_theory.cost estimates the route from them).
+MILP_TIME_LIMIT = {False: 300.0, True: 30.0}
+MILP_LAST_SOLVE_FLOOR = 1.0
+
+
 def milp_solves(setup: twta.WTASetup, quick: bool) -> MILPSolves:
-    """Run the route's programs: two time limits in all (mtl_theory.cost.MILP_TIME_LIMIT)."""
-    limit = 30.0 if quick else 300.0
+    """Run the route's programs: two time limits in all (:data:`MILP_TIME_LIMIT`)."""
+    limit = MILP_TIME_LIMIT[bool(quick)]
     reach = nmilp.milp_search(setup, objective="zero", zero_tol=MILP_ZERO_TOL, time_limit=limit)
     try:
         nonsym = nmilp.milp_search(
@@ -961,7 +968,9 @@ def milp_solves(setup: twta.WTASetup, quick: bool) -> MILPSolves:
     best = None
     left = 2 * limit - reach.seconds - (nonsym.seconds if nonsym else 0.0)
     if reach.status == "infeasible":
-        best = nmilp.milp_search(setup, objective="linf", time_limit=max(left, 1.0))
+        best = nmilp.milp_search(
+            setup, objective="linf", time_limit=max(left, MILP_LAST_SOLVE_FLOOR)
+        )
     return MILPSolves(reach, nonsym, best, 2 * limit)
 
 
