@@ -91,11 +91,9 @@ def _spread(vals: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndar
     return np.array(med), np.array(lo), np.array(hi)
 
 
-def contexts_render(records, fig) -> None:
-    fig.set_size_inches(15, 8.5)
-    groups = by_point(records, ("contexts", "structures"))
-    axes = fig.subplots(2, 4)
-    for ax, ((C, s), recs) in zip(axes[0], groups.items(), strict=False):
+def _top_row(axes, groups) -> None:
+    """One panel of loss curves per dataset: ours and the authors' checkpoints."""
+    for ax, ((C, s), recs) in zip(axes, groups.items(), strict=False):
         names = ("relu", "reln", "modular", "closed_form")
         src = recs[0].result["scripts"]
         folder = src["relu"].split("/")[0]
@@ -103,13 +101,13 @@ def contexts_render(records, fig) -> None:
         _curve_panel(
             ax, recs, names, f"C = {C}, {s} structures, {len(recs)} seeds\n{folder}: {files}"
         )
-    axes[0][0].set_ylabel("loss ½Σ‖y − ŷ‖²")
-    axes[0][0].legend(fontsize=6, loc="lower left")
-    # bottom row: the phase diagram over C (same hierarchy in every context)
-    same = {C: recs for (C, s), recs in groups.items() if s == "same"}
-    Cs = np.array(sorted(same), dtype=float)
-    last = records[0].result["checkpoints"][-1]
-    ax = axes[1][0]
+    axes[0].set_ylabel("loss ½Σ‖y − ŷ‖²")
+    axes[0].legend(fontsize=6, loc="lower left")
+
+
+def _final_loss_panel(ax, same, Cs: np.ndarray, last: int) -> None:
+    """Loss at the last checkpoint vs C (same hierarchy): ours and the authors', median and
+    range over seeds."""
     for name in ("relu", "reln", "closed_form"):
         label, color = _STYLE[name]
         for source, marker, dx in (("ours", "-o", -0.06), ("code", "s", 0.06)):
@@ -132,7 +130,10 @@ def contexts_render(records, fig) -> None:
     ax.set_ylabel(f"loss after {last} updates")
     ax.set_title("median and range over seeds; ours vs the authors' runs", fontsize=8)
     ax.legend(fontsize=6)
-    ax = axes[1][1]
+
+
+def _ratio_panel(ax, same, Cs: np.ndarray, last: int) -> None:
+    """Ours over the authors' loss at the last checkpoint vs C, median over seeds."""
     for name in ("relu", "reln"):
         label, color = _STYLE[name]
         ratio, _, _ = _spread(
@@ -145,33 +146,31 @@ def contexts_render(records, fig) -> None:
     ax.set_ylabel(f"ours / code after {last} updates")
     ax.set_title("same init, float64 (ours) vs float32 (code)", fontsize=8)
     ax.legend(fontsize=6)
-    # ours: unit counts and the modular-minus-ReLN gap
-    ax = axes[1][2]
-    labels = [f"C={C}\n{s[:4]}" for (C, s) in groups]
+
+
+def _group_labels(groups) -> list[str]:
+    """Tick labels of the datasets: ``C=3\\ndiff`` etc."""
+    return [f"C={C}\n{s[:4]}" for (C, s) in groups]
+
+
+def _unit_count(r, n: int) -> int:
+    """Strong units of one record active in ``n`` contexts (0 beyond its C)."""
+    counts = r.result["ours_unit_counts"]
+    return counts[n] if n < len(counts) else 0
+
+
+def _unit_counts_panel(ax, groups) -> None:
+    """Ours: strong ReLU units by number of active contexts, mean over seeds, with the pooled
+    totals as bar text."""
     width = 0.8 / 5
     Cmax = max(C for C, _ in groups)
     for n in range(1, Cmax + 1):
-        means = [
-            np.mean(
-                [
-                    r.result["ours_unit_counts"][n] if n < len(r.result["ours_unit_counts"]) else 0
-                    for r in recs
-                ]
-            )
-            for recs in groups.values()
-        ]
+        means = [np.mean([_unit_count(r, n) for r in recs]) for recs in groups.values()]
         bars = ax.bar(np.arange(len(groups)) + (n - 3) * width, means, width, label=f"{n} contexts")
         # pooled totals over seeds on every non-empty bar: the rare ones are not visible
-        totals = [
-            sum(
-                r.result["ours_unit_counts"][n]
-                for r in recs
-                if n < len(r.result["ours_unit_counts"])
-            )
-            for recs in groups.values()
-        ]
+        totals = [sum(_unit_count(r, n) for r in recs) for recs in groups.values()]
         ax.bar_label(bars, [str(t) if t else "" for t in totals], fontsize=5, rotation=90)
-    ax.set_xticks(np.arange(len(groups)), labels, fontsize=7)
+    ax.set_xticks(np.arange(len(groups)), _group_labels(groups), fontsize=7)
     ax.set_ylabel("strong ReLU units (mean over seeds; bar text: pooled total)")
     ax.set_title(
         "OURS: strong units by number of active contexts\n"
@@ -179,12 +178,15 @@ def contexts_render(records, fig) -> None:
         fontsize=8,
     )
     ax.legend(fontsize=6)
-    ax = axes[1][3]
+
+
+def _gap_panel(ax, groups, records, last: int) -> None:
+    """Ours: the modular-minus-ReLN final loss gap per seed and its median per dataset."""
     for i, recs in enumerate(groups.values()):
         gaps = [r.result["ours_gap_modular_minus_reln"] for r in recs]
         ax.plot(np.full(len(gaps), i), gaps, "o", color="C3", mfc="none")
         ax.plot([i], [np.median(gaps)], "_", color="k", ms=14)
-    ax.set_xticks(np.arange(len(groups)), labels, fontsize=7)
+    ax.set_xticks(np.arange(len(groups)), _group_labels(groups), fontsize=7)
     gaps = np.array([r.result["ours_gap_modular_minus_reln"] for r in records])
     if np.all(gaps > 0):
         if gaps.max() > 100 * gaps.min():
@@ -194,6 +196,25 @@ def contexts_render(records, fig) -> None:
         ax.set_yscale("symlog", linthresh=max(float(np.min(np.abs(gaps[gaps != 0]))), 1e-12))
     ax.set_ylabel(f"final loss: modular − ReLN (after {last} updates)")
     ax.set_title("OURS: modular-minus-ReLN gap per seed (bar: median)", fontsize=8)
+
+
+def contexts_render(records, fig) -> None:
+    """Top: the loss curves of each dataset (ours, the authors' checkpoints). Bottom: the
+    final loss vs C, ours over theirs, and (ours) strong units and the modular-minus-ReLN gap.
+    """
+    fig.set_size_inches(15, 8.5)
+    groups = by_point(records, ("contexts", "structures"))
+    axes = fig.subplots(2, 4)
+    _top_row(axes[0], groups)
+    # bottom row: the phase diagram over C (same hierarchy in every context)
+    same = {C: recs for (C, s), recs in groups.items() if s == "same"}
+    Cs = np.array(sorted(same), dtype=float)
+    last = records[0].result["checkpoints"][-1]
+    _final_loss_panel(axes[1][0], same, Cs, last)
+    _ratio_panel(axes[1][1], same, Cs, last)
+    # ours: unit counts and the modular-minus-ReLN gap
+    _unit_counts_panel(axes[1][2], groups)
+    _gap_panel(axes[1][3], groups, records, last)
 
 
 def contexts_point_cost(params: Mapping[str, Any]) -> mc.Cost:
