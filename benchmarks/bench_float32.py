@@ -42,13 +42,11 @@ from mtl_theory.numerics import gdln as num
 from mtl_theory.numerics.blas import single_blas_thread
 from mtl_theory.numerics.sweep import point_seed
 from mtl_theory.proofs import evidence as pe
+from mtl_theory.proofs import gdln_authors as pga
 from mtl_theory.theory import evidence as te
 from mtl_theory.theory import gdln as th
 from mtl_theory.theory import gdln_authors as ga
 from timing import cpu_seconds
-
-from mtl_theory.families import gdln_authors_contexts as gac
-from mtl_theory.families import gdln_authors_depth as gad
 
 DTYPES = ("float64", "float32")
 
@@ -74,16 +72,16 @@ def interleaved(thunk, repeats: int) -> dict[str, list]:
 
 def gdln_trainings(dtype: str):
     """The three trainings of gdln-authors-contexts' first point (no closed form)."""
-    p = gac.contexts_points()[0]
-    key = gac.CONTEXT_DATASETS[(p["contexts"], p["structures"])]
+    p = pga.contexts_points()[0]
+    key = pga.CONTEXT_DATASETS[(p["contexts"], p["structures"])]
     task = th.AUTHORS_DATASETS[key].task()
     hidden, std = ga.AUTHORS_RELU_SIZE[key]
     init = [num.authors_init_seed(p["seed_base"])]
     W0 = num.init_context_weights([task.X.shape[0], hidden, task.Y.shape[0]], std, init)
-    out = {"relu": num.train_context_net(task, W0, 1e-3, gac.CONTEXT_UPDATES, dtype=dtype)}
+    out = {"relu": num.train_context_net(task, W0, 1e-3, pga.CONTEXT_UPDATES, dtype=dtype)}
     for name, kind in (("reln", "authors"), ("modular", "modular")):
         net = num.module_pathway_network(task, th.authors_module_net(3, kind, hidden, std), init)
-        out[name] = num.train_pathway_network(task, net, 1e-3, gac.CONTEXT_UPDATES, dtype)
+        out[name] = num.train_pathway_network(task, net, 1e-3, pga.CONTEXT_UPDATES, dtype)
     return {k: float(r.losses[0, -1]) for k, r in out.items()}
 
 
@@ -103,8 +101,8 @@ def bench_gdln(repeats: int) -> None:
             f"  final loss {k:8s} float64 {l64[k]:.6g}  float32 {l32[k]:.6g}  "
             f"relative difference {pct(rel(l32[k], l64[k]))}"
         )
-    point = gac.contexts_points()[0]
-    res = {dt: cpu_seconds(lambda dt=dt: gac.contexts_compute(point, 0, dt)) for dt in DTYPES}
+    point = pga.contexts_points()[0]
+    res = {dt: cpu_seconds(lambda dt=dt: pga.contexts_compute(point, 0, dt)) for dt in DTYPES}
     r64, r32 = res["float64"][0], res["float32"][0]
     print(
         f"whole diagram point (training + float64 closed form + counts), CPU s: float64 "
@@ -136,10 +134,10 @@ def bench_gdln(repeats: int) -> None:
 
 def bench_depth() -> None:
     """gdln-authors-depth's first seed: depth/relu.py and gdln_off.py, 30000 updates each."""
-    print(f"== GDLN depth (gdln-authors-depth, seed base {gad.DEPTH_SEED_BASES[0]}, 30000 updates)")
+    print(f"== GDLN depth (gdln-authors-depth, seed base {pga.DEPTH_SEED_BASES[0]}, 30000 updates)")
     for network in ("relu", "gdln"):
-        point = {"network": network, "seed_base": gad.DEPTH_SEED_BASES[0]}
-        runs = interleaved(lambda dt, point=point: gad.depth_compute(point, 0, dt), 1)
+        point = {"network": network, "seed_base": pga.DEPTH_SEED_BASES[0]}
+        runs = interleaved(lambda dt, point=point: pga.depth_compute(point, 0, dt), 1)
         (r64, s64), (r32, s32) = runs["float64"][0], runs["float32"][0]
         diffs = ", ".join(
             pct(rel(x, y)) for x, y in zip(r32["loss_at"], r64["loss_at"], strict=True)

@@ -411,24 +411,13 @@ def run_sweep(
     -------
     list of PointRecord
     """
-    if workers < 1:
-        raise SweepError(f"workers must be >= 1, given {workers}")
-    keys = [point_key(p) for p in points]
-    if len(set(keys)) != len(keys):
-        raise SweepError(f"{diagram}: duplicate grid points")
+    keys = _grid_keys(diagram, points, workers)
     fingerprint = sweep_fingerprint(diagram, keys, base_seed, dtype)
     with SweepStore(store_path) as store:
         store.start(diagram, fingerprint, len(points), base_seed, resume)
         finished = store.done(diagram) if resume else {}
-        todo = [
-            (k, dict(p), point_seed(diagram, p, base_seed))
-            for k, p in zip(keys, points, strict=True)
-            if k not in finished
-        ]
-        costs = None if cost is None else [cost(params) for _, params, _ in todo]
-        seconds = [1.0] * len(todo) if costs is None else [float(c.seconds) for c in costs]
-        eta = _Eta({item[0]: s for item, s in zip(todo, seconds, strict=True)}, workers)
-        todo = [todo[i] for i in longest_first(seconds)]
+        plan = _plan_points(diagram, keys, points, finished, base_seed, cost, workers)
+        todo, costs, eta = plan.todo, plan.costs, plan.eta
 
         def announce(n_workers: int) -> None:
             """Called by the runner once it knows its worker count, before any point."""
@@ -451,27 +440,95 @@ def run_sweep(
 
         if progress is not None:
             progress(count[0], total, None)
-        if dask_address is not None:
-            _run_dask(compute, todo, dask_address, record, announce)
-        elif in_process:
-            announce(1)
-            for key, params, seed in todo:
-                record(key, params, seed, _evaluate(compute, params, seed))
-        else:
-            announce(workers)
-            _run_processes(compute, todo, workers, record)
+        _dispatch(compute, todo, workers, dask_address, in_process, record, announce)
         if log is not None and costs is not None and eta.ratio is not None:
-            log(
-                f"observed/estimated seconds per point: {eta.ratio:.3g} "
-                f"({eta.observed:.4g} s measured in the workers for {eta.estimated:.4g} s "
-                "estimated)"
-            )
-        # Parameters as the caller gave them (key order included), also for resumed points
-        # whose stored parameters are canonical (sorted) JSON: the CSV columns stay stable.
-        return [
-            PointRecord(k, dict(p), finished[k].seed, finished[k].result)
-            for k, p in zip(keys, points, strict=True)
-        ]
+            log(_ratio_line(eta))
+        return _in_grid_order(keys, points, finished)
+
+
+def _grid_keys(diagram: str, points: Sequence[Mapping[str, Any]], workers: int) -> list[str]:
+    """The points' canonical keys; a worker count below 1 or duplicate points raise."""
+    if workers < 1:
+        raise SweepError(f"workers must be >= 1, given {workers}")
+    keys = [point_key(p) for p in points]
+    if len(set(keys)) != len(keys):
+        raise SweepError(f"{diagram}: duplicate grid points")
+    return keys
+
+
+@dataclass(frozen=True)
+class _PointPlan:
+    """The points still to compute as (key, params, seed), longest first; their estimated
+    costs in the same order before sorting (None without an estimate, as
+    :func:`plan_sweep` takes them); the ETA tracker over them."""
+
+    todo: list[tuple[str, dict[str, Any], int]]
+    costs: list[PointCost] | None
+    eta: _Eta
+
+
+def _plan_points(
+    diagram: str,
+    keys: Sequence[str],
+    points: Sequence[Mapping[str, Any]],
+    finished: Mapping[str, PointRecord],
+    base_seed: int,
+    cost: CostEstimate | None,
+    workers: int,
+) -> _PointPlan:
+    """What is left to compute (points not in ``finished``), with each point's derived seed,
+    ordered longest first by ``cost`` (grid order without it)."""
+    todo = [
+        (k, dict(p), point_seed(diagram, p, base_seed))
+        for k, p in zip(keys, points, strict=True)
+        if k not in finished
+    ]
+    costs = None if cost is None else [cost(params) for _, params, _ in todo]
+    seconds = [1.0] * len(todo) if costs is None else [float(c.seconds) for c in costs]
+    eta = _Eta({item[0]: s for item, s in zip(todo, seconds, strict=True)}, workers)
+    return _PointPlan([todo[i] for i in longest_first(seconds)], costs, eta)
+
+
+def _dispatch(
+    compute: Compute,
+    todo: list,
+    workers: int,
+    dask_address: str | None,
+    in_process: bool,
+    record: Callable,
+    announce: Callable,
+) -> None:
+    """Run the points on a Dask scheduler, in this process, or on local worker processes."""
+    if dask_address is not None:
+        _run_dask(compute, todo, dask_address, record, announce)
+    elif in_process:
+        announce(1)
+        for key, params, seed in todo:
+            record(key, params, seed, _evaluate(compute, params, seed))
+    else:
+        announce(workers)
+        _run_processes(compute, todo, workers, record)
+
+
+def _ratio_line(eta: _Eta) -> str:
+    """The log line of observed over estimated seconds per point, after the sweep."""
+    return (
+        f"observed/estimated seconds per point: {eta.ratio:.3g} "
+        f"({eta.observed:.4g} s measured in the workers for {eta.estimated:.4g} s "
+        "estimated)"
+    )
+
+
+def _in_grid_order(
+    keys: Sequence[str], points: Sequence[Mapping[str, Any]], finished: Mapping[str, PointRecord]
+) -> list[PointRecord]:
+    """The records in grid order, with the parameters as the caller gave them (key order
+    included), also for resumed points whose stored parameters are canonical (sorted) JSON:
+    the CSV columns stay stable."""
+    return [
+        PointRecord(k, dict(p), finished[k].seed, finished[k].result)
+        for k, p in zip(keys, points, strict=True)
+    ]
 
 
 #: How often a worker checks that its parent still lives (seconds).

@@ -1156,6 +1156,91 @@ def nearest_point_accuracy(yhat: np.ndarray, y: np.ndarray, table: np.ndarray) -
     return float(np.mean(np.all(np.isclose(nearest, y, rtol=0, atol=1e-12), axis=1)))
 
 
+@dataclass(frozen=True)
+class _TestImages:
+    """Fresh noisy images of every grid point (8 each) for the read-outs of
+    :func:`gradient_experiment`: images, targets, grid-point index, held-out mask, and the
+    target table the nearest-point accuracy decodes against."""
+
+    x: np.ndarray
+    y: np.ndarray
+    index: np.ndarray
+    held: np.ndarray
+    table: np.ndarray
+
+
+def _test_images(setup: WTASetup, noise: float, seed: int) -> _TestImages:
+    """The test images drawn with generator PCG64(seed + 1) (independent of training)."""
+    rng = np.random.Generator(np.random.PCG64(seed + 1))
+    test_points = np.repeat(setup.grid, 8, axis=0)
+    test_index = np.repeat(np.arange(setup.n_points), 8)
+    x_test = render_images(test_points, noise, rng)
+    y_test = setup.target_array.T[test_index]
+    table = setup.target_array.T
+    held = np.isin(test_index, np.asarray(setup.holdout, dtype=int))
+    return _TestImages(x_test, y_test, test_index, held, table)
+
+
+def _run_readout(trained: TrainResult, f: dict, test: _TestImages) -> dict[str, object]:
+    """Training losses of one trained network and its nearest-point accuracies."""
+    held = test.held
+    res: dict[str, object] = {
+        "train_loss": trained.train_loss,
+        "runs": trained.runs,
+        "kept_run": trained.kept_run,
+        "run_train_losses": list(trained.run_train_losses),
+    }
+    res["train_accuracy"] = nearest_point_accuracy(f["yhat"][~held], test.y[~held], test.table)
+    res["heldout_accuracy"] = (
+        nearest_point_accuracy(f["yhat"][held], test.y[held], test.table) if held.any() else None
+    )
+    return res
+
+
+def _hard_code_readout(
+    setup: WTASetup, trained: TrainResult, f: dict, test: _TestImages
+) -> dict[str, object]:
+    """The WTA network's hard code (majority winner per grid point), its lstsq loss and its
+    symbolic/complete verdict."""
+    from mtl_theory.numerics.metrics import onehot_code, symbolic_verdict
+
+    winners = majority_code(f["u"], test.index, setup.n_points, setup.modules)
+    code = tuple(tuple(int(v) for v in w) for w in winners)
+    loss = naive_code_loss(setup, code)
+    tol = ZERO_LOSS_RTOL * (1.0 + float(np.mean(setup.target_array**2)))
+    verdict = symbolic_verdict(onehot_code(winners, setup.modules), setup.grid)
+    return {
+        "train_code_loss": trained.code_loss,
+        "run_train_code_losses": list(trained.run_code_losses),
+        "hard_code": [list(c) for c in code],
+        "hard_code_loss": loss,
+        "hard_code_zero_loss": bool(loss <= tol),
+        "symbolic": verdict.symbolic,
+        "complete": verdict.complete,
+        "dead_units": list(verdict.dead_units),
+        "unit_factor": list(verdict.unit_factor),
+        "dependence": verdict.dependence.astype(int).tolist(),
+    }
+
+
+def _relu_dependence(setup: WTASetup, f: dict, test: _TestImages) -> dict[str, object]:
+    """The ReLU baseline's per-unit factor dependence from its mean activity per grid point,
+    at tolerance 0.05 x the largest mean activity."""
+    from mtl_theory.numerics.metrics import factor_dependence
+
+    mean_act = np.zeros((setup.n_points, f["s"].shape[1]))
+    np.add.at(mean_act, test.index, f["s"])
+    mean_act /= 8
+    atol = 0.05 * max(float(np.max(np.abs(mean_act))), 1e-12)
+    dep = factor_dependence(mean_act, setup.grid, atol=atol)
+    return {
+        "dependence": dep.astype(int).tolist(),
+        "units_on_one_factor": int(np.sum(dep.sum(axis=1) == 1)),
+        "units_on_several_factors": int(np.sum(dep.sum(axis=1) > 1)),
+        "dependence_atol": atol,
+    }
+
+
 def gradient_experiment(
     setup: WTASetup,
     *,
@@ -1175,21 +1260,18 @@ def gradient_experiment(
     Symbolic/complete and per-unit factor dependence come from :mod:`mtl_theory.numerics.metrics` on
     the full grid. The ReLU baseline's
     dependence uses the mean activity per grid point with tolerance 0.05 x its largest value
-    (real activity never repeats exactly).
+    (real activity never repeats exactly). ``wta_kind`` is the WTA network's ``kind`` of
+    :func:`train` (not ``"relu"``, the baseline's).
     """
-    from mtl_theory.numerics.metrics import factor_dependence, onehot_code, symbolic_verdict
-
     if not renderable(setup.factors):
         raise ValueError("images exist for at most 3 factors of at most 4 values")
+    if wta_kind == "relu":
+        raise ValueError(
+            "wta_kind: a WTA kind of train ('straight-through', 'softmax'), not 'relu'"
+        )
     config = config or TrainConfig(epochs=600 if quick else 1500)
     started = time.perf_counter()
-    rng = np.random.Generator(np.random.PCG64(seed + 1))
-    test_points = np.repeat(setup.grid, 8, axis=0)
-    test_index = np.repeat(np.arange(setup.n_points), 8)
-    x_test = render_images(test_points, config.noise, rng)
-    y_test = setup.target_array.T[test_index]
-    table = setup.target_array.T
-    held = np.isin(test_index, np.asarray(setup.holdout, dtype=int))
+    test = _test_images(setup, config.noise, seed)
     out: dict[str, object] = {
         "images": f"{IMAGE_SIDE}x{IMAGE_SIDE} RGB, shape x colour x position, noise {config.noise}",
         "epochs": config.epochs,
@@ -1197,57 +1279,12 @@ def gradient_experiment(
         "max_restarts": config.restarts,
         "holdout": list(setup.holdout),
     }
-    wta_runs = config.restarts
-    for kind in (wta_kind, "relu"):
-        # the ReLU baseline gets exactly as many runs as the WTA network used (same budget)
-        run_config = config if kind != "relu" else replace(config, restarts=wta_runs)
-        trained = train(setup, kind, seed, run_config)
-        if kind != "relu":
-            wta_runs = trained.runs
-        params = trained.params
-        run_kind = "relu" if kind == "relu" else "hard"
-        f = forward(params, x_test, setup.modules, run_kind, 1.0)
-        res: dict[str, object] = {
-            "train_loss": trained.train_loss,
-            "runs": trained.runs,
-            "kept_run": trained.kept_run,
-            "run_train_losses": list(trained.run_train_losses),
-        }
-        res["train_accuracy"] = nearest_point_accuracy(f["yhat"][~held], y_test[~held], table)
-        res["heldout_accuracy"] = (
-            nearest_point_accuracy(f["yhat"][held], y_test[held], table) if held.any() else None
-        )
-        if kind != "relu":
-            winners = majority_code(f["u"], test_index, setup.n_points, setup.modules)
-            res["train_code_loss"] = trained.code_loss
-            res["run_train_code_losses"] = list(trained.run_code_losses)
-            code = tuple(tuple(int(v) for v in w) for w in winners)
-            loss = naive_code_loss(setup, code)
-            tol = ZERO_LOSS_RTOL * (1.0 + float(np.mean(setup.target_array**2)))
-            verdict = symbolic_verdict(onehot_code(winners, setup.modules), setup.grid)
-            res.update(
-                hard_code=[list(c) for c in code],
-                hard_code_loss=loss,
-                hard_code_zero_loss=bool(loss <= tol),
-                symbolic=verdict.symbolic,
-                complete=verdict.complete,
-                dead_units=list(verdict.dead_units),
-                unit_factor=list(verdict.unit_factor),
-                dependence=verdict.dependence.astype(int).tolist(),
-            )
-            out["wta"] = res
-        else:
-            mean_act = np.zeros((setup.n_points, f["s"].shape[1]))
-            np.add.at(mean_act, test_index, f["s"])
-            mean_act /= 8
-            atol = 0.05 * max(float(np.max(np.abs(mean_act))), 1e-12)
-            dep = factor_dependence(mean_act, setup.grid, atol=atol)
-            res.update(
-                dependence=dep.astype(int).tolist(),
-                units_on_one_factor=int(np.sum(dep.sum(axis=1) == 1)),
-                units_on_several_factors=int(np.sum(dep.sum(axis=1) > 1)),
-                dependence_atol=atol,
-            )
-            out["relu"] = res
+    trained = train(setup, wta_kind, seed, config)
+    f = forward(trained.params, test.x, setup.modules, "hard", 1.0)
+    out["wta"] = {**_run_readout(trained, f, test), **_hard_code_readout(setup, trained, f, test)}
+    # the ReLU baseline gets exactly as many runs as the WTA network used (same budget)
+    relu = train(setup, "relu", seed, replace(config, restarts=trained.runs))
+    f = forward(relu.params, test.x, setup.modules, "relu", 1.0)
+    out["relu"] = {**_run_readout(relu, f, test), **_relu_dependence(setup, f, test)}
     out["seconds"] = time.perf_counter() - started
     return out

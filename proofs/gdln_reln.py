@@ -399,6 +399,212 @@ GDLN14_MAX_EPOCHS = 50_000
 FLOAT64_EPS = float(np.finfo(np.float64).eps)
 
 
+@dataclass(frozen=True)
+class _GatingRun:
+    """One of GDLN-14's fastest gatings from the network's own init: epochs to the threshold
+    by the reduced flow, the reduced system's gradient descent and the trained module ReLN
+    (nan when not trained), and the derived tolerance on flow vs trained (nan likewise)."""
+
+    gating: gr.GatingSpeed
+    flow: float
+    gd: float
+    trained: float
+    tolerance: float
+
+
+def _ranking_horizon(lr: float) -> float:
+    """Epochs the ranking integrates each gating's reduced flow: at least as far as a gating
+    could still be trained (GDLN14_MAX_EPOCHS / 1.5); from init sd 1e-30 every gating needs
+    > 8000 epochs and the ranking was a tie at inf."""
+    return max(4.0 * 8000 * 1e-3 / lr, GDLN14_MAX_EPOCHS / 1.5)
+
+
+def _gating_run(
+    task: th.ContextTask,
+    g: gr.GatingSpeed,
+    total_hidden: int,
+    std: float,
+    lr: float,
+    seed: int,
+    threshold: float,
+    mu: float,
+) -> tuple[_GatingRun, float | None]:
+    """Train one gating (if within the epoch cap and float64's resolution) and time it; also
+    the smallest update ratio when below float64's ε (then not trained), else None."""
+    tau = th.time_constant(lr, task.n_data)
+    horizon_max = GDLN14_MAX_EPOCHS / 1.5
+    net = gating_network(task, g.sets, total_hidden, std, [seed])
+    red = gr.reduced_reln(task, g.sets)
+    state = gr.realized_initial_state(red, *pathway_weights(net))
+    loss0 = 0.5 * float(np.sum((task.Y - gr.reduced_prediction(red, state.W1, state.W2)) ** 2))
+    target = threshold * loss0
+    # beyond horizon_max the gating is not trained: no need to integrate further (issue
+    # 14: with an infinite ranked time the flow from a tiny init was integrated unbounded)
+    t_flow = gr.time_to_loss(red, state, lr, target, min(2.0 * g.time_to_threshold, horizon_max))
+    if not 1.5 * t_flow <= GDLN14_MAX_EPOCHS:  # also inf / nan: never reached
+        return _GatingRun(g, t_flow, math.nan, math.nan, math.nan), None
+    update = gr.smallest_update_ratio(red, state, lr)
+    if update < FLOAT64_EPS:
+        return _GatingRun(g, t_flow, math.nan, math.nan, math.nan), update
+    horizon = math.ceil(1.5 * t_flow)
+    gd = gr.reduced_gradient_descent(red, state, lr, range(horizon + 1))
+    t_gd = loss_crossing(gd, target)
+    run = num.train_pathway_network(task, net, lr, horizon)
+    t_sim = loss_crossing(run.losses[0], target)
+    s = np.linalg.svd(red.syx, compute_uv=False)
+    live = s[s > gr.RANK_RTOL * s.max()]
+    dabs = INIT_Z * tau / (2.0 * float(live.min()) * math.sqrt(net.width))
+    # a block rate off by a relative μ rescales time by 1/(1 ± μ): at most μ t/(1 − μ)
+    rate_window = mu * t_flow / (1.0 - mu)
+    return _GatingRun(g, t_flow, t_gd, t_sim, 2.0 * abs(t_gd - t_flow) + rate_window + dabs), None
+
+
+def _not_trained_reason(
+    runs: Sequence[_GatingRun], unresolved: Sequence[tuple], threshold: float, lr: float
+) -> str:
+    """Why gatings were not trained: beyond the epoch cap, below float64's resolution, or
+    both (``unresolved``: the (sets, update ratio) of those below ε)."""
+    too_long = (
+        f"the reduced flow reaches {threshold:g} × L(0) only after more than "
+        f"{GDLN14_MAX_EPOCHS / 1.5:.0f} epochs at η = {lr:g} (GDLN-14 trains each gating for "
+        f"1.5 × that, at most {GDLN14_MAX_EPOCHS} epochs; raise lr)"
+    )
+    if not unresolved:
+        return too_long
+    rounded = (
+        f"the slowest mode's update per epoch at the fastest mode's saturation is "
+        f"{unresolved[0][1]:.2g} of the grown weights (gating "
+        f"{list(map(list, unresolved[0][0]))}), below float64's ε = {FLOAT64_EPS:.2g}: "
+        "gradient descent in float64 rounds it away, so the trained network cannot follow "
+        "the flow (raise init_std)"
+    )
+    capped = len(unresolved) < sum(math.isnan(r.trained) for r in runs)  # some beyond the cap
+    return f"{too_long}; {rounded}" if capped else rounded
+
+
+def _gating_time_comparison(
+    r: _GatingRun, threshold: float, lr: float, mu: float, too_long: str
+) -> Comparison:
+    """Epochs to the threshold of one gating: reduced flow vs trained module ReLN."""
+    what = (
+        f"epochs to {threshold:g} × L(0), gating {list(map(list, r.gating.sets))}: reduced flow "
+        "vs trained module ReLN (same init)"
+    )
+    if math.isnan(r.trained):
+        return Comparison.unmeasurable(
+            "GDLN-14",
+            what,
+            r.flow,
+            r.trained,
+            r.tolerance,
+            "not trained: beyond the epoch cap of GDLN-14 or below float64's resolution",
+            why=too_long,
+            route="independent",
+        )
+    lag = abs(r.gd - r.flow)
+    return Comparison.numeric(
+        "GDLN-14",
+        what,
+        r.flow,
+        r.trained,
+        r.tolerance,
+        f"derived: 2 × the reduced system's GD lag at η = {lr:g} ({lag:.1f}), "
+        f"plus μ t/(1 − μ) (μ = {mu:.2e}: a rate off by a relative μ rescales time by "
+        f"1/(1 ± μ)) and Δ = {r.tolerance - 2.0 * lag - mu * r.flow / (1.0 - mu):.0f} "
+        "epochs (init cross-block overlap, 3/√h in ln a₀)",
+        route="independent",
+    )
+
+
+def _gating_order(
+    runs: Sequence[_GatingRun],
+    top: Sequence[gr.GatingSpeed],
+    threshold: float,
+    lr: float,
+    too_long: str,
+) -> tuple[Comparison | None, str | None]:
+    """The trained order of the fastest gatings vs the reduced ranking: a comparison, or
+    (when the theory predicts no order) a note saying why it is not compared."""
+    order = f"order of the {len(runs)} fastest gatings: trained networks vs reduced ranking"
+    unranked = [g for g in top if not math.isfinite(g.time_to_threshold)]
+    if any(math.isnan(r.trained) for r in runs):  # ranks: the predicted order vs none measured
+        return Comparison.unmeasurable(
+            "GDLN-14",
+            order,
+            list(range(len(runs))),
+            [math.nan] * len(runs),
+            0.0,
+            "not trained: beyond the epoch cap of GDLN-14 or below float64's resolution",
+            why=too_long,
+            route="independent",
+        ), None
+    if unranked:  # the ranking predicts no order among gatings that never get there
+        return None, (
+            f"GDLN-14 order not compared: the reduced flow of gating "
+            f"{list(map(list, unranked[0].sets))} (expected init) does not reach {threshold:g} × "
+            f"L(0) within {_ranking_horizon(lr):.0f} epochs, so the ranking "
+            "does not order it (the trained order is reported)"
+        )
+    tied = [
+        (a, b)
+        for a, b in itertools.pairwise(runs)
+        if abs(b.flow - a.flow) <= a.tolerance + b.tolerance  # the two tolerance bands overlap
+    ]
+    if tied:
+        (a, b), *_ = tied  # the theory predicts no order: nothing to compare (issue 14)
+        return None, (
+            f"GDLN-14 order not compared: the reduced flow's times of gatings "
+            f"{list(map(list, a.gating.sets))} and {list(map(list, b.gating.sets))} "
+            f"({a.flow:.0f} and {b.flow:.0f} epochs) differ by less than their tolerances "
+            f"({a.tolerance:.0f} + {b.tolerance:.0f}), so the theory does not order them (the "
+            "trained order is reported)"
+        )
+    predicted_order = [list(map(list, r.gating.sets)) for r in runs]
+    simulated_order = [
+        list(map(list, r.gating.sets)) for r in sorted(runs, key=lambda r: r.trained)
+    ]
+    return Comparison.exact(
+        "GDLN-14",
+        order,
+        predicted_order,
+        simulated_order,
+        "order by epochs to the threshold; exact (their tolerance bands are disjoint)",
+        route="independent",
+    ), None
+
+
+def _gating_measured(
+    enum: gr.FastestGating,
+    runs: Sequence[_GatingRun],
+    budget: dict[str, Any],
+    order_note: str | None,
+) -> dict:
+    """GDLN-14's measured record: the enumeration, the budget and each trained gating."""
+    return {
+        "restrict": enum.restrict,
+        "budget": budget,
+        "ranking": [
+            {"sets": list(map(list, g.sets)), "epochs_to_threshold": g.time_to_threshold}
+            for g in enum.ranked
+        ],
+        "discarded_by_rank_test": [list(map(list, s)) for s in enum.discarded],
+        "imitating": list(map(list, enum.imitating)),
+        "order_not_compared": order_note,
+        "imitating_is_fastest": enum.imitating_is_fastest,
+        "fastest_is_unique": enum.unique,
+        "simulated": [
+            {
+                "sets": list(map(list, r.gating.sets)),
+                "reduced_flow": r.flow,
+                "reduced_gd": r.gd,
+                "trained": r.trained,
+                "tolerance": r.tolerance,
+            }
+            for r in runs
+        ],
+    }
+
+
 def fastest_gating_comparisons(
     task: th.ContextTask,
     total_hidden: int,
@@ -414,167 +620,30 @@ def fastest_gating_comparisons(
     flow's time from that network's own init, within 2 × the reduced system's GD-vs-flow lag
     plus μ t/(1 − μ) + Δ (:class:`ReducedWindow`'s window, inverted for a time), and (ii)
     the simulated order with the predicted one. Returns the comparisons and the measured ranking."""
-    tau = th.time_constant(lr, task.n_data)
-    # integrated at least as far as a gating could still be trained (GDLN14_MAX_EPOCHS / 1.5):
-    # from init sd 1e-30 every gating needs > 8000 epochs and the ranking was a tie at inf
-    horizon_max = GDLN14_MAX_EPOCHS / 1.5
     enum = gr.fastest_gating(
         task,
         "levels",
         total_hidden,
         std,
         lr,
-        t_max=max(4.0 * 8000 * 1e-3 / lr, horizon_max),
+        t_max=_ranking_horizon(lr),
         threshold=threshold,
     )
     mu = gr.alignment_defect(task).gram_offdiag
     top = enum.ranked[:n_top]
-    rows, unresolved = [], []
+    runs, unresolved = [], []
     for g in top:
-        net = gating_network(task, g.sets, total_hidden, std, [seed])
-        red = gr.reduced_reln(task, g.sets)
-        state = gr.realized_initial_state(red, *pathway_weights(net))
-        loss0 = 0.5 * float(np.sum((task.Y - gr.reduced_prediction(red, state.W1, state.W2)) ** 2))
-        target = threshold * loss0
-        # beyond horizon_max the gating is not trained: no need to integrate further (issue
-        # 14: with an infinite ranked time the flow from a tiny init was integrated unbounded)
-        t_flow = gr.time_to_loss(
-            red, state, lr, target, min(2.0 * g.time_to_threshold, horizon_max)
-        )
-        if not 1.5 * t_flow <= GDLN14_MAX_EPOCHS:  # also inf / nan: never reached
-            rows.append((g, t_flow, math.nan, math.nan, math.nan))
-            continue
-        update = gr.smallest_update_ratio(red, state, lr)
-        if update < FLOAT64_EPS:
+        run, update = _gating_run(task, g, total_hidden, std, lr, seed, threshold, mu)
+        runs.append(run)
+        if update is not None:
             unresolved.append((g.sets, update))
-            rows.append((g, t_flow, math.nan, math.nan, math.nan))
-            continue
-        horizon = math.ceil(1.5 * t_flow)
-        gd = gr.reduced_gradient_descent(red, state, lr, range(horizon + 1))
-        t_gd = loss_crossing(gd, target)
-        run = num.train_pathway_network(task, net, lr, horizon)
-        t_sim = loss_crossing(run.losses[0], target)
-        s = np.linalg.svd(red.syx, compute_uv=False)
-        live = s[s > gr.RANK_RTOL * s.max()]
-        dabs = INIT_Z * tau / (2.0 * float(live.min()) * math.sqrt(net.width))
-        # a block rate off by a relative μ rescales time by 1/(1 ± μ): at most μ t/(1 − μ)
-        rate_window = mu * t_flow / (1.0 - mu)
-        rows.append((g, t_flow, t_gd, t_sim, 2.0 * abs(t_gd - t_flow) + rate_window + dabs))
-    too_long = (
-        f"the reduced flow reaches {threshold:g} × L(0) only after more than "
-        f"{GDLN14_MAX_EPOCHS / 1.5:.0f} epochs at η = {lr:g} (GDLN-14 trains each gating for "
-        f"1.5 × that, at most {GDLN14_MAX_EPOCHS} epochs; raise lr)"
-    )
-    if unresolved:
-        rounded = (
-            f"the slowest mode's update per epoch at the fastest mode's saturation is "
-            f"{unresolved[0][1]:.2g} of the grown weights (gating "
-            f"{list(map(list, unresolved[0][0]))}), below float64's ε = {FLOAT64_EPS:.2g}: "
-            "gradient descent in float64 rounds it away, so the trained network cannot follow "
-            "the flow (raise init_std)"
-        )
-        capped = len(unresolved) < sum(math.isnan(r[3]) for r in rows)  # some beyond the cap
-        too_long = f"{too_long}; {rounded}" if capped else rounded
-    comps = [
-        Comparison.unmeasurable(
-            "GDLN-14",
-            f"epochs to {threshold:g} × L(0), gating {list(map(list, g.sets))}: reduced flow vs "
-            "trained module ReLN (same init)",
-            t_flow,
-            t_sim,
-            tol,
-            "not trained: beyond the epoch cap of GDLN-14 or below float64's resolution",
-            why=too_long,
-            route="independent",
-        )
-        if math.isnan(t_sim)
-        else Comparison.numeric(
-            "GDLN-14",
-            f"epochs to {threshold:g} × L(0), gating {list(map(list, g.sets))}: reduced flow vs "
-            "trained module ReLN (same init)",
-            t_flow,
-            t_sim,
-            tol,
-            f"derived: 2 × the reduced system's GD lag at η = {lr:g} ({abs(t_gd - t_flow):.1f}), "
-            f"plus μ t/(1 − μ) (μ = {mu:.2e}: a rate off by a relative μ rescales time by "
-            f"1/(1 ± μ)) and Δ = {tol - 2.0 * abs(t_gd - t_flow) - mu * t_flow / (1.0 - mu):.0f} "
-            "epochs (init cross-block overlap, 3/√h in ln a₀)",
-            route="independent",
-        )
-        for g, t_flow, t_gd, t_sim, tol in rows
-    ]
-    predicted_order = [list(map(list, g.sets)) for g, *_ in rows]
-    simulated_order = [list(map(list, r[0].sets)) for r in sorted(rows, key=lambda r: r[3])]
-    order = f"order of the {len(rows)} fastest gatings: trained networks vs reduced ranking"
-    order_note = None
-    unranked = [g for g in top if not math.isfinite(g.time_to_threshold)]
-    if any(math.isnan(r[3]) for r in rows):  # ranks: the predicted order vs none measured
-        comps.append(
-            Comparison.unmeasurable(
-                "GDLN-14",
-                order,
-                list(range(len(rows))),
-                [math.nan] * len(rows),
-                0.0,
-                "not trained: beyond the epoch cap of GDLN-14 or below float64's resolution",
-                why=too_long,
-                route="independent",
-            )
-        )
-    elif unranked:  # the ranking predicts no order among gatings that never get there
-        order_note = (
-            f"GDLN-14 order not compared: the reduced flow of gating "
-            f"{list(map(list, unranked[0].sets))} (expected init) does not reach {threshold:g} × "
-            f"L(0) within {max(4.0 * 8000 * 1e-3 / lr, horizon_max):.0f} epochs, so the ranking "
-            "does not order it (the trained order is reported)"
-        )
-    elif tied := [
-        (a, b)
-        for a, b in itertools.pairwise(rows)
-        if abs(b[1] - a[1]) <= a[4] + b[4]  # the two tolerance bands overlap
-    ]:
-        (a, b), *_ = tied  # the theory predicts no order: nothing to compare (issue 14)
-        order_note = (
-            f"GDLN-14 order not compared: the reduced flow's times of gatings "
-            f"{list(map(list, a[0].sets))} and {list(map(list, b[0].sets))} ({a[1]:.0f} and "
-            f"{b[1]:.0f} epochs) differ by less than their tolerances ({a[4]:.0f} + "
-            f"{b[4]:.0f}), so the theory does not order them (the trained order is reported)"
-        )
-    else:
-        comps.append(
-            Comparison.exact(
-                "GDLN-14",
-                order,
-                predicted_order,
-                simulated_order,
-                "order by epochs to the threshold; exact (their tolerance bands are disjoint)",
-                route="independent",
-            )
-        )
-    measured = {
-        "restrict": enum.restrict,
-        "budget": {"total_hidden": total_hidden, "std": std, "lr": lr, "threshold": threshold},
-        "ranking": [
-            {"sets": list(map(list, g.sets)), "epochs_to_threshold": g.time_to_threshold}
-            for g in enum.ranked
-        ],
-        "discarded_by_rank_test": [list(map(list, s)) for s in enum.discarded],
-        "imitating": list(map(list, enum.imitating)),
-        "order_not_compared": order_note,
-        "imitating_is_fastest": enum.imitating_is_fastest,
-        "fastest_is_unique": enum.unique,
-        "simulated": [
-            {
-                "sets": list(map(list, g.sets)),
-                "reduced_flow": tf,
-                "reduced_gd": tg,
-                "trained": ts,
-                "tolerance": tol,
-            }
-            for g, tf, tg, ts, tol in rows
-        ],
-    }
-    return comps, measured
+    too_long = _not_trained_reason(runs, unresolved, threshold, lr)
+    comps = [_gating_time_comparison(r, threshold, lr, mu, too_long) for r in runs]
+    order, order_note = _gating_order(runs, top, threshold, lr, too_long)
+    if order is not None:
+        comps.append(order)
+    budget = {"total_hidden": total_hidden, "std": std, "lr": lr, "threshold": threshold}
+    return comps, _gating_measured(enum, runs, budget, order_note)
 
 
 #: ReLN constructions whose networks are the authors' one-hidden-layer module nets, the ones

@@ -21,6 +21,7 @@ from mtl_theory.numerics import evidence_arch as na
 from mtl_theory.numerics import gdln as num
 from mtl_theory.numerics.precision import DTYPES, cast, numpy_dtype
 from mtl_theory.numerics.sweep import SweepStore, run_sweep, sweep_fingerprint
+from mtl_theory.proofs import gdln_authors as pga
 from mtl_theory.theory import evidence as te
 from mtl_theory.theory import gdln as th
 from sweep_toy import dtype_point, toy_point
@@ -28,8 +29,6 @@ from threadpoolctl import threadpool_limits
 from toy_family import make_registry
 
 from mtl_theory import api, cli
-from mtl_theory.families import gdln_authors_contexts as gac
-from mtl_theory.families import gdln_authors_depth as gad
 from mtl_theory.phase_diagrams import records_csv
 from mtl_theory.registry import PhaseDiagram, Registry
 
@@ -134,13 +133,13 @@ MAIN_REFERENCE = {
 @same_blas
 def test_gdln_diagram_first_points_equal_main_in_float64():
     with threadpool_limits(1):
-        r = gac.contexts_compute(dict(gac.contexts_points()[0], updates=60), 0)
+        r = pga.contexts_compute(dict(pga.contexts_points()[0], updates=60), 0)
         ref = MAIN_REFERENCE["contexts"]
         assert {k: r[k] for k in ref} == ref
         for net in ("relu", "gdln"):
             updates = 600 if net == "gdln" else 30  # gdln_off updates nothing before 500
-            p = {"network": net, "seed_base": gad.DEPTH_SEED_BASES[0], "updates": updates}
-            r = gad.depth_compute(p, 0)
+            p = {"network": net, "seed_base": pga.DEPTH_SEED_BASES[0], "updates": updates}
+            r = pga.depth_compute(p, 0)
             assert r["curve"] + [r["final_loss"]] == MAIN_REFERENCE[f"depth-{net}"]
 
 

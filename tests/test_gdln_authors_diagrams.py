@@ -12,6 +12,7 @@ import io
 
 import pytest
 from mtl_theory.numerics.sweep import PointRecord, point_key
+from mtl_theory.proofs import gdln_authors as pga
 from mtl_theory.theory import gdln_authors as ga
 
 from mtl_theory.families import gdln_authors_common as gcom
@@ -42,10 +43,10 @@ def _csv_header(records) -> list[str]:
 def test_diagrams_registered_in_the_gdln_family():
     names = {d.name for d in FAMILY.diagrams}
     assert {"gdln-authors-contexts", "gdln-authors-depth"} <= names
-    assert len(gac.contexts_points()) == len(gac.CONTEXT_DATASETS) * 5
-    assert len(gad.depth_points()) == len(gad.DEPTH_NETWORKS) * len(gad.DEPTH_SEED_BASES)
-    assert {p["seed_base"] for p in gad.depth_points()} == set(gad.DEPTH_SEED_BASES)
-    assert len(gad.DEPTH_SEED_BASES) >= 3
+    assert len(pga.contexts_points()) == len(pga.CONTEXT_DATASETS) * 5
+    assert len(pga.depth_points()) == len(pga.DEPTH_NETWORKS) * len(pga.DEPTH_SEED_BASES)
+    assert {p["seed_base"] for p in pga.depth_points()} == set(pga.DEPTH_SEED_BASES)
+    assert len(pga.DEPTH_SEED_BASES) >= 3
 
 
 @pytest.mark.parametrize("diagram", (gac.DIAGRAM, gad.DIAGRAM), ids=lambda d: d.name)
@@ -89,12 +90,12 @@ def test_depth_modular_variant_gates_one_context_module_per_datapoint():
     task = th.AUTHORS_DATASETS["gen_data3-same"].task()
     w = th.DepthNet().width
     on_theirs = num.depth_net_gates(task, th.DepthNet()).sum(axis=0) / w
-    on_ours = num.depth_net_gates(task, gad.DEPTH_MODULAR).sum(axis=0) / w
+    on_ours = num.depth_net_gates(task, pga.DEPTH_MODULAR).sum(axis=0) / w
     assert set(on_theirs) == {2.0} and set(on_ours) == {1.0}
-    modular = gad.depth_compute({"network": "modular", "seed_base": 1, "updates": 50}, 0)
+    modular = pga.depth_compute({"network": "modular", "seed_base": 1, "updates": 50}, 0)
     assert modular["init_seed"] == 1 and modular["code_loss"] is None
     with pytest.raises(ValueError, match="network"):
-        gad.depth_compute({"network": "bogus", "seed_base": 0}, 0)
+        pga.depth_compute({"network": "bogus", "seed_base": 0}, 0)
 
 
 def _csv_results(name: str) -> list[dict]:

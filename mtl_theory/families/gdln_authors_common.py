@@ -1,16 +1,13 @@
 """What the two phase diagrams of Make Haste Slowly as the authors measure it (issue 9, part 4)
-share: ``gdln-authors-contexts`` (:mod:`mtl_theory.families.gdln_authors_contexts`) and
-``gdln-authors-depth`` (:mod:`mtl_theory.families.gdln_authors_depth`).
+share in the front end: ``gdln-authors-contexts``
+(:mod:`mtl_theory.families.gdln_authors_contexts`) and ``gdln-authors-depth``
+(:mod:`mtl_theory.families.gdln_authors_depth`).
 
 Each is a grid of (network setting, seed) points at the authors' sizes and schedules, with the
 authors' saved numbers (theory.gdln_authors, `code`) in the CSV beside ours at the same epochs.
-Here: the seed bases, the strong-unit threshold of the toolkit's own metrics (labelled ours),
-the readers of a loss at the authors' checkpoints, the grouping of records by point, and the
-README's side-by-side table of both diagrams.
-
-The sweep engine's derived point seed is not used: a point's init is the authors' init of its
-seed base (numerics.gdln.authors_init_seed; the depth scripts take b itself from argv), so the
-points are theirs, whatever the base seed.
+Here: the grouping of records by point (for the renders) and the README's side-by-side table
+of both diagrams. Their points, compute and the constants these use (seed bases, strong-unit
+threshold, checkpoint readers) are in the proofs layer, :mod:`mtl_theory.proofs.gdln_authors`.
 """
 
 from __future__ import annotations
@@ -19,28 +16,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-
-from mtl_theory.theory import gdln_authors as ga
-
-#: The authors' seed bases: their script run after ``np.random.seed(b)`` (theory.gdln_authors).
-SEED_BASES = (0, 1, 2, 3, 4)
-
-#: Strong unit: output contribution >= this fraction of the largest (ours, as gdln-context-losses).
-STRONG_FRACTION = 0.1
-
-
-def code_at(run: ga.AuthorsRun | None, init: int, checkpoints: Sequence[int]) -> list | None:
-    """The authors' loss of their run from init seed ``init`` at the checkpoints, or None
-    without a script."""
-    if run is None:
-        return None
-    j = run.init_seeds.index(init)
-    return [float(run.losses[k][j]) for k in checkpoints]
-
-
-def ours_at(curve: np.ndarray, checkpoints: Sequence[int]) -> list:
-    """Our loss after k updates (None beyond the run, e.g. at a reduced size)."""
-    return [float(curve[k]) if k < curve.size else None for k in checkpoints]
 
 
 def by_point(records, keys: Sequence[str]) -> dict[tuple, list]:

@@ -9,7 +9,9 @@ b = 0 … 4 (the init their run draws after ``np.random.seed(b)``).
 Besides the authors' quantities each point keeps this toolkit's own metrics, labelled ours:
 strong hidden units of the trained ReLU by number of active contexts
 (numerics.gdln.relu_unit_counts, `reconstructed`) and the modular-minus-ReLN final loss gap.
-What it shares with ``gdln-authors-depth``: :mod:`mtl_theory.families.gdln_authors_common`.
+Points and compute: :mod:`mtl_theory.proofs.gdln_authors` (``contexts_*``, ``CONTEXT_*``);
+here the render, the per-point cost and ``DIAGRAM``. What it shares with
+``gdln-authors-depth``: :mod:`mtl_theory.families.gdln_authors_common`.
 """
 
 from __future__ import annotations
@@ -20,113 +22,12 @@ from typing import Any
 import numpy as np
 
 from mtl_theory import cost as mc
-from mtl_theory.families.gdln_authors_common import (
-    SEED_BASES,
-    STRONG_FRACTION,
-    by_point,
-    code_at,
-    ours_at,
-)
-from mtl_theory.numerics import gdln as num
-from mtl_theory.numerics.precision import DEFAULT_DTYPE, DTYPES
+from mtl_theory.families.gdln_authors_common import by_point
+from mtl_theory.numerics.precision import DTYPES
+from mtl_theory.proofs import gdln_authors as proofs
 from mtl_theory.registry import PhaseDiagram
 from mtl_theory.theory import gdln as th
 from mtl_theory.theory import gdln_authors as ga
-
-#: One-hidden-layer datasets, in panel order: (contexts, structures) -> AUTHORS_DATASETS key.
-CONTEXT_DATASETS: Mapping[tuple[int, str], str] = {
-    (3, "different"): "gen_data3-diff",
-    (3, "same"): "gen_data3-same",
-    (4, "same"): "diff_context_num-gen_data4",
-    (5, "same"): "diff_context_num-gen_data5",
-}
-
-#: Updates of the one-hidden-layer runs: their 8001-epoch loop records the loss after 1 … 8001
-#: updates; their saved checkpoints go up to 8000 (theory.gdln_authors).
-CONTEXT_UPDATES = 8000
-
-#: Loss curves are stored every this many updates (the CSV stays small).
-CONTEXT_CURVE_STEP = 50
-
-
-def _scripts(dataset: str) -> dict[str, str]:
-    """Script names per curve for a dataset: the authors' ones, or ``ours`` where none."""
-    runs = {r.model: r.source for r in ga.AUTHORS_RUNS if r.dataset == dataset}
-    cf = next(c.source for c in th.AUTHORS_CLOSED_FORMS if c.dataset == dataset)
-    return {
-        "relu": runs["relu"],
-        "reln": runs["reln"],
-        "modular": runs.get("modular", "ours (no script of theirs)"),
-        "closed_form": cf,
-    }
-
-
-def contexts_points() -> list[dict[str, Any]]:
-    return [
-        {"contexts": c, "structures": s, "seed_base": b}
-        for (c, s) in CONTEXT_DATASETS
-        for b in SEED_BASES
-    ]
-
-
-def contexts_compute(
-    params: Mapping[str, Any], seed: int, dtype: str = DEFAULT_DTYPE
-) -> dict[str, Any]:
-    """ReLU, ReLN, modular GDLN and closed form of one dataset at one of the authors' inits.
-
-    ``params["updates"]`` (optional, default CONTEXT_UPDATES) is a size knob for tests; the
-    authors' numbers are reported at their checkpoints whatever it is, ours only up to it.
-    ``dtype``: the networks' training arithmetic ("float32" is the authors' own, JAX's
-    default); the closed form is float64 always.
-    """
-    C, structures, b = int(params["contexts"]), str(params["structures"]), int(params["seed_base"])
-    updates = int(params.get("updates", CONTEXT_UPDATES))
-    key = CONTEXT_DATASETS[(C, structures)]
-    task = th.AUTHORS_DATASETS[key].task()
-    hidden, std = ga.AUTHORS_RELU_SIZE[key]
-    init = [num.authors_init_seed(b)]
-    sizes = [task.X.shape[0], hidden, task.Y.shape[0]]
-    W0 = num.init_context_weights(sizes, std, init)
-    relu = num.train_context_net(task, W0, 1e-3, updates, dtype=dtype)
-    curves = {"relu": relu.losses[0]}
-    for name, construction in (("reln", "authors"), ("modular", "modular")):
-        mnet = th.authors_module_net(C, construction, hidden, std)
-        net = num.module_pathway_network(task, mnet, init)
-        curves[name] = num.train_pathway_network(task, net, 1e-3, updates, dtype).losses[0]
-    t = np.arange(0, updates + 1, CONTEXT_CURVE_STEP)
-    runs = {r.model: r for r in ga.AUTHORS_RUNS if r.dataset == key}
-    cf_ref = th.authors_closed_form_for(task)
-    checkpoints = sorted(runs["relu"].losses)
-    # the closed form at time e = epoch e (their saved index), on a sparse grid: the full
-    # 8001-epoch prediction array would be ~0.1 GB per call
-    cf_epochs = np.union1d(t, [k for k in checkpoints if k <= updates]).astype(int)
-    cf_loss = np.full(updates + 1, np.nan)
-    cf_loss[cf_epochs] = th.authors_closed_form_loss(task, cf_epochs, cf_ref)
-    curves["closed_form"] = cf_loss
-    _, _, counts = num.relu_unit_counts(task, relu, STRONG_FRACTION)
-    out: dict[str, Any] = {
-        "dataset": key,
-        "init_seed": init[0],
-        "hidden": hidden,
-        "updates": updates,
-        "checkpoints": checkpoints,
-    }
-    for name, curve in curves.items():
-        out[f"{name}_at"] = ours_at(curve, checkpoints)
-    out["code_relu"] = code_at(runs["relu"], init[0], checkpoints)
-    out["code_reln"] = code_at(runs["reln"], init[0], checkpoints)
-    out["code_modular"] = code_at(runs.get("modular"), init[0], checkpoints)
-    out["code_closed_form"] = [float(cf_ref.saved[k]) for k in checkpoints]
-    out["scripts"] = _scripts(key)
-    # ours (the toolkit's own metrics; the authors' code counts no units)
-    out["ours_unit_counts"] = counts[0].tolist()
-    out["ours_single_context_units"] = int(counts[0, 1])
-    out["ours_gap_modular_minus_reln"] = float(curves["modular"][-1] - curves["reln"][-1])
-    out["t"] = t.tolist()
-    for name, curve in curves.items():
-        out[f"{name}_curve"] = curve[t].tolist()
-    return out
-
 
 _STYLE = {
     "relu": ("ReLU", "k"),
@@ -190,11 +91,9 @@ def _spread(vals: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndar
     return np.array(med), np.array(lo), np.array(hi)
 
 
-def contexts_render(records, fig) -> None:
-    fig.set_size_inches(15, 8.5)
-    groups = by_point(records, ("contexts", "structures"))
-    axes = fig.subplots(2, 4)
-    for ax, ((C, s), recs) in zip(axes[0], groups.items(), strict=False):
+def _top_row(axes, groups) -> None:
+    """One panel of loss curves per dataset: ours and the authors' checkpoints."""
+    for ax, ((C, s), recs) in zip(axes, groups.items(), strict=False):
         names = ("relu", "reln", "modular", "closed_form")
         src = recs[0].result["scripts"]
         folder = src["relu"].split("/")[0]
@@ -202,13 +101,13 @@ def contexts_render(records, fig) -> None:
         _curve_panel(
             ax, recs, names, f"C = {C}, {s} structures, {len(recs)} seeds\n{folder}: {files}"
         )
-    axes[0][0].set_ylabel("loss ½Σ‖y − ŷ‖²")
-    axes[0][0].legend(fontsize=6, loc="lower left")
-    # bottom row: the phase diagram over C (same hierarchy in every context)
-    same = {C: recs for (C, s), recs in groups.items() if s == "same"}
-    Cs = np.array(sorted(same), dtype=float)
-    last = records[0].result["checkpoints"][-1]
-    ax = axes[1][0]
+    axes[0].set_ylabel("loss ½Σ‖y − ŷ‖²")
+    axes[0].legend(fontsize=6, loc="lower left")
+
+
+def _final_loss_panel(ax, same, Cs: np.ndarray, last: int) -> None:
+    """Loss at the last checkpoint vs C (same hierarchy): ours and the authors', median and
+    range over seeds."""
     for name in ("relu", "reln", "closed_form"):
         label, color = _STYLE[name]
         for source, marker, dx in (("ours", "-o", -0.06), ("code", "s", 0.06)):
@@ -231,7 +130,10 @@ def contexts_render(records, fig) -> None:
     ax.set_ylabel(f"loss after {last} updates")
     ax.set_title("median and range over seeds; ours vs the authors' runs", fontsize=8)
     ax.legend(fontsize=6)
-    ax = axes[1][1]
+
+
+def _ratio_panel(ax, same, Cs: np.ndarray, last: int) -> None:
+    """Ours over the authors' loss at the last checkpoint vs C, median over seeds."""
     for name in ("relu", "reln"):
         label, color = _STYLE[name]
         ratio, _, _ = _spread(
@@ -244,45 +146,47 @@ def contexts_render(records, fig) -> None:
     ax.set_ylabel(f"ours / code after {last} updates")
     ax.set_title("same init, float64 (ours) vs float32 (code)", fontsize=8)
     ax.legend(fontsize=6)
-    # ours: unit counts and the modular-minus-ReLN gap
-    ax = axes[1][2]
-    labels = [f"C={C}\n{s[:4]}" for (C, s) in groups]
+
+
+def _group_labels(groups) -> list[str]:
+    """Tick labels of the datasets: ``C=3\\ndiff`` etc."""
+    return [f"C={C}\n{s[:4]}" for (C, s) in groups]
+
+
+def _unit_count(r, n: int) -> int:
+    """Strong units of one record active in ``n`` contexts (0 beyond its C)."""
+    counts = r.result["ours_unit_counts"]
+    return counts[n] if n < len(counts) else 0
+
+
+def _unit_counts_panel(ax, groups) -> None:
+    """Ours: strong ReLU units by number of active contexts, mean over seeds, with the pooled
+    totals as bar text."""
     width = 0.8 / 5
     Cmax = max(C for C, _ in groups)
     for n in range(1, Cmax + 1):
-        means = [
-            np.mean(
-                [
-                    r.result["ours_unit_counts"][n] if n < len(r.result["ours_unit_counts"]) else 0
-                    for r in recs
-                ]
-            )
-            for recs in groups.values()
-        ]
+        means = [np.mean([_unit_count(r, n) for r in recs]) for recs in groups.values()]
         bars = ax.bar(np.arange(len(groups)) + (n - 3) * width, means, width, label=f"{n} contexts")
         # pooled totals over seeds on every non-empty bar: the rare ones are not visible
-        totals = [
-            sum(
-                r.result["ours_unit_counts"][n]
-                for r in recs
-                if n < len(r.result["ours_unit_counts"])
-            )
-            for recs in groups.values()
-        ]
+        totals = [sum(_unit_count(r, n) for r in recs) for recs in groups.values()]
         ax.bar_label(bars, [str(t) if t else "" for t in totals], fontsize=5, rotation=90)
-    ax.set_xticks(np.arange(len(groups)), labels, fontsize=7)
+    ax.set_xticks(np.arange(len(groups)), _group_labels(groups), fontsize=7)
     ax.set_ylabel("strong ReLU units (mean over seeds; bar text: pooled total)")
     ax.set_title(
-        f"OURS: strong units by number of active contexts\n(strength ≥ {STRONG_FRACTION} × max)",
+        "OURS: strong units by number of active contexts\n"
+        f"(strength ≥ {proofs.STRONG_FRACTION} × max)",
         fontsize=8,
     )
     ax.legend(fontsize=6)
-    ax = axes[1][3]
+
+
+def _gap_panel(ax, groups, records, last: int) -> None:
+    """Ours: the modular-minus-ReLN final loss gap per seed and its median per dataset."""
     for i, recs in enumerate(groups.values()):
         gaps = [r.result["ours_gap_modular_minus_reln"] for r in recs]
         ax.plot(np.full(len(gaps), i), gaps, "o", color="C3", mfc="none")
         ax.plot([i], [np.median(gaps)], "_", color="k", ms=14)
-    ax.set_xticks(np.arange(len(groups)), labels, fontsize=7)
+    ax.set_xticks(np.arange(len(groups)), _group_labels(groups), fontsize=7)
     gaps = np.array([r.result["ours_gap_modular_minus_reln"] for r in records])
     if np.all(gaps > 0):
         if gaps.max() > 100 * gaps.min():
@@ -294,13 +198,32 @@ def contexts_render(records, fig) -> None:
     ax.set_title("OURS: modular-minus-ReLN gap per seed (bar: median)", fontsize=8)
 
 
+def contexts_render(records, fig) -> None:
+    """Top: the loss curves of each dataset (ours, the authors' checkpoints). Bottom: the
+    final loss vs C, ours over theirs, and (ours) strong units and the modular-minus-ReLN gap.
+    """
+    fig.set_size_inches(15, 8.5)
+    groups = by_point(records, ("contexts", "structures"))
+    axes = fig.subplots(2, 4)
+    _top_row(axes[0], groups)
+    # bottom row: the phase diagram over C (same hierarchy in every context)
+    same = {C: recs for (C, s), recs in groups.items() if s == "same"}
+    Cs = np.array(sorted(same), dtype=float)
+    last = records[0].result["checkpoints"][-1]
+    _final_loss_panel(axes[1][0], same, Cs, last)
+    _ratio_panel(axes[1][1], same, Cs, last)
+    # ours: unit counts and the modular-minus-ReLN gap
+    _unit_counts_panel(axes[1][2], groups)
+    _gap_panel(axes[1][3], groups, records, last)
+
+
 def contexts_point_cost(params: Mapping[str, Any]) -> mc.Cost:
     """ReLU, ReLN and modular GDLN of the point's dataset at the authors' sizes."""
     C, structures = int(params["contexts"]), str(params["structures"])
-    key = CONTEXT_DATASETS[(C, structures)]
+    key = proofs.CONTEXT_DATASETS[(C, structures)]
     task = th.AUTHORS_DATASETS[key].task()
     hidden, _ = ga.AUTHORS_RELU_SIZE[key]
-    updates = int(params.get("updates", CONTEXT_UPDATES))
+    updates = int(params.get("updates", proofs.CONTEXT_UPDATES))
     n_in, batch = task.X.shape
     return mc.context_experiment_cost(
         n_in, batch, task.Y.shape[0], (hidden,), C, updates, reln="authors"
@@ -312,20 +235,22 @@ DIAGRAM = PhaseDiagram(
     "gdln",
     "Make Haste Slowly per number of contexts, as the authors run it: ReLU, ReLN, closed form",
     f"One hidden layer at the authors' sizes (ReLU widths "
-    f"{', '.join(f'{ga.AUTHORS_RELU_SIZE[k][0]}' for k in CONTEXT_DATASETS.values())} for "
-    f"{', '.join(f'C = {c} {s}' for c, s in CONTEXT_DATASETS)}; init sd 0.005/width; η = 1e-3; "
-    f"{CONTEXT_UPDATES} updates), one point per (dataset, seed base b = "
-    f"{SEED_BASES[0]}…{SEED_BASES[-1]}): the init the authors' script draws after "
+    f"{', '.join(f'{ga.AUTHORS_RELU_SIZE[k][0]}' for k in proofs.CONTEXT_DATASETS.values())} for "
+    f"{', '.join(f'C = {c} {s}' for c, s in proofs.CONTEXT_DATASETS)}; init sd 0.005/width; "
+    "η = 1e-3; "
+    f"{proofs.CONTEXT_UPDATES} updates), one point per (dataset, seed base b = "
+    f"{proofs.SEED_BASES[0]}…{proofs.SEED_BASES[-1]}): the init the authors' script draws after "
     "np.random.seed(b). ReLN = their gdln.py / gdln3/4/5.py modules, modular = gdln_single.py "
     "(C = 3; for C = 4, 5 common + single-context modules: ours), closed form = closed.py / "
     "closed3/4/5.py (their formula in our float64; d/(C−1) not derived, flagged). Lines: ours "
     "(median, band = range over seeds); open markers: the authors' own runs (`code`, "
     "theory.gdln_authors, JAX float32) at the same updates, seed by seed. Bottom: loss after "
-    f"{CONTEXT_UPDATES} updates vs C, ours and theirs; and, labelled OURS, the toolkit's own "
-    f"metrics: strong ReLU units (≥ {STRONG_FRACTION} × the largest output contribution) by "
+    f"{proofs.CONTEXT_UPDATES} updates vs C, ours and theirs; and, labelled OURS, the "
+    "toolkit's own "
+    f"metrics: strong ReLU units (≥ {proofs.STRONG_FRACTION} × the largest output contribution) by "
     "number of active contexts, and the modular-minus-ReLN final loss gap.",
-    contexts_points,
-    contexts_compute,
+    proofs.contexts_points,
+    proofs.contexts_compute,
     contexts_render,
     dtypes=DTYPES,
     cost=contexts_point_cost,

@@ -5,110 +5,25 @@ seed base, plus this project's modular variant of gdln_off.py.
 
 Besides the authors' quantities each point keeps this toolkit's own metrics, labelled ours: the
 deep ReLU's strong units by number of active contexts per hidden layer and the modular-minus-
-gdln_off final loss gap. What it shares with ``gdln-authors-contexts``:
-:mod:`mtl_theory.families.gdln_authors_common`.
+gdln_off final loss gap. Points and compute: :mod:`mtl_theory.proofs.gdln_authors`
+(``depth_*``, ``DEPTH_*``); here the render, the per-point cost and ``DIAGRAM``. What it
+shares with ``gdln-authors-contexts``: :mod:`mtl_theory.families.gdln_authors_common`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from mtl_theory import cost as mc
-from mtl_theory.families.gdln_authors_common import (
-    SEED_BASES,
-    STRONG_FRACTION,
-    by_point,
-    code_at,
-    ours_at,
-)
-from mtl_theory.numerics import gdln as num
-from mtl_theory.numerics.precision import DEFAULT_DTYPE, DTYPES
+from mtl_theory.families.gdln_authors_common import by_point
+from mtl_theory.numerics.precision import DTYPES
+from mtl_theory.proofs import gdln_authors as proofs
 from mtl_theory.registry import PhaseDiagram
 from mtl_theory.theory import gdln as th
 from mtl_theory.theory import gdln_authors as ga
-
-#: Updates of the depth runs (their 30001-epoch loop; checkpoints up to 30000).
-DEPTH_UPDATES = 30000
-
-#: Loss curves are stored every this many updates (the CSV stays small).
-DEPTH_CURVE_STEP = 100
-
-#: The depth networks of the depth diagram: the authors' two scripts and our modular variant
-#: of gdln_off.py (the same init draws and schedule; the three output modules gated on single
-#: contexts instead of pairs of contexts: ours, `reconstructed`).
-DEPTH_NETWORKS = ("relu", "gdln", "modular")
-
-#: Seed bases of the depth diagram: all five of the authors' inits (a depth point costs
-#: 1–10 min at 30000 updates on the shared 2-core machine; the authors' five runs are also in
-#: theory.gdln_authors and in benchmarks/gdln_side_by_side.py --only depth).
-DEPTH_SEED_BASES = SEED_BASES
-DEPTH_MODULAR = dataclasses.replace(
-    th.DepthNet(),
-    source="ours: depth/gdln_off.py with single-context output modules",
-    context_sets=((0,), (1,), (2,)),
-)
-
-
-def depth_points() -> list[dict[str, Any]]:
-    # seed-major: a sweep cut short still has every network at its first seeds
-    return [{"network": n, "seed_base": b} for b in DEPTH_SEED_BASES for n in DEPTH_NETWORKS]
-
-
-def depth_compute(
-    params: Mapping[str, Any], seed: int, dtype: str = DEFAULT_DTYPE
-) -> dict[str, Any]:
-    """One depth network (depth/relu.py, depth/gdln_off.py or our modular variant) trained at
-    the authors' schedule from the init of one seed base.
-
-    ``params["updates"]`` (optional, default DEPTH_UPDATES) is a size knob for tests.
-    ``dtype``: the training arithmetic.
-    """
-    network, b = str(params["network"]), int(params["seed_base"])
-    if network not in DEPTH_NETWORKS:
-        raise ValueError(f"network must be one of {DEPTH_NETWORKS}, got {network!r}")
-    updates = int(params.get("updates", DEPTH_UPDATES))
-    task = th.AUTHORS_DATASETS["gen_data3-same"].task()
-    refs = ga.depth_runs()
-    # depth/relu.py and gdln_off.py take their seed from argv: init seed = seed base
-    init = [refs["depth-gdln"].init_seeds[b]]
-    n_in, n_out = task.X.shape[0], task.Y.shape[0]
-    out: dict[str, Any] = {"init_seed": init[0], "updates": updates}
-    if network == "relu":
-        cfg = th.AUTHORS_DEPTH_RELU
-        W = num.init_context_weights([n_in, *cfg["hidden"], n_out], cfg["std"], init)
-        run = num.train_context_net(task, W, cfg["lr"], updates, dtype=dtype)
-        ref, script = refs["depth-relu"], refs["depth-relu"].source
-        _, keeps, counts = num.relu_unit_counts(task, run, STRONG_FRACTION)
-        per_layer = []
-        for layer, H in enumerate(run.hidden):
-            act = num.unit_context_sets(H, task.context_of, task.n_contexts)
-            c = num.count_by_active_contexts(act, keeps[layer], task.n_contexts)
-            per_layer.append(c[0].tolist())
-        out["ours_unit_counts"] = counts[0].tolist()
-        out["ours_unit_counts_per_layer"] = per_layer
-    else:
-        net = th.DepthNet() if network == "gdln" else DEPTH_MODULAR
-        W = num.init_depth_net(net, n_in, n_out, init)
-        run = num.train_depth_net(task, net, W, updates, dtype)
-        ref = refs["depth-gdln"] if network == "gdln" else None
-        script = net.source
-        out["start_epoch"], out["switch_epoch"] = net.start_epoch, net.switch_epoch
-    curve = run.losses[0]
-    checkpoints = sorted(refs["depth-gdln"].losses)
-    out["script"] = script
-    out["checkpoints"] = checkpoints
-    out["loss_at"] = ours_at(curve, checkpoints)
-    out["code_loss"] = code_at(ref, init[0], checkpoints)
-    t = np.arange(0, updates + 1, DEPTH_CURVE_STEP)
-    out["t"] = t.tolist()
-    out["curve"] = curve[t].tolist()
-    out["final_loss"] = float(curve[-1])
-    return out
-
 
 _DEPTH_STYLE = {
     "relu": ("ReLU, depth/relu.py", "k"),
@@ -182,7 +97,7 @@ def depth_render(records, fig) -> None:
         ax_units.set_ylabel("strong ReLU units (mean over seeds)")
         ax_units.legend(fontsize=6)
     ax_units.set_title(
-        f"OURS: deep ReLU units by active contexts\n(strength ≥ {STRONG_FRACTION} × max)",
+        f"OURS: deep ReLU units by active contexts\n(strength ≥ {proofs.STRONG_FRACTION} × max)",
         fontsize=8,
     )
     mod = {r.params["seed_base"]: r.result["final_loss"] for r in groups.get(("modular",), [])}
@@ -202,7 +117,7 @@ def depth_point_cost(params: Mapping[str, Any]) -> mc.Cost:
     weights: 7 modules of 60 units, dense between the hidden layers)."""
     task = th.AUTHORS_DATASETS["gen_data3-same"].task()
     n_in, batch = task.X.shape
-    updates = int(params.get("updates", DEPTH_UPDATES))
+    updates = int(params.get("updates", proofs.DEPTH_UPDATES))
     return mc.dense_gd_cost([n_in, 420, 420, task.Y.shape[0]], batch, updates)
 
 
@@ -213,16 +128,16 @@ DIAGRAM = PhaseDiagram(
     "depth/relu.py (11 → 420 → 420 → 60 ReLU, sd 0.0006) and depth/gdln_off.py (7 × 60-unit "
     "modules, dense hidden-to-hidden, gated at the output only, 4 common modules, context "
     "modules on the context pairs with 8× output init; no update before epoch 500, the common "
-    f"loss only until 12000), η = 1e-3, {DEPTH_UPDATES} updates, the same hierarchy in 3 "
-    f"contexts; one point per (network, seed base b = {DEPTH_SEED_BASES[0]}…"
-    f"{DEPTH_SEED_BASES[-1]}), "
+    f"loss only until 12000), η = 1e-3, {proofs.DEPTH_UPDATES} updates, the same hierarchy in 3 "
+    f"contexts; one point per (network, seed base b = {proofs.DEPTH_SEED_BASES[0]}…"
+    f"{proofs.DEPTH_SEED_BASES[-1]}), "
     "the authors' init of b. Lines: ours (median, band = range); open markers: the authors' "
     "runs (`code`, JAX float32) at the same updates. The authors have no closed form for "
     "depth. OURS (labelled): a modular variant of gdln_off.py (same init and schedule, "
     "output modules gated on single contexts), its final-loss gap to gdln_off.py per seed, "
     "and the deep ReLU's strong units by number of active contexts per hidden layer.",
-    depth_points,
-    depth_compute,
+    proofs.depth_points,
+    proofs.depth_compute,
     depth_render,
     dtypes=DTYPES,
     cost=depth_point_cost,
