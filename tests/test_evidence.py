@@ -318,7 +318,6 @@ def test_cli_bad_input_is_one_line_exit_2(tmp_path, capsys):
 # --------------------------------------------------------------------------- Eq. 7's stream
 
 
-@settings(max_examples=40, deadline=None)
 @given(
     sizes=st.lists(st.integers(1, 40), min_size=1, max_size=6),
     coords=st.integers(1, 4),
