@@ -389,6 +389,70 @@ def realized_initial_state(
     return _balanced(u, vt, amp, live)
 
 
+#: Relative gap below which two singular values of one pathway are one degenerate group in
+#: :func:`degenerate_start_spread` (`derived`: the equal values of this task are equal by
+#: symmetry, to ~1e-15; a gap δs/s separates two modes' linear-phase growth by a factor
+#: (s/a₀)^(δs/s), 1 + 2e-8 at s/a₀ = 1e8 for 1e-9, so such modes still grow as one).
+DEGENERATE_RTOL = 1e-9
+
+
+def _growth_vectors(red: ReducedReln, W1s, W2s, p: int) -> np.ndarray:
+    """Pathway p's linear-phase growth vectors z = (W₁ P v_k + W₂ᵀ U u_k)/2, (n, h, k)."""
+    u, vt, _ = _mode_directions(red.syx)
+    Pb = block_input_bases(red.task, red.n_pathways, item_mode_basis(red.task))
+    x = np.einsum("hm,ami,aki->ahk", W1s[p], Pb[p], vt[p])
+    y = np.einsum("oh,aor,ark->ahk", W2s[p], red.U, u[p])
+    return 0.5 * (x + y)
+
+
+def degenerate_start_spread(
+    red: ReducedReln, W1s: Sequence[np.ndarray], W2s: Sequence[np.ndarray]
+) -> np.ndarray:
+    """Per live mode (K1, n, k): how far, in ln a₀, the realized start a_k of
+    :func:`realized_initial_state` can be from the start of the network's own directions,
+    when modes of one pathway share a singular value (`derived`, issue 14; 0 elsewhere).
+
+    Modes of one pathway with equal s (any blocks; :data:`DEGENERATE_RTOL`) share its hidden
+    units. In the linear phase (outputs ≪ targets, the pathways uncoupled) their growth
+    vectors z_k (h-vectors) all grow as e^{st/τ}, so the group's strength matrix becomes
+    G e^{2st/τ}, G = ZᵀZ the Gram of the z_k, and the balanced flow keeps G's eigenvectors:
+    the network's directions start at the eigenvalues λ_i of G, the reduced flow's modes at
+    its diagonal a_k = G_kk. Both lie in [λ_min, λ_max], and sorted eigenvalues and sorted
+    diagonal pair up within max_k max(ln(a_k/λ_min), ln(λ_max/a_k)) — the value returned
+    for every mode of the group. The off-diagonal G_jk are sums of h products (O(1/√h)
+    relative), but a group of m modes spreads its eigenvalues by ~2√(m/h): at 14 units a
+    pathway (C = 3 same, hidden = [100]) four modes of equal s spread by 1.2–1.9 in ln a₀
+    against the 3/√h = 0.8 of the cross-block overlap (the trained ReLN was 4.1 % behind
+    the reduced flow at epoch 2500, against a window of 2.8 %).
+    """
+    s = np.linalg.svd(red.syx, compute_uv=False)
+    _, _, live = _mode_directions(red.syx)
+    spread = np.zeros(live.shape)
+    for p in range(red.n_pathways):
+        z = _growth_vectors(red, W1s, W2s, p)
+        modes = list(zip(*np.nonzero(live[p]), strict=True))
+        values = np.array([s[p, a, k] for a, k in modes])
+        done = np.zeros(len(modes), dtype=bool)
+        for i in range(len(modes)):
+            if done[i]:
+                continue
+            group = np.flatnonzero(np.abs(values - values[i]) <= DEGENERATE_RTOL * values[i])
+            done[group] = True
+            if group.size < 2:
+                continue
+            Z = np.stack([z[modes[j][0], :, modes[j][1]] for j in group], axis=1)
+            G = Z.T @ Z
+            lam = np.linalg.eigvalsh(G)
+            diag = np.diag(G)
+            if lam[0] <= 0.0:  # fewer units than modes: no finite spread (too_narrow says so)
+                width = math.inf
+            else:
+                width = float(np.max(np.maximum(np.log(diag / lam[0]), np.log(lam[-1] / diag))))
+            for j in group:
+                spread[p, modes[j][0], modes[j][1]] = width
+    return spread
+
+
 def expected_initial_state(
     red: ReducedReln, widths: Sequence[int], stds: Sequence[float]
 ) -> ReducedState:
