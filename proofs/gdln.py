@@ -1320,10 +1320,12 @@ def _log_loss_distance(losses: Mapping[str, Mapping[str, float]], model: str, cp
 
 @dataclass(frozen=True)
 class TimeLags:
-    """GDLN-8 read in time: per compared epoch k, the relative lag t_X(L_ReLU(k))/k − 1 after
-    which network X first reaches the ReLU's loss at k (seed-mean per-epoch curves,
-    :func:`proofs.gdln_reln.loss_crossing`); ``censored`` where X never reaches it within
-    the run's E epochs, the lag then only bounded below by E/k − 1."""
+    """GDLN-8 read in time: per compared epoch k, the relative lag t_X(L*)/t_ReLU(L*) − 1 at
+    L* = max(L_X(k), L_ReLU(k)), t the first epoch a seed-mean per-epoch curve reaches L*
+    (:func:`proofs.gdln_reln.loss_crossing`): how much longer network X takes than the ReLU
+    to get where the slower of the two is at k (negative: X ahead). Both times are at most k,
+    so no lag is cut off by the run's end; ``censored`` where the ReLU is already at L* at
+    epoch 0 (t_ReLU = 0 < t_X: no finite ratio), that lag then bounded below by 0 only."""
 
     epochs: tuple[int, ...]
     lags: tuple[float, ...]
@@ -1341,13 +1343,15 @@ def relu_time_lags(curve: np.ndarray, relu_curve: np.ndarray, epochs: Sequence[i
     compared ``epochs`` after epoch 0 (`derived`: the reading of "tracks the ReLU's learning
     dynamics" that does not depend on the loss axis, since a crossing time is invariant under
     any increasing transform of the loss, linear or log)."""
-    E = len(curve) - 1
     ks = [int(k) for k in epochs if k > 0]
     lags, censored = [], []
     for k in ks:
-        t = gdln_reln.loss_crossing(curve, float(relu_curve[k]))
-        censored.append(math.isinf(t))
-        lags.append((E if math.isinf(t) else t) / k - 1.0)
+        level = max(float(curve[k]), float(relu_curve[k]))
+        t_x = gdln_reln.loss_crossing(curve, level)
+        t_r = gdln_reln.loss_crossing(relu_curve, level)
+        cut = t_r == 0.0 and t_x > 0.0
+        censored.append(cut)
+        lags.append(0.0 if cut else (0.0 if t_x == t_r else t_x / t_r - 1.0))
     return TimeLags(tuple(ks), tuple(lags), tuple(censored))
 
 
@@ -1368,8 +1372,8 @@ def _time_lag_comparison(lags: Mapping[str, TimeLags], quantity: str) -> Compari
         "no compared epoch after epoch 0 (a lag is relative to k > 0): not measurable at "
         "this setting"
         if not lags["reln"].epochs
-        else "a network never reaches the ReLU's loss within the run (censored lag, bounded below "
-        f"only): ReLN mean |lag| in [{r_lo:.3g}, {r_hi:.3g}], modular in [{m_lo:.3g}, "
+        else "the ReLU is at a network's loss already at epoch 0 (censored lag, bounded "
+        f"below only): ReLN mean |lag| in [{r_lo:.3g}, {r_hi:.3g}], modular in [{m_lo:.3g}, "
         f"{m_hi:.3g}] do not order: not measurable at this setting"
     )
     return dataclasses.replace(comp, agrees=False, out_of_range=why)
@@ -1527,9 +1531,9 @@ def _mixed_selectivity_comparisons(
         else f"loss at epoch {fin} (end of the learning window) ReLN ≤ modular"
     )
     track_q = (
-        "mean relative time lag |t(L_ReLU(k))/k − 1| at checkpoints k: ReLN ≤ modular"
+        "mean relative time lag |t_X(L*)/t_ReLU(L*) − 1| at checkpoints: ReLN ≤ modular"
         if whole
-        else f"mean relative time lag |t(L_ReLU(k))/k − 1| at epochs {window} (learning "
+        else f"mean relative time lag |t_X(L*)/t_ReLU(L*) − 1| at epochs {window} (learning "
         "window): ReLN ≤ modular"
     )
     comps = [
@@ -1565,9 +1569,10 @@ def _mixed_selectivity_comparisons(
     measured = {
         "log_loss_distance_to_relu": distances,
         "relu_time_lag": {
-            "rule": "derived (proofs.gdln.relu_time_lags): t_X(L_ReLU(k))/k − 1, the lag "
-            "after which network X first reaches the ReLU's loss at epoch k (negative: "
-            "ahead); censored: never within the run, bounded below by E/k − 1",
+            "rule": "derived (proofs.gdln.relu_time_lags): t_X(L*)/t_ReLU(L*) − 1 at L* = "
+            "max(L_X(k), L_ReLU(k)), t the first epoch a curve reaches L*: how much longer "
+            "network X takes than the ReLU to get where the slower is at k (negative: ahead); "
+            "censored: the ReLU at L* at epoch 0, bounded below by 0",
             "epochs": list(lags["reln"].epochs),
             **{
                 m: {

@@ -456,48 +456,55 @@ def test_gdln13_window_holds_the_lag_of_modes_sharing_units():
 
 
 def test_time_lags_do_not_depend_on_the_loss_axis():
-    # GDLN-8 read in time (derived): X reaches the ReLU's loss at k after a relative lag;
-    # exact for exponential curves (log-linear interpolation), and unchanged by L → L²
+    # GDLN-8 read in time (derived): how much longer X takes than the ReLU to reach the
+    # higher of their losses at k; exact for exponential curves (log-linear interpolation),
+    # and unchanged by L → L²
     t = np.arange(1001.0)
     relu = 60.0 * np.exp(-t / 100.0)
     slow, fast = 60.0 * np.exp(-t / 125.0), 60.0 * np.exp(-t / 80.0)
-    ks = [125, 250, 500]
+    ks = [125, 250, 500, 1000]
     for curve, lag in ((slow, 0.25), (fast, -0.2)):
         lags = pg.relu_time_lags(curve, relu, ks)
         assert np.allclose(lags.lags, lag, atol=1e-9) and not any(lags.censored)
         squared = pg.relu_time_lags(curve**2, relu**2, ks)
         assert np.allclose(squared.lags, lags.lags, atol=1e-9)
-    # censored: never reaching the ReLU's loss in the run bounds the lag below by E/k - 1
-    stuck = pg.relu_time_lags(np.full(1001, 10.0), relu, ks)  # at 0 below relu(125)
-    assert stuck.censored == (False, True, True) and stuck.lags == (-1.0, 3.0, 1.0)
-    assert stuck.mean_abs_bounds[1] == float("inf")
+    # a network starting above the ReLU's initial loss: at k = 25 the ReLU is at its loss
+    # from epoch 0 on (no finite ratio: censored); at k = 250 a lag of 250/198.9 - 1
+    high = pg.relu_time_lags(100.0 * np.exp(-t / 100.0), relu, [25, 250])
+    assert high.censored == (True, False)
+    assert abs(high.lags[1] - (250 / (250 - 100 * np.log(100 / 60)) - 1)) < 1e-9
+    assert high.mean_abs_bounds[1] == float("inf")
 
 
 def test_gdln8_in_time_agrees_fails_or_is_open_under_censoring():
     t = np.arange(1001.0)
     relu = 60.0 * np.exp(-t / 100.0)
-    ks = [125, 250, 500, 1000]
 
-    def comp(reln_tau, modular):
+    def comp(reln, modular, ks=(125, 250, 500, 1000)):
         lags = {
-            "reln": pg.relu_time_lags(60.0 * np.exp(-t / reln_tau), relu, ks),
+            "reln": pg.relu_time_lags(reln, relu, ks),
             "modular": pg.relu_time_lags(modular, relu, ks),
         }
         return pg._time_lag_comparison(lags, "mean relative time lag: ReLN ≤ modular")
 
-    held = comp(95.0, 60.0 * np.exp(-t / 130.0))  # the modular's last lag censored, ≥ 0
-    assert held.measurable and held.verifies  # 0.05 ≤ (0.3 + 0.3 + 0.3 + 0) / 4
-    failed = comp(60.0, 60.0 * np.exp(-t / 90.0))  # ReLN 0.4 ahead, modular 0.1 ahead
+    def curve(tau, start=60.0):
+        return start * np.exp(-t / tau)
+
+    held = comp(curve(95.0), curve(130.0))  # ReLN 0.05 ahead, modular 0.3 behind
+    assert held.measurable and held.verifies
+    failed = comp(curve(60.0), curve(90.0))  # ReLN 0.4 ahead, modular 0.1 ahead
     assert failed.measurable and not failed.verifies
-    # both censored at epoch 1000 (lower bounds 0.1875, upper inf): no order
-    open_ = comp(125.0, 60.0 * np.exp(-t / 125.0))
+    # a ReLN above the ReLU's initial loss at k = 25: censored, bounded below by its other
+    # lag only, which does not exceed the modular's: no order
+    open_ = comp(curve(100.0, 100.0), curve(120.0), ks=(25, 250))
     assert not open_.measurable and "censored" in open_.out_of_range
 
 
 def test_same_structures_gdln8_reports_both_readings():
-    # fuzz #251 (C = 3 same, 1000 epochs): the log distance says ReLN 0.199 > modular 0.156,
-    # read in time the ReLN's lags are 0.147 on average and the modular never reaches the
-    # ReLU's last loss inside the run: the order is open (not measurable), both reported
+    # fuzz #251 (C = 3 same, 1000 epochs) was a CONTRADICTION of the log distance: ReLN 0.199
+    # > modular 0.156. Read in time the ReLN lags the ReLU by +17, +6 % and then runs 16-21 %
+    # ahead, the modular lags by +18 ... +32 %: mean |lag| 0.150 <= 0.195, GDLN-8 holds; the
+    # log distance is reported beside it
     setup = setup_of(
         model="context", contexts=3, structures="same", hidden=[100], lr=4e-3, epochs=1000
     )
@@ -507,7 +514,9 @@ def test_same_structures_gdln8_reports_both_readings():
     dist = v.measured["log_loss_distance_to_relu"]
     assert dist["reln"] > dist["modular"]
     lags = v.measured["relu_time_lag"]
-    assert lags["modular"]["censored"][-1] and not any(lags["reln"]["censored"])
-    assert abs(lags["reln"]["mean_abs_bounds"][0] - 0.147) < 0.01
+    assert not any(lags["reln"]["censored"] + lags["modular"]["censored"])
+    assert lags["reln"]["lags"][-1] < -0.15 < 0.15 < lags["modular"]["lags"][-1]
     track = next(c for c in v.comparisons if c.statement == "GDLN-8")
-    assert not track.measurable and "censored" in track.out_of_range
+    assert track.measurable and track.verifies
+    assert track.measured == lags["reln"]["mean_abs_bounds"][0]
+    assert track.predicted == lags["modular"]["mean_abs_bounds"][0]
