@@ -409,22 +409,25 @@ def degenerate_start_spread(
     red: ReducedReln, W1s: Sequence[np.ndarray], W2s: Sequence[np.ndarray]
 ) -> np.ndarray:
     """Per live mode (K1, n, k): how far, in ln a₀, the realized start a_k of
-    :func:`realized_initial_state` can be from the start of the network's own directions,
-    when modes of one pathway share a singular value (`derived`, issue 14; 0 elsewhere).
+    :func:`realized_initial_state` can be from where the network's own directions start,
+    because the modes of a pathway share its hidden units (`derived`, issue 14).
 
-    Modes of one pathway with equal s (any blocks; :data:`DEGENERATE_RTOL`) share its hidden
-    units. In the linear phase (outputs ≪ targets, the pathways uncoupled) their growth
-    vectors z_k (h-vectors) all grow as e^{st/τ}, so the group's strength matrix becomes
-    G e^{2st/τ}, G = ZᵀZ the Gram of the z_k, and the balanced flow keeps G's eigenvectors:
-    the network's directions start at the eigenvalues λ_i of G, the reduced flow's modes at
-    its diagonal a_k = G_kk. The modes of a group are exchangeable, so any pairing of
-    directions with modes is one; sorted with sorted pairs them within
-    δ = max_i |ln λ_(i) − ln a_(i)| (the smallest largest gap of any pairing) — the value
-    returned for every mode of the group. The off-diagonal G_jk are sums of h products (O(1/√h)
-    relative), but a group of m modes spreads its eigenvalues by ~2√(m/h): at 14 units a
-    pathway (C = 3 same, hidden = [100]) four modes of equal s are δ ≈ 1.1 apart in ln a₀
-    against the 3/√h = 0.8 of the cross-block overlap (the trained ReLN was 4.1 % behind
-    the reduced flow at epoch 2500, against a window of 2.8 %).
+    In the linear phase (outputs ≪ targets, the pathways uncoupled) every mode's growth
+    vector z_k (an h-vector) grows as e^{s_k t/τ}; G = ZᵀZ is their Gram. Two limits bound
+    what a group g of modes with equal s (:data:`DEGENERATE_RTOL`) starts from. (a) The group
+    grows as one: its strength matrix is G_gg e^{2st/τ}, whose eigenvectors the balanced flow
+    keeps, so its directions start at the eigenvalues of G_gg, the reduced modes at its
+    diagonal a_k = G_kk. (b) The faster modes f of the pathway (larger s), once grown, unlearn
+    the overlap of g's hidden vectors with theirs (it puts g's inputs on f's outputs, an error
+    they remove at their own, faster rate): g then starts at the eigenvalues of the Schur
+    complement G_gg − G_gf G_ff⁻¹ G_fg. The modes of a group are exchangeable, so sorted
+    eigenvalues pair with sorted a_k, within δ = max_i |ln λ_(i) − ln a_(i)| (the smallest
+    largest gap of any pairing); the larger δ of (a) and (b) is returned for every mode of
+    the group (0 for a single mode with no faster one). The overlaps are sums of h products
+    (O(1/√h) relative), but a group of m modes spreads by ~2√(m/h) and each faster mode takes
+    ~1/h of ln a_k: at 14 units a pathway (C = 3 same, hidden = [100], seeds 0–4) the trained
+    ReLN lies between the reduced flows started at (a) and at (b), 88–147 epochs behind the
+    diagonal start at epoch 2500 against a cross-block window of 71 (it was exit 1).
     """
     s = np.linalg.svd(red.syx, compute_uv=False)
     _, _, live = _mode_directions(red.syx)
@@ -432,26 +435,36 @@ def degenerate_start_spread(
     for p in range(red.n_pathways):
         z = _growth_vectors(red, W1s, W2s, p)
         modes = list(zip(*np.nonzero(live[p]), strict=True))
+        if not modes:
+            continue
         values = np.array([s[p, a, k] for a, k in modes])
-        done = np.zeros(len(modes), dtype=bool)
+        Z = np.stack([z[a, :, k] for a, k in modes], axis=1)
+        G = Z.T @ Z
         for i in range(len(modes)):
-            if done[i]:
-                continue
             group = np.flatnonzero(np.abs(values - values[i]) <= DEGENERATE_RTOL * values[i])
-            done[group] = True
-            if group.size < 2:
-                continue
-            Z = np.stack([z[modes[j][0], :, modes[j][1]] for j in group], axis=1)
-            G = Z.T @ Z
-            lam = np.linalg.eigvalsh(G)
-            diag = np.diag(G)
-            if lam[0] <= 0.0:  # fewer units than modes: no finite spread (too_narrow says so)
-                width = math.inf
-            else:
-                width = float(np.max(np.abs(np.log(lam) - np.log(np.sort(diag)))))
-            for j in group:
-                spread[p, modes[j][0], modes[j][1]] = width
+            faster = np.flatnonzero(values > values[i] * (1.0 + DEGENERATE_RTOL))
+            if group[0] != i or (group.size < 2 and faster.size == 0):
+                continue  # each group once; a lone fastest mode has nothing to share
+            at = np.array(modes)[group]
+            spread[p, at[:, 0], at[:, 1]] = _group_spread(G, group, faster)
     return spread
+
+
+def _group_spread(G: np.ndarray, group: np.ndarray, faster: np.ndarray) -> float:
+    """δ of :func:`degenerate_start_spread` for one group (inf when the pathway has too few
+    units for its modes: a Gram eigenvalue at or below 0; too_narrow reports it)."""
+    Ggg = G[np.ix_(group, group)]
+    diag = np.sort(np.diag(Ggg))
+    starts = [np.linalg.eigvalsh(Ggg)]
+    if faster.size:
+        Gff = G[np.ix_(faster, faster)]
+        if np.linalg.eigvalsh(Gff)[0] <= 0.0:
+            return math.inf
+        schur = Ggg - G[np.ix_(group, faster)] @ np.linalg.solve(Gff, G[np.ix_(faster, group)])
+        starts.append(np.linalg.eigvalsh(schur))
+    if min(float(lam[0]) for lam in starts) <= 0.0:
+        return math.inf
+    return max(float(np.max(np.abs(np.log(lam) - np.log(diag)))) for lam in starts)
 
 
 def expected_initial_state(
