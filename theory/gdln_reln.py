@@ -455,14 +455,15 @@ def _group_spread(G: np.ndarray, group: np.ndarray, faster: np.ndarray) -> float
     units for its modes: a Gram eigenvalue at or below 0; too_narrow reports it)."""
     Ggg = G[np.ix_(group, group)]
     diag = np.sort(np.diag(Ggg))
+    scale = float(np.max(np.diag(G)))
     starts = [np.linalg.eigvalsh(Ggg)]
     if faster.size:
         Gff = G[np.ix_(faster, faster)]
-        if np.linalg.eigvalsh(Gff)[0] <= 0.0:
+        if np.linalg.eigvalsh(Gff)[0] <= RANK_RTOL * scale:  # rank-deficient: too few units
             return math.inf
         schur = Ggg - G[np.ix_(group, faster)] @ np.linalg.solve(Gff, G[np.ix_(faster, group)])
         starts.append(np.linalg.eigvalsh(schur))
-    if min(float(lam[0]) for lam in starts) <= 0.0:
+    if min(float(lam[0]) for lam in starts) <= RANK_RTOL * scale:
         return math.inf
     return max(float(np.max(np.abs(np.log(lam) - np.log(diag)))) for lam in starts)
 
