@@ -1318,6 +1318,67 @@ def _log_loss_distance(losses: Mapping[str, Mapping[str, float]], model: str, cp
     return float(np.mean(np.abs(np.log(a / b))))
 
 
+@dataclass(frozen=True)
+class TimeLags:
+    """GDLN-8 read in time: per compared epoch k, the relative lag t_X(L*)/t_ReLU(L*) − 1 at
+    L* = max(L_X(k), L_ReLU(k)), t the first epoch a seed-mean per-epoch curve reaches L*
+    (:func:`proofs.gdln_reln.loss_crossing`): how much longer network X takes than the ReLU
+    to get where the slower of the two is at k (negative: X ahead). Both times are at most k,
+    so no lag is cut off by the run's end; ``censored`` where the ReLU is already at L* at
+    epoch 0 (t_ReLU = 0 < t_X: no finite ratio), that lag then bounded below by 0 only."""
+
+    epochs: tuple[int, ...]
+    lags: tuple[float, ...]
+    censored: tuple[bool, ...]
+
+    @property
+    def mean_abs_bounds(self) -> tuple[float, float]:
+        """(lower, upper) bounds of the mean |lag| (upper inf when a lag is censored)."""
+        lo = float(np.mean(np.abs(self.lags))) if self.lags else math.nan
+        return lo, (math.inf if any(self.censored) else lo)
+
+
+def relu_time_lags(curve: np.ndarray, relu_curve: np.ndarray, epochs: Sequence[int]) -> TimeLags:
+    """:class:`TimeLags` of one GDLN's per-epoch loss ``curve`` against the ReLU's, at the
+    compared ``epochs`` after epoch 0 (`derived`: the reading of "tracks the ReLU's learning
+    dynamics" that does not depend on the loss axis, since a crossing time is invariant under
+    any increasing transform of the loss, linear or log)."""
+    ks = [int(k) for k in epochs if k > 0]
+    lags, censored = [], []
+    for k in ks:
+        level = max(float(curve[k]), float(relu_curve[k]))
+        t_x = gdln_reln.loss_crossing(curve, level)
+        t_r = gdln_reln.loss_crossing(relu_curve, level)
+        cut = t_r == 0.0 and t_x > 0.0
+        censored.append(cut)
+        lags.append(0.0 if cut else (0.0 if t_x == t_r else t_x / t_r - 1.0))
+    return TimeLags(tuple(ks), tuple(lags), tuple(censored))
+
+
+def _time_lag_comparison(lags: Mapping[str, TimeLags], quantity: str) -> Comparison:
+    """GDLN-8 "ReLN ≤ modular" on the mean |time lag|: agrees when the ReLN's upper bound is
+    at most the modular's lower bound, disagrees when its lower bound exceeds the modular's
+    upper bound, not measurable otherwise (a censored lag leaves the order open)."""
+    r_lo, r_hi = lags["reln"].mean_abs_bounds
+    m_lo, m_hi = lags["modular"].mean_abs_bounds
+    reason = "ordering claim: the ReLN tracks the ReLU better than the modular GDLN"
+    if r_hi <= m_lo or r_lo > m_hi:
+        pred, meas = (m_lo, r_hi) if r_hi <= m_lo else (m_hi, r_lo)
+        return Comparison.upper_bound(
+            "GDLN-8", quantity, pred, meas, 0.0, reason, route="independent"
+        )
+    comp = Comparison.upper_bound("GDLN-8", quantity, m_lo, r_lo, 0.0, reason, route="independent")
+    why = (
+        "no compared epoch after epoch 0 (a lag is relative to k > 0): not measurable at "
+        "this setting"
+        if not lags["reln"].epochs
+        else "the ReLU is at a network's loss already at epoch 0 (censored lag, bounded "
+        f"below only): ReLN mean |lag| in [{r_lo:.3g}, {r_hi:.3g}], modular in [{m_lo:.3g}, "
+        f"{m_hi:.3g}] do not order: not measurable at this setting"
+    )
+    return dataclasses.replace(comp, agrees=False, out_of_range=why)
+
+
 PARTS = ("loss", "context_only", "common_context_only", "context_output")
 
 
@@ -1447,28 +1508,33 @@ def _mixed_selectivity_comparisons(
     counts: np.ndarray,
     losses: Mapping[str, Mapping[str, float]],
     cps: Sequence[int],
+    curves: Mapping[str, np.ndarray],
     window: Sequence[int] | None = None,
 ) -> tuple[list[Comparison], dict[str, Any]]:
     """GDLN-9 (no single-context strong unit; (C − 1)-context units exist; ReLN ≤ modular at
     the end of the learning window) and GDLN-8 (the ReLN tracks the ReLU better than the
-    modular GDLN over the window), measured on the trained networks (routes independent of
-    the claims). ``window``: the epochs compared (:func:`_window_losses`; None: every
-    checkpoint), ``losses`` holding the seed-mean loss at each."""
+    modular GDLN over the window, read in time: :func:`relu_time_lags`; the log-loss distance
+    is reported beside it), measured on the trained networks (routes independent of the
+    claims). ``window``: the epochs compared (:func:`_window_losses`; None: every
+    checkpoint), ``losses`` holding the seed-mean loss at each, ``curves`` the seed-mean
+    per-epoch losses of "relu", "reln" and "modular"."""
     window = [int(c) for c in (cps if window is None else window)]
     whole = window == [int(c) for c in cps]
     if not window or window[-1] < 0:
-        return _empty_window_comparisons(C, counts, losses, cps)
+        return _empty_window_comparisons(C, counts, losses, cps, curves)
     fin = str(window[-1])
     distances = {m: _log_loss_distance(losses, m, window) for m in ("reln", "modular")}
+    lags = {m: relu_time_lags(curves[m], curves["relu"], window) for m in ("reln", "modular")}
     final_q = (
         "final loss ReLN ≤ modular"
         if whole
         else f"loss at epoch {fin} (end of the learning window) ReLN ≤ modular"
     )
     track_q = (
-        "mean |ln(L/L_ReLU)| at checkpoints: ReLN ≤ modular"
+        "mean relative time lag |t_X(L*)/t_ReLU(L*) − 1| at checkpoints: ReLN ≤ modular"
         if whole
-        else f"mean |ln(L/L_ReLU)| at epochs {window} (learning window): ReLN ≤ modular"
+        else f"mean relative time lag |t_X(L*)/t_ReLU(L*) − 1| at epochs {window} (learning "
+        "window): ReLN ≤ modular"
     )
     comps = [
         Comparison.exact(
@@ -1498,26 +1564,40 @@ def _mixed_selectivity_comparisons(
             "ordering claim (modular falls behind); no tolerance: ties do not count",
             route="independent",
         ),
-        Comparison.upper_bound(
-            "GDLN-8",
-            track_q,
-            distances["modular"],
-            distances["reln"],
-            0.0,
-            "ordering claim: the ReLN tracks the ReLU better than the modular GDLN",
-            route="independent",
-        ),
+        _time_lag_comparison(lags, track_q),
     ]
-    return comps, {"log_loss_distance_to_relu": distances}
+    measured = {
+        "log_loss_distance_to_relu": distances,
+        "relu_time_lag": {
+            "rule": "derived (proofs.gdln.relu_time_lags): t_X(L*)/t_ReLU(L*) − 1 at L* = "
+            "max(L_X(k), L_ReLU(k)), t the first epoch a curve reaches L*: how much longer "
+            "network X takes than the ReLU to get where the slower is at k (negative: ahead); "
+            "censored: the ReLU at L* at epoch 0, bounded below by 0",
+            "epochs": list(lags["reln"].epochs),
+            **{
+                m: {
+                    "lags": list(v.lags),
+                    "censored": list(v.censored),
+                    "mean_abs_bounds": list(v.mean_abs_bounds),
+                }
+                for m, v in lags.items()
+            },
+        },
+    }
+    return comps, measured
 
 
 def _empty_window_comparisons(
-    C: int, counts: np.ndarray, losses: Mapping[str, Mapping[str, float]], cps: Sequence[int]
+    C: int,
+    counts: np.ndarray,
+    losses: Mapping[str, Mapping[str, float]],
+    cps: Sequence[int],
+    curves: Mapping[str, np.ndarray],
 ) -> tuple[list[Comparison], dict[str, Any]]:
     """The comparisons with an empty learning window: the unit counts as always, the two
     loss orderings "not measurable" (already at epoch 0 a GDLN's loss is mostly its
     split-loss leftover)."""
-    comps, measured = _mixed_selectivity_comparisons(C, counts, losses, cps)
+    comps, measured = _mixed_selectivity_comparisons(C, counts, losses, cps, curves)
     why = (
         "already at epoch 0 a GDLN's loss is mostly its split-loss context-only leftover "
         "(proofs.gdln.learning_window_end): no epoch measures learning: not measurable at "
@@ -1648,8 +1728,9 @@ def _verify_context(
             wmeasured, wnotes = _window_note(curves, cps, end, epochs_compared)
             measured.update(wmeasured)
             vnotes += wnotes
+        per_epoch = {m: r.losses.mean(axis=0) for m, r in runs.items()}
         learned, learned_measured = _mixed_selectivity_comparisons(
-            C, counts, wlosses, cps, epochs_compared
+            C, counts, wlosses, cps, per_epoch, epochs_compared
         )
         if end is not None:
             tail, tail_measured = gdln_reln.tail_ordering_comparison(

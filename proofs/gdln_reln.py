@@ -53,7 +53,10 @@ class ReducedWindow:
     most a relative μ (Weyl's inequality on the perturbed correlations), and the init's
     cross-block overlap (sums of h products of independent normals against h squares,
     O(1/√h)) shifts ln a₀ by up to z/√h (z = INIT_Z = 3 standard deviations), a time
-    shift Δ = z τ/(2 s_min √h). The trained loss at k
+    shift z τ/(2 s_min √h); modes of one pathway with equal s share its units and start at
+    their Gram's eigenvalues, not at the reduced a_k, up to δ_k in ln a₀
+    (:func:`theory.gdln_reln.degenerate_start_spread`, `derived`), a further shift
+    max_k τ δ_k/(2 s_k) (``delta_degenerate``); Δ is their sum. The trained loss at k
     must equal the reduced loss at some time in [k(1 − μ) − Δ, k(1 + μ) + Δ]; the loss is
     monotone, so (ii) is the larger distance from L_red(k) to the window's end values.
     """
@@ -72,6 +75,8 @@ class ReducedWindow:
     #: any curve from the same L(0) falls inside it; the flow is then integrated to 2 k_max
     #: only (the window's far ends are not computed) and nothing is compared.
     spans_run: bool = False
+    #: the part of ``delta_abs`` from degenerate modes sharing a pathway's units (epochs)
+    delta_degenerate: float = 0.0
 
     @property
     def discretization(self) -> np.ndarray:
@@ -114,7 +119,8 @@ def reduced_window(
     live = s[s > gr.RANK_RTOL * s.max()]
     h = min(w.shape[0] for w in W1s)
     tau = th.time_constant(lr, task.n_data)
-    dabs = INIT_Z * tau / (2.0 * float(live.min()) * math.sqrt(h))
+    ddeg = degenerate_shift(red, W1s, W2s, tau)
+    dabs = INIT_Z * tau / (2.0 * float(live.min()) * math.sqrt(h)) + ddeg
     k = np.asarray(checkpoints, dtype=float)
     lo = np.maximum(k * (1.0 - mu) - dabs, 0.0)
     hi = k * (1.0 + mu) + dabs
@@ -138,7 +144,18 @@ def reduced_window(
         times,
         traj.loss,
         spans_run,
+        ddeg,
     )
+
+
+def degenerate_shift(red: gr.ReducedReln, W1s, W2s, tau: float) -> float:
+    """max over live modes of τ δ_k/(2 s_k) epochs, δ_k the ln a₀ spread of its degenerate
+    group (:func:`theory.gdln_reln.degenerate_start_spread`; 0 when no two modes of a
+    pathway share a singular value)."""
+    spread = gr.degenerate_start_spread(red, W1s, W2s)
+    s = np.linalg.svd(red.syx, compute_uv=False)
+    mask = spread > 0.0
+    return float(np.max(tau * spread[mask] / (2.0 * s[mask]))) if mask.any() else 0.0
 
 
 def too_narrow(red: gr.ReducedReln, net: num.PathwayNetwork) -> str | None:
@@ -220,7 +237,13 @@ def reduced_route_comparisons(
                 f"and {LOSS_ROUNDING:g} × L(0) of rounding, "
                 f"μ = {win.misalignment:.2e} (target Grams off-diagonal: every block rate "
                 f"within a relative μ), Δ = {win.delta_abs:.0f} epochs (init cross-block "
-                "overlap 1/√h in ln a₀)",
+                "overlap 1/√h in ln a₀"
+                + (
+                    f", and {win.delta_degenerate:.0f} of them for modes of equal s sharing "
+                    "a pathway's units: they start at their Gram's eigenvalues)"
+                    if win.delta_degenerate > 0.0
+                    else ")"
+                ),
                 baseline=float(reln_losses[0, 0]),  # the shared init's loss: nothing learned
                 what="the reduced ReLN loss",
             )
@@ -240,7 +263,8 @@ def reduced_route_comparisons(
         "tolerance": tol.tolist(),
         "reln_error_over_tolerance": over_tolerance["reln"].tolist(),
         "relu_error_over_tolerance": over_tolerance["relu"].tolist(),
-        "window": {"relative": win.misalignment, "absolute_epochs": win.delta_abs},
+        "window": {"relative": win.misalignment, "absolute_epochs": win.delta_abs}
+        | ({"degenerate_epochs": win.delta_degenerate} if win.delta_degenerate > 0.0 else {}),
         "discretization": win.discretization.tolist(),
         "reln_relative_time_lag": [
             win.equivalent_epoch(float(v)) / k - 1.0

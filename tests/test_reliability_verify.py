@@ -51,7 +51,12 @@ def test_a_context_run_from_tiny_weights_is_on_its_plateau():
     result = api.check({**SMALL, "init_std": 1e-30}, verify=True)
     assert time.monotonic() - start < 30.0
     comps = by_statement(result, "GDLN-13")
-    assert comps and all("plateau" in c.out_of_range for c in comps)
+    # not measurable either way: on its plateau, or (the degenerate-mode window, 700 epochs
+    # at this η) the window reaches back to epoch 0 in a 500-epoch run
+    assert comps and all(
+        "plateau" in c.out_of_range or "reaches back" in c.out_of_range for c in comps
+    )
+    assert all(not c.measurable for c in comps)
     g14 = by_statement(result, "GDLN-14")
     assert g14 and all(not c.measurable and "float64" in c.out_of_range for c in g14)
     assert not result.contradiction and result.verdict == "not measurable"

@@ -389,6 +389,85 @@ def realized_initial_state(
     return _balanced(u, vt, amp, live)
 
 
+#: Relative gap below which two singular values of one pathway are one degenerate group in
+#: :func:`degenerate_start_spread` (`derived`: the equal values of this task are equal by
+#: symmetry, to ~1e-15; a gap δs/s separates two modes' linear-phase growth by a factor
+#: (s/a₀)^(δs/s), 1 + 2e-8 at s/a₀ = 1e8 for 1e-9, so such modes still grow as one).
+DEGENERATE_RTOL = 1e-9
+
+
+def _growth_vectors(red: ReducedReln, W1s, W2s, p: int) -> np.ndarray:
+    """Pathway p's linear-phase growth vectors z = (W₁ P v_k + W₂ᵀ U u_k)/2, (n, h, k)."""
+    u, vt, _ = _mode_directions(red.syx)
+    Pb = block_input_bases(red.task, red.n_pathways, item_mode_basis(red.task))
+    x = np.einsum("hm,ami,aki->ahk", W1s[p], Pb[p], vt[p])
+    y = np.einsum("oh,aor,ark->ahk", W2s[p], red.U, u[p])
+    return 0.5 * (x + y)
+
+
+def degenerate_start_spread(
+    red: ReducedReln, W1s: Sequence[np.ndarray], W2s: Sequence[np.ndarray]
+) -> np.ndarray:
+    """Per live mode (K1, n, k): how far, in ln a₀, the realized start a_k of
+    :func:`realized_initial_state` can be from where the network's own directions start,
+    because the modes of a pathway share its hidden units (`derived`, issue 14).
+
+    In the linear phase (outputs ≪ targets, the pathways uncoupled) every mode's growth
+    vector z_k (an h-vector) grows as e^{s_k t/τ}; G = ZᵀZ is their Gram. Two limits bound
+    what a group g of modes with equal s (:data:`DEGENERATE_RTOL`) starts from. (a) The group
+    grows as one: its strength matrix is G_gg e^{2st/τ}, whose eigenvectors the balanced flow
+    keeps, so its directions start at the eigenvalues of G_gg, the reduced modes at its
+    diagonal a_k = G_kk. (b) The faster modes f of the pathway (larger s), once grown, unlearn
+    the overlap of g's hidden vectors with theirs (it puts g's inputs on f's outputs, an error
+    they remove at their own, faster rate): g then starts at the eigenvalues of the Schur
+    complement G_gg − G_gf G_ff⁻¹ G_fg. The modes of a group are exchangeable, so sorted
+    eigenvalues pair with sorted a_k, within δ = max_i |ln λ_(i) − ln a_(i)| (the smallest
+    largest gap of any pairing); the larger δ of (a) and (b) is returned for every mode of
+    the group (0 for a single mode with no faster one). The overlaps are sums of h products
+    (O(1/√h) relative), but a group of m modes spreads by ~2√(m/h) and each faster mode takes
+    ~1/h of ln a_k: at 14 units a pathway (C = 3 same, hidden = [100], seeds 0–4) the trained
+    ReLN lies between the reduced flows started at (a) and at (b), 88–147 epochs behind the
+    diagonal start at epoch 2500 against a cross-block window of 71 (it was exit 1).
+    """
+    s = np.linalg.svd(red.syx, compute_uv=False)
+    _, _, live = _mode_directions(red.syx)
+    spread = np.zeros(live.shape)
+    for p in range(red.n_pathways):
+        z = _growth_vectors(red, W1s, W2s, p)
+        modes = list(zip(*np.nonzero(live[p]), strict=True))
+        if not modes:
+            continue
+        values = np.array([s[p, a, k] for a, k in modes])
+        Z = np.stack([z[a, :, k] for a, k in modes], axis=1)
+        G = Z.T @ Z
+        for i in range(len(modes)):
+            group = np.flatnonzero(np.abs(values - values[i]) <= DEGENERATE_RTOL * values[i])
+            faster = np.flatnonzero(values > values[i] * (1.0 + DEGENERATE_RTOL))
+            if group[0] != i or (group.size < 2 and faster.size == 0):
+                continue  # each group once; a lone fastest mode has nothing to share
+            at = np.array(modes)[group]
+            spread[p, at[:, 0], at[:, 1]] = _group_spread(G, group, faster)
+    return spread
+
+
+def _group_spread(G: np.ndarray, group: np.ndarray, faster: np.ndarray) -> float:
+    """δ of :func:`degenerate_start_spread` for one group (inf when the pathway has too few
+    units for its modes: a Gram eigenvalue at or below 0; too_narrow reports it)."""
+    Ggg = G[np.ix_(group, group)]
+    diag = np.sort(np.diag(Ggg))
+    scale = float(np.max(np.diag(G)))
+    starts = [np.linalg.eigvalsh(Ggg)]
+    if faster.size:
+        Gff = G[np.ix_(faster, faster)]
+        if np.linalg.eigvalsh(Gff)[0] <= RANK_RTOL * scale:  # rank-deficient: too few units
+            return math.inf
+        schur = Ggg - G[np.ix_(group, faster)] @ np.linalg.solve(Gff, G[np.ix_(faster, group)])
+        starts.append(np.linalg.eigvalsh(schur))
+    if min(float(lam[0]) for lam in starts) <= RANK_RTOL * scale:
+        return math.inf
+    return max(float(np.max(np.abs(np.log(lam) - np.log(diag)))) for lam in starts)
+
+
 def expected_initial_state(
     red: ReducedReln, widths: Sequence[int], stds: Sequence[float]
 ) -> ReducedState:
