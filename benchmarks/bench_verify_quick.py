@@ -87,7 +87,9 @@ def without_timings(value):
 
 
 def report_of(out: str) -> dict:
-    return without_timings(json.loads((Path(out) / "report.json").read_text()))
+    """``out``/report.json without timings, its own folder written as ``<out>`` (figure paths)."""
+    text = (Path(out) / "report.json").read_text().replace(json.dumps(out)[1:-1], "<out>")
+    return without_timings(json.loads(text))
 
 
 def load_average() -> str:
