@@ -25,6 +25,7 @@ import ctypes
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -58,14 +59,18 @@ def cpu_children() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def timed(args: list[str], src: str | None) -> dict:
-    """Run ``python <args>`` (against ``src`` if given); its exit code, wall and CPU seconds."""
+def timed(args: list[str], src: str | None, cwd: str) -> dict:
+    """Run ``python <args>`` in ``cwd`` (against ``src`` if given); exit code, wall, CPU s.
+
+    ``cwd`` must hold no checkout: ``python -c`` and ``-m`` put it first on ``sys.path``, so
+    run from a repository it would shadow ``src`` (and the installed package).
+    """
     env = dict(os.environ)
     if src is not None:
         env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
     cpu0 = cpu_children()
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, *args], capture_output=True, text=True, env=env)
+    proc = subprocess.run([sys.executable, *args], capture_output=True, text=True, env=env, cwd=cwd)
     reap_orphans()
     wall = time.perf_counter() - t0
     return {
@@ -122,10 +127,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load average before: {load_average()}; subreaper: {reaper}")
     identical = True
     met = True
+    runs: dict[str, dict[str, list[dict]]] = {}
     for _ in range(max(1, args.repeat)):
         with tempfile.TemporaryDirectory() as tmp:
             for label, cmd_args, is_verify in commands(str(Path(tmp) / "new")):
-                new = timed(cmd_args, None)
+                new = timed(cmd_args, None, tmp)
+                runs.setdefault(label, {}).setdefault("this", []).append(new)
                 print(f"{label}: (load {load_average()})")
                 print(line("this", new))
                 if is_verify:
@@ -135,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
                 base_args = [
                     a.replace(str(Path(tmp) / "new"), str(Path(tmp) / "base")) for a in cmd_args
                 ]
-                base = timed(base_args, args.baseline)
+                base = timed(base_args, str(Path(args.baseline).resolve()), tmp)
+                runs[label].setdefault("baseline", []).append(base)
                 print(line("baseline", base))
                 print(
                     f"  ratio    {new['cpu'] / base['cpu']:.2f}x CPU "
@@ -145,6 +153,15 @@ def main(argv: list[str] | None = None) -> int:
                     same = report_of(str(Path(tmp) / "new")) == report_of(str(Path(tmp) / "base"))
                     identical &= same
                     print(f"  report.json without timings: {'identical' if same else 'DIFFERS'}")
+    if args.repeat > 1:
+        print(f"medians of {args.repeat} (load {load_average()}):")
+        for label, sides in runs.items():
+            cells = []
+            for side, results in sides.items():
+                cpu = statistics.median(r["cpu"] for r in results)
+                wall = statistics.median(r["wall"] for r in results)
+                cells.append(f"{side} {cpu:.2f} s CPU {wall:.2f} s wall")
+            print(f"  {label}: " + "; ".join(cells))
     print(
         f"peak RSS {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.0f} MiB "
         f"(target < 1024 MiB); {'MEETS' if met else 'MISSES'} the < 60 s target; "
