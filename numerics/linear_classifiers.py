@@ -24,7 +24,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import log_softmax, softmax
-from scipy.stats import rankdata
 
 __all__ = ["LinearClassifier", "fit_logistic", "fit_squared_hinge_svm", "roc_auc"]
 
@@ -315,5 +314,9 @@ def roc_auc(scores: object, positive: object) -> float:
     n_neg = pos.size - n_pos
     if n_pos == 0 or n_neg == 0:
         raise ValueError("roc_auc: expected both positive and negative samples, got one class")
+    # scipy.stats costs ~1 s to import (measured, `python -X importtime`) and is needed only
+    # here: imported on the first AUC, not with the toolkit.
+    from scipy.stats import rankdata
+
     ranks = rankdata(s)
     return float((ranks[pos].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))

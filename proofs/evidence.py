@@ -41,7 +41,6 @@ from mtl_theory.theory.model import (
     to_jsonable,
 )
 from scipy.special import log_ndtr, ndtri
-from scipy.stats import chi2
 
 THEORY = "evidence"
 
@@ -1406,6 +1405,8 @@ def _filter(setup, trials, measured, comparisons, notes, quick, ood_se, rng) -> 
         )
         notes.append(f"filter network not fit: {why}.")
         return
+    from scipy.stats import chi2  # imported here only: scipy.stats costs ~1 s to import
+
     probit = ne.fit_readouts_scipy(Z, Y, "probit")
     # |angle| / SE is a chi variable with D - 1 degrees of freedom asymptotically
     k = math.sqrt(chi2.ppf(1 - 1e-3 / N, max(D - 1, 1)))
