@@ -315,7 +315,7 @@ def _run_all(
 
     order = sorted(range(len(work)), key=lambda i: -work[i].cost)
     results: dict[int, DerivationOutcome | CaseOutcome] = {}
-    with _worker_pool(registry, workers) as pool:
+    with _worker_pool(workers) as pool:
         futures = {pool.submit(_run_in_worker, work[i]): i for i in order}
         for future in as_completed(futures):
             outcome = future.result()
@@ -325,37 +325,32 @@ def _run_all(
 
 
 @contextlib.contextmanager
-def _worker_pool(registry: Registry, workers: int) -> Iterator[ProcessPoolExecutor]:
-    """``workers`` processes for ``verify``'s items, each with one BLAS thread.
+def _worker_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """``workers`` spawned processes for ``verify``'s items, each with one BLAS thread, each
+    ending itself when this process dies.
 
-    The workers (and the fork server) start at the first submit, not with the executor, so
-    the one-thread environment stays set for the pool's whole life (as in numerics.sweep).
-
-    Where the platform has it, a ``forkserver`` context whose server imports the families
-    once (``set_forkserver_preload``) and forks every worker from that clean, single-threaded
-    process: a spawned worker would import them again, ~2 s of CPU each (measured: verify
-    --quick --workers 2 took 2.3-3.8 s less CPU than with spawn, three pairs, identical
-    reports; wall the same within the noise of a loaded machine). Spawn's semantics hold:
-    the server is started inside the one-thread environment, so its numpy loads a
-    one-thread OpenBLAS before any import, it runs no threads when it forks, and a worker
-    starts from imported modules only (no state of this process). Elsewhere: ``spawn``.
+    The workers start at the first submit, not with the executor, so the one-thread
+    environment stays set for the pool's whole life (as in numerics.sweep; it used to be
+    restored before any worker started). A SIGKILLed ``verify`` cannot stop its pool: the
+    workers watch their parent (:func:`mtl_theory.numerics.sweep.watch_parent`) and exit
+    with it, as sweep workers do. A ``forkserver`` pool saved 2.3-3.8 s of CPU at
+    ``--workers 2`` (the server imports the families once; perf-quick's note) but its server
+    and workers outlived a SIGKILLed parent (the workers' parent is the server, which lived
+    on), so it is not used.
     """
-    from multiprocessing import get_all_start_methods, get_context
+    from multiprocessing import get_context
 
     from mtl_theory.numerics.blas import single_thread_blas_environment
+    from mtl_theory.numerics.sweep import watch_parent
 
-    if "forkserver" in get_all_start_methods():
-        context = get_context("forkserver")
-        # read when the server starts (the first time in this process); a server already
-        # running was started by the same code, with the same environment
-        context.set_forkserver_preload(
-            [f"mtl_theory.families.{name}" for name in registry.families]
-        )
-    else:
-        context = get_context("spawn")
     with (
         single_thread_blas_environment(),
-        ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool,
+        ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=get_context("spawn"),
+            initializer=watch_parent,
+            initargs=(os.getpid(),),
+        ) as pool,
     ):
         yield pool
 
