@@ -13,7 +13,7 @@ import shutil
 import tempfile
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -324,35 +324,19 @@ def _run_all(
     return [results[i] for i in range(len(work))]
 
 
-@contextlib.contextmanager
-def _worker_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
-    """``workers`` spawned processes for ``verify``'s items, each with one BLAS thread, each
-    ending itself when this process dies.
+def _worker_pool(workers: int) -> contextlib.AbstractContextManager[ProcessPoolExecutor]:
+    """``workers`` processes for ``verify``'s items: the sweep engine's pool
+    (:func:`mtl_theory.numerics.sweep.watched_pool`), spawned, one BLAS thread each for the
+    pool's whole life (the environment used to be restored before any worker started), each
+    exiting with this process (they used to live on after a SIGKILL).
 
-    The workers start at the first submit, not with the executor, so the one-thread
-    environment stays set for the pool's whole life (as in numerics.sweep; it used to be
-    restored before any worker started). A SIGKILLed ``verify`` cannot stop its pool: the
-    workers watch their parent (:func:`mtl_theory.numerics.sweep.watch_parent`) and exit
-    with it, as sweep workers do. A ``forkserver`` pool saved 2.3-3.8 s of CPU at
-    ``--workers 2`` (the server imports the families once; perf-quick's note) but its server
-    and workers outlived a SIGKILLed parent (the workers' parent is the server, which lived
-    on), so it is not used.
+    A ``forkserver`` pool saved 2.3-3.8 s of CPU at ``--workers 2`` (the server imports the
+    families once; perf-quick's note) but its server and workers outlived a SIGKILLed parent
+    (the workers' parent is the server, which lived on), so it is not used.
     """
-    from multiprocessing import get_context
+    from mtl_theory.numerics.sweep import watched_pool
 
-    from mtl_theory.numerics.blas import single_thread_blas_environment
-    from mtl_theory.numerics.sweep import watch_parent
-
-    with (
-        single_thread_blas_environment(),
-        ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=get_context("spawn"),
-            initializer=watch_parent,
-            initargs=(os.getpid(),),
-        ) as pool,
-    ):
-        yield pool
+    return watched_pool(workers)
 
 
 def run_verify(

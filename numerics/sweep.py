@@ -554,9 +554,14 @@ def watch_parent(parent_pid: int, interval: float = PARENT_WATCH_INTERVAL_S) -> 
     threading.Thread(target=loop, name="parent-watch", daemon=True).start()
 
 
-def _run_processes(compute: Compute, todo: list, workers: int, record: Callable) -> None:
-    # Workers are started lazily at submit time, so the environment they inherit must stay
-    # set for the pool's whole life.
+@contextmanager
+def watched_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """``workers`` spawned processes with one BLAS thread each, which exit with this process.
+
+    Workers are started lazily at submit time, so the environment they inherit stays set
+    for the pool's whole life; each watches its parent (:func:`watch_parent`), so a
+    SIGKILLed parent leaves no worker behind. Used by sweeps and by ``verify --workers``.
+    """
     with (
         single_thread_blas_environment(),
         ProcessPoolExecutor(
@@ -566,6 +571,11 @@ def _run_processes(compute: Compute, todo: list, workers: int, record: Callable)
             initargs=(os.getpid(),),
         ) as pool,
     ):
+        yield pool
+
+
+def _run_processes(compute: Compute, todo: list, workers: int, record: Callable) -> None:
+    with watched_pool(workers) as pool:
         pending: dict[Future, tuple[str, dict, int]] = {}
         queue = iter(todo)
         # Keep at most 2 points per worker in flight: a kill loses little, memory stays flat.
