@@ -29,7 +29,13 @@ from mtl_theory.numerics.blas import single_thread_blas_environment
 from mtl_theory.numerics.precision import DEFAULT_DTYPE
 from mtl_theory.proofs import evidence_arch as pa
 from mtl_theory.proofs import evidence_rnn as per
-from mtl_theory.proofs.symbolic import combine_decisions, equal_status, truth_status, zero_status
+from mtl_theory.proofs.symbolic import (
+    algebraic_zero_status,
+    combine_decisions,
+    equal_status,
+    truth_status,
+    zero_status,
+)
 from mtl_theory.theory import evidence as te
 from mtl_theory.theory.model import (
     Z_POWER,
@@ -214,10 +220,12 @@ def derive_even_orthogonality(max_n: int = 12) -> Derivation:
     exact = []
     for n in range(2, max_n + 1):
         phis = [sp.pi * (2 * j + 1) / (2 * n) for j in range(n)]
+        # exact algebraic numbers (cos of rational multiples of pi): decided by their
+        # minimal polynomials, not by nsimplify's floating-point rounding
         exact += [
-            equal_status(sp.nsimplify(sum(sp.cos(p) ** 2 for p in phis)), sp.Rational(n, 2)),
-            equal_status(sp.nsimplify(sum(sp.sin(p) ** 2 for p in phis)), sp.Rational(n, 2)),
-            zero_status(sum(sp.sin(p) * sp.cos(p) for p in phis)),
+            algebraic_zero_status(sum(sp.cos(p) ** 2 for p in phis) - sp.Rational(n, 2)),
+            algebraic_zero_status(sum(sp.sin(p) ** 2 for p in phis) - sp.Rational(n, 2)),
+            algebraic_zero_status(sum(sp.sin(p) * sp.cos(p) for p in phis)),
         ]
     cross = combine_decisions(exact)
     # the proof is about phi_k = (k + 1/2) pi / N: the boundaries the toolkit builds
@@ -237,7 +245,8 @@ def derive_even_orthogonality(max_n: int = 12) -> Derivation:
         "reconstructed",
         combine_decisions([general, cross, twin]),
         "sympy, general N: half-angle identities, telescoped geometric sum, e^{2 i pi} = 1, "
-        "sin(pi/N) != 0 (no zero of sin on (0, pi/2]); exact sums for N = 2..12 cross-check; "
+        "sin(pi/N) != 0 (no zero of sin on (0, pi/2]); exact sums for N = 2..12 cross-check "
+        "(minimal polynomials); "
         "the numeric twin even_normals(N) is that construction",
         f"half angles {half_angles}, (q-1)S = w(q^N-1) {telescoped}, q^N = 1 {full_turn}, "
         f"q-1 = 2i sin(pi/N)w {denominator}, sin != 0 on (0, pi/2] {no_zero}; exact "

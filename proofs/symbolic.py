@@ -55,6 +55,27 @@ def zero_status(expression: sp.Basic | int | float) -> Decision:
     return "undecided"
 
 
+def algebraic_zero_status(number: sp.Basic | int) -> Decision:
+    """Is the algebraic number ``number`` exactly zero? Its minimal polynomial over Q is x
+    exactly when it is 0: an exact decision, with no floating point (unlike ``nsimplify``,
+    whose PSLQ rounds 5 + e^-100 to 5). A number sympy cannot show algebraic is undecided.
+
+    Examples
+    --------
+    >>> squares = sum(sp.cos(sp.pi * (2 * j + 1) / 14) ** 2 for j in range(7))
+    >>> algebraic_zero_status(squares - sp.Rational(7, 2)), algebraic_zero_status(squares - 3)
+    ('proved', 'refuted')
+    >>> algebraic_zero_status(sp.exp(-100))  # nsimplify(5 + exp(-100)) is 5
+    'undecided'
+    """
+    x = sp.Dummy("x")
+    try:
+        polynomial = sp.minimal_polynomial(sp.sympify(number), x)
+    except (sp.polys.polyerrors.NotAlgebraic, NotImplementedError):
+        return "undecided"
+    return "proved" if polynomial == x else "refuted"
+
+
 def equal_status(left: sp.Basic | int | float, right: sp.Basic | int | float) -> Decision:
     """``zero_status(left - right)`` (matrices entrywise)."""
     return zero_status(sp.sympify(left) - sp.sympify(right))

@@ -6,7 +6,13 @@ import sympy as sp
 from mtl_theory.proofs import evidence as pe
 from mtl_theory.proofs import gdln as pg
 from mtl_theory.proofs import wta as pw
-from mtl_theory.proofs.symbolic import combine_decisions, equal_status, truth_status, zero_status
+from mtl_theory.proofs.symbolic import (
+    algebraic_zero_status,
+    combine_decisions,
+    equal_status,
+    truth_status,
+    zero_status,
+)
 from mtl_theory.theory import evidence as te
 from mtl_theory.theory.model import combine_statuses
 
@@ -76,3 +82,14 @@ def test_a_wrong_eq7_expression_is_refuted_not_undecided(monkeypatch, wrong):
     sigma, t, V = sp.symbols("sigma t V", positive=True)
     monkeypatch.setattr(te, "r2_eq7_expression", lambda: wrong(sigma, t, V))
     assert pe.derive_eq7().status == "refuted"
+
+
+def test_algebraic_zero_is_decided_exactly_not_by_rounding():
+    """EV-6's cross-check for N = 2..12 used nsimplify, which rounds (5 + e^-100 -> 5): a
+    false identity within 1e-43 would have been "proved". Minimal polynomials are exact."""
+    assert sp.nsimplify(5 + sp.exp(-100)) == 5  # the trap
+    assert algebraic_zero_status(5 + sp.exp(-100) - 5) == "undecided"  # not algebraic
+    near = sp.sqrt(2) - sp.Rational(141421356237309504880, 10**20)  # 1.7e-21 away from 0
+    assert algebraic_zero_status(near) == "refuted"
+    sines = sum(sp.sin(sp.pi * (2 * j + 1) / 22) ** 2 for j in range(11))
+    assert algebraic_zero_status(sines - sp.Rational(11, 2)) == "proved"
