@@ -76,6 +76,18 @@ class Cost:
             self.seconds + other.seconds,
         )
 
+    def while_holding(self, other: Cost | None) -> Cost:
+        """``other`` run while this cost's arrays are still held: times and flops add, and so
+        does memory (not the larger of the two, as with ``+``). ``None`` adds nothing."""
+        if other is None:
+            return self
+        return Cost(
+            self.memory_bytes + other.memory_bytes,
+            self.flops + other.flops,
+            f"{self.what}; {other.what}",
+            self.seconds + other.seconds,
+        )
+
     def times(self, n: int, what: str) -> Cost:
         """``n`` independent runs of this cost one after the other (memory of one)."""
         return Cost(self.memory_bytes, n * self.flops, what, n * self.seconds)
@@ -189,14 +201,11 @@ def evidence_cost(setup: Any, quick: bool = False) -> Cost:
     if network in na.TRAINED_NETWORKS:
         # the trained networks' estimate (CHECK_FIXED_SECONDS) folds this route's time in
         held, what = draws, f"n_trials × t × D = {draws} float64 evidence samples"
-        return _with_eq7_sample(
-            Cost(
-                memory_bytes=3 * F64 * held + 4 * F64 * n * D,
-                flops=2 * draws * max(n_tasks, 1),
-                what=what,
-            ),
-            eq7_sample_cost(setup, quick),
-        )
+        return Cost(
+            memory_bytes=3 * F64 * held + 4 * F64 * n * D,
+            flops=2 * draws * max(n_tasks, 1),
+            what=what,
+        ).while_holding(eq7_sample_cost(setup, quick))
     else:
         full = min(n, pe.EV1_MAX_OBSERVERS_QUICK if quick else pe.EV1_MAX_OBSERVERS)
         held = min(draws, max(ne.CHUNK_DRAWS, t * D)) + full * t * D
@@ -229,20 +238,8 @@ def evidence_cost(setup: Any, quick: bool = False) -> Cost:
         what=what,
         seconds=seconds,
     )
-    return _with_eq7_sample(route, eq7_sample_cost(setup, quick))
-
-
-def _with_eq7_sample(route: Cost, eq7: Cost | None) -> Cost:
-    """The route's cost with Eq. 7's sample drawn while its trials are still held: times add,
-    and so does memory (not the larger of the two, as for runs one after the other)."""
-    if eq7 is None:
-        return route
-    return Cost(
-        route.memory_bytes + eq7.memory_bytes,
-        route.flops + eq7.flops,
-        f"{route.what}; {eq7.what}",
-        route.seconds + eq7.seconds,
-    )
+    # Eq. 7's sample is drawn while the route's trials are still held
+    return route.while_holding(eq7_sample_cost(setup, quick))
 
 
 #: Effective rate (flop/s of one core) of full-batch gradient descent on the GDLN context
