@@ -21,6 +21,9 @@ Usage (the committed run)::
     python benchmarks/evidence_full_budget.py \\
         --summary benchmarks/reproductions/evidence-full-budget.jsonl
 
+The transformer is trained for the paper's 2e4 batches (``--architectures transformer
+--batches 20000``); every network's record carries its ``batches``.
+
 Networks are added to a run with ``--start K`` (networks K .. NETWORKS-1; the ideal route is
 scored again, with the same numbers): e.g. ``--architectures rnn --start 2 --networks 5``.
 """
@@ -119,6 +122,9 @@ def run(args: argparse.Namespace) -> None:
                 emit(
                     {
                         **score_record(arch, k, run_k.scores),
+                        # the header holds it too; per record, a file mixing budgets
+                        # (the transformer's 2e4 beside 1e5) stays readable line by line
+                        "batches": args.batches,
                         "train_seconds": run_k.result.seconds,
                         "wall_seconds": time.time() - wall,
                         "cpu_seconds": time.process_time() - cpu,
@@ -150,6 +156,9 @@ def summary(path: str) -> None:
             line.append("fixed per-network medians " + ", ".join(f"{m:.3f}" for m in meds))
             line.append("bce " + ", ".join(f"{r['eval_bce']:.3f}" for r in rows))
             line.append("wall s " + ", ".join(f"{r['wall_seconds']:.0f}" for r in rows))
+            budgets = sorted({r.get("batches") for r in rows if r.get("batches")})
+            if budgets:
+                line.append("batches " + ", ".join(str(b) for b in budgets))
         print("; ".join(line))
 
 
