@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from mtl_theory.proofs import gdln_authors as pga
+
 
 def by_point(records, keys: Sequence[str]) -> dict[tuple, list]:
     """The records grouped by their values of the parameters ``keys``, in first-seen order."""
@@ -28,12 +30,9 @@ def by_point(records, keys: Sequence[str]) -> dict[tuple, list]:
 
 # --------------------------------------------------------------------------- README table
 
-_TABLE_SETTINGS = {
-    "gen_data3-diff": "C = 3, different",
-    "gen_data3-same": "C = 3, same",
-    "diff_context_num-gen_data4": "C = 4, same",
-    "diff_context_num-gen_data5": "C = 5, same",
-}
+
+def _setting_label(contexts: int, structures: str) -> str:
+    return f"C = {contexts}, {structures}"
 
 
 def _median_text(values: Sequence[Sequence[float]], j: int) -> str:
@@ -59,7 +58,8 @@ def side_by_side_markdown(
         the checkpoints; closed forms have no randomness, so their row is one curve.
     """
     rows = []
-    for dataset, label in _TABLE_SETTINGS.items():
+    for (n_contexts, structures), dataset in pga.CONTEXT_DATASETS.items():
+        label = _setting_label(n_contexts, structures)
         recs = [r for r in contexts if r["dataset"] == dataset]
         if not recs:
             continue
