@@ -15,7 +15,7 @@ numbers depend only on (seed, network index), never on the number of workers.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -177,7 +177,26 @@ def protocol_measurements(
     ``ood_r2_ideal_<protocol>_percentiles`` the ideal route under the same protocol.
     """
     protocols = tuple(runs[0].scores.r2)  # D > 2: no published (2-D only) protocol
-    measured: dict[str, Any] = {
+    measured = _protocol_settings(setup, runs)
+    if "authors-published" in protocols:
+        measured["ood_r2_authors_published_bug"] = npr.PUBLISHED_BUG
+    for protocol in protocols:
+        measured.update(_protocol_scores(protocol, runs, ideal))
+    measured["ood_r2_percentiles"] = measured[f"ood_r2_{_key(setup.protocol)}_percentiles"]
+    measured.update(_decoded_angle_measurements(runs))
+    measured["rnn_protocol_seconds"] = [run.scores.seconds for run in runs]
+    measured.update(regularization_path_measurements(runs, ideal))
+    notes = [
+        _protocol_summary_note(setup, measured, protocols, len(runs)),
+        _held_out_region_note(setup, measured, protocols),
+        _regularization_note(measured),
+    ]
+    return measured, notes
+
+
+def _protocol_settings(setup: te.EvidenceSetup, runs: Sequence[NetworkRun]) -> dict[str, Any]:
+    """The loss, counts and held-out region the protocols were run with."""
+    return {
         "rnn_loss": setup.rnn_loss,
         "rnn_networks": len(runs),
         "ood_r2_protocol": setup.protocol,
@@ -189,46 +208,66 @@ def protocol_measurements(
         if setup.D == 2
         else "quarter: signs of the last two coordinates fixed (generalize.py history, split = 4)",
     }
-    if "authors-published" in protocols:
-        measured["ood_r2_authors_published_bug"] = npr.PUBLISHED_BUG
-    for protocol in protocols:
-        values = np.stack([run.scores.r2[protocol] for run in runs])
-        k = _key(protocol)
-        measured[f"ood_r2_{k}_percentiles"] = npr.percentiles(values)
-        measured[f"ood_r2_{k}_values"] = values
-        measured[f"ood_r2_{k}_per_quadrant_median"] = np.median(values, axis=(0, 2))
-        measured[f"ood_r2_{k}_network_medians"] = np.median(values, axis=(1, 2))
-        measured[f"ood_r2_ideal_{k}_percentiles"] = npr.percentiles(ideal.r2[protocol])
-    measured["ood_r2_percentiles"] = measured[f"ood_r2_{_key(setup.protocol)}_percentiles"]
+
+
+def _protocol_scores(
+    protocol: str, runs: Sequence[NetworkRun], ideal: npr.ProtocolScores
+) -> dict[str, Any]:
+    """One protocol's OOD r2: percentiles, raw values, per-quadrant and per-network medians."""
+    values = np.stack([run.scores.r2[protocol] for run in runs])
+    k = _key(protocol)
+    return {
+        f"ood_r2_{k}_percentiles": npr.percentiles(values),
+        f"ood_r2_{k}_values": values,
+        f"ood_r2_{k}_per_quadrant_median": np.median(values, axis=(0, 2)),
+        f"ood_r2_{k}_network_medians": np.median(values, axis=(1, 2)),
+        f"ood_r2_ideal_{k}_percentiles": npr.percentiles(ideal.r2[protocol]),
+    }
+
+
+def _decoded_angle_measurements(runs: Sequence[NetworkRun]) -> dict[str, Any]:
+    """Percentiles of the angle between the decoded axes and of its deviation from 90 deg."""
     angles = np.stack([run.scores.angles for run in runs])
-    measured["decoded_axis_angle_authors_decoder_percentiles_deg"] = npr.percentiles(angles)
     deviations = np.stack([run.scores.angle_deviations for run in runs])
-    measured["decoded_axis_angle_deviation_authors_decoder_percentiles_deg"] = npr.percentiles(
-        deviations
-    )
-    measured["rnn_protocol_seconds"] = [run.scores.seconds for run in runs]
-    measured.update(regularization_path_measurements(runs, ideal))
-    fix = measured["ood_r2_authors_fixed_per_quadrant_median"]
-    region = "quadrants" if setup.D == 2 else "quarters"
+    return {
+        "decoded_axis_angle_authors_decoder_percentiles_deg": npr.percentiles(angles),
+        "decoded_axis_angle_deviation_authors_decoder_percentiles_deg": npr.percentiles(deviations),
+    }
+
+
+def _region_word(setup: te.EvidenceSetup) -> str:
+    return "quadrants" if setup.D == 2 else "quarters"
+
+
+def _protocol_summary_note(
+    setup: te.EvidenceSetup, measured: Mapping[str, Any], protocols: Sequence[str], n_runs: int
+) -> str:
+    """The selected protocol's percentiles, the counts, and every protocol's median."""
     p = measured["ood_r2_percentiles"]
-    ridge_med = measured["ood_r2_ridge_path_median"]
-    best = int(np.argmax(ridge_med))
-    notes = [
+    return (
         f"OOD protocol {setup.protocol!r} (EV-7, measured only): 25/50/75 percentiles "
-        f"{p[0]:.3f} / {p[1]:.3f} / {p[2]:.3f} over {len(runs)} networks x 4 held-out {region} "
-        f"x {measured['decoder_fits']} fits (the authors' counts: 5 x 4 x 5), Adam decoder "
-        f"{measured['decoder_batches']} batches of 16, {measured['decoder_test_trials']} test "
-        f"trials per fit. All {len(protocols)} protocols share each fit's training trials: "
+        f"{p[0]:.3f} / {p[1]:.3f} / {p[2]:.3f} over {n_runs} networks x 4 held-out "
+        f"{_region_word(setup)} x {measured['decoder_fits']} fits (the authors' counts: "
+        f"5 x 4 x 5), Adam decoder {measured['decoder_batches']} batches of 16, "
+        f"{measured['decoder_test_trials']} test trials per fit. All {len(protocols)} protocols "
+        "share each fit's training trials: "
         + ", ".join(f"{q} {measured[f'ood_r2_{_key(q)}_percentiles'][1]:.3f}" for q in protocols)
         + " (medians); the ideal route mu(t) under the same protocols: "
         + ", ".join(
             f"{q} {measured[f'ood_r2_ideal_{_key(q)}_percentiles'][1]:.3f}" for q in protocols
         )
-        + ".",
-    ]
+        + "."
+    )
+
+
+def _held_out_region_note(
+    setup: te.EvidenceSetup, measured: Mapping[str, Any], protocols: Sequence[str]
+) -> str:
+    """What is held out: the published bug beside the fixed quadrants (D = 2), or the quarters."""
+    fix = measured["ood_r2_authors_fixed_per_quadrant_median"]
     if "authors-published" in protocols:
         pub = measured["ood_r2_authors_published_per_quadrant_median"]
-        notes.append(
+        return (
             "authors-published reproduces generalize.py's bug: "
             + npr.PUBLISHED_BUG
             + ". Per-quadrant medians (quadrants 1-4), published "
@@ -237,16 +276,21 @@ def protocol_measurements(
             + ", ".join(f"{v:.3f}" for v in fix)
             + ": quadrants 1 and 3 are the same test distribution in both."
         )
-    else:
-        notes.append(
-            f"D = {setup.D}: the held-out region is a quarter of the box, the signs of the last "
-            "two coordinates fixed and the others free (generalize.py's history, "
-            "DenoiseQuadsHighDim with split = 4, `code`; the published generalize.py is 2-D and "
-            "its buggy test set does not arise with an array of orthants, so authors-published "
-            "is not measured). Per-quarter medians (quarters 1-4 = (-,-), (-,+), (+,-), (+,+) "
-            "in the last two coordinates) " + ", ".join(f"{v:.3f}" for v in fix) + "."
-        )
-    notes.append(
+    return (
+        f"D = {setup.D}: the held-out region is a quarter of the box, the signs of the last "
+        "two coordinates fixed and the others free (generalize.py's history, "
+        "DenoiseQuadsHighDim with split = 4, `code`; the published generalize.py is 2-D and "
+        "its buggy test set does not arise with an array of orthants, so authors-published "
+        "is not measured). Per-quarter medians (quarters 1-4 = (-,-), (-,+), (+,-), (+,+) "
+        "in the last two coordinates) " + ", ".join(f"{v:.3f}" for v in fix) + "."
+    )
+
+
+def _regularization_note(measured: Mapping[str, Any]) -> str:
+    """The ridge and Adam paths of the decoder, beside the ideal route's ridge path."""
+    ridge_med = measured["ood_r2_ridge_path_median"]
+    best = int(np.argmax(ridge_med))
+    return (
         "Decoder regularization (measured only, held-out region, same training trials): "
         f"ridge median OOD r2 {ridge_med[0]:.3f} at alpha = 0 (least squares), best "
         f"{ridge_med[best]:.3f} at alpha = {npr.RIDGE_ALPHAS[best]:g} (alpha in units of the "
@@ -258,4 +302,3 @@ def protocol_measurements(
         + ", ".join(f"{v:.3f}" for v in measured["ood_r2_adam_path_median"])
         + ". No derivation of why a regularized decoder generalizes better is claimed."
     )
-    return measured, notes
