@@ -46,7 +46,10 @@ def test_the_example_notebook_runs_top_to_bottom_and_renders():
         getattr(v, "_repr_markdown_", None) or getattr(v, "_repr_html_", None) for v in shown
     ]
     texts = [r() for r in rendered if r is not None]
-    assert len(texts) >= 3  # the theories, a check result and the verify report
+    assert len(texts) >= 4  # the theories, a check result, a phase diagram, the verify report
     assert all(isinstance(t, str) and t.strip() for t in texts)
     assert shown[-2] is True  # report.agrees
     assert "passed" in shown
+    # the phase diagram shows its figure inline (a PNG embedded in the HTML), not a path
+    figures = [t for t in texts if "<img src='data:image/png;base64," in t]
+    assert len(figures) == 1 and "gdln-saxe" in figures[0]
