@@ -196,66 +196,102 @@ def reduced_route_comparisons(
     # plus float64 rounding of the two losses (sums of ~10³ squares: ~n·eps relative); without
     # it a run on its plateau (init sd 1e-30) had tolerance 0 against a 1.4e-14 difference
     tol = win.tolerance + LOSS_ROUNDING * float(reln_losses[0, 0])
-    defect = gr.alignment_defect(task)
-    comps = []
-    from mtl_theory.proofs.gdln import _against_plateau  # the GDLN plateau rule (one place)
+    why = narrow or _window_spans_run_reason(win)
+    comps = [
+        _reduced_checkpoint_comparison(win, i, k, reln_losses, tol, why, bool(narrow))
+        for i, k in enumerate(win.checkpoints)
+    ]
+    relu = np.array([relu_losses[0, k] for k in win.checkpoints])
+    reln = np.array([reln_losses[0, k] for k in win.checkpoints])
+    return comps, _reduced_route_measured(task, net, win, reln, relu, tol)
 
-    # the two reasons a checkpoint cannot be compared: the ReLN is too narrow for the reduction,
-    # or the derived time window reaches back to epoch 0 (a run that learned nothing agrees)
-    unmeasurable_why = narrow or (
+
+def _window_spans_run_reason(win: ReducedWindow) -> str | None:
+    """Why no checkpoint can be compared when the derived time window reaches back to epoch 0
+    (a run that learned nothing would agree); None when it does not."""
+    if not win.spans_run:
+        return None
+    return (
         f"the init-overlap shift Δ = {win.delta_abs:.3g} epochs (3τ/(2 s_min "
         f"√h), s_min the smallest live singular value) is at least the run's "
         f"{max(win.checkpoints)} epochs: the tolerance window reaches back to "
         "epoch 0, so a run that learned nothing would agree"
-        if win.spans_run
-        else None
     )
-    for i, k in enumerate(win.checkpoints):
-        if unmeasurable_why:
-            comps.append(
-                Comparison.unmeasurable(
-                    "GDLN-13",
-                    f"reduced ReLN loss (block ODEs) vs trained ReLN at epoch {k}",
-                    float(win.loss[i]),
-                    float(reln_losses[0, k]),
-                    float(tol[i]) if narrow else math.inf,
-                    "the time window k(1 ± μ) ± Δ of the derived tolerance",
-                    why=unmeasurable_why,
-                    route="independent",
-                )
-            )
-            continue
-        comps.append(
-            _against_plateau(
-                "GDLN-13",
-                f"reduced ReLN loss (block ODEs) vs trained ReLN at epoch {k}",
-                float(win.loss[i]),
-                float(reln_losses[0, k]),
-                float(tol[i]),
-                f"derived: 2 × the reduced system's own GD-vs-flow gap at this η "
-                f"({win.discretization[i] / 2:.2e}) plus the time window k(1 ± μ) ± Δ "
-                f"and {LOSS_ROUNDING:g} × L(0) of rounding, "
-                f"μ = {win.misalignment:.2e} (target Grams off-diagonal: every block rate "
-                f"within a relative μ), Δ = {win.delta_abs:.0f} epochs (init cross-block "
-                "overlap 1/√h in ln a₀"
-                + (
-                    f", and {win.delta_degenerate:.0f} of them for modes of equal s sharing "
-                    "a pathway's units: they start at their Gram's eigenvalues)"
-                    if win.delta_degenerate > 0.0
-                    else ")"
-                ),
-                baseline=float(reln_losses[0, 0]),  # the shared init's loss: nothing learned
-                what="the reduced ReLN loss",
-            )
+
+
+def _reduced_tolerance_text(win: ReducedWindow, i: int) -> str:
+    """How checkpoint ``i``'s tolerance is made: discretization, time window, rounding."""
+    degenerate = (
+        f", and {win.delta_degenerate:.0f} of them for modes of equal s sharing "
+        "a pathway's units: they start at their Gram's eigenvalues)"
+        if win.delta_degenerate > 0.0
+        else ")"
+    )
+    return (
+        f"derived: 2 × the reduced system's own GD-vs-flow gap at this η "
+        f"({win.discretization[i] / 2:.2e}) plus the time window k(1 ± μ) ± Δ "
+        f"and {LOSS_ROUNDING:g} × L(0) of rounding, "
+        f"μ = {win.misalignment:.2e} (target Grams off-diagonal: every block rate "
+        f"within a relative μ), Δ = {win.delta_abs:.0f} epochs (init cross-block "
+        "overlap 1/√h in ln a₀" + degenerate
+    )
+
+
+def _reduced_checkpoint_comparison(
+    win: ReducedWindow,
+    i: int,
+    k: int,
+    reln_losses: np.ndarray,
+    tol: np.ndarray,
+    unmeasurable_why: str | None,
+    narrow: bool,
+) -> Comparison:
+    """GDLN-13 at checkpoint ``k`` (index ``i``): the reduced loss against the trained ReLN's,
+    or not measurable with ``unmeasurable_why`` (the ReLN too narrow for the reduction, or the
+    window spanning the run)."""
+    from mtl_theory.proofs.gdln import _against_plateau  # the GDLN plateau rule (one place)
+
+    what = f"reduced ReLN loss (block ODEs) vs trained ReLN at epoch {k}"
+    if unmeasurable_why:
+        return Comparison.unmeasurable(
+            "GDLN-13",
+            what,
+            float(win.loss[i]),
+            float(reln_losses[0, k]),
+            float(tol[i]) if narrow else math.inf,
+            "the time window k(1 ± μ) ± Δ of the derived tolerance",
+            why=unmeasurable_why,
+            route="independent",
         )
-    relu = np.array([relu_losses[0, k] for k in win.checkpoints])
-    reln = np.array([reln_losses[0, k] for k in win.checkpoints])
+    return _against_plateau(
+        "GDLN-13",
+        what,
+        float(win.loss[i]),
+        float(reln_losses[0, k]),
+        float(tol[i]),
+        _reduced_tolerance_text(win, i),
+        baseline=float(reln_losses[0, 0]),  # the shared init's loss: nothing learned
+        what="the reduced ReLN loss",
+    )
+
+
+def _reduced_route_measured(
+    task: th.ContextTask,
+    net: num.PathwayNetwork,
+    win: ReducedWindow,
+    reln: np.ndarray,
+    relu: np.ndarray,
+    tol: np.ndarray,
+) -> dict[str, Any]:
+    """GDLN-13's measured keys: both networks' losses and time lags against the reduced flow
+    in window units, the window, and the alignment defects the window is derived from."""
+    defect = gr.alignment_defect(task)
     with np.errstate(divide="ignore", invalid="ignore"):  # a zero tolerance (a plateau): inf
         over_tolerance = {
             "reln": np.abs(reln - win.loss) / tol,
             "relu": np.abs(relu - win.loss) / tol,
         }
-    measured = {
+    return {
         "checkpoints": list(win.checkpoints),
         "reduced_loss": win.loss.tolist(),
         "reln_loss_seed0": reln.tolist(),
@@ -266,14 +302,8 @@ def reduced_route_comparisons(
         "window": {"relative": win.misalignment, "absolute_epochs": win.delta_abs}
         | ({"degenerate_epochs": win.delta_degenerate} if win.delta_degenerate > 0.0 else {}),
         "discretization": win.discretization.tolist(),
-        "reln_relative_time_lag": [
-            win.equivalent_epoch(float(v)) / k - 1.0
-            for v, k in zip(reln, win.checkpoints, strict=True)
-        ],
-        "relu_relative_time_lag": [
-            win.equivalent_epoch(float(v)) / k - 1.0
-            for v, k in zip(relu, win.checkpoints, strict=True)
-        ],
+        "reln_relative_time_lag": _relative_time_lags(win, reln),
+        "relu_relative_time_lag": _relative_time_lags(win, relu),
         "alignment": {
             "gram_offdiag": defect.gram_offdiag,
             "output_subspace_overlap": defect.subspace_overlap,
@@ -282,7 +312,14 @@ def reduced_route_comparisons(
         "output_direction_spread_rad": gr.output_direction_spread(task, net.sets),
         "ode_dimension": win.n_state,
     }
-    return comps, measured
+
+
+def _relative_time_lags(win: ReducedWindow, losses: np.ndarray) -> list[float]:
+    """k_equivalent / k - 1 at each checkpoint: when the reduced flow reaches ``losses``."""
+    return [
+        win.equivalent_epoch(float(v)) / k - 1.0
+        for v, k in zip(losses, win.checkpoints, strict=True)
+    ]
 
 
 def tail_ordering_comparison(
