@@ -1400,18 +1400,7 @@ def _filter(setup, trials, measured, comparisons, notes, quick, ood_se, rng) -> 
     Y = ne.task_labels(trials.x_star, C, setup.d)
     why = _true_boundaries_separate(Z, Y, setup, "probit")
     if why is not None:  # as at sigma = 0: the filter network (its ML readouts) is undefined
-        comparisons.append(
-            Comparison.unmeasurable(
-                "EV-3",
-                "filter network OOD r2 (decoder on readout logits) vs ideal route",
-                measured["ood_r2_ideal"],
-                math.nan,
-                4 * ood_se,
-                "4 MC standard errors of the OOD r2 (the filter's readouts are not fit)",
-                why=why,
-                route="consistency",
-            )
-        )
+        comparisons.append(_filter_not_fit(measured, ood_se, why))
         notes.append(f"filter network not fit: {why}.")
         return
     from scipy.stats import chi2  # imported here only: scipy.stats costs ~1 s to import
@@ -1419,6 +1408,34 @@ def _filter(setup, trials, measured, comparisons, notes, quick, ood_se, rng) -> 
     probit = ne.fit_readouts_scipy(Z, Y, "probit")
     # |angle| / SE is a chi variable with D - 1 degrees of freedom asymptotically
     k = math.sqrt(chi2.ppf(1 - 1e-3 / N, max(D - 1, 1)))
+    comparisons.append(_filter_readout_direction(setup, trials, k, rng, quick, measured, notes))
+    notes.append(_box_prior_angle_note(probit, C, Z.shape[0], k, measured))
+    comparisons.append(_cvxpy_vs_scipy(Z, Y, N, quick, measured))
+    measured.update(_filter_ood_measured(probit, Z, trials, D))
+    comparisons.append(_filter_ood_comparison(setup, trials, measured, ood_se))
+    notes.append(
+        "filter network: decoding from the readout logits is affine in mu (EV-3); decoding "
+        "from the probabilities themselves (ood_r2_network_from_probabilities) is not."
+    )
+
+
+def _filter_not_fit(measured, ood_se: float, why: str) -> Comparison:
+    """EV-3 not measurable: the labels are separable, so the ML readouts do not exist."""
+    return Comparison.unmeasurable(
+        "EV-3",
+        "filter network OOD r2 (decoder on readout logits) vs ideal route",
+        measured["ood_r2_ideal"],
+        math.nan,
+        4 * ood_se,
+        "4 MC standard errors of the OOD r2 (the filter's readouts are not fit)",
+        why=why,
+        route="consistency",
+    )
+
+
+def _filter_readout_direction(setup, trials, k: float, rng, quick: bool, measured, notes):
+    """EV-1's readout direction, tested under an isotropic Gaussian prior on its own trials,
+    re-run on more trials when the first cannot detect the box-prior tilt."""
     # EV-1's direction claim holds where the posterior's task probabilities are exactly
     # probit along c_i: under an isotropic Gaussian prior (and the flat limit), not under the
     # box. It is tested there, on its own trials, sized to detect the box-prior tilt.
@@ -1432,44 +1449,49 @@ def _filter(setup, trials, measured, comparisons, notes, quick, ood_se, rng) -> 
             f"readout-direction check: {n_dir} trials could not detect a "
             f"{READOUT_TILT_ALTERNATIVE} rad tilt; re-run on {n_power} fresh trials (cap {cap})"
         )
-    comparisons.append(direction)
+    return direction
+
+
+def _box_prior_angle_note(probit, C: np.ndarray, n_trials: int, k: float, measured) -> str:
+    """EV-1 under the box prior the data are drawn from (measured only): the probit readouts'
+    angles to c_i against their SEs; a FINDING when beyond the chi bound ``k``."""
     angles, ses = ne.direction_angle_and_se(probit, C)
     ratio = float(np.max(angles / np.maximum(ses, 1e-300)))
     measured["readout_angle_to_c_deg"] = np.degrees(angles)
     measured["readout_angle_se_deg"] = np.degrees(ses)
     measured["readout_angle_box_prior_max_over_se"] = ratio
     measured["readout_angle_box_prior_chi_bound"] = k
+    shown = np.round(np.degrees(angles), 2).tolist()
     if ratio > k:
-        notes.append(
+        return (
             f"FINDING (EV-1 under the box prior): the flat-prior claim that the probit readouts "
             f"are parallel to c_i fails for the box prior the data are drawn from: max "
             f"angle/SE = {ratio:.1f} > chi bound {k:.1f} (angles "
-            f"{np.round(np.degrees(angles), 2).tolist()} deg, {Z.shape[0]} trials); it holds "
+            f"{shown} deg, {n_trials} trials); it holds "
             "under an isotropic Gaussian prior (compared above). Not a contradiction of a "
             "theorem whose hypotheses hold: the claim's prior is not the data's."
         )
-    else:
-        notes.append(
-            f"EV-1 under the box prior: readout angles {np.round(np.degrees(angles), 2).tolist()}"
-            f" deg, max angle/SE = {ratio:.1f} <= {k:.1f}: the box-prior tilt is not resolved at "
-            f"{Z.shape[0]} trials (measured only; the claim is tested under a Gaussian prior)"
-        )
-    comparisons.append(_cvxpy_vs_scipy(Z, Y, N, quick, measured))
+    return (
+        f"EV-1 under the box prior: readout angles {shown}"
+        f" deg, max angle/SE = {ratio:.1f} <= {k:.1f}: the box-prior tilt is not resolved at "
+        f"{n_trials} trials (measured only; the claim is tested under a Gaussian prior)"
+    )
+
+
+def _filter_ood_measured(probit, Z: np.ndarray, trials, D: int) -> dict[str, Any]:
+    """The filter's OOD r2 from its readout logits (affine in mu) and from its probabilities."""
     logits = probit.logits(Z)
     # the orthants the ideal route held out (an empty orthant cannot be: D = 64 has 2^64)
     ood_net, _ = ne.ood_r2_nonempty(logits, trials.x_star, latent_variance=te.BOX_VARIANCE)
-    measured["ood_r2_network"] = float(np.mean(ood_net))
-    measured["ood_r2_network_per_orthant"] = ood_net
     probs = ne.readout_probabilities(probit, Z)
-    measured["ood_r2_network_from_probabilities"] = float(
-        np.mean(ne.ood_r2_nonempty(probs, trials.x_star, latent_variance=te.BOX_VARIANCE)[0])
-    )
-    measured["decoded_axis_angles_network_deg"] = ne.axis_angles(probit.W.T, n_latents=D)
-    comparisons.append(_filter_ood_comparison(setup, trials, measured, ood_se))
-    notes.append(
-        "filter network: decoding from the readout logits is affine in mu (EV-3); decoding "
-        "from the probabilities themselves (ood_r2_network_from_probabilities) is not."
-    )
+    return {
+        "ood_r2_network": float(np.mean(ood_net)),
+        "ood_r2_network_per_orthant": ood_net,
+        "ood_r2_network_from_probabilities": float(
+            np.mean(ne.ood_r2_nonempty(probs, trials.x_star, latent_variance=te.BOX_VARIANCE)[0])
+        ),
+        "decoded_axis_angles_network_deg": ne.axis_angles(probit.W.T, n_latents=D),
+    }
 
 
 def _cvxpy_vs_scipy(Z: np.ndarray, Y: np.ndarray, N: int, quick: bool, measured) -> Comparison:
@@ -1558,72 +1580,22 @@ def _rnn(setup, options, trials, measured, comparisons, notes, quick) -> None:
     runs = per.run_networks(setup, int(options.seed), quick)
     ideal = per.ideal_route_scores(setup, int(options.seed), quick)
     result = runs[0].result
-    batches = result.batches
     n_eval = min(trials.x_star.shape[0], 2000)
     sub = ne.Trials(trials.x_star[:n_eval], trials.samples[:n_eval])
     states = ne.rnn_states(result, sub.samples)
     ood, _ = ne.ood_r2_nonempty(states, sub.x_star, latent_variance=te.BOX_VARIANCE)
-    per_orthant = ood.mean(axis=1)
     if setup.D == 2:
-        adam = ne.ood_r2_adam_decoder(
-            states,
-            sub.x_star,
-            te.BOX_VARIANCE,
-            ne.rng_from(int(options.seed) + 2),
-            steps=500 if quick else 3500,
-        ).mean(axis=1)
-        measured["ood_r2_network_adam_decoder"] = float(np.median(adam))
-        measured["ood_r2_network_adam_decoder_per_orthant"] = adam
+        measured.update(_rnn_adam_pool_decoder(states, sub, int(options.seed), quick))
     # D > 2: no per-orthant Adam pool decoders (2^D of 3500 steps each); the protocol's Adam
     # decoders on the held-out quarters cover it
-    eval_loss = ne.rnn_eval_loss(result, sub, setup.C, setup.d)
-    n_steps = setup.t + 2
-    measured.update(
-        {
-            "ood_r2_network": float(np.median(per_orthant)),
-            "ood_r2_network_quartiles": np.percentile(per_orthant, [25, 50, 75]),
-            "ood_r2_network_per_orthant": ood,
-            "rnn_batches": batches,
-            "rnn_batch_size": result.batch,
-            "rnn_train_seconds": result.seconds,
-            "rnn_eval_bce": eval_loss,
-            "rnn_baseline_bce": result.baseline_loss,
-            "rnn_eval_training_loss": ne.rnn_eval_training_loss(result, sub, setup.C, setup.d),
-            "rnn_training_loss_floor": (n_steps - 1) * math.log(2.0) / n_steps
-            if setup.rnn_loss == "all-steps"
-            else 0.0,
-            "rnn_training_loss_baseline": ne.training_loss_baseline(
-                result.baseline_loss, n_steps, setup.rnn_loss
-            ),
-            "rnn_active_units": int(np.count_nonzero(states.max(axis=0) > 0)),
-            "decoded_axis_angles_network_deg": ne.axis_angles(_decoder_rows(states, sub.x_star)),
-        }
-    )
+    measured.update(_rnn_training_measured(setup, result, sub, states, ood))
     protocol_measured, protocol_notes = per.protocol_measurements(setup, runs, ideal)
     measured.update(protocol_measured)
-    eig, drift = ne.rnn_autonomous_jacobians(result, states[:50])
-    measured["rnn_jacobian_top_eigenvalue_moduli_median"] = np.median(eig[:, :5], axis=0)
-    measured["rnn_jacobian_eigenvalues_within_0.05_of_1_median"] = float(
-        np.median(np.sum(np.abs(eig - 1.0) < 0.05, axis=1))
-    )
-    measured["rnn_stimulus_free_relative_drift_median"] = drift
+    measured.update(_rnn_jacobian_measured(result, states))
     _rnn_fixed_points(result, sub, measured, notes, quick)
-    for run in runs:
-        loss_k = ne.rnn_eval_loss(run.result, sub, setup.C, setup.d)
-        comparisons.append(
-            Comparison.upper_bound(
-                "EV-7",
-                f"trained RNN {run.index} decision-step BCE below the constant-predictor baseline",
-                run.result.baseline_loss,
-                loss_k,
-                0.0,
-                "a trained network must beat predicting the label frequencies (sanity of "
-                "training, not a prediction of the theory)",
-                route="consistency",
-            )
-        )
+    comparisons.extend(_rnn_beats_baseline(run, sub, setup) for run in runs)
     notes.append(
-        f"{len(runs)} RNN(s) trained {batches} batches of {result.batch} each with the "
+        f"{len(runs)} RNN(s) trained {result.batches} batches of {result.batch} each with the "
         f"{setup.rnn_loss!r} loss ({result.seconds:.1f} s for network 0); the paper's budget is "
         "10^5 batches and 5 networks. ood_r2_network (network 0) uses the least-squares "
         "decoder on a pool of trials (as for the ideal route); ood_r2_network_adam_decoder an "
@@ -1632,6 +1604,78 @@ def _rnn(setup, options, trials, measured, comparisons, notes, quick) -> None:
         "attractor has two eigenvalues near 1) are measured, not compared."
     )
     notes.extend(protocol_notes)
+
+
+def _rnn_adam_pool_decoder(
+    states: np.ndarray, sub: ne.Trials, seed: int, quick: bool
+) -> dict[str, Any]:
+    """Network 0's OOD r2 with an Adam decoder on the pool of trials, per held-out orthant."""
+    adam = ne.ood_r2_adam_decoder(
+        states,
+        sub.x_star,
+        te.BOX_VARIANCE,
+        ne.rng_from(seed + 2),
+        steps=500 if quick else 3500,
+    ).mean(axis=1)
+    return {
+        "ood_r2_network_adam_decoder": float(np.median(adam)),
+        "ood_r2_network_adam_decoder_per_orthant": adam,
+    }
+
+
+def _rnn_training_measured(
+    setup, result: ne.RNNResult, sub: ne.Trials, states: np.ndarray, ood: np.ndarray
+) -> dict[str, Any]:
+    """Network 0: least-squares OOD r2 per orthant, its losses against their floor and
+    baseline, active units and decoded-axis angles."""
+    per_orthant = ood.mean(axis=1)
+    n_steps = setup.t + 2
+    return {
+        "ood_r2_network": float(np.median(per_orthant)),
+        "ood_r2_network_quartiles": np.percentile(per_orthant, [25, 50, 75]),
+        "ood_r2_network_per_orthant": ood,
+        "rnn_batches": result.batches,
+        "rnn_batch_size": result.batch,
+        "rnn_train_seconds": result.seconds,
+        "rnn_eval_bce": ne.rnn_eval_loss(result, sub, setup.C, setup.d),
+        "rnn_baseline_bce": result.baseline_loss,
+        "rnn_eval_training_loss": ne.rnn_eval_training_loss(result, sub, setup.C, setup.d),
+        # all-steps: the pre-decision targets are 0.5, whose BCE is log 2 on n_steps - 1 steps
+        "rnn_training_loss_floor": (n_steps - 1) * math.log(2.0) / n_steps
+        if setup.rnn_loss == "all-steps"
+        else 0.0,
+        "rnn_training_loss_baseline": ne.training_loss_baseline(
+            result.baseline_loss, n_steps, setup.rnn_loss
+        ),
+        "rnn_active_units": int(np.count_nonzero(states.max(axis=0) > 0)),
+        "decoded_axis_angles_network_deg": ne.axis_angles(_decoder_rows(states, sub.x_star)),
+    }
+
+
+def _rnn_jacobian_measured(result: ne.RNNResult, states: np.ndarray) -> dict[str, Any]:
+    """EV-7, measured only: the stimulus-free map's Jacobian at 50 decision-step states."""
+    eig, drift = ne.rnn_autonomous_jacobians(result, states[:50])
+    return {
+        "rnn_jacobian_top_eigenvalue_moduli_median": np.median(eig[:, :5], axis=0),
+        "rnn_jacobian_eigenvalues_within_0.05_of_1_median": float(
+            np.median(np.sum(np.abs(eig - 1.0) < 0.05, axis=1))
+        ),
+        "rnn_stimulus_free_relative_drift_median": drift,
+    }
+
+
+def _rnn_beats_baseline(run: per.NetworkRun, sub: ne.Trials, setup) -> Comparison:
+    """Sanity of training: network ``run``'s decision-step BCE below the constant predictor's."""
+    return Comparison.upper_bound(
+        "EV-7",
+        f"trained RNN {run.index} decision-step BCE below the constant-predictor baseline",
+        run.result.baseline_loss,
+        ne.rnn_eval_loss(run.result, sub, setup.C, setup.d),
+        0.0,
+        "a trained network must beat predicting the label frequencies (sanity of "
+        "training, not a prediction of the theory)",
+        route="consistency",
+    )
 
 
 RNN_FIXED_POINT_STARTS = 150
