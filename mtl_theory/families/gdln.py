@@ -266,6 +266,12 @@ SUITE = (
         {"model": "context", "contexts": 3, "structures": "different", "epochs": 8000},
         quick=True,
         expect_applies=True,
+        expect_verified=False,
+        unverified_reason="one draw (n_seeds = 1): GDLN-8/9's orderings ReLN ≤ modular are "
+        "undecided (decided on the seed mean of paired differences, proofs.gdln.SeedOrdering; "
+        "one draw measures no seed spread); every other comparison must still agree. With 8 "
+        "seeds the quick network shows 2 single-context strong units (the pinned finding's "
+        "class), so more seeds would not verify it either",
         cost_seconds=7.0,
     ),
     SuiteCase(
