@@ -625,7 +625,8 @@ def test_seed_orderings_fail_beyond_the_seed_spread():
     # issue 14's open item (C = 3 same, 20000 epochs at 4e-3: exit 1 on one draw, 0.194 >
     # 0.185) at the same flow time (8e-3 x 10000), 16 seeds: compared at [1250, 1400] the
     # authors' ReLN runs ~20 % ahead of the ReLU and the modular less far behind (at 4e-3 x
-    # 20000, 16 of 16 seeds): seed mean +0.070 +- SE 0.013 > q SE = 0.057 (q = t_15 = 4.42): a CONTRADICTION (25 s)
+    # 20000, 16 of 16 seeds): seed mean +0.070 +- SE 0.013 > q SE = 0.057 (q = t_15 = 4.42):
+    # a CONTRADICTION (25 s)
     v, orders, record = _seed_orders(
         contexts=3, structures="same", lr=8e-3, epochs=10000, n_seeds=16
     )
