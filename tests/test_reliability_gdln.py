@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import math
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -283,7 +284,8 @@ def test_a_run_far_past_learning_compares_the_learning_window_only():
     setup = setup_of(model="context", hidden=[100], lr=4e-3, epochs=10000)
     result = pg.check(setup, VERIFY)
     v = result.verification
-    assert not result.contradiction and verdict_of(result) == "verified"
+    # one draw (n_seeds = 1): the two orderings are undecided (no seed spread), the rest holds
+    assert not result.contradiction and verdict_of(result) == "not measurable"
     window = v.measured["learning_window"]
     assert window["compared_at"] == [1250, 2500, window["end_epoch"]]
     assert 2500 < window["end_epoch"] < 5000  # the ReLN: learning part 3.6e-4 → 4.6e-10
@@ -299,9 +301,15 @@ def test_a_run_far_past_learning_compares_the_learning_window_only():
         c for c in v.comparisons if "ReLN ≤ modular" in c.quantity and "loss at" in c.quantity
     )
     end = window["end_epoch"]
-    assert f"epoch {end} (end of the learning window)" in final.quantity and final.verifies
+    assert f"epoch {end} (end of the learning window)" in final.quantity
     track = next(c for c in v.comparisons if c.statement == "GDLN-8")
-    assert f"[1250, 2500, {end}]" in track.quantity and track.verifies
+    assert f"[1250, 2500, {end}]" in track.quantity
+    for order in (final, track):  # ReLN well below the modular on this draw, yet one draw
+        assert order.measured < 0 and "one draw" in order.out_of_range and not order.disagrees
+    assert [c.quantity for c in v.comparisons if not c.measurable] == [
+        final.quantity,
+        track.quantity,
+    ]
     assert any("do not hold in that tail" in n for n in v.notes)
     # the tail order is GDLN-13's prediction (reduced split-loss flows of both networks)
     tail = next(c for c in v.comparisons if "past the learning window" in c.quantity)
@@ -476,28 +484,70 @@ def test_time_lags_do_not_depend_on_the_loss_axis():
     assert high.mean_abs_bounds[1] == float("inf")
 
 
-def test_gdln8_in_time_agrees_fails_or_is_open_under_censoring():
+def test_gdln8_in_time_is_decided_on_the_seeds_or_undecided():
+    # issue 14: GDLN-8 (and GDLN-9's loss order) compare two networks' learning dynamics
+    # over random inits; decided on the seed mean of paired per-seed differences ReLN -
+    # modular beyond q = t_(n-1)(1 - 1e-3/4) SEs (derived: family 1e-3 over the two
+    # orderings, two-sided), else undecided; one draw decides nothing, a pass as a fail
+    from scipy.stats import t as student_t
+
     t = np.arange(1001.0)
     relu = 60.0 * np.exp(-t / 100.0)
 
-    def comp(reln, modular, ks=(125, 250, 500, 1000)):
+    def comp(pairs, ks=(125, 250, 500, 1000)):
         lags = {
-            "reln": pg.relu_time_lags(reln, relu, ks),
-            "modular": pg.relu_time_lags(modular, relu, ks),
+            m: [pg.relu_time_lags(60.0 * np.exp(-t / p[i]), relu, ks) for p in pairs]
+            for i, m in enumerate(("reln", "modular"))
         }
         return pg._time_lag_comparison(lags, "mean relative time lag: ReLN ≤ modular")
 
-    def curve(tau, start=60.0):
-        return start * np.exp(-t / tau)
-
-    held = comp(curve(95.0), curve(130.0))  # ReLN 0.05 ahead, modular 0.3 behind
+    # exact lags (exponentials): tau = 100 (1 + lag); ReLN |lag| 0.05 +- 0.01, modular 0.3
+    held = comp([(105.0 + e, 130.0 - e) for e in (-1.0, 0.0, 1.0, 0.5)])
     assert held.measurable and held.verifies
-    failed = comp(curve(60.0), curve(90.0))  # ReLN 0.4 ahead, modular 0.1 ahead
-    assert failed.measurable and not failed.verifies
-    # a ReLN above the ReLU's initial loss at k = 25: censored, bounded below by its other
-    # lag only, which does not exceed the modular's: no order
-    open_ = comp(curve(100.0, 100.0), curve(120.0), ks=(25, 250))
+    diffs = [abs(0.05 + e / 100) - abs(0.3 - e / 100) for e in (-1.0, 0.0, 1.0, 0.5)]
+    assert held.measured == pytest.approx(np.mean(diffs), abs=1e-9) and held.predicted == 0.0
+    q = float(student_t.ppf(1 - 1e-3 / 4, 3))
+    assert held.tolerance == pytest.approx(q * np.std(diffs, ddof=1) / 2, rel=1e-9)
+    # the same order reversed: a CONTRADICTION (measured, beyond q SE)
+    failed = comp([(130.0 - e, 105.0 + e) for e in (-1.0, 0.0, 1.0, 0.5)])
+    assert failed.measurable and failed.disagrees
+    # the sign flips between seeds: undecided, never holding, not a contradiction
+    mixed = comp([(110.0, 120.0), (120.0, 110.0), (112.0, 118.0), (117.0, 111.0)])
+    assert not mixed.measurable and not mixed.disagrees
+    assert mixed.out_of_range.startswith("undecided: within the seed spread")
+    # one draw: undecided whatever its margin (0.05 vs 0.3 as 0.3 vs 0.05)
+    for pair in ((105.0, 130.0), (130.0, 105.0)):
+        one = comp([pair])
+        assert not one.measurable and "one draw" in one.out_of_range
+    # a ReLN above the ReLU's initial loss at k = 25 in one seed: censored, no number
+    lags = {
+        "reln": [pg.relu_time_lags(100.0 * np.exp(-t / 100.0), relu, (25, 250))] * 2,
+        "modular": [pg.relu_time_lags(60.0 * np.exp(-t / 120.0), relu, (25, 250))] * 2,
+    }
+    open_ = pg._time_lag_comparison(lags, "mean relative time lag: ReLN ≤ modular")
     assert not open_.measurable and "censored" in open_.out_of_range
+
+
+def test_seed_ordering_resolves_q_over_root_n_seed_sds():
+    # the smallest seed-mean difference decided is q SE = q/sqrt(n) seed SDs (derived)
+    from scipy.stats import t as student_t
+
+    rng = np.random.default_rng(0)
+    for n in (2, 8, 16):
+        d = rng.standard_normal(n)
+        order = pg.SeedOrdering(tuple(d), (0.0,) * n)
+        q = float(student_t.ppf(1 - pg.SEED_ORDER_ALPHA / (2 * pg.SEED_ORDERINGS), n - 1))
+        assert order.quantile == pytest.approx(q)
+        assert order.half_width == pytest.approx(q * d.std(ddof=1) / np.sqrt(n))
+        centred, hw = d - order.mean, order.half_width  # shifts keep the SE
+
+        def decision(mean, centred=centred):
+            return pg.SeedOrdering(tuple(centred + mean), (0.0,) * centred.size).decision
+
+        assert decision(hw * (1 + 1e-6)) == "fails" and decision(-hw * (1 + 1e-6)) == "holds"
+        assert decision(hw * (1 - 1e-6)) == decision(-hw * (1 - 1e-6)) == "undecided"
+    assert pg.SeedOrdering((1.0,), (5.0,)).decision == "undecided"  # one draw
+    assert pg.SeedOrdering((math.nan, 1.0), (0.0, 0.0)).decision == "not finite"
 
 
 def test_same_structures_gdln8_reports_both_readings():
@@ -517,6 +567,71 @@ def test_same_structures_gdln8_reports_both_readings():
     assert not any(lags["reln"]["censored"] + lags["modular"]["censored"])
     assert lags["reln"]["lags"][-1] < -0.15 < 0.15 < lags["modular"]["lags"][-1]
     track = next(c for c in v.comparisons if c.statement == "GDLN-8")
-    assert track.measurable and track.verifies
-    assert track.measured == lags["reln"]["mean_abs_bounds"][0]
-    assert track.predicted == lags["modular"]["mean_abs_bounds"][0]
+    # one draw: ReLN - modular = 0.150 - 0.195 < 0, undecided (no seed spread measured)
+    reln, modular = (lags[m]["mean_abs_bounds"][0] for m in ("reln", "modular"))
+    assert track.measured == pytest.approx(reln - modular, abs=1e-15) and reln < modular
+    assert track.predicted == 0.0 and "one draw" in track.out_of_range
+    order = v.measured["seed_ordering"]["GDLN-8"]
+    assert order["reln"] == [reln] and order["decision"] == "undecided"
+    assert order["standard_error"] is None
+
+
+def _seed_orders(**spec):
+    setup = setup_of(model="context", hidden=[100], **spec)
+    v = pg.check(setup, VERIFY).verification
+    orders = {
+        c.statement: c
+        for c in v.comparisons
+        if c.statement in ("GDLN-8", "GDLN-9") and "ReLN ≤ modular" in c.quantity
+    }
+    record = v.measured["seed_ordering"]
+    for statement, comp in orders.items():  # the comparison is the recorded seed mean
+        rec = record[statement]
+        diffs = np.subtract(rec["reln"], rec["modular"])
+        assert rec["difference"] == pytest.approx(diffs.tolist(), abs=1e-15)
+        assert comp.measured == pytest.approx(diffs.mean(), abs=1e-15) == rec["mean_difference"]
+        assert comp.tolerance == rec["half_width"] and comp.predicted == 0.0
+        assert rec["standard_error"] == pytest.approx(diffs.std(ddof=1) / np.sqrt(diffs.size))
+    return v, orders, record
+
+
+def test_seed_orderings_hold_beyond_the_seed_spread():
+    # C = 4 same, 8 seeds: the ReLN's mean |lag| is 0.17 below the modular's (SE 0.009,
+    # decided beyond q SE = 0.053 with q = t_7 = 6.08), its loss 11 below (SE 0.06)
+    v, orders, record = _seed_orders(contexts=4, structures="same", lr=4e-3, epochs=1000, n_seeds=8)
+    assert v.verdict == "verified"
+    for statement, comp in orders.items():
+        assert comp.verifies and record[statement]["decision"] == "holds"
+        assert comp.measured < -comp.tolerance < 0
+        assert all(d < 0 for d in record[statement]["difference"])  # every seed agrees
+
+
+def test_seed_orderings_within_the_seed_spread_are_undecided():
+    # C = 3 same at the flow time of the paper's budget (8e-3 x 2500 epochs), 8 seeds: the
+    # per-seed mean |lag| differences change sign (seed mean -0.022 +- SE 0.015, decided
+    # beyond 0.094): undecided, never holding, not a contradiction
+    v, orders, record = _seed_orders(contexts=3, structures="same", lr=8e-3, epochs=2500, n_seeds=8)
+    assert v.verdict == "not measurable"
+    track = orders["GDLN-8"]
+    assert not track.measurable and not track.disagrees and not track.verifies
+    assert track.out_of_range.startswith("undecided: within the seed spread")
+    assert abs(track.measured) < track.tolerance
+    diffs = record["GDLN-8"]["difference"]
+    assert min(diffs) < 0 < max(diffs)
+
+
+@pytest.mark.slow
+def test_seed_orderings_fail_beyond_the_seed_spread():
+    # issue 14's open item (C = 3 same, 20000 epochs at 4e-3: exit 1 on one draw, 0.194 >
+    # 0.185) at the same flow time (8e-3 x 10000), 16 seeds: compared at [1250, 1400] the
+    # authors' ReLN runs ~20 % ahead of the ReLU and the modular less far behind (at 4e-3 x
+    # 20000, 16 of 16 seeds): seed mean +0.070 +- SE 0.013 > q SE = 0.057 (q = t_15 = 4.42):
+    # a CONTRADICTION (25 s)
+    v, orders, record = _seed_orders(
+        contexts=3, structures="same", lr=8e-3, epochs=10000, n_seeds=16
+    )
+    assert v.verdict == "contradiction"
+    track = orders["GDLN-8"]
+    assert track.disagrees and track.measured > track.tolerance > 0
+    assert record["GDLN-8"]["decision"] == "fails"
+    assert "[1250, 1400]" in track.quantity

@@ -266,6 +266,12 @@ SUITE = (
         {"model": "context", "contexts": 3, "structures": "different", "epochs": 8000},
         quick=True,
         expect_applies=True,
+        expect_verified=False,
+        unverified_reason="one draw (n_seeds = 1): GDLN-8/9's orderings ReLN ≤ modular are "
+        "undecided (decided on the seed mean of paired differences, proofs.gdln.SeedOrdering; "
+        "one draw measures no seed spread); every other comparison must still agree. With 8 "
+        "seeds the quick network shows 2 single-context strong units (the pinned finding's "
+        "class), so more seeds would not verify it either",
         cost_seconds=7.0,
     ),
     SuiteCase(
@@ -290,10 +296,20 @@ SUITE = (
     ),
     SuiteCase(
         "gdln-context-5-same",
-        {"model": "context", "contexts": 5, "structures": "same", "hidden": [300], "epochs": 8000},
+        # 4 seeds: GDLN-8/9's orderings are decided on the seed mean (proofs.gdln.SeedOrdering;
+        # one draw is undecided); q = t_3 = 12.9 resolves them here (mean |lag| difference
+        # ≈ −0.5, loss ≈ −7); CPU 27 s against 7 s with one seed (gdln-seeds, load 9)
+        {
+            "model": "context",
+            "contexts": 5,
+            "structures": "same",
+            "hidden": [300],
+            "epochs": 8000,
+            "n_seeds": 4,
+        },
         quick=False,
         expect_applies=True,
-        cost_seconds=7.0,
+        cost_seconds=27.0,
     ),
 )
 
