@@ -1844,79 +1844,91 @@ def _verify_context(
         outside, notes = _outside_c_minus_1(counts, C)
         measured.update(outside)
         vnotes += notes
-    measured.update(
-        {
-            "losses": losses,
-            "unit_context_counts": {str(k): int(counts[k]) for k in range(C + 1)},
-            "strong_unit_rule": f"output contribution ‖W_out[:,u]‖·max h_u ≥ "
-            f"{setup.strong_fraction:g} × the largest in its layer",
-            "reln_construction": ex.construction,
-            "reln_pathways_per_seed": [list(map(list, p)) for p in ex.pathway_sets],
-            "run": {"hidden": list(hidden), "lr": lr, "epochs": epochs, "seeds": setup.n_seeds},
-        }
-    )
+    measured.update(_context_run_measured(setup, ex, losses, counts, hidden, lr, epochs))
     if diverged:
         measured["diverged_at_epoch"] = diverged
-        vnotes.append(
-            "gradient descent DIVERGED ("
-            + ", ".join(f"{k} at epoch {v}" for k, v in diverged.items())
-            + f"); η = {lr:g} or the init sd {setup.init_std:g} is too large for this "
-            "task: no comparison is made"
-        )
+        vnotes.append(_diverged_note(diverged, lr, setup.init_std))
     elif C >= 2 and not small_init.holds:  # issue 14: large init, e.g. init_std = 0.5
         vnotes.append(
             "small-init fails: GDLN-8, 9, 13, 14 (learning from small weights) not compared"
         )
     elif C >= 2:
-        rcomps, rmeasured, rnotes = gdln_reln.context_checks(
+        lcomps, lmeasured, lnotes = _learning_comparisons(
+            setup, options, task, ex, runs, losses, cps, counts, hidden, lr, init_seeds
+        )
+        comps += lcomps
+        measured.update(lmeasured)
+        vnotes += lnotes
+    return Verification("relu+reln+modular (batched seeds)", measured, tuple(comps), tuple(vnotes))
+
+
+def _context_run_measured(setup, ex, losses, counts, hidden, lr, epochs) -> dict[str, Any]:
+    """The run's losses, unit counts by active contexts, the ReLN built and the run's size."""
+    C = setup.contexts
+    return {
+        "losses": losses,
+        "unit_context_counts": {str(k): int(counts[k]) for k in range(C + 1)},
+        "strong_unit_rule": f"output contribution ‖W_out[:,u]‖·max h_u ≥ "
+        f"{setup.strong_fraction:g} × the largest in its layer",
+        "reln_construction": ex.construction,
+        "reln_pathways_per_seed": [list(map(list, p)) for p in ex.pathway_sets],
+        "run": {"hidden": list(hidden), "lr": lr, "epochs": epochs, "seeds": setup.n_seeds},
+    }
+
+
+def _diverged_note(diverged: Mapping[str, int], lr: float, init_std: float) -> str:
+    return (
+        "gradient descent DIVERGED ("
+        + ", ".join(f"{k} at epoch {v}" for k, v in diverged.items())
+        + f"); η = {lr:g} or the init sd {init_std:g} is too large for this "
+        "task: no comparison is made"
+    )
+
+
+def _learning_comparisons(
+    setup, options, task, ex, runs, losses, cps, counts, hidden, lr, init_seeds
+) -> tuple[list[Comparison], dict[str, Any], list[str]]:
+    """GDLN-13/14 (the reduced ReLN and the race), GDLN-8/9 over the learning window and the
+    split-loss tail order: what the trained networks learned from small weights."""
+    C = setup.contexts
+    init_sd = context_run_size(setup, options.quick)[3]
+    comps, measured, notes = gdln_reln.context_checks(
+        task, setup.reln, setup.n_seeds, hidden, lr, init_sd, init_seeds, ex, cps, options.quick
+    )
+    curves = split_loss_curves(runs)
+    end = learning_window_end(curves)
+    epochs_compared, wlosses = _window_losses(runs, losses, cps, end)
+    if end is not None:
+        wmeasured, wnotes = _window_note(curves, cps, end, epochs_compared)
+        measured.update(wmeasured)
+        notes += wnotes
+    per_epoch = {m: r.losses for m, r in runs.items()}
+    learned, learned_measured = _mixed_selectivity_comparisons(
+        C, counts, wlosses, cps, per_epoch, epochs_compared
+    )
+    if end is not None:
+        tail, tail_measured = gdln_reln.tail_ordering_comparison(
             task,
             setup.reln,
-            setup.n_seeds,
-            hidden,
-            lr,
-            context_run_size(setup, options.quick)[3],
+            hidden[0],
+            init_sd,
             init_seeds,
-            ex,
-            cps,
-            options.quick,
+            lr,
+            int(cps[-1]),
+            ex.reln.losses,
+            ex.modular.losses,
         )
-        comps += rcomps
-        measured.update(rmeasured)
-        vnotes += rnotes
-        curves = split_loss_curves(runs)
-        end = learning_window_end(curves)
-        epochs_compared, wlosses = _window_losses(runs, losses, cps, end)
-        if end is not None:
-            wmeasured, wnotes = _window_note(curves, cps, end, epochs_compared)
-            measured.update(wmeasured)
-            vnotes += wnotes
-        per_epoch = {m: r.losses for m, r in runs.items()}
-        learned, learned_measured = _mixed_selectivity_comparisons(
-            C, counts, wlosses, cps, per_epoch, epochs_compared
-        )
-        if end is not None:
-            tail, tail_measured = gdln_reln.tail_ordering_comparison(
-                task,
-                setup.reln,
-                hidden[0],
-                context_run_size(setup, options.quick)[3],
-                init_seeds,
-                lr,
-                int(cps[-1]),
-                ex.reln.losses,
-                ex.modular.losses,
-            )
-            if tail is not None:
-                learned.append(tail)
-            else:
-                vnotes.append(f"tail order not compared: {tail_measured['not_compared']}")
-            measured["tail_ordering"] = tail_measured
-        learned = _unless_several_strong(learned, ex.counts, setup.strong_fraction)
-        learned = _unless_three_contexts(learned, C)
-        measured.update(learned_measured)
-        # GDLN-8, 9: measurable only once the ReLU has learned (issue 14)
-        comps += gdln_reln.unless_learned(learned, task, losses["relu"][str(cps[-1])])
-    return Verification("relu+reln+modular (batched seeds)", measured, tuple(comps), tuple(vnotes))
+        if tail is not None:
+            learned.append(tail)
+        else:
+            notes.append(f"tail order not compared: {tail_measured['not_compared']}")
+        measured["tail_ordering"] = tail_measured
+    learned = _unless_several_strong(learned, ex.counts, setup.strong_fraction)
+    learned = _unless_three_contexts(learned, C)
+    measured.update(learned_measured)
+    # GDLN-8, 9: measurable only once the ReLU has learned (issue 14)
+    comps = [*comps, *gdln_reln.unless_learned(learned, task, losses["relu"][str(cps[-1])])]
+    return comps, measured, notes
 
 
 def _check_context(setup: th.ContextSetup, options: CheckOptions) -> CheckResult:
