@@ -1447,6 +1447,10 @@ class SeedOrdering:
         }
 
 
+#: The decision in the comparison's name: its tolerance column (q·SE) is the half-width of
+#: the undecided band on both sides of 0, not a one-sided excess.
+SEED_ORDER_CRITERION = "seed mean d of ReLN − modular: holds at d ≤ −q·SE, fails at d > q·SE"
+
 SEED_ORDER_RULE = (
     "derived (proofs.gdln.SeedOrdering): per init seed the paired difference d = ReLN − "
     "modular; holds when its seed mean is ≤ −q·SE, fails when > q·SE, undecided in between "
@@ -1715,11 +1719,11 @@ def _mixed_selectivity_comparisons(
         ),
         _seed_ordering_comparison(
             "GDLN-9",
-            f"{final_q} (seed mean of ReLN − modular ≤ 0)",
+            f"{final_q} ({SEED_ORDER_CRITERION})",
             final_order,
             "ordering claim (modular falls behind)",
         ),
-        _time_lag_comparison(per_seed, f"{track_q} (seed mean of ReLN − modular ≤ 0)"),
+        _time_lag_comparison(per_seed, f"{track_q} ({SEED_ORDER_CRITERION})"),
     ]
     measured = {
         "log_loss_distance_to_relu": distances,
