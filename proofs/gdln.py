@@ -895,10 +895,9 @@ def _routing_strengths(W, bases, M):
 
 def _check_routing(setup: th.RoutingNetworkSetup, options: CheckOptions) -> CheckResult:
     rsu = setup.routing()
-    graph, W0, X, Y, ng, eg, bases, P = _routing_network(rsu, options.seed)
-    tau = 1.0 / (setup.lr * P)
+    net = _routing_network(rsu, options.seed)
+    tau = 1.0 / (setup.lr * net[-1])  # net[-1]: P, the number of training items
     r_mod, r_sh = th.routing_rates(rsu)
-    hyps = th.hypotheses(setup)
     predictions = {
         "singular_values": th.hierarchy_singular_values(setup.items) * setup.items,
         "module_rate": r_mod,
@@ -907,78 +906,85 @@ def _check_routing(setup: th.RoutingNetworkSetup, options: CheckOptions) -> Chec
         "conserved": "M b_module² − b_shared²",
         "tau_epochs": tau,
     }
-    verification = None
-    if options.verify:
-        comps, measured = [], {}
-        t_grid = _checkpoints(setup.epochs, 30)
-        red = th.routing_reduced_trajectory(rsu, t_grid.astype(float), tau)
-        traj = num.gated_flow(graph, W0, X, Y, ng, eg, 1.0 / tau, t_grid)
-        b_flow = np.array([_routing_strengths(w, bases, setup.modules) for w in traj])
-        scale = float(np.max(predictions["singular_values"]))
-        sigma = predictions["singular_values"]
-        max_rate = max(
-            float(np.max(np.abs(th.routing_reduced_rhs(r, sigma, rsu)))) / tau for r in red
-        )
-        measured["max_abs_error_flow"] = float(np.max(np.abs(b_flow - red)))
-        comps.append(
-            _against_plateau(
-                "GDLN-7",
-                "reduced routing flow vs full network (flow)",
-                red,
-                b_flow,
-                _flow_tolerance(scale, float(t_grid[-1]), max_rate),
-                f"DOP853 at rtol {num.FLOW_RTOL:g} for both; allowed "
-                "10⁴·rtol·(scale + t_end·max|ḃ|)",
-                baseline=red[:1],
-                what="the reduced routing flow",
-            )
-        )
-        q = th.routing_conserved(b_flow[:, 0], b_flow[:, 1], setup.modules)
-        measured["conservation_drift_flow"] = float(np.max(np.abs(q - q[0])))
-        # a non-conserved combination (b₂² alone) must be able to drift detectably
-        comps.append(
-            _against_plateau(
-                "GDLN-7",
-                "M b₁² − b₂² (flow)",
-                np.broadcast_to(q[0], q.shape),
-                q,
-                _flow_tolerance(scale) * scale,
-                "exactly conserved by the flow; drift bounded by the solver's global error × scale",
-                baseline=q[0] - (b_flow[:, 1] ** 2 - b_flow[0, 1] ** 2),
-                what="b₂² (the shared layer's strength squared)",
-            )
-        )
-        _, g0 = num.gated_loss_and_grads(graph, W0, X, Y, ng, eg)
-        d0 = _routing_strengths([-g for g in g0], bases, setup.modules)
-        ratio = float(d0[1, 0] / d0[0, 0])
-        measured["initial_rate_ratio_shared_over_module"] = ratio
-        comps.append(
-            Comparison.numeric(
-                "GDLN-7",
-                "initial growth rate ratio shared/module",
-                r_sh / r_mod,
-                ratio,
-                1e-9,
-                "exact at balanced init (equal b in every layer); float rounding only",
-                relative=True,
-                route="independent",
-            )
-        )
-        gd = num.gated_gd(graph, W0, X, Y, ng, eg, setup.lr * P, setup.epochs, t_grid)
-        b_gd = np.array([_routing_strengths(gd[int(k)], bases, setup.modules) for k in t_grid])
-        measured["max_abs_error_gd"] = float(np.max(np.abs(b_gd - red)))
-        qg = th.routing_conserved(b_gd[:, 0], b_gd[:, 1], setup.modules)
-        measured["conservation_drift_gd"] = float(np.max(np.abs(qg - qg[0])))
-        verification = Verification("flow+gd", measured, tuple(comps))
     return CheckResult(
         THEORY,
         _statement("routing"),
-        hyps,
+        th.hypotheses(setup),
         predictions,
-        verification,
+        _verify_routing(setup, rsu, net, tau, predictions) if options.verify else None,
         setup=_setup_dict(setup),
         related=_related(("GDLN-5", "GDLN-7")),
     )
+
+
+def _verify_routing(setup, rsu, net, tau: float, predictions) -> Verification:
+    """GDLN-7 on the routing network: the reduced flow and its conserved quantity against the
+    full network's gradient flow, the initial rate ratio, and gradient descent measured."""
+    graph, W0, X, Y, ng, eg, bases, P = net
+    t_grid = _checkpoints(setup.epochs, 30)
+    red = th.routing_reduced_trajectory(rsu, t_grid.astype(float), tau)
+    traj = num.gated_flow(graph, W0, X, Y, ng, eg, 1.0 / tau, t_grid)
+    b_flow = np.array([_routing_strengths(w, bases, setup.modules) for w in traj])
+    comps, measured = _routing_flow_comparisons(setup, rsu, tau, predictions, t_grid, red, b_flow)
+    _, g0 = num.gated_loss_and_grads(graph, W0, X, Y, ng, eg)
+    d0 = _routing_strengths([-g for g in g0], bases, setup.modules)
+    ratio = float(d0[1, 0] / d0[0, 0])
+    measured["initial_rate_ratio_shared_over_module"] = ratio
+    comps.append(
+        Comparison.numeric(
+            "GDLN-7",
+            "initial growth rate ratio shared/module",
+            predictions["shared_over_module_rate"],
+            ratio,
+            1e-9,
+            "exact at balanced init (equal b in every layer); float rounding only",
+            relative=True,
+            route="independent",
+        )
+    )
+    gd = num.gated_gd(graph, W0, X, Y, ng, eg, setup.lr * P, setup.epochs, t_grid)
+    b_gd = np.array([_routing_strengths(gd[int(k)], bases, setup.modules) for k in t_grid])
+    measured["max_abs_error_gd"] = float(np.max(np.abs(b_gd - red)))
+    qg = th.routing_conserved(b_gd[:, 0], b_gd[:, 1], setup.modules)
+    measured["conservation_drift_gd"] = float(np.max(np.abs(qg - qg[0])))
+    return Verification("flow+gd", measured, tuple(comps))
+
+
+def _routing_flow_comparisons(setup, rsu, tau, predictions, t_grid, red, b_flow):
+    """GDLN-7 in gradient flow: the reduced trajectory against the full network's, and the
+    conserved M b₁² − b₂² (against a drift of b₂² alone, which must be detectable)."""
+    scale = float(np.max(predictions["singular_values"]))
+    sigma = predictions["singular_values"]
+    max_rate = max(float(np.max(np.abs(th.routing_reduced_rhs(r, sigma, rsu)))) / tau for r in red)
+    measured = {"max_abs_error_flow": float(np.max(np.abs(b_flow - red)))}
+    comps = [
+        _against_plateau(
+            "GDLN-7",
+            "reduced routing flow vs full network (flow)",
+            red,
+            b_flow,
+            _flow_tolerance(scale, float(t_grid[-1]), max_rate),
+            f"DOP853 at rtol {num.FLOW_RTOL:g} for both; allowed 10⁴·rtol·(scale + t_end·max|ḃ|)",
+            baseline=red[:1],
+            what="the reduced routing flow",
+        )
+    ]
+    q = th.routing_conserved(b_flow[:, 0], b_flow[:, 1], setup.modules)
+    measured["conservation_drift_flow"] = float(np.max(np.abs(q - q[0])))
+    # a non-conserved combination (b₂² alone) must be able to drift detectably
+    comps.append(
+        _against_plateau(
+            "GDLN-7",
+            "M b₁² − b₂² (flow)",
+            np.broadcast_to(q[0], q.shape),
+            q,
+            _flow_tolerance(scale) * scale,
+            "exactly conserved by the flow; drift bounded by the solver's global error × scale",
+            baseline=q[0] - (b_flow[:, 1] ** 2 - b_flow[0, 1] ** 2),
+            what="b₂² (the shared layer's strength squared)",
+        )
+    )
+    return comps, measured
 
 
 # --------------------------------------------------------------------------- context
