@@ -296,6 +296,10 @@ def gdln_cost(setup: Any, quick: bool = False, method: str = "auto") -> Cost:
     """Full-batch gradient descent: per epoch, forward and backward through every layer,
     6 × batch × Σ(fan-in × fan-out) multiply-adds, for every seed.
 
+    The linear, deep-linear and gated checks: every GD epoch they run
+    (:func:`small_gd_epochs`) at GDLN_GD_RATE plus its measured interpreter overhead
+    (CHAIN_* / GATED_* per epoch and weight matrix), or a stiff flow's floor.
+
     The context model trains three networks (ReLU, ReLN, modular GDLN; the module networks
     counted at their drawn widths, :func:`mtl_theory.theory.gdln.authors_module_net`), on
     the task's exact input/output sizes, at ``--quick``'s reduced width and epochs. The
