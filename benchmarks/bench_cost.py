@@ -13,11 +13,18 @@ Run: ``OPENBLAS_NUM_THREADS=1 nice -n 10 python benchmarks/bench_cost.py [--quic
 Times are CPU seconds of this process plus its reaped children (``resource.getrusage``),
 one BLAS thread, so a busy machine inflates them less than wall time; the load is printed.
 No test asserts any of this (tests check the formulas' scaling, not the machine).
+
+``--gd-epochs`` instead measures the per-epoch interpreter overhead of the small GDLN
+gradient-descent loops (``numerics.gdln.chain_gd``, ``gated_gd``: at hidden width 8 an epoch
+is ~20 µs of Python and numpy calls, ~100x its multiply-adds at GDLN_GD_RATE) and fits
+seconds per epoch = a + b x weight matrices for each, printed as the constants of cost.py;
+then times whole ``check --verify`` runs at 20000 epochs against the estimate.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import resource
 import sys
@@ -163,6 +170,68 @@ def diagram_points(names: list[str], which: str) -> list[float]:
     return ratios
 
 
+def _epoch_seconds(run, epochs: int, repeats: int = 3) -> float:
+    """Best CPU seconds per epoch of ``run(epochs)`` over ``repeats`` runs."""
+    return min(timed(lambda: run(epochs))[1] for _ in range(repeats)) / epochs
+
+
+def _fit_line(xs: list[int], ys: list[float]) -> tuple[float, float]:
+    slope, intercept = np.polyfit(np.asarray(xs, float), np.asarray(ys, float), 1)
+    return float(intercept), float(slope)
+
+
+def calibrate_gd_epochs(epochs: int) -> None:
+    """Per-epoch seconds of chain_gd (1-4 weight matrices) and gated_gd (1-3 paths, 2 edges
+    each) at width 8, less their multiply-adds at GDLN_GD_RATE; fitted a + b x matrices."""
+    from mtl_theory.numerics import gdln as ng
+    from mtl_theory.proofs import gdln as pg
+    from mtl_theory.theory import gdln as tg
+
+    rng = np.random.default_rng(0)
+    xs, ys = [], []
+    for hidden in ([], [8], [8, 8], [8, 8, 8]):
+        widths = [8, *hidden, 16]
+        Ws = [rng.standard_normal((b, a)) * 1e-2 for a, b in itertools.pairwise(widths)]
+        X, Y = np.eye(8), rng.standard_normal((16, 8))
+        per = _epoch_seconds(
+            lambda e, W=Ws, X=X, Y=Y: ng.chain_gd(W, X, Y, 1e-3, e, [0, e]), epochs
+        )
+        flops = 6 * 8 * sum(a * b for a, b in itertools.pairwise(widths))
+        xs.append(len(Ws))
+        ys.append(per - flops / mc.GDLN_GD_RATE)
+        print(f"  chain_gd widths {widths}: {per * 1e6:.1f} µs per epoch", flush=True)
+    a, b = _fit_line(xs, ys)
+    print(f"  CHAIN_EPOCH_SECONDS = {a:.3g}\n  CHAIN_MATRIX_SECONDS = {b:.3g}", flush=True)
+    xs, ys = [], []
+    for gates in (((1, 1),), ((1, 1), (1, 0)), ((1, 1), (1, 0), (0, 1))):
+        setup = tg.GatedSetup(race_gates=gates, condition_scales=(1.0, 1.0))
+        graph, W0, X, Y, ngates, egates, _, _ = pg._race_network(setup.race(), 0)
+        P = next(iter(X.values())).shape[1]
+        per = _epoch_seconds(
+            lambda e, g=graph, W=W0, X=X, Y=Y, n=ngates, m=egates: ng.gated_gd(
+                g, W, X, Y, n, m, 1e-3, e, [0, e]
+            ),
+            epochs,
+        )
+        macs = sum(w.size for w in W0)
+        xs.append(len(W0))
+        ys.append(per - 6 * P * macs / mc.GDLN_GD_RATE)
+        print(f"  gated_gd {len(gates)} paths: {per * 1e6:.1f} µs per epoch", flush=True)
+    a, b = _fit_line(xs, ys)
+    print(f"  GATED_EPOCH_SECONDS = {a:.3g}\n  GATED_MATRIX_SECONDS = {b:.3g}", flush=True)
+
+
+def validate_gd_epochs() -> list[float]:
+    """Whole checks of the small GD models at 20000 epochs: estimate vs CPU seconds."""
+    base = dict(theory="gdln", epochs=20000)
+    rows = [
+        ("gdln linear hidden 8, 20000 epochs", base | dict(model="linear", a0=1e-3)),
+        ("gdln deep-linear 8-8, 20000 epochs", base | dict(model="deep-linear", hidden=[8, 8])),
+        ("gdln gated 2 paths, 20000 epochs", base | dict(model="gated", a0=1e-3)),
+    ]
+    return validate([(label, spec, mc.gdln_cost) for label, spec in rows])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer and smaller points")
@@ -172,9 +241,22 @@ def main() -> int:
     parser.add_argument("--calibrate-only", action="store_true", help="skip the validation")
     parser.add_argument("--validate-only", action="store_true", help="skip the calibration")
     parser.add_argument("--which", choices=("cheapest", "costliest", "both"), default="both")
+    parser.add_argument(
+        "--gd-epochs", action="store_true", help="the small GD loops' per-epoch overhead"
+    )
     args = parser.parse_args()
     print(f"load: {os.getloadavg()}  python {sys.version.split()[0]}", flush=True)
     start = time.monotonic()
+    if args.gd_epochs:
+        with threadpool_limits(1):
+            if not args.validate_only:
+                calibrate_gd_epochs(2000 if args.quick else 10000)
+            if not args.calibrate_only:
+                ratios = validate_gd_epochs()
+                print(
+                    f"measured/estimated: {[round(r, 2) for r in ratios]}; load {os.getloadavg()}"
+                )
+        return 0
     if args.diagrams:
         with threadpool_limits(1):
             ratios = diagram_points(args.diagrams, args.which)

@@ -20,6 +20,12 @@ against the measured wall time of the child, so that an estimate far below the r
 
     python benchmarks/fuzz_verify.py --n 300 --seed 0 [--cap 120] [--time-budget 60]
         [--memory-gib 8] [--jobs 1] [--keep DIR] [--max-seconds S] [--log FILE.jsonl]
+        [--models wta gdln/gated ...] [--indices 12 98 ...]
+
+``--models`` and ``--indices`` keep a subset of the ``n`` specs drawn for the seed (all ``n``
+are generated first), so every spec keeps the index it has in the unfiltered run and passes
+can be compared index by index. A ``--log`` row carries the spec itself, its index, seed and
+model: ``check ROW.spec --verify --json`` re-runs it, as does ``--seed S --indices I``.
 
 ``--time-budget`` is passed to ``check`` (default: half the cap, so a route estimated beyond
 it is refused rather than cut by the cap; the machine's load may still slow a run 2-4x).
@@ -93,6 +99,13 @@ def _refuse(name: str):
     raise ValueError(name)
 
 
+def _children_cpu() -> float:
+    """User + system CPU seconds of this process's waited-for children (all of them: a row's
+    difference is its own child's only with ``--jobs 1``)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_one(spec: dict, cap: float, time_budget: float, memory_gib: float, tmp: str) -> dict:
     path = Path(tempfile.mkstemp(suffix=".json", dir=tmp)[1])
     path.write_text(json.dumps(spec))
@@ -108,6 +121,7 @@ def run_one(spec: dict, cap: float, time_budget: float, memory_gib: float, tmp: 
         str(time_budget),
     ]
     start = time.monotonic()
+    before = _children_cpu()
     timed_out = False
     try:
         proc = subprocess.run(
@@ -123,6 +137,7 @@ def run_one(spec: dict, cap: float, time_budget: float, memory_gib: float, tmp: 
         stdout = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
         stderr = exc.stderr.decode() if isinstance(exc.stderr, bytes) else (exc.stderr or "")
     wall = time.monotonic() - start
+    cpu = _children_cpu() - before
     path.unlink()
     kind = classify(code, stdout, stderr, timed_out)
     return {
@@ -130,6 +145,7 @@ def run_one(spec: dict, cap: float, time_budget: float, memory_gib: float, tmp: 
         "kind": kind,
         "code": code,
         "wall": round(wall, 2),
+        "cpu": round(cpu, 2),
         "estimate": estimate(spec),
         "stderr": stderr[-2000:],
         "stdout": stdout if kind in ("CONTRADICTION", "invalid JSON") else "",
@@ -138,6 +154,31 @@ def run_one(spec: dict, cap: float, time_budget: float, memory_gib: float, tmp: 
 
 def _model(spec: dict) -> str:
     return spec["theory"] + ("/" + spec["model"] if "model" in spec else "")
+
+
+def select(
+    specs: list[dict], models: list[str] | None, indices: list[int] | None
+) -> list[tuple[int, dict]]:
+    """The ``(index, spec)`` pairs of ``specs`` whose model is in ``models`` and index in
+    ``indices`` (None: no filter), indices as in the unfiltered list.
+
+    Raises
+    ------
+    ValueError
+        A model no spec of the list has, or an index outside it (a typo would keep nothing).
+    """
+    present = {_model(s) for s in specs}
+    unknown = sorted(set(models or ()) - present)
+    if unknown:
+        raise ValueError(f"--models: no spec of this draw is {unknown} (drawn: {sorted(present)})")
+    outside = sorted(i for i in indices or () if not 0 <= i < len(specs))
+    if outside:
+        raise ValueError(f"--indices: {outside} outside 0..{len(specs) - 1}")
+    return [
+        (i, s)
+        for i, s in enumerate(specs)
+        if (models is None or _model(s) in models) and (indices is None or i in indices)
+    ]
 
 
 def main() -> int:
@@ -151,11 +192,20 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, default=None, help="write exit-1 cases here")
     parser.add_argument("--log", type=Path, default=None, help="one JSON line per spec")
     parser.add_argument("--max-seconds", type=float, default=None)
-    parser.add_argument("--theory", default=None, help="only this theory")
+    parser.add_argument("--theory", default=None, help="draw only this theory (other indices)")
+    parser.add_argument(
+        "--models", nargs="+", default=None, help="keep these models (wta, gdln/gated, ...)"
+    )
+    parser.add_argument("--indices", type=int, nargs="+", default=None, help="keep these indices")
     args = parser.parse_args()
     budget = args.time_budget if args.time_budget is not None else args.cap / 2
     rng = random.Random(args.seed)
-    specs = [edge_spec(rng, args.theory) for _ in range(args.n)]
+    drawn = [edge_spec(rng, args.theory) for _ in range(args.n)]
+    try:
+        specs = select(drawn, args.models, args.indices)
+    except ValueError as exc:
+        print(f"fuzz_verify: {exc}", file=sys.stderr)
+        return 2
     counts: collections.Counter[str] = collections.Counter()
     by_model: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
     ratios: dict[str, list[tuple[float, float]]] = collections.defaultdict(list)
@@ -167,7 +217,7 @@ def main() -> int:
         tempfile.TemporaryDirectory() as tmp,
         concurrent.futures.ThreadPoolExecutor(args.jobs) as pool,
     ):
-        pending = iter(enumerate(specs))
+        pending = iter(specs)
         running: dict[concurrent.futures.Future, int] = {}
         done = 0
         while True:
@@ -188,11 +238,13 @@ def main() -> int:
                 i = running.pop(future)
                 row = future.result()
                 row["index"] = i
+                row["seed"] = args.seed
+                row["model"] = _model(row["spec"])
                 done += 1
                 counts[row["kind"]] += 1
                 by_model[_model(row["spec"])][row["kind"]] += 1
                 if row["estimate"] is not None and row["kind"] in (*GOOD[:3], "CONTRADICTION"):
-                    ratios[_model(row["spec"])].append((row["estimate"], row["wall"]))
+                    ratios[_model(row["spec"])].append((row["estimate"], row["wall"], row["cpu"]))
                 if log:
                     log.write(json.dumps(row) + "\n")
                     log.flush()
@@ -201,7 +253,7 @@ def main() -> int:
                         json.dumps(row, indent=1)
                     )
                 print(
-                    f"[{done}/{args.n} {time.monotonic() - start:.0f}s] {row['kind']:22s} "
+                    f"[{done}/{len(specs)} #{i} {time.monotonic() - start:.0f}s] {row['kind']:22s} "
                     f"{row['wall']:6.1f}s {json.dumps(row['spec'])[:160]}",
                     flush=True,
                 )
@@ -215,14 +267,16 @@ def main() -> int:
     print("\nper model:")
     for model in sorted(by_model):
         print(f"  {model:22s} {dict(by_model[model])}")
-    print("\nmeasured wall / estimated seconds (runs that finished, estimate >= 1 s):")
+    print("\nmeasured / estimated seconds (runs that finished, estimate >= 1 s; CPU = the")
+    print("child's user + sys, its own only with --jobs 1; both include the 2-3 s import):")
     for model in sorted(ratios):
-        r = sorted(w / e for e, w in ratios[model] if e >= 1.0)
-        if r:
-            print(
-                f"  {model:22s} n={len(r)} min {r[0]:.2g} median {r[len(r) // 2]:.2g} "
-                f"max {r[-1]:.2g}"
-            )
+        for name, column in (("wall", 1), ("CPU", 2)):
+            r = sorted(row[column] / row[0] for row in ratios[model] if row[0] >= 1.0)
+            if r:
+                print(
+                    f"  {model:22s} {name:4s} n={len(r)} min {r[0]:.2g} "
+                    f"median {r[len(r) // 2]:.2g} max {r[-1]:.2g}"
+                )
     return 0 if all(k in GOOD for k in counts) else 1
 
 

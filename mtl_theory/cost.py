@@ -262,9 +262,43 @@ def _layers_macs(widths: list[int]) -> int:
     return sum(a * b for a, b in itertools.pairwise(widths))
 
 
+#: Per-epoch interpreter seconds of the small GD loops beyond their multiply-adds (at hidden
+#: width 8 an epoch is ~20-70 µs of numpy calls, ~100x its flops at GDLN_GD_RATE): a + b per
+#: weight matrix, fitted by ``benchmarks/bench_cost.py --gd-epochs`` (CPU, one BLAS thread,
+#: load 5-7, 2026-12-03): ``numerics.gdln.chain_gd`` at 1-4 matrices 16.7-38.7 µs,
+#: ``gated_gd`` at 1-3 paths (2 matrices each) 46.1-70.8 µs. Uncounted before, a
+#: deep-linear check at 200,000 epochs was estimated at 2.5 s and took 48 s (issue 14).
+CHAIN_EPOCH_SECONDS = 7.9e-6
+CHAIN_MATRIX_SECONDS = 7.0e-6
+GATED_EPOCH_SECONDS = 3.2e-5
+GATED_MATRIX_SECONDS = 5.1e-6
+#: GD runs of the linear and deep-linear checks, in multiples of ``epochs`` (`code`,
+#: proofs.gdln._linear_gd): the run at η, then GDLN-3's order comparison at η, η/2 and η/4
+#: over the same time (epochs × 1, 2, 4): 1 + 1 + 2 + 4.
+LINEAR_GD_EPOCH_MULTIPLE = 8
+
+
+def small_gd_epochs(setup: Any) -> int:
+    """Epochs of gradient descent a linear, deep-linear or gated check runs at most (the
+    gated check one run, proofs.gdln._verify_gated; the linear ones
+    :data:`LINEAR_GD_EPOCH_MULTIPLE` times ``epochs``)."""
+    multiple = 1 if setup.model == "gated" else LINEAR_GD_EPOCH_MULTIPLE
+    return multiple * int(setup.epochs)
+
+
+def _small_gd_epoch_seconds(setup: Any, matrices: int) -> float:
+    if setup.model == "gated":
+        return GATED_EPOCH_SECONDS + GATED_MATRIX_SECONDS * matrices
+    return CHAIN_EPOCH_SECONDS + CHAIN_MATRIX_SECONDS * matrices
+
+
 def gdln_cost(setup: Any, quick: bool = False, method: str = "auto") -> Cost:
     """Full-batch gradient descent: per epoch, forward and backward through every layer,
     6 × batch × Σ(fan-in × fan-out) multiply-adds, for every seed.
+
+    The linear, deep-linear and gated checks: every GD epoch they run
+    (:func:`small_gd_epochs`) at GDLN_GD_RATE plus its measured interpreter overhead
+    (CHAIN_* / GATED_* per epoch and weight matrix), or a stiff flow's floor.
 
     The context model trains three networks (ReLU, ReLN, modular GDLN; the module networks
     counted at their drawn widths, :func:`mtl_theory.theory.gdln.authors_module_net`), on
@@ -279,15 +313,23 @@ def gdln_cost(setup: Any, quick: bool = False, method: str = "auto") -> Cost:
     if getattr(setup, "inputs", None) is not None:  # the user's task: its own sizes
         batch, n_in, n_out = len(setup.inputs), len(setup.inputs[0]), len(setup.targets[0])
     widths = [n_in, *(int(h) for h in setup.hidden), n_out]
-    weights = _layers_macs(widths)
-    epochs = int(setup.epochs)
+    weights, matrices = _layers_macs(widths), len(widths) - 1
+    if setup.model == "gated":  # one two-matrix path per row of race_gates, on items × C
+        paths = len(setup.race_gates)
+        weights, matrices, batch = paths * weights, 2 * paths, batch * len(setup.race_gates[0])
+    epochs = small_gd_epochs(setup)
+    gd_flops = 6 * epochs * batch * weights
     flops, what = _stiff_flow_floor(
-        setup, batch, weights, 6 * epochs * batch * weights, f"{epochs} epochs × widths {widths}"
+        setup, batch, weights, gd_flops, f"{epochs} GD epochs × widths {widths}"
     )
-    return Cost(  # the uncalibrated default rate: these routes take well under a second
+    # the GD runs at the measured GD rate plus their per-epoch overhead; a stiff flow's floor
+    # (flops beyond the GD's) at the default rate it was set with
+    seconds = gd_flops / GDLN_GD_RATE + epochs * _small_gd_epoch_seconds(setup, matrices)
+    return Cost(
         memory_bytes=F64 * (weights + batch * sum(widths)) * 4,
         flops=flops,
         what=what,
+        seconds=seconds + max(0, flops - gd_flops) / FLOPS_PER_SECOND,
     )
 
 

@@ -38,3 +38,43 @@ def test_valid_extreme_specs_keep_the_contract_under_verify(tmp_path_factory, th
     path.write_text(json.dumps(spec), encoding="utf-8")
     outcome = run_contract(path, seconds=240, extra=("--verify", "--time-budget", TIME_BUDGET))
     assert outcome.kind in GOOD, (outcome, spec)
+
+
+def _fuzz_verify_script():
+    """benchmarks/fuzz_verify.py as a module (registered under its own name)."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    if "fuzz_verify_script" in sys.modules:
+        return sys.modules["fuzz_verify_script"]
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "fuzz_verify.py"
+    spec = importlib.util.spec_from_file_location("fuzz_verify_script", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["fuzz_verify_script"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_model_filter_keeps_the_unfiltered_indices():
+    """``--models`` / ``--indices`` select from the full draw: index i is the i-th spec of the
+    unfiltered seed's list (comparable across passes), and a typo is refused, not empty."""
+    import pytest
+
+    script = _fuzz_verify_script()
+    rng = random.Random(2)
+    drawn = [edge_spec(rng) for _ in range(60)]
+    kept = script.select(drawn, ["wta", "gdln/gated"], None)
+    assert kept, "seed 2's first 60 specs hold WTA and gated specs"
+    assert [i for i, _ in kept] == [
+        i for i, s in enumerate(drawn) if script._model(s) in ("wta", "gdln/gated")
+    ]
+    assert all(drawn[i] is s for i, s in kept)
+    both = script.select(drawn, ["wta"], [kept[0][0], kept[-1][0]])
+    assert [i for i, _ in both] == [
+        i for i in (kept[0][0], kept[-1][0]) if drawn[i]["theory"] == "wta"
+    ]
+    with pytest.raises(ValueError, match="--models"):
+        script.select(drawn, ["gdln/gatd"], None)
+    with pytest.raises(ValueError, match="--indices"):
+        script.select(drawn, None, [60])

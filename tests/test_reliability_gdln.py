@@ -18,6 +18,7 @@ from mtl_theory.theory import gdln as th
 from mtl_theory.theory.model import Comparison, HypothesisCheck, Verification
 
 from mtl_theory import api, cli
+from mtl_theory import cost as mc
 from mtl_theory.cost import Budget, over_budget
 from mtl_theory.families.gdln import SCHEMA, build
 from mtl_theory.spec import SpecError
@@ -635,3 +636,41 @@ def test_seed_orderings_fail_beyond_the_seed_spread():
     assert track.disagrees and track.measured > track.tolerance > 0
     assert record["GDLN-8"]["decision"] == "fails"
     assert "[1250, 1400]" in track.quantity
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"model": "linear", "hidden": [8], "epochs": 60, "a0": 1e-3},
+        {"model": "deep-linear", "hidden": [8, 8], "epochs": 60, "a0": 0.01},
+        {"model": "gated", "hidden": [8], "epochs": 60, "a0": 1e-3},
+    ],
+)
+def test_the_cost_counts_every_gd_epoch_the_check_runs(monkeypatch, spec):
+    """fuzz_verify seed 2 #5 (deep-linear, 20000 epochs): estimated at 0.25 s, ran 4.5 s of
+    CPU beyond the import; at 200,000 epochs 2.5 s against 48 s, unannounced. The estimate
+    counted one GD run at the default flop rate; the check runs eight (GDLN-3 at η, η, η/2,
+    η/4) whose epochs are interpreter-bound. Here the epochs the check really runs (counted
+    in chain_gd / gated_gd) equal the estimate's."""
+    ran = []
+
+    def counting(real):
+        def wrapper(*args):
+            ran.append(args[-2])  # (…, epochs, record)
+            return real(*args)
+
+        return wrapper
+
+    monkeypatch.setattr(num, "chain_gd", counting(num.chain_gd))
+    monkeypatch.setattr(num, "gated_gd", counting(num.gated_gd))
+    api.check({"theory": "gdln", **spec}, verify=True)
+    assert sum(ran) == mc.small_gd_epochs(setup_of(**spec)) > spec["epochs"] - 1
+
+
+def test_a_200000_epoch_deep_linear_check_is_announced():
+    """Its 1.6 million GD epochs take ~45 s of CPU (3 matrices at ~30 µs an epoch, measured
+    by benchmarks/bench_cost.py --gd-epochs): beyond LONG_ROUTE_SECONDS, so announced."""
+    setup = setup_of(model="deep-linear", hidden=[8, 8], epochs=200_000, a0=0.01)
+    cost = mc.gdln_cost(setup)
+    assert cost.seconds > mc.LONG_ROUTE_SECONDS
+    assert "1600000 GD epochs" in cost.what
