@@ -297,10 +297,14 @@ def _run_all(
 ) -> list[DerivationOutcome | CaseOutcome]:
     """Every item's outcome, in ``work``'s order, whatever the number of processes.
 
-    With ``workers > 1`` the items run in worker processes with one BLAS thread each
-    (as ``phase`` points do), longest expected first; the outcomes are the same objects a
-    one-process run computes, reassembled in the listed order. A registry that is not the
-    installed families (a test's toy family) runs in this process.
+    With ``workers > 1`` this process and ``workers - 1`` worker processes share the items,
+    each with one BLAS thread (as ``phase`` points do), longest expected first: the items are
+    queued to the pool in that order, and this process takes, in the same order, every item
+    no worker has started yet (a queued item it cancels runs here). It already holds the
+    imported families, so it pays no worker's start-up and is not idle while the workers
+    compute. The outcomes are the same objects a one-process run computes, reassembled in
+    the listed order. A registry that is not the installed families (a test's toy family)
+    runs in this process.
     """
     if workers > 1 and not all(_is_installed(f) for f in registry.families.values()):
         say("  (families not installed as mtl_theory.families.*: running in one process)")
@@ -315,12 +319,24 @@ def _run_all(
 
     order = sorted(range(len(work)), key=lambda i: -work[i].cost)
     results: dict[int, DerivationOutcome | CaseOutcome] = {}
-    with _worker_pool(workers) as pool:
+
+    def record(i: int, outcome: DerivationOutcome | CaseOutcome) -> None:
+        results[i] = outcome
+        say(_outcome_line(outcome))
+
+    with _worker_pool(workers - 1) as pool:
         futures = {pool.submit(_run_in_worker, work[i]): i for i in order}
-        for future in as_completed(futures):
-            outcome = future.result()
-            results[futures[future]] = outcome
-            say(_outcome_line(outcome))
+        in_pool = []
+        for future, i in futures.items():
+            if future.cancel():  # no worker has it: it runs here
+                record(i, _run_work(registry.families[work[i].family_name], work[i]))
+            else:
+                in_pool.append(future)
+            for done in [f for f in in_pool if f.done()]:
+                in_pool.remove(done)
+                record(futures[done], done.result())
+        for future in as_completed(in_pool):
+            record(futures[future], future.result())
     return [results[i] for i in range(len(work))]
 
 
