@@ -293,35 +293,75 @@ def _outcome_line(outcome: DerivationOutcome | CaseOutcome) -> str:
 
 
 def _run_all(
-    registry: Registry, work: list[_Work], workers: int, say: Callable[[str], None]
+    registry: Registry,
+    work: list[_Work],
+    workers: int,
+    say: Callable[[str], None],
+    draw: Callable[[str, list[CaseOutcome]], None],
 ) -> list[DerivationOutcome | CaseOutcome]:
-    """Every item's outcome, in ``work``'s order, whatever the number of processes.
+    """Every item's outcome, in ``work``'s order, whatever the number of processes; ``draw``
+    is called once per family with its case outcomes (listed order) when they are all known.
 
-    With ``workers > 1`` the items run in worker processes with one BLAS thread each
-    (as ``phase`` points do), longest expected first; the outcomes are the same objects a
-    one-process run computes, reassembled in the listed order. A registry that is not the
-    installed families (a test's toy family) runs in this process.
+    With ``workers > 1`` this process and ``workers - 1`` worker processes share the items,
+    each with one BLAS thread (as ``phase`` points do): the items are queued to the pool
+    cases first, longest expected first, then the derivations, and this process takes, in
+    the same order, every item no worker has started yet (a queued item it cancels runs
+    here). It already holds the imported families, so it pays no worker's start-up and is
+    not idle while the workers compute; between items it draws every family whose cases are
+    done, while the workers go on (the derivations wait for nothing, so they come last). The
+    outcomes are the same objects a one-process run computes, reassembled in the listed
+    order. A registry that is not the installed families (a test's toy family) runs in this
+    process.
     """
     if workers > 1 and not all(_is_installed(f) for f in registry.families.values()):
         say("  (families not installed as mtl_theory.families.*: running in one process)")
         workers = 1
+    results: dict[int, DerivationOutcome | CaseOutcome] = {}
+    pending_cases = {name: 0 for name in registry.families}
+    for w in work:
+        pending_cases[w.family_name] += w.kind == "case"
+
+    def record(i: int, outcome: DerivationOutcome | CaseOutcome) -> None:
+        results[i] = outcome
+        say(_outcome_line(outcome))
+        pending_cases[work[i].family_name] -= work[i].kind == "case"
+
+    drawn: set[str] = set()
+
+    def draw_ready() -> None:
+        for name in [n for n, left in pending_cases.items() if left == 0 and n not in drawn]:
+            drawn.add(name)
+            draw(name, [o for _, o in sorted(results.items()) if _is_case_of(o, name)])
+
     if workers <= 1 or len(work) <= 1:
-        outcomes = []
-        for w in work:
-            outcomes.append(_run_work(registry.families[w.family_name], w))
-            say(_outcome_line(outcomes[-1]))
-        return outcomes
+        for i, w in enumerate(work):
+            record(i, _run_work(registry.families[w.family_name], w))
+        draw_ready()
+        return [results[i] for i in range(len(work))]
     from concurrent.futures import as_completed
 
-    order = sorted(range(len(work)), key=lambda i: -work[i].cost)
-    results: dict[int, DerivationOutcome | CaseOutcome] = {}
-    with _worker_pool(workers) as pool:
+    order = sorted(range(len(work)), key=lambda i: (work[i].kind != "case", -work[i].cost))
+    with _worker_pool(workers - 1) as pool:
         futures = {pool.submit(_run_in_worker, work[i]): i for i in order}
-        for future in as_completed(futures):
-            outcome = future.result()
-            results[futures[future]] = outcome
-            say(_outcome_line(outcome))
+        in_pool = []
+        for future, i in futures.items():
+            draw_ready()
+            if future.cancel():  # no worker has it: it runs here
+                record(i, _run_work(registry.families[work[i].family_name], work[i]))
+            else:
+                in_pool.append(future)
+            for done in [f for f in in_pool if f.done()]:
+                in_pool.remove(done)
+                record(futures[done], done.result())
+        for future in as_completed(in_pool):
+            record(futures[future], future.result())
+            draw_ready()
+    draw_ready()
     return [results[i] for i in range(len(work))]
+
+
+def _is_case_of(outcome: DerivationOutcome | CaseOutcome, family_name: str) -> bool:
+    return isinstance(outcome, CaseOutcome) and outcome.family == family_name
 
 
 def _worker_pool(workers: int) -> contextlib.AbstractContextManager[ProcessPoolExecutor]:
@@ -350,7 +390,8 @@ def run_verify(
     """Run every derivation and every (quick) suite case of every installed family.
 
     ``workers`` processes share the independent items; the report is identical (apart from
-    timings) to a one-process run.
+    timings) to a one-process run. A family's figures are drawn as soon as its cases are done
+    (with one process: after every item, as before).
     """
     say = log or (lambda _msg: None)
     start = time.monotonic()
@@ -362,13 +403,16 @@ def run_verify(
             for i, case in enumerate(family.suite)
             if case.quick or not quick
         ]
-    outcomes = _run_all(registry, work, workers, say)
+    drawn: dict[str, list[Path]] = {}
+
+    def draw(name: str, cases: list[CaseOutcome]) -> None:
+        if out_dir is not None and any(c.result for c in cases):
+            drawn[name] = _family_figures(registry.families[name], cases, out_dir, say)
+
+    outcomes = _run_all(registry, work, workers, say, draw)
     derivations = [o for o in outcomes if isinstance(o, DerivationOutcome)]
     cases = [o for o in outcomes if isinstance(o, CaseOutcome)]
-    figures: dict[str, list[Path]] = {}
-    for family in registry.families.values():
-        if out_dir is not None and any(c.family == family.name and c.result for c in cases):
-            figures[family.name] = _family_figures(family, cases, out_dir, say)
+    figures = {name: drawn[name] for name in registry.families if name in drawn}
     return VerifyReport(
         quick=quick,
         derivations=tuple(derivations),

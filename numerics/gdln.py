@@ -13,6 +13,7 @@ flow dW/dt = −η ∇L has time in epochs (τ = 1/(ηP) is the theory's unit, n
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -42,9 +43,16 @@ DIVERGENCE_FACTOR = 1e6
 
 
 def has_diverged(loss, initial_loss) -> bool:
-    """Non-finite, or above DIVERGENCE_FACTOR × the initial loss (any seed of a batch)."""
+    """Non-finite, or above DIVERGENCE_FACTOR × the initial loss (any seed of a batch).
+
+    Called at every epoch: one run's float loss is tested with ``math`` (the same IEEE
+    comparisons without numpy's per-call overhead: the quick ``gdln-linear-hierarchy`` check
+    0.87 -> 0.63 s CPU).
+    """
+    if isinstance(loss, float) and isinstance(initial_loss, float):
+        return not math.isfinite(loss) or loss > DIVERGENCE_FACTOR * initial_loss
     loss = np.asarray(loss)
-    return bool(not np.all(np.isfinite(loss)) or np.any(loss > DIVERGENCE_FACTOR * initial_loss))
+    return bool(not np.isfinite(loss).all() or (loss > DIVERGENCE_FACTOR * initial_loss).any())
 
 
 # --------------------------------------------------------------------------- linear chains

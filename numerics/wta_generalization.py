@@ -35,7 +35,7 @@ import numpy as np
 from mtl_theory.numerics import wta as nwta
 from mtl_theory.numerics.blas import single_blas_thread
 from mtl_theory.theory.wta import WTASetup, grid_points, make_targets
-from scipy import optimize, stats
+from scipy import optimize
 
 # --------------------------------------------------------------------------- images
 
@@ -237,6 +237,8 @@ def t_interval(values: object, level: float = 0.95) -> Interval:
     Assumes independent, roughly normal values (here: one per seed); n = 1 gives an infinite
     interval, zero spread a degenerate one.
     """
+    from scipy import stats  # here, not at import: scipy.stats costs ~0.35 s CPU to load
+
     v = np.asarray(values, dtype=float)
     n = v.size
     if n == 0:
@@ -258,6 +260,8 @@ def min_detectable_difference(
     approximation (z_{1-alpha/2} + z_power) sd / sqrt(n), which is smaller for small n).
     Returns 0 for sd = 0 (any difference is detected) and inf for n < 2.
     """
+    from scipy import stats  # here, not at import: scipy.stats costs ~0.35 s CPU to load
+
     if n < 2:
         return math.inf
     if sd == 0:
@@ -301,6 +305,8 @@ class PairedComparison:
 
 def paired_comparison(a: object, b: object, *, alpha: float = 0.05) -> PairedComparison:
     """Paired t, Wilcoxon signed-rank, effect size and detectable difference of a - b."""
+    from scipy import stats  # here, not at import: scipy.stats costs ~0.35 s CPU to load
+
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if a.shape != b.shape or a.ndim != 1:
         raise ValueError(f"a, b: expected two 1-D arrays of one length, got {a.shape}, {b.shape}")

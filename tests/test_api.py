@@ -78,13 +78,34 @@ def test_theories_list_what_the_cli_lists():
     assert "**wta**" in found._repr_markdown_()
 
 
-def test_parallel_verify_equals_one_process():
-    """The quick suite in 2 processes gives the same report as in 1, timings aside."""
+def test_parallel_verify_equals_one_process(monkeypatch, tmp_path):
+    """The quick suite in 2 processes gives the same report as in 1, timings aside, and the
+    same figures byte for byte (with 2 a family's are drawn as soon as its cases are done);
+    with 2, this process computes some items and its one worker the others."""
+    import mtl_theory.report as report_module
+
     reg = api.registry()
-    one = run_verify(reg, quick=True, out_dir=None, workers=1)
-    two = run_verify(reg, quick=True, out_dir=None, workers=2)
+    one = run_verify(reg, quick=True, out_dir=tmp_path / "one", workers=1)
+    here = []
+    run_here = report_module._run_work
+
+    def counted(family, work):
+        here.append(work)
+        return run_here(family, work)
+
+    monkeypatch.setattr(report_module, "_run_work", counted)  # the worker keeps its own
+    two = run_verify(reg, quick=True, out_dir=tmp_path / "two", workers=2)
+    items = len(one.derivations) + len(one.cases)
+    assert 0 < len(here) < items
     assert one.agrees and two.agrees
-    assert _without_timings(one.to_json()) == _without_timings(two.to_json())
+    json_one = json.dumps(_without_timings(one.to_json())).replace(str(tmp_path / "one"), "<out>")
+    json_two = json.dumps(_without_timings(two.to_json())).replace(str(tmp_path / "two"), "<out>")
+    assert json_one == json_two
+    figures = [p for paths in one.figures.values() for p in paths]
+    assert list(one.figures) == list(reg.families) and figures
+    for path in figures:
+        twin = tmp_path / "two" / path.relative_to(tmp_path / "one")
+        assert path.read_bytes() == twin.read_bytes(), path.name
     assert "| theory | kind | name |" in two._repr_markdown_()
     # the profile of verify: every item's CPU seconds (its process and children), also
     # when it ran in a worker, and the sum of them

@@ -272,3 +272,17 @@ def test_pathway_structure_is_preserved_by_training():
     for k, A in enumerate(sets):
         g = net.gates[0][0, 4 * k]
         assert np.array_equal(g == 1.0, np.isin(task.context_of, A))
+
+
+def test_has_diverged_float_path_equals_the_array_path():
+    """One run's float loss takes a math-only path; it decides as the numpy path does on every
+    edge: nan, +-inf, just below, at and just above DIVERGENCE_FACTOR x the initial loss."""
+    has_diverged = num.has_diverged
+    for initial in (1e-300, 0.5, 3.0, 1e300):
+        bound = num.DIVERGENCE_FACTOR * initial
+        losses = [0.0, initial, math.nextafter(bound, 0.0), bound, math.nextafter(bound, math.inf)]
+        for loss in [*losses, math.nan, math.inf, -math.inf]:
+            expected = has_diverged(np.array([loss]), np.array([initial]))
+            assert has_diverged(loss, initial) is expected, (loss, initial)
+    assert has_diverged(math.nan, 1.0) and has_diverged(-math.inf, 1.0)
+    assert not has_diverged(1.0, 1.0)
