@@ -12,7 +12,8 @@ an effective rate per route, calibrated by measurement (``benchmarks/bench_cost.
 estimate vs measured on points other than the calibration ones; its last result is in the
 constants' comments). They are estimates, not bounds: a refused spec costs about that much.
 WTA's exhaustive and branch-and-bound routes are refused by ``proofs.wta.choose_method`` in
-exact code counts; its MILP route is estimated here.
+exact code counts; its MILP route, and its exhaustive search at the slowest kernel's rate (an
+"up to" figure), are estimated here.
 
 The same estimators give phase-diagram points their cost (``PhaseDiagram.cost``): the sweep
 then runs the longest points first and prints its plan before it starts.
@@ -758,13 +759,45 @@ def wta_exhaustive_cost(n_points: int, modules: tuple[int, ...], repeats: int = 
     )
 
 
-def wta_cost(setup: Any, quick: bool = False, method: str = "auto") -> Cost | None:
-    """The WTA route's cost where this module estimates it (the MILP); None otherwise.
+#: Seconds per code of the check's exhaustive search at its slowest (`derived` from a
+#: measurement, used as an upper rate): the general kernel enumerated (2,5)/(2,5)'s 44,273,664
+#: codes in 77 s of CPU beyond the import (1.75 µs a code; load 8, 2026-12-03), while the fused
+#: two-module kernel does (3,3)/(3,3)'s 10,764,961 in 0.5 s. So a search just under
+#: MAX_EXHAUSTIVE_CODES (6e7) may take about 2 minutes, and is announced as "up to".
+WTA_CHECK_MAX_SECONDS_PER_CODE = 2e-6
 
-    ``method`` "auto" runs the spec's own ``method`` (families.wta.check does the same)."""
+
+def wta_exhaustive_check_cost(setup: Any) -> Cost:
+    """The check's exhaustive search: every code (numerics.wta.count_codes, exact) at the
+    slowest kernel's rate, an upper figure (the fused kernels are up to ~100x faster)."""
+    from mtl_theory.numerics.wta import count_codes
+
+    codes = int(count_codes(len(setup.support), tuple(int(m) for m in setup.modules)))
+    return Cost(
+        2**26,
+        0,
+        f"{codes} codes enumerated (at most {WTA_CHECK_MAX_SECONDS_PER_CODE * 1e6:g} µs a "
+        "code; the fused kernels are up to ~100x faster)",
+        WTA_SEARCH_FIXED_SECONDS + codes * WTA_CHECK_MAX_SECONDS_PER_CODE,
+        upper_bound=True,
+    )
+
+
+def wta_cost(setup: Any, quick: bool = False, method: str = "auto") -> Cost | None:
+    """The WTA route's cost where this module estimates it (the MILP, and the exhaustive
+    search at its slowest rate); None otherwise (branch-and-bound, gradient).
+
+    ``method`` "auto" runs the spec's own ``method`` (families.wta.check does the same), and
+    its "auto" is resolved as proofs.wta.choose_method resolves it."""
     if method == "auto":
         method = getattr(setup, "method", "auto")
-    return wta_milp_cost(setup, quick) if method == "milp" else None
+    if method == "milp":
+        return wta_milp_cost(setup, quick)
+    try:
+        resolved, _ = pw.choose_method(setup, method)
+    except pw.MethodUnavailable:  # refused by the check itself, in one line
+        return None
+    return wta_exhaustive_check_cost(setup) if resolved == "exhaustive" else None
 
 
 # --------------------------------------------------------------------------- diagram points

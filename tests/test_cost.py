@@ -80,13 +80,15 @@ def test_a_transformer_at_long_t_is_refused_for_memory_in_one_line():
     assert refusal is not None and "of memory" in refusal and "\n" not in refusal
 
 
-def test_wta_milp_is_estimated_only_for_the_milp_method():
+def test_wta_estimates_follow_the_method_the_check_runs():
     setup = load_spec("examples/wta-milp.toml").setup
     assert mc.over_budget("wta", setup, mc.Budget(seconds=1e9)) is None
     # "auto" runs the spec's own method (families.wta.check): milp here, exhaustive there
     assert mc.wta_cost(setup, method="auto") == mc.wta_cost(setup, method="milp")
-    assert mc.wta_cost(load_spec("examples/wta-xor.toml").setup, method="auto") is None
-    assert mc.wta_cost(setup, method="exhaustive") is None
+    xor = load_spec("examples/wta-xor.toml").setup
+    assert mc.wta_cost(xor, method="auto") == mc.wta_exhaustive_check_cost(xor)
+    assert mc.wta_cost(setup, method="exhaustive").upper_bound  # at the slowest kernel's rate
+    assert mc.wta_cost(setup, method="bnb") is None
     milp = mc.wta_cost(setup, method="milp")
     assert milp.seconds >= 2 * mc.MILP_TIME_LIMIT[False]
     refusal = mc.over_budget("wta", setup, mc.Budget(seconds=60.0), method="milp")
@@ -259,3 +261,26 @@ def test_a_bounded_milp_route_is_announced_and_refused_as_an_upper_bound():
     ctx = setup_of({"theory": "gdln", "model": "context", "hidden": [700], "epochs": 8000})
     assert not mc.route_cost("gdln", ctx).upper_bound
     assert "needs about " in mc.over_budget("gdln", ctx, mc.Budget(seconds=1.0))
+
+
+def test_a_wta_search_just_under_the_code_limit_is_announced_before_it_runs():
+    """Issue 14: (2,5)/(2,5) enumerates 44,273,664 codes, 77 s of CPU (measured, the general
+    kernel), and ran with no word first; now announced as "up to" at the slowest rate. A
+    search of a few codes is not announced; the branch-and-bound has no estimate."""
+    from mtl_theory.numerics.wta import count_codes
+
+    big = api.load_spec(
+        {"theory": "wta", "factors": [2, 5], "modules": [2, 5], "tasks": "factor-onehot"}
+    ).setup
+    cost = mc.route_cost("wta", big)
+    assert cost.upper_bound
+    assert cost.seconds == pytest.approx(
+        mc.WTA_SEARCH_FIXED_SECONDS + count_codes(10, (2, 5)) * mc.WTA_CHECK_MAX_SECONDS_PER_CODE
+    )
+    notice = mc.long_route_notice("wta", big)
+    assert notice is not None and "may take up to" in notice and "44273664 codes" in notice
+    small = api.load_spec(
+        {"theory": "wta", "factors": [2, 2], "modules": [2, 2], "tasks": "factor-onehot"}
+    ).setup
+    assert mc.long_route_notice("wta", small) is None
+    assert mc.route_cost("wta", big, method="bnb") is None
