@@ -12,8 +12,8 @@ an effective rate per route, calibrated by measurement (``benchmarks/bench_cost.
 estimate vs measured on points other than the calibration ones; its last result is in the
 constants' comments). They are estimates, not bounds: a refused spec costs about that much.
 WTA's exhaustive and branch-and-bound routes are refused by ``proofs.wta.choose_method`` in
-exact code counts; its MILP route, and its exhaustive search at the slowest kernel's rate (an
-"up to" figure), are estimated here.
+exact code counts; its MILP route, and its exhaustive search and branch-and-bound at their
+slowest measured rates (an "up to" figure), are estimated here.
 
 The same estimators give phase-diagram points their cost (``PhaseDiagram.cost``): the sweep
 then runs the longest points first and prints its plan before it starts.
@@ -25,7 +25,7 @@ import functools
 import itertools
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mtl_theory.numerics import evidence as ne
@@ -759,33 +759,69 @@ def wta_exhaustive_cost(n_points: int, modules: tuple[int, ...], repeats: int = 
     )
 
 
-#: Seconds per code of the check's exhaustive search at its slowest (`derived` from a
-#: measurement, used as an upper rate): the general kernel enumerated (2,5)/(2,5)'s 44,273,664
-#: codes in 77 s of CPU beyond the import (1.75 µs a code; load 8, 2026-12-03), while the fused
-#: two-module kernel does (3,3)/(3,3)'s 10,764,961 in 0.5 s. So a search just under
-#: MAX_EXHAUSTIVE_CODES (6e7) may take about 2 minutes, and is announced as "up to".
-WTA_CHECK_MAX_SECONDS_PER_CODE = 2e-6
+#: Seconds per bound evaluation of the branch-and-bound, per grid point, at its slowest
+#: (`derived` from measurements used as an upper rate; load 8, 2026-12-03): (2,2,2,2) with
+#: 16 points stopped at 5,046,085 bounds after 19 s of CPU (0.24 µs a node and point), (6,6)
+#: with 36 points at 5,077,597 after 59 s (0.32 µs). A search that stops at its node budget
+#: was unannounced at about a minute; now it is announced as "up to".
+WTA_BNB_SECONDS_PER_NODE_POINT = 0.35e-6
+
+
+def wta_bnb_check_cost(setup: Any, quick: bool = False) -> Cost:
+    """The check's branch-and-bound at its node budget (proofs.wta.BNB_MAX_NODES, smaller
+    under ``quick``), plus the bounded cross-checks it runs: an "up to" figure (most searches
+    certify or find a counterexample long before the budget)."""
+    from mtl_theory.numerics.wta import count_codes
+
+    nodes = pw.BNB_MAX_NODES_QUICK if quick else pw.BNB_MAX_NODES
+    points = len(setup.support)
+    cost = Cost(
+        2**26,
+        0,
+        f"up to {nodes} branch-and-bound nodes on {points} grid points",
+        nodes * points * WTA_BNB_SECONDS_PER_NODE_POINT,
+        upper_bound=True,
+    )
+    codes = int(count_codes(points, tuple(int(m) for m in setup.modules)))
+    if codes <= pw.BNB_CROSS_CHECK_CODES:  # _verify_bnb's count-by-count enumeration
+        cost = replace(cost, seconds=cost.seconds + codes * WTA_CHECK_MAX_SECONDS_PER_CODE)
+    return cost
+
+
+#: Seconds per code of the check's exhaustive search at its slowest (`derived` from
+#: measurements, used as upper rates; CPU of numerics.wta.exhaustive_search alone, load 8-9,
+#: 2026-12-03). Two modules of at most 3 values each are fast in the fused two-module kernel:
+#: (3,3)/(3,3) 0.046 µs a code (10,764,961 codes, 0.46 s), (2,5)/(2,3) 0.092 µs. A module of 4
+#: or more values (same kernel), or three or more modules (the batched normal equations), are
+#: not: (2,4)/(2,4) 2.5 µs, (3,3)/(2,4) 2.4 µs,
+#: (3,3)/(2,5) 3.7 µs, (2,5)/(2,5) 1.75-4.2 µs (44,273,664 codes in 77-184 s), (2,2,2)/(2,2,2)
+#: 0.87 µs. So a search just under MAX_EXHAUSTIVE_CODES (6e7) may take minutes.
+WTA_CHECK_MAX_SECONDS_PER_CODE_FUSED = 1e-7
+WTA_CHECK_MAX_SECONDS_PER_CODE = 4e-6
 
 
 def wta_exhaustive_check_cost(setup: Any) -> Cost:
     """The check's exhaustive search: every code (numerics.wta.count_codes, exact) at the
-    slowest kernel's rate, an upper figure (the fused kernels are up to ~100x faster)."""
+    slowest measured rate of the kernel it runs, an "up to" figure."""
     from mtl_theory.numerics.wta import count_codes
 
-    codes = int(count_codes(len(setup.support), tuple(int(m) for m in setup.modules)))
+    modules = tuple(int(m) for m in setup.modules)
+    codes = int(count_codes(len(setup.support), modules))
+    fused = len(modules) == 2 and max(modules) <= 3
+    rate = WTA_CHECK_MAX_SECONDS_PER_CODE_FUSED if fused else WTA_CHECK_MAX_SECONDS_PER_CODE
+    kernel = "two modules of <= 3 values" if fused else "a module of >= 4 values or >= 3 modules"
     return Cost(
         2**26,
         0,
-        f"{codes} codes enumerated (at most {WTA_CHECK_MAX_SECONDS_PER_CODE * 1e6:g} µs a "
-        "code; the fused kernels are up to ~100x faster)",
-        WTA_SEARCH_FIXED_SECONDS + codes * WTA_CHECK_MAX_SECONDS_PER_CODE,
+        f"{codes} codes enumerated ({kernel}, at most {rate * 1e6:g} µs a code)",
+        WTA_SEARCH_FIXED_SECONDS + codes * rate,
         upper_bound=True,
     )
 
 
 def wta_cost(setup: Any, quick: bool = False, method: str = "auto") -> Cost | None:
-    """The WTA route's cost where this module estimates it (the MILP, and the exhaustive
-    search at its slowest rate); None otherwise (branch-and-bound, gradient).
+    """The WTA route's cost where this module estimates it (the MILP; the exhaustive search
+    and the branch-and-bound at their slowest rates, "up to"); None for the gradient route.
 
     ``method`` "auto" runs the spec's own ``method`` (families.wta.check does the same), and
     its "auto" is resolved as proofs.wta.choose_method resolves it."""
@@ -797,7 +833,12 @@ def wta_cost(setup: Any, quick: bool = False, method: str = "auto") -> Cost | No
         resolved, _ = pw.choose_method(setup, method)
     except pw.MethodUnavailable:  # refused by the check itself, in one line
         return None
-    return wta_exhaustive_check_cost(setup) if resolved == "exhaustive" else None
+    if resolved == "exhaustive":
+        # and the branch-and-bound cross-check of the enumeration, at its own node budget
+        cross = pw.BNB_CROSS_CHECK_NODES * len(setup.support) * WTA_BNB_SECONDS_PER_NODE_POINT
+        cost = wta_exhaustive_check_cost(setup)
+        return replace(cost, seconds=cost.seconds + cross)
+    return wta_bnb_check_cost(setup, quick) if resolved == "bnb" else None
 
 
 # --------------------------------------------------------------------------- diagram points
