@@ -1159,20 +1159,42 @@ class Adam:
     def __post_init__(self) -> None:
         self.m: dict = {}
         self.v: dict = {}
+        self._scratch: dict = {}
         self.k = 0
 
     def step(self, params: dict, grads: dict) -> None:
+        """One update: m, v, their bias corrections and the step (PyTorch's order).
+
+        The operations of the textbook expression ``params -= lr * (m / c1) / (sqrt(v / c2)
+        + eps)`` one by one, in its order, into two scratch buffers per parameter (IEEE
+        multiplication commutes exactly, so ``g * a`` is ``a * g``): the same numbers bit for
+        bit (tested) without a dozen temporaries per parameter and step, which dominated the
+        decoder protocols' 10^5 steps on 64 x 2 weights.
+        """
         self.k += 1
+        c1 = 1 - self.beta1**self.k
+        c2 = 1 - self.beta2**self.k
         for name, g in grads.items():
-            m = self.m.setdefault(name, np.zeros_like(g))
-            v = self.v.setdefault(name, np.zeros_like(g))
+            if name not in self.m:
+                self.m[name] = np.zeros_like(g)
+                self.v[name] = np.zeros_like(g)
+                self._scratch[name] = (np.empty_like(g), np.empty_like(g))
+            m, v = self.m[name], self.v[name]
+            a, b = self._scratch[name]
             m *= self.beta1
-            m += (1 - self.beta1) * g
+            np.multiply(g, 1 - self.beta1, out=a)
+            m += a
             v *= self.beta2
-            v += (1 - self.beta2) * g * g
-            mhat = m / (1 - self.beta1**self.k)
-            vhat = v / (1 - self.beta2**self.k)
-            params[name] -= self.lr * mhat / (np.sqrt(vhat) + self.eps)
+            np.multiply(g, 1 - self.beta2, out=b)
+            b *= g
+            v += b
+            np.divide(m, c1, out=a)  # mhat
+            np.divide(v, c2, out=b)  # vhat
+            a *= self.lr
+            np.sqrt(b, out=b)
+            b += self.eps
+            a /= b
+            params[name] -= a
 
 
 @dataclass(frozen=True)
