@@ -1328,7 +1328,40 @@ def check_finite_loss(loss: float, batch: int, dtype: str) -> None:
         )
 
 
-def rnn_states(result: RNNResult, samples: np.ndarray, chunk: int = 512) -> np.ndarray:
+#: Trials per product of :func:`rnn_states` (128 trials x 22 steps x 64 float64 = 1.4 MB of
+#: step inputs: in the L2 cache; measured ~1.15x less CPU than whole 512-trial chunks).
+STATE_BLOCK_TRIALS = 128
+
+
+def state_blocks(n: int, chunk: int, block: int = STATE_BLOCK_TRIALS) -> list[slice]:
+    """The trial ranges :func:`rnn_states` computes at once: each ``chunk`` split in ``block``s.
+
+    A chunk's last block takes the chunk's remainder, merged into the block before it when
+    shorter than 4 trials: every block but a chunk's last has a multiple of 4 trials (GEMM
+    row unroll), each chunk's last block has the chunk's remainder rows, and a block has one
+    trial (a matrix-vector product in numpy) only where the chunk has one. So every row of
+    every product is computed by the micro-kernel that computed it in one product per chunk.
+
+    >>> [(s.start, s.stop) for s in state_blocks(258, 512, 128)]
+    [(0, 128), (128, 258)]
+    >>> [(s.start, s.stop) for s in state_blocks(642, 512, 256)]
+    [(0, 256), (256, 512), (512, 642)]
+    >>> [(s.start, s.stop) for s in state_blocks(513, 512, 128)][-2:]
+    [(384, 512), (512, 513)]
+    """
+    out = []
+    for start in range(0, n, chunk):
+        stop = min(start + chunk, n)
+        cuts = list(range(start, stop, block))
+        if len(cuts) > 1 and stop - cuts[-1] < 4:
+            cuts.pop()
+        out.extend(slice(a, b) for a, b in zip(cuts, [*cuts[1:], stop], strict=True))
+    return out
+
+
+def rnn_states(
+    result: RNNResult, samples: np.ndarray, chunk: int = 512, block: int = STATE_BLOCK_TRIALS
+) -> np.ndarray:
     """Hidden state at the decision step (B, H): the representation decoded out of distribution.
 
     Runs the forward pass in chunks of ``chunk`` trials keeping only the current state: the
@@ -1336,11 +1369,13 @@ def rnn_states(result: RNNResult, samples: np.ndarray, chunk: int = 512) -> np.n
     fraction of the memory traffic, which matters for the decoder protocols' 10^4-10^5 trials.
     The step h <- relu(pre_k + h W_rec) is computed into two preallocated buffers: the same
     operations (IEEE addition commutes exactly), so the same numbers bit for bit (tested).
+    Each chunk is computed ``block`` trials at a time (:func:`state_blocks`): every row of
+    every product by the micro-kernel of one product per chunk, so the same numbers bit for
+    bit as whole chunks (tested), with the step inputs in the cache.
     """
     p = result.params
     out = np.empty((samples.shape[0], p["W_rec"].shape[0]))
-    for start in range(0, samples.shape[0], chunk):
-        sl = slice(start, start + chunk)
+    for sl in state_blocks(samples.shape[0], chunk, block):
         pre = rnn_inputs(result.encoder, samples[sl]) @ p["W_in"] + p["b"]
         h = np.zeros((pre.shape[0], out.shape[1]))
         hW = np.empty_like(h)

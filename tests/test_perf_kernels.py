@@ -404,3 +404,15 @@ def test_stacked_adam_decoder_equals_the_two_array_fit(F, D, n_batches):
     assert all(np.array_equal(u, v) for u, v in zip(fit.predictions, preds, strict=True))
     assert all(np.array_equal(u, v) for u, v in zip(fit.path, path, strict=True))
     assert np.array_equal(fit.W, W) and np.array_equal(fit.b, b)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 129, 130, 131, 513, 641, 1101])
+def test_rnn_states_in_blocks_equal_whole_chunks(n):
+    # blocks of 128 trials inside 512-trial chunks: the same micro-kernel for every row, so
+    # the numbers of one product per chunk (block = chunk), including 1-3-trial tails
+    result = ne.train_rnn(np.eye(2), np.zeros(2), 0.2, 7, batches=20, seed=n)
+    samples = 0.4 * np.random.Generator(np.random.PCG64(n)).standard_normal((n, 7, 2))
+    with single_blas_thread():
+        got = ne.rnn_states(result, samples)
+        ref = ne.rnn_states(result, samples, chunk=512, block=512)
+    assert np.array_equal(got, ref)
