@@ -205,29 +205,38 @@ def fit_adam_decoder(
     D = latents.shape[1]
     n_batches = n // batch
     steps = test_steps(n_batches)
-    W, b = _torch_linear_init(F, D, rng)
-    params = {"W": W, "b": b}
+    # W (rows 0..F-1) and b (row F) in one array: Adam is elementwise, so one update of the
+    # stacked array is the two updates bit for bit, at half the calls; every product below
+    # is the one of separate W and b (views), into preallocated buffers (same numbers).
+    Wb = np.vstack(_torch_linear_init(F, D, rng))
+    W, b = Wb[:F], Wb[F]
+    grad = np.empty_like(Wb)
+    err = np.empty((batch, D))
+    g = np.empty_like(err)
     opt = Adam(lr=lr)  # PyTorch's defaults: beta = (0.9, 0.999), eps = 1e-8
     per_step = [x.shape[0] // len(steps) for x in test_features]
     preds: list[list[np.ndarray]] = [[] for _ in test_features]
     path: list[np.ndarray] = []
     for i in range(n_batches):
         X = features[i * batch : (i + 1) * batch]
-        err = X @ params["W"] + params["b"] - latents[i * batch : (i + 1) * batch]
-        g = 2.0 * err / err.size  # d/d(output) of sum(err^2) / numel
-        opt.step(params, {"W": X.T @ g, "b": g.sum(axis=0)})
+        np.matmul(X, W, out=err)
+        err += b
+        err -= latents[i * batch : (i + 1) * batch]
+        np.multiply(err, 2.0, out=g)  # d/d(output) of sum(err^2) / numel
+        g /= err.size
+        np.matmul(X.T, g, out=grad[:F])
+        np.sum(g, axis=0, out=grad[F])
+        opt.step({"Wb": Wb}, {"Wb": grad})
         if i in steps:
             j = steps.index(i)
             for s, x in enumerate(test_features):
-                preds[s].append(
-                    x[j * per_step[s] : (j + 1) * per_step[s]] @ params["W"] + params["b"]
-                )
+                preds[s].append(x[j * per_step[s] : (j + 1) * per_step[s]] @ W + b)
         if i in path_steps:
-            path.append(path_features @ params["W"] + params["b"])
+            path.append(path_features @ W + b)
     return AdamDecoderFit(
         tuple(np.concatenate(p) for p in preds),
-        params["W"].copy(),
-        params["b"].copy(),
+        W.copy(),
+        b.copy(),
         tuple(path),
     )
 

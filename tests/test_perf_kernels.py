@@ -15,7 +15,8 @@ benchmarks/bench_gdln.py).
   and the gated nets with per-seed gates and item-only input masks ("relu-gates").
 * The context experiment's three trainings run side by side in threads
   (``run_context_experiment(..., workers=3)``) give a serial run's numbers bit for bit.
-* EVIDENCE: the in-place encoder, decision-step states and protocol trials (``encode``,
+* EVIDENCE: the in-place and blocked encoder, decision-step states, protocol trials, Adam and
+  the stacked decoder fit (``encode``, ``encode_in_blocks``, ``Adam``, ``fit_adam_decoder``,
   ``rnn_states``, ``evidence_samples``) equal the allocating code they replaced bit for bit.
 """
 
@@ -30,7 +31,7 @@ from mtl_theory.numerics import evidence as ne
 from mtl_theory.numerics import evidence_protocol as npr
 from mtl_theory.numerics import gdln as num
 from mtl_theory.numerics import wta as nw
-from mtl_theory.numerics.blas import run_in_threads
+from mtl_theory.numerics.blas import run_in_threads, single_blas_thread
 from mtl_theory.theory import evidence as te
 from mtl_theory.theory import gdln as th
 from mtl_theory.theory import wta as tw
@@ -299,4 +300,119 @@ def test_in_place_evidence_samples_equal_the_allocating_draws():
     got = npr.evidence_samples(x, 0.37, 11, np.random.Generator(np.random.PCG64(5)))
     rng = np.random.Generator(np.random.PCG64(5))
     ref = x[:, None, :] + 0.37 * rng.standard_normal((300, 11, 2))
+    assert np.array_equal(got, ref)
+
+
+@pytest.mark.parametrize("n", [1, 5, 127, 128, 129, 130, 255, 256, 259, 385, 1000])
+def test_encoder_in_blocks_equals_one_product(n):
+    # every block but the last a multiple of the row unroll, the last one the remainder: the
+    # same rows in the same micro-tiles as one product (single BLAS thread: check and verify)
+    rng = np.random.Generator(np.random.PCG64(n))
+    layers = ne.make_encoder(2, (100, 100, 40), rng)
+    x = 0.4 * rng.standard_normal((n, 2))
+    with single_blas_thread():
+        got, ref = ne.encode_in_blocks(layers, x, rows=64), ne.encode(layers, x)
+    assert got.shape == ref.shape and np.array_equal(got, ref)
+
+
+class _TextbookAdam:
+    # numerics.evidence.Adam before its update went into scratch buffers (issue 12)
+    def __init__(self, lr):
+        self.lr, self.beta1, self.beta2, self.eps = lr, 0.9, 0.999, 1e-8
+        self.m, self.v, self.k = {}, {}, 0
+
+    def step(self, params, grads):
+        self.k += 1
+        for name, g in grads.items():
+            m = self.m.setdefault(name, np.zeros_like(g))
+            v = self.v.setdefault(name, np.zeros_like(g))
+            m *= self.beta1
+            m += (1 - self.beta1) * g
+            v *= self.beta2
+            v += (1 - self.beta2) * g * g
+            mhat = m / (1 - self.beta1**self.k)
+            vhat = v / (1 - self.beta2**self.k)
+            params[name] -= self.lr * mhat / (np.sqrt(vhat) + self.eps)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_adam_in_scratch_buffers_equals_the_textbook_update(dtype):
+    # gradients over 11 decades (vhat near eps and far above it), two parameters, 500 steps
+    rng = np.random.Generator(np.random.PCG64(4))
+    ours = {
+        "W": rng.standard_normal((7, 3)).astype(dtype),
+        "b": rng.standard_normal(3).astype(dtype),
+    }
+    ref = {k: v.copy() for k, v in ours.items()}
+    opt, opt_ref = ne.Adam(lr=3e-3), _TextbookAdam(3e-3)
+    for _ in range(500):
+        g = {
+            k: (rng.standard_normal(v.shape) * 10.0 ** rng.integers(-8, 3)).astype(dtype)
+            for k, v in ours.items()
+        }
+        opt.step(ours, g)
+        opt_ref.step(ref, g)
+    for k in ours:
+        assert ours[k].dtype == ref[k].dtype and np.array_equal(ours[k], ref[k])
+
+
+def _fit_adam_decoder_reference(features, latents, test_features, rng, path_steps, path_features):
+    # numerics.evidence_protocol.fit_adam_decoder before W and b were stacked (issue 12)
+    batch, n_batches = 16, features.shape[0] // 16
+    steps = npr.test_steps(n_batches)
+    bound = 1.0 / np.sqrt(features.shape[1])
+    W = rng.uniform(-bound, bound, (features.shape[1], latents.shape[1]))
+    params = {"W": W, "b": rng.uniform(-bound, bound, latents.shape[1])}
+    opt = _TextbookAdam(npr.AUTHORS_DECODER_LR)
+    per_step = [x.shape[0] // len(steps) for x in test_features]
+    preds, path = [[] for _ in test_features], []
+    for i in range(n_batches):
+        X = features[i * batch : (i + 1) * batch]
+        err = X @ params["W"] + params["b"] - latents[i * batch : (i + 1) * batch]
+        g = 2.0 * err / err.size
+        opt.step(params, {"W": X.T @ g, "b": g.sum(axis=0)})
+        if i in steps:
+            j = steps.index(i)
+            for s, x in enumerate(test_features):
+                preds[s].append(
+                    x[j * per_step[s] : (j + 1) * per_step[s]] @ params["W"] + params["b"]
+                )
+        if i in path_steps:
+            path.append(path_features @ params["W"] + params["b"])
+    return [np.concatenate(p) for p in preds], path, params["W"], params["b"]
+
+
+@pytest.mark.parametrize(("F", "D", "n_batches"), [(64, 2, 300), (2, 2, 150), (6, 3, 200)])
+def test_stacked_adam_decoder_equals_the_two_array_fit(F, D, n_batches):
+    rng = np.random.Generator(np.random.PCG64(F + D))
+    feats = np.maximum(rng.standard_normal((16 * n_batches, F)), 0.0)
+    x = rng.random((16 * n_batches, D)) - 0.5
+    tests = tuple(np.maximum(rng.standard_normal((64 * k, F)), 0.0) for k in (1, 2))
+    path_steps = (3, n_batches // 2, n_batches - 2)
+    with single_blas_thread():
+        fit = npr.fit_adam_decoder(
+            feats,
+            x,
+            tests,
+            np.random.Generator(np.random.PCG64(1)),
+            path_steps=path_steps,
+            path_features=tests[1],
+        )
+        preds, path, W, b = _fit_adam_decoder_reference(
+            feats, x, tests, np.random.Generator(np.random.PCG64(1)), path_steps, tests[1]
+        )
+    assert all(np.array_equal(u, v) for u, v in zip(fit.predictions, preds, strict=True))
+    assert all(np.array_equal(u, v) for u, v in zip(fit.path, path, strict=True))
+    assert np.array_equal(fit.W, W) and np.array_equal(fit.b, b)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 129, 130, 131, 513, 641, 1101])
+def test_rnn_states_in_blocks_equal_whole_chunks(n):
+    # blocks of 128 trials inside 512-trial chunks: the same micro-kernel for every row, so
+    # the numbers of one product per chunk (block = chunk), including 1-3-trial tails
+    result = ne.train_rnn(np.eye(2), np.zeros(2), 0.2, 7, batches=20, seed=n)
+    samples = 0.4 * np.random.Generator(np.random.PCG64(n)).standard_normal((n, 7, 2))
+    with single_blas_thread():
+        got = ne.rnn_states(result, samples)
+        ref = ne.rnn_states(result, samples, chunk=512, block=512)
     assert np.array_equal(got, ref)
