@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import argparse
 import resource
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 from mtl_theory.numerics import evidence as ne
@@ -25,28 +27,9 @@ from mtl_theory.numerics import evidence_protocol as npr
 from mtl_theory.numerics.blas import single_blas_thread
 from mtl_theory.theory import evidence as te
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-class TextbookAdam:
-    """numerics.evidence.Adam before its update went into scratch buffers (the baseline)."""
-
-    def __init__(self, lr: float) -> None:
-        self.lr, self.beta1, self.beta2, self.eps = lr, 0.9, 0.999, 1e-8
-        self.m: dict = {}
-        self.v: dict = {}
-        self.k = 0
-
-    def step(self, params: dict, grads: dict) -> None:
-        self.k += 1
-        for name, g in grads.items():
-            m = self.m.setdefault(name, np.zeros_like(g))
-            v = self.v.setdefault(name, np.zeros_like(g))
-            m *= self.beta1
-            m += (1 - self.beta1) * g
-            v *= self.beta2
-            v += (1 - self.beta2) * g * g
-            mhat = m / (1 - self.beta1**self.k)
-            vhat = v / (1 - self.beta2**self.k)
-            params[name] -= self.lr * mhat / (np.sqrt(vhat) + self.eps)
+from reference_kernels import TextbookAdam
 
 
 def old_rnn_states(result: ne.RNNResult, samples: np.ndarray, chunk: int = 512) -> np.ndarray:

@@ -35,6 +35,7 @@ from mtl_theory.numerics.blas import run_in_threads, single_blas_thread
 from mtl_theory.theory import evidence as te
 from mtl_theory.theory import gdln as th
 from mtl_theory.theory import wta as tw
+from reference_kernels import TextbookAdam
 
 # ------------------------------------------------------------------------------ WTA
 
@@ -315,26 +316,6 @@ def test_encoder_in_blocks_equals_one_product(n):
     assert got.shape == ref.shape and np.array_equal(got, ref)
 
 
-class _TextbookAdam:
-    # numerics.evidence.Adam before its update went into scratch buffers (issue 12)
-    def __init__(self, lr):
-        self.lr, self.beta1, self.beta2, self.eps = lr, 0.9, 0.999, 1e-8
-        self.m, self.v, self.k = {}, {}, 0
-
-    def step(self, params, grads):
-        self.k += 1
-        for name, g in grads.items():
-            m = self.m.setdefault(name, np.zeros_like(g))
-            v = self.v.setdefault(name, np.zeros_like(g))
-            m *= self.beta1
-            m += (1 - self.beta1) * g
-            v *= self.beta2
-            v += (1 - self.beta2) * g * g
-            mhat = m / (1 - self.beta1**self.k)
-            vhat = v / (1 - self.beta2**self.k)
-            params[name] -= self.lr * mhat / (np.sqrt(vhat) + self.eps)
-
-
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_adam_in_scratch_buffers_equals_the_textbook_update(dtype):
     # gradients over 11 decades (vhat near eps and far above it), two parameters, 500 steps
@@ -344,7 +325,7 @@ def test_adam_in_scratch_buffers_equals_the_textbook_update(dtype):
         "b": rng.standard_normal(3).astype(dtype),
     }
     ref = {k: v.copy() for k, v in ours.items()}
-    opt, opt_ref = ne.Adam(lr=3e-3), _TextbookAdam(3e-3)
+    opt, opt_ref = ne.Adam(lr=3e-3), TextbookAdam(3e-3)
     for _ in range(500):
         g = {
             k: (rng.standard_normal(v.shape) * 10.0 ** rng.integers(-8, 3)).astype(dtype)
@@ -363,7 +344,7 @@ def _fit_adam_decoder_reference(features, latents, test_features, rng, path_step
     bound = 1.0 / np.sqrt(features.shape[1])
     W = rng.uniform(-bound, bound, (features.shape[1], latents.shape[1]))
     params = {"W": W, "b": rng.uniform(-bound, bound, latents.shape[1])}
-    opt = _TextbookAdam(npr.AUTHORS_DECODER_LR)
+    opt = TextbookAdam(npr.AUTHORS_DECODER_LR)
     per_step = [x.shape[0] // len(steps) for x in test_features]
     preds, path = [[] for _ in test_features], []
     for i in range(n_batches):
