@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import random
 
+from benchmark_scripts import load_benchmark
 from budget import share
 from fuzz_support import GOOD, edge_spec, run_contract
 from hypothesis import example, given, settings
@@ -40,28 +41,12 @@ def test_valid_extreme_specs_keep_the_contract_under_verify(tmp_path_factory, th
     assert outcome.kind in GOOD, (outcome, spec)
 
 
-def _fuzz_verify_script():
-    """benchmarks/fuzz_verify.py as a module (registered under its own name)."""
-    import importlib.util
-    import sys
-    from pathlib import Path
-
-    if "fuzz_verify_script" in sys.modules:
-        return sys.modules["fuzz_verify_script"]
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "fuzz_verify.py"
-    spec = importlib.util.spec_from_file_location("fuzz_verify_script", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["fuzz_verify_script"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_model_filter_keeps_the_unfiltered_indices():
     """``--models`` / ``--indices`` select from the full draw: index i is the i-th spec of the
     unfiltered seed's list (comparable across passes), and a typo is refused, not empty."""
     import pytest
 
-    script = _fuzz_verify_script()
+    script = load_benchmark("fuzz_verify")
     rng = random.Random(2)
     drawn = [edge_spec(rng) for _ in range(60)]
     kept = script.select(drawn, ["wta", "gdln/gated"], None)
