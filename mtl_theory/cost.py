@@ -12,8 +12,8 @@ an effective rate per route, calibrated by measurement (``benchmarks/bench_cost.
 estimate vs measured on points other than the calibration ones; its last result is in the
 constants' comments). They are estimates, not bounds: a refused spec costs about that much.
 WTA's exhaustive and branch-and-bound routes are refused by ``proofs.wta.choose_method`` in
-exact code counts; its MILP route, and its exhaustive search and branch-and-bound at their
-slowest measured rates (an "up to" figure), are estimated here.
+exact code counts; its MILP route, and its exhaustive search, branch-and-bound and gradient
+route at their slowest measured rates (an "up to" figure), are estimated here.
 
 The same estimators give phase-diagram points their cost (``PhaseDiagram.cost``): the sweep
 then runs the longest points first and prints its plan before it starts.
@@ -819,9 +819,35 @@ def wta_exhaustive_check_cost(setup: Any) -> Cost:
     )
 
 
+#: Seconds of one training run of the gradient route per grid point at 1500 epochs (`derived`
+#: from a measurement, rounded up): examples/wta-gradient.toml, 9 points, one WTA and one ReLU
+#: run, 1.5 s of CPU beyond the import (0.083 s a run and point; load 4, 2026-12-03).
+WTA_GRADIENT_RUN_SECONDS_PER_POINT = 0.1
+
+
+def wta_gradient_check_cost(setup: Any, quick: bool = False) -> Cost:
+    """The gradient route at its restart budget: up to ``TrainConfig.restarts`` WTA runs and
+    as many ReLU runs (numerics.wta.gradient_experiment), each linear in the grid's points
+    (32 noisy images a point) and epochs: an "up to" figure (most stop at the first run)."""
+    from mtl_theory.numerics.wta import TrainConfig
+
+    restarts = TrainConfig().restarts
+    epochs = 600 if quick else TrainConfig().epochs
+    points = len(setup.support)
+    runs = 2 * restarts
+    return Cost(
+        2**26,
+        0,
+        f"up to {runs} training runs of {epochs} epochs on {points} grid points",
+        runs * points * WTA_GRADIENT_RUN_SECONDS_PER_POINT * epochs / 1500,
+        upper_bound=True,
+    )
+
+
 def wta_cost(setup: Any, quick: bool = False, method: str = "auto") -> Cost | None:
-    """The WTA route's cost where this module estimates it (the MILP; the exhaustive search
-    and the branch-and-bound at their slowest rates, "up to"); None for the gradient route.
+    """The WTA route's cost: the MILP's solver limits; the exhaustive search, the
+    branch-and-bound and the gradient route at their slowest measured rates ("up to");
+    None where the check refuses the method itself.
 
     ``method`` "auto" runs the spec's own ``method`` (families.wta.check does the same), and
     its "auto" is resolved as proofs.wta.choose_method resolves it."""
@@ -838,7 +864,9 @@ def wta_cost(setup: Any, quick: bool = False, method: str = "auto") -> Cost | No
         cross = pw.BNB_CROSS_CHECK_NODES * len(setup.support) * WTA_BNB_SECONDS_PER_NODE_POINT
         cost = wta_exhaustive_check_cost(setup)
         return replace(cost, seconds=cost.seconds + cross)
-    return wta_bnb_check_cost(setup, quick) if resolved == "bnb" else None
+    if resolved == "gradient":
+        return wta_gradient_check_cost(setup, quick)
+    return wta_bnb_check_cost(setup, quick)
 
 
 # --------------------------------------------------------------------------- diagram points

@@ -90,7 +90,8 @@ def test_wta_estimates_follow_the_method_the_check_runs():
     assert mc.wta_cost(xor, method="auto").seconds > mc.wta_exhaustive_check_cost(xor).seconds
     assert mc.wta_cost(setup, method="exhaustive").upper_bound  # at the slowest kernel's rate
     assert mc.wta_cost(setup, method="bnb").upper_bound  # at its node budget
-    assert mc.wta_cost(setup, method="gradient") is None
+    gradient = load_spec("examples/wta-gradient.toml").setup  # up to 6 restarts x 2 networks
+    assert mc.wta_cost(gradient).upper_bound and "12 training runs" in mc.wta_cost(gradient).what
     milp = mc.wta_cost(setup, method="milp")
     assert milp.seconds >= 2 * mc.MILP_TIME_LIMIT[False]
     refusal = mc.over_budget("wta", setup, mc.Budget(seconds=60.0), method="milp")
