@@ -820,9 +820,10 @@ def wta_exhaustive_check_cost(setup: Any) -> Cost:
 
 
 #: Seconds of one training run of the gradient route per grid point at 1500 epochs (`derived`
-#: from a measurement, rounded up): examples/wta-gradient.toml, 9 points, one WTA and one ReLU
-#: run, 1.5 s of CPU beyond the import (0.083 s a run and point; load 4, 2026-12-03).
-WTA_GRADIENT_RUN_SECONDS_PER_POINT = 0.1
+#: from measurements, rounded up; 2026-12-03): examples/wta-gradient.toml, 9 points, one WTA
+#: and one ReLU run, 1.5 s of CPU beyond the import (0.083 s a run and point; load 4);
+#: (4,4,4)/(4,4,4), 64 points, all 6 + 6 runs, 80 s (0.104 s; nice 19 at load 2-8).
+WTA_GRADIENT_RUN_SECONDS_PER_POINT = 0.12
 
 
 def wta_gradient_check_cost(setup: Any, quick: bool = False) -> Cost:
