@@ -29,7 +29,7 @@ from mtl_theory.theory import evidence as te
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from reference_kernels import TextbookAdam
+from reference_kernels import two_array_adam_decoder_fit  # the baseline, shared with the tests
 
 
 def old_rnn_states(result: ne.RNNResult, samples: np.ndarray, chunk: int = 512) -> np.ndarray:
@@ -56,32 +56,6 @@ def old_rnn_states(result: ne.RNNResult, samples: np.ndarray, chunk: int = 512) 
             np.maximum(hW, 0.0, out=h)
         out[start : start + chunk] = h
     return out
-
-
-def old_fit_adam_decoder(features, latents, test_features, rng, path_steps, path_features):
-    """fit_adam_decoder with separate W and b and allocating products (the baseline)."""
-    batch, n_batches = npr.AUTHORS_BATCH, features.shape[0] // npr.AUTHORS_BATCH
-    steps = npr.test_steps(n_batches)
-    bound = 1.0 / np.sqrt(features.shape[1])
-    W = rng.uniform(-bound, bound, (features.shape[1], latents.shape[1]))
-    params = {"W": W, "b": rng.uniform(-bound, bound, latents.shape[1])}
-    opt = TextbookAdam(npr.AUTHORS_DECODER_LR)
-    per_step = [x.shape[0] // len(steps) for x in test_features]
-    preds: list[list[np.ndarray]] = [[] for _ in test_features]
-    path = []
-    for i in range(n_batches):
-        X = features[i * batch : (i + 1) * batch]
-        err = X @ params["W"] + params["b"] - latents[i * batch : (i + 1) * batch]
-        g = 2.0 * err / err.size
-        opt.step(params, {"W": X.T @ g, "b": g.sum(axis=0)})
-        if i in steps:
-            j = steps.index(i)
-            for s, x in enumerate(test_features):
-                sl = slice(j * per_step[s], (j + 1) * per_step[s])
-                preds[s].append(x[sl] @ params["W"] + params["b"])
-        if i in path_steps:
-            path.append(path_features @ params["W"] + params["b"])
-    return [np.concatenate(p) for p in preds], path, params["W"], params["b"]
 
 
 def cpu_seconds(f: Callable, *args, **kwargs) -> tuple[float, object]:
@@ -123,7 +97,7 @@ def main() -> None:
             cpu["states"][0] += t_old
             cpu["states"][1] += t_new
             t_old, a = cpu_seconds(
-                old_fit_adam_decoder,
+                two_array_adam_decoder_fit,
                 feats,
                 x_train,
                 tests,

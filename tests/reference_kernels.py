@@ -5,6 +5,7 @@ tests compare the toolkit's kernels with them, and the benchmarks time them side
 from __future__ import annotations
 
 import numpy as np
+from mtl_theory.numerics import evidence_protocol as npr
 
 
 class TextbookAdam:
@@ -29,3 +30,31 @@ class TextbookAdam:
             mhat = m / (1 - self.beta1**self.k)
             vhat = v / (1 - self.beta2**self.k)
             params[name] -= self.lr * mhat / (np.sqrt(vhat) + self.eps)
+
+
+def two_array_adam_decoder_fit(features, latents, test_features, rng, path_steps, path_features):
+    """numerics.evidence_protocol.fit_adam_decoder before W and b were stacked into one array
+    with preallocated products: the textbook Adam on separate W and b, allocating products.
+    Returns (predictions per test set, path predictions, W, b)."""
+    batch, n_batches = npr.AUTHORS_BATCH, features.shape[0] // npr.AUTHORS_BATCH
+    steps = npr.test_steps(n_batches)
+    bound = 1.0 / np.sqrt(features.shape[1])
+    W = rng.uniform(-bound, bound, (features.shape[1], latents.shape[1]))
+    params = {"W": W, "b": rng.uniform(-bound, bound, latents.shape[1])}
+    opt = TextbookAdam(npr.AUTHORS_DECODER_LR)
+    per_step = [x.shape[0] // len(steps) for x in test_features]
+    preds: list[list[np.ndarray]] = [[] for _ in test_features]
+    path = []
+    for i in range(n_batches):
+        X = features[i * batch : (i + 1) * batch]
+        err = X @ params["W"] + params["b"] - latents[i * batch : (i + 1) * batch]
+        g = 2.0 * err / err.size
+        opt.step(params, {"W": X.T @ g, "b": g.sum(axis=0)})
+        if i in steps:
+            j = steps.index(i)
+            for s, x in enumerate(test_features):
+                sl = slice(j * per_step[s], (j + 1) * per_step[s])
+                preds[s].append(x[sl] @ params["W"] + params["b"])
+        if i in path_steps:
+            path.append(path_features @ params["W"] + params["b"])
+    return [np.concatenate(p) for p in preds], path, params["W"], params["b"]

@@ -35,7 +35,7 @@ from mtl_theory.numerics.blas import run_in_threads, single_blas_thread
 from mtl_theory.theory import evidence as te
 from mtl_theory.theory import gdln as th
 from mtl_theory.theory import wta as tw
-from reference_kernels import TextbookAdam
+from reference_kernels import TextbookAdam, two_array_adam_decoder_fit
 
 # ------------------------------------------------------------------------------ WTA
 
@@ -337,32 +337,6 @@ def test_adam_in_scratch_buffers_equals_the_textbook_update(dtype):
         assert ours[k].dtype == ref[k].dtype and np.array_equal(ours[k], ref[k])
 
 
-def _fit_adam_decoder_reference(features, latents, test_features, rng, path_steps, path_features):
-    # numerics.evidence_protocol.fit_adam_decoder before W and b were stacked (issue 12)
-    batch, n_batches = 16, features.shape[0] // 16
-    steps = npr.test_steps(n_batches)
-    bound = 1.0 / np.sqrt(features.shape[1])
-    W = rng.uniform(-bound, bound, (features.shape[1], latents.shape[1]))
-    params = {"W": W, "b": rng.uniform(-bound, bound, latents.shape[1])}
-    opt = TextbookAdam(npr.AUTHORS_DECODER_LR)
-    per_step = [x.shape[0] // len(steps) for x in test_features]
-    preds, path = [[] for _ in test_features], []
-    for i in range(n_batches):
-        X = features[i * batch : (i + 1) * batch]
-        err = X @ params["W"] + params["b"] - latents[i * batch : (i + 1) * batch]
-        g = 2.0 * err / err.size
-        opt.step(params, {"W": X.T @ g, "b": g.sum(axis=0)})
-        if i in steps:
-            j = steps.index(i)
-            for s, x in enumerate(test_features):
-                preds[s].append(
-                    x[j * per_step[s] : (j + 1) * per_step[s]] @ params["W"] + params["b"]
-                )
-        if i in path_steps:
-            path.append(path_features @ params["W"] + params["b"])
-    return [np.concatenate(p) for p in preds], path, params["W"], params["b"]
-
-
 @pytest.mark.parametrize(("F", "D", "n_batches"), [(64, 2, 300), (2, 2, 150), (6, 3, 200)])
 def test_stacked_adam_decoder_equals_the_two_array_fit(F, D, n_batches):
     rng = np.random.Generator(np.random.PCG64(F + D))
@@ -379,7 +353,7 @@ def test_stacked_adam_decoder_equals_the_two_array_fit(F, D, n_batches):
             path_steps=path_steps,
             path_features=tests[1],
         )
-        preds, path, W, b = _fit_adam_decoder_reference(
+        preds, path, W, b = two_array_adam_decoder_fit(
             feats, x, tests, np.random.Generator(np.random.PCG64(1)), path_steps, tests[1]
         )
     assert all(np.array_equal(u, v) for u, v in zip(fit.predictions, preds, strict=True))
