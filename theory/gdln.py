@@ -104,7 +104,9 @@ STATEMENTS: tuple[Statement, ...] = (
         "pathway and item-only pathways gated on the ReLU's implicit modules (the (C − 1)-context "
         "sets; make-haste-slowly code: fixed modules, split common/residual loss): the ReLN's "
         "loss curve tracks the ReLU's more closely than the modular GDLN (common pathway + one "
-        "pathway per context) does.",
+        "pathway per context) does. A claim about initialisations: the toolkit decides the "
+        "ordering on the seed mean of paired per-seed differences (proofs.gdln.SeedOrdering; "
+        "one draw decides nothing).",
         "reconstructed",
         "Jarvis et al. 2025, abstract and Fig. 3; make-haste-slowly 3_context_diff/gdln.py",
     ),
@@ -112,7 +114,10 @@ STATEMENTS: tuple[Statement, ...] = (
         "GDLN-9",
         "Structured mixed selectivity",
         "On the context task the strong hidden units of a ReLU net are never single-context "
-        "(active in all contexts or in C − 1 of them), and the modular network falls behind.",
+        "(active in all contexts or in C − 1 of them), and the modular network falls behind "
+        "(its final loss above the ReLN's, decided like GDLN-8's ordering on the seed mean of "
+        "paired differences; a single-context strong unit on any seed contradicts the first "
+        "part).",
         "reconstructed",
         "Jarvis et al. 2025, abstract; THEORY.md 3.3",
     ),
