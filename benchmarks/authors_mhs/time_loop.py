@@ -48,7 +48,7 @@ def split(tree: ast.Module):
     """(module statements, main-block statements before the loop, the loop) of a script."""
     body, main = [], None
     for node in tree.body:
-        if isinstance(node, ast.If) and ast.unparse(node.test) == MAIN_TEST:  # unparse quotes with '
+        if isinstance(node, ast.If) and ast.unparse(node.test) == MAIN_TEST:  # unparse writes '...'
             main = node
         else:
             body.append(node)
