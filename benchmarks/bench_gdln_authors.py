@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/bench_gdln_authors.py [--authors-python PY --authors-src DIR]
-        [--work DIR] [--seed-base N] [--x64] [--epochs N]
+        [--work DIR] [--seed-base N] [--x64] [--repeat R] [--epochs N]
 
 (a) The authors' side (issue 12 items 3 and 6), only when ``--authors-python`` is given: PY is
 the python of a scratch venv OUTSIDE the repository with jax (CPU), numpy, matplotlib and
@@ -23,9 +23,10 @@ OpenBLAS / MKL at 1 thread: one core against one core), float32 as shipped; ``--
 runs them with ``JAX_ENABLE_X64=1`` (float64, the toolkit's precision).
 
 (b) The toolkit's 3-context experiment serial in this process, one BLAS thread (ReLU, ReLN,
-modular, closed form: bench_gdln.networks), CPU seconds of each part, measured before and
-after the authors' runs (the machine is shared; the ratios use the mean of the two). This
-side never imports jax.
+modular, closed form: bench_gdln.networks), CPU seconds of each part, measured before the
+authors' runs and after each round of them (``--repeat R`` rounds; the machine is shared: a
+round's ratios use the mean of the toolkit runs before and after it, and with R > 1 the
+ratio of each side's least CPU over the rounds is printed too). This side never imports jax.
 
 Printed: every time, then the ratios against issue 12's targets: the five scripts as shipped
 / the toolkit's experiment (target >= 15x; 54.8 s measured for their five scripts earlier),
@@ -236,6 +237,8 @@ def check_args(args: argparse.Namespace) -> str | None:
     """The first bad field as one line, or None."""
     if args.epochs < 1:
         return f"--epochs: expected a positive integer, got {args.epochs}"
+    if args.repeat < 1:
+        return f"--repeat: expected a positive integer, got {args.repeat}"
     if args.authors_python is None:
         return None
     if args.epochs != EPOCHS:
@@ -254,10 +257,49 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--work", default="/tmp/bench-gdln-authors", help="scratch folder")
     p.add_argument("--seed-base", type=int, default=0, help="numpy global seed of their runs")
     p.add_argument("--x64", action="store_true", help="also run theirs with JAX_ENABLE_X64=1")
+    p.add_argument("--repeat", type=int, default=1, help="rounds of their runs (toolkit between)")
     p.add_argument(
         "--epochs", type=int, default=EPOCHS, help="toolkit updates (fewer: smoke test only)"
     )
     return p.parse_args(argv)
+
+
+def toolkit_line(k: int, parts: dict[str, float], epochs: int) -> str:
+    """One printed line for the toolkit's k-th run (counted from 1)."""
+    return (
+        f"toolkit 3-context experiment (serial, 1 BLAS thread, float64, {epochs} updates), "
+        f"run {k}: {sum(parts.values()):.2f} s CPU ("
+        + ", ".join(f"{p} {parts[p]:.2f}" for p in PARTS)
+        + ")"
+    )
+
+
+def summary_lines(rounds: list[tuple[dict[str, Timed], list[LoopRun]]], ours: list) -> list:
+    """Over several rounds of one dtype: each round's headline ratio (against the mean of the
+    toolkit runs before and after it), their median, and the ratio of the minima (contention
+    on a shared machine only adds CPU time, so the least CPU of each side is the nearest to
+    an idle run's)."""
+    heads = [
+        sum(t.cpu for t in shipped.values()) / sum(mean_parts(ours[k : k + 2]).values())
+        for k, (shipped, _) in enumerate(rounds)
+    ]
+    theirs = min(sum(t.cpu for t in shipped.values()) for shipped, _ in rounds)
+    mine = min(sum(r.values()) for r in ours)
+    lines = [
+        f"over {len(rounds)} rounds: five scripts / experiment "
+        + ", ".join(f"{h:.1f}x" for h in heads)
+        + f" (median {np.median(heads):.1f}x); least CPU of each side {theirs:.1f} s / "
+        f"{mine:.2f} s = {theirs / mine:.1f}x (target >= {TARGET_RATIO:.0f}x)"
+    ]
+    for j, loop in enumerate(rounds[0][1]):
+        part = LOOPS[loop.script][0]
+        steady = min(loops[j].stages["steady"].cpu for _, loops in rounds)
+        least = min(r[part] for r in ours)
+        lines.append(
+            f"  {loop.script:15s} training loop ({loop.dtype}), least steady CPU {steady:.2f} s "
+            f"/ toolkit {part} {least:.2f} s = {steady / least:.2f}x"
+        )
+    return lines
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -268,34 +310,28 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(2)
     print(f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     ours = [toolkit_side(args.epochs)]
+    print(toolkit_line(1, ours[0], args.epochs), flush=True)
     if args.authors_python is None:
         print("authors' JAX scripts: not run (no --authors-python given); toolkit only")
-    else:
-        env = {**os.environ, **PINNED_ENV}
-        cmd = [args.authors_python, "-c", "import jax; print(jax.__version__)"]
-        print(f"authors' side: jax {run_child(cmd, Path.cwd(), env)[1].strip()}, {PINNED_ENV}")
-        runs = []
-        for x64 in (False, True) if args.x64 else (False,):
-            runs.append(
-                authors_side(
-                    args.authors_python,
-                    Path(args.authors_src),
-                    Path(args.work),
-                    args.seed_base,
-                    x64,
-                )
-            )
+        return
+    env = {**os.environ, **PINNED_ENV}
+    cmd = [args.authors_python, "-c", "import jax; print(jax.__version__)"]
+    print(f"authors' side: jax {run_child(cmd, Path.cwd(), env)[1].strip()}, {PINNED_ENV}")
+    modes = (False, True) if args.x64 else (False,)
+    rounds = {x64: [] for x64 in modes}
+    for k in range(args.repeat):
+        for x64 in modes:
+            src, work = Path(args.authors_src), Path(args.work)
+            rounds[x64].append(authors_side(args.authors_python, src, work, args.seed_base, x64))
         ours.append(toolkit_side(args.epochs))
-    for k, r in enumerate(ours):
-        print(
-            f"toolkit 3-context experiment (serial, 1 BLAS thread, float64, {args.epochs} "
-            f"updates), run {k + 1}: {sum(r.values()):.2f} s CPU ("
-            + ", ".join(f"{p} {r[p]:.2f}" for p in PARTS)
-            + ")"
-        )
-    if args.authors_python is not None:
-        for shipped, loops in runs:
-            for line in ratio_lines(shipped, loops, mean_parts(ours)):
+        print(toolkit_line(k + 2, ours[-1], args.epochs), flush=True)
+    for x64 in modes:
+        for k, (shipped, loops) in enumerate(rounds[x64]):
+            print(f"round {k + 1}, {'float64' if x64 else 'float32'}:")
+            for line in ratio_lines(shipped, loops, mean_parts(ours[k : k + 2])):
+                print(line)
+        if args.repeat > 1:
+            for line in summary_lines(rounds[x64], ours):
                 print(line)
     print(f"load average at end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 

@@ -44,6 +44,7 @@ def test_toolkit_only_path_runs_and_skips_the_authors_in_one_line(bench, capsys)
     ("argv", "field"),
     [
         (["--epochs", "0"], "--epochs"),
+        (["--repeat", "0"], "--repeat"),
         (["--authors-python", "/nonexistent/python"], "--authors-python"),
         (["--authors-python", sys.executable, "--authors-src", "/nonexistent"], "--authors-src"),
         (["--authors-python", sys.executable, "--epochs", "10"], "--epochs"),
@@ -71,6 +72,22 @@ def test_ratios_are_the_quotients_of_the_numbers_given(bench):
     assert "1.50x steady, 1.75x with JIT" in relu
     slower = bench.ratio_lines({s: t(1.0, 1.0) for s in bench.SCRIPTS}, [], ours)
     assert "(target >= 15x: NOT met)" in slower[0]
+
+
+def test_summary_uses_each_round_against_its_neighbouring_toolkit_runs_and_the_minima(bench):
+    t = bench.Timed
+    stages = {"import": t(1.0, 1.0), "first epoch": t(1.0, 1.0)}
+    rounds = []
+    for each, steady in ((12.0, 4.0), (16.0, 3.0)):  # round totals 60 s and 80 s CPU
+        loop = bench.LoopRun("relu.py", "float32", {**stages, "steady": t(steady, 9.0)}, True, 0)
+        rounds.append(({s: t(each, 30.0) for s in bench.SCRIPTS}, [loop]))
+    parts = ("ReLU", "ReLN", "modular", "closed")
+    ours = [dict(zip(parts, p, strict=True)) for p in ((2, 1, 1, 0), (3, 1, 1, 1), (2, 2, 1, 1))]
+    head, relu = bench.summary_lines(rounds, ours)
+    # round 1: 60 / mean(4, 6) = 12x; round 2: 80 / mean(6, 6) = 13.3x; minima 60 / 4 = 15x
+    assert "12.0x, 13.3x (median 12.7x)" in head
+    assert "60.0 s / 4.00 s = 15.0x" in head
+    assert "least steady CPU 3.00 s / toolkit ReLU 2.00 s = 1.50x" in relu
 
 
 def test_loss_comparison_and_loop_times_line(bench):
