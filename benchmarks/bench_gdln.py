@@ -14,8 +14,8 @@
    the same ReLU network: wall-time ratio (target ≥ 2×) and peak traced memory of each.
 
 CPU time (time.process_time) for the kernels: the reference machine is shared. One BLAS
-thread (numerics.blas.single_blas_thread). The authors' JAX loops are not run here (JAX is no
-dependency; see gdln_side_by_side.py for their numbers).
+thread (numerics.blas.single_blas_thread). The authors' JAX scripts and training loops are
+timed beside the toolkit's experiment in bench_gdln_authors.py (JAX only in its scratch venv).
 
 Usage: python benchmarks/bench_gdln.py [--epochs-batch N] [--seeds S] [--skip-reference]
 """
@@ -43,16 +43,17 @@ def layer_flops(hidden: int, n_in: int, n_out: int, n_points: int) -> int:
     return 2 * hidden * n_points * (2 * n_in + 3 * n_out)
 
 
-def networks(task):
-    """The experiment's three trainings as (name, thunk(train_context, train_pathway))."""
+def networks(task, epochs: int = EPOCHS):
+    """The experiment's three trainings as (name, thunk(train_context, train_pathway)), each
+    ``epochs`` updates (the experiment's 8000 unless a smoke test asks for fewer)."""
     std = 0.005 / HIDDEN
     sizes = [task.X.shape[0], HIDDEN, task.Y.shape[0]]
     out = [
-        ("ReLU", lambda tc, tp: tc(task, num.init_context_weights(sizes, std, [0]), 1e-3, EPOCHS))
+        ("ReLU", lambda tc, tp: tc(task, num.init_context_weights(sizes, std, [0]), 1e-3, epochs))
     ]
     for name, kind in (("ReLN", "authors-mixed"), ("modular", "modular")):
         net = num.module_pathway_network(task, th.authors_module_net(3, kind, HIDDEN, std), [0])
-        out.append((name, lambda tc, tp, net=net: tp(task, net, 1e-3, EPOCHS)))
+        out.append((name, lambda tc, tp, net=net: tp(task, net, 1e-3, epochs)))
     return out
 
 
