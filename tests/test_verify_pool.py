@@ -7,7 +7,12 @@ import subprocess
 import sys
 import time
 
-from mtl_theory.report import _worker_pool
+import pytest
+from mtl_theory.numerics.blas import JOB_THREADS_VARIABLE, default_job_threads
+
+from mtl_theory import report
+from mtl_theory.api import registry
+from mtl_theory.report import DerivationOutcome, _Work, _worker_pool
 
 
 def _worker_state(_: int) -> tuple[str | None, int, int]:
@@ -31,6 +36,53 @@ def test_workers_start_with_one_blas_thread():
     assert {env for env, _, _ in states} == {"1"}
     assert os.environ.get("OPENBLAS_NUM_THREADS") == before
     assert {parent for _, parent, _ in states} == {os.getpid()}
+
+
+def _job_threads(_: int) -> int:
+    return default_job_threads()
+
+
+def test_a_pool_and_its_parent_run_nested_jobs_serially(monkeypatch):
+    """While the pool runs (verify --workers > 1; every phase sweep's pool: the same
+    watched_pool), its workers and this process run run_in_threads' jobs one at a time, even
+    if the variable asked for more; the setting in force before comes back after."""
+    monkeypatch.setenv(JOB_THREADS_VARIABLE, "3")
+    assert default_job_threads() == 3
+    with _worker_pool(2) as pool:
+        assert default_job_threads() == 1
+        assert set(pool.map(_job_threads, range(4))) == {1}
+    assert default_job_threads() == 3
+    monkeypatch.delenv(JOB_THREADS_VARIABLE)
+    assert default_job_threads() == 1  # the default: threads did not pay on 2 cores
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "two", "1.5"])
+def test_a_bad_job_threads_variable_is_named(monkeypatch, value):
+    monkeypatch.setenv(JOB_THREADS_VARIABLE, value)
+    with pytest.raises(ValueError, match=JOB_THREADS_VARIABLE):
+        default_job_threads()
+
+
+def _item_seeing_job_threads(work: _Work, *_: object) -> DerivationOutcome:
+    """A stand-in for one verify item: records the job threads it would compute with."""
+    return DerivationOutcome(work.family_name, None, 0.0, f"{os.getpid()}:{default_job_threads()}")
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_verify_items_see_one_job_thread_when_workers_share_the_cores(monkeypatch, workers):
+    """_run_all's items, wherever they run (the parent takes every item no worker has started,
+    the workers the rest), see 1 job thread with workers > 1 and the default (here the
+    variable's 2) with one process."""
+    monkeypatch.setenv(JOB_THREADS_VARIABLE, "2")
+    monkeypatch.setattr(report, "_run_work", lambda _family, work: _item_seeing_job_threads(work))
+    monkeypatch.setattr(report, "_run_in_worker", _item_seeing_job_threads)
+    reg = registry()
+    work = [_Work(name, "derivation", 0, True) for name in reg.families for _ in range(4)]
+    outcomes = report._run_all(reg, work, workers, lambda _m: None, lambda _n, _c: None)
+    seen = [int(o.name.split(":")[1]) for o in outcomes]
+    assert seen == [1 if workers > 1 else 2] * len(work)
+    if workers == 1:  # (which process runs which item with workers > 1 is a race: not tested)
+        assert {int(o.name.split(":")[0]) for o in outcomes} == {os.getpid()}
 
 
 _KILLED_VERIFY = """
