@@ -253,12 +253,12 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def _check_job_threads_variable() -> None:
-    """``MTL_THEORY_JOB_THREADS`` set to anything but a positive integer: a usage error now,
+    """``MTL_THEORY_NESTED_JOBS`` set to anything but a positive integer: a usage error now,
     not a traceback from the first computation that reads it."""
-    from mtl_theory.numerics.blas import default_job_threads
+    from mtl_theory.numerics.blas import nested_jobs
 
     try:
-        default_job_threads()
+        nested_jobs()
     except ValueError as exc:
         raise UsageError(str(exc)) from None
 

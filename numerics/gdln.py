@@ -1041,8 +1041,8 @@ def run_context_experiment(
     The three trainings are independent (the authors' ReLN and modular nets are fixed module
     networks, not read off the ReLU), so they may run ``workers`` at a time in threads
     (:func:`mtl_theory.numerics.blas.run_in_threads`; default
-    :func:`~mtl_theory.numerics.blas.default_job_threads`: serially unless
-    ``MTL_THEORY_JOB_THREADS`` says more), one BLAS thread each: the numbers are a serial
+    :func:`~mtl_theory.numerics.blas.nested_jobs`: serially unless
+    ``MTL_THEORY_NESTED_JOBS`` says more), one BLAS thread each: the numbers are a serial
     run's, bit for bit (tested).
     "relu-gates" trains its ReLN and modular nets side by side after the ReLU they read.
     """

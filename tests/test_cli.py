@@ -119,9 +119,9 @@ def test_bad_flags_are_one_line_exit_2(capsys, toy, args, fragment):
 
 
 def test_a_bad_job_threads_variable_is_one_line_exit_2(capsys, toy, monkeypatch):
-    monkeypatch.setenv("MTL_THEORY_JOB_THREADS", "two")
+    monkeypatch.setenv("MTL_THEORY_NESTED_JOBS", "two")
     code, _, err = run(["list"], capsys)
-    assert code == 2 and "MTL_THEORY_JOB_THREADS" in err and err.count("\n") == 1
+    assert code == 2 and "MTL_THEORY_NESTED_JOBS" in err and err.count("\n") == 1
 
 
 def test_list_names_everything(capsys, toy):
