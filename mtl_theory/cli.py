@@ -252,11 +252,23 @@ def cmd_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _check_job_threads_variable() -> None:
+    """``MTL_THEORY_NESTED_JOBS`` set to anything but a positive integer: a usage error now,
+    not a traceback from the first computation that reads it."""
+    from mtl_theory.numerics.blas import nested_jobs
+
+    try:
+        nested_jobs()
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     commands = {"check": cmd_check, "verify": cmd_verify, "phase": cmd_phase, "list": cmd_list}
     try:
+        _check_job_threads_variable()
         return run_guarded(lambda: commands[args.command](args))
     except (SpecError, UsageError) as exc:
         sys.stderr.write(f"mtl-theory: error: {exc}\n")

@@ -1039,9 +1039,11 @@ def run_context_experiment(
     training loop (:func:`train_context_net`); the inits are drawn in float64 whatever it is.
 
     The three trainings are independent (the authors' ReLN and modular nets are fixed module
-    networks, not read off the ReLU), so they run ``workers`` at a time in threads
-    (:func:`mtl_theory.numerics.blas.run_in_threads`; default: the CPUs available, 1 =
-    serially), one BLAS thread each: the numbers are a serial run's, bit for bit (tested).
+    networks, not read off the ReLU), so they may run ``workers`` at a time in threads
+    (:func:`mtl_theory.numerics.blas.run_in_threads`; default
+    :func:`~mtl_theory.numerics.blas.nested_jobs`: serially unless
+    ``MTL_THEORY_NESTED_JOBS`` says more), one BLAS thread each: the numbers are a serial
+    run's, bit for bit (tested).
     "relu-gates" trains its ReLN and modular nets side by side after the ReLU they read.
     """
     if construction not in RELN_CONSTRUCTIONS:

@@ -27,7 +27,7 @@ from mtl_theory.numerics import evidence as ne
 from mtl_theory.numerics import evidence_arch as na
 from mtl_theory.numerics import evidence_protocol as npr
 from mtl_theory.numerics import progress
-from mtl_theory.numerics.blas import single_thread_blas_environment
+from mtl_theory.numerics.blas import nested_jobs, single_thread_blas_environment
 from mtl_theory.theory import evidence as te
 
 #: Stream tag of the protocol's random numbers (decoder inits, decoder and test trials),
@@ -116,13 +116,17 @@ def map_single_thread(function: Callable, args: Sequence[tuple], workers: int) -
 
 
 def run_networks(setup: te.EvidenceSetup, seed: int, quick: bool) -> list[NetworkRun]:
-    """Train and score every network of the setup, in parallel (at most os.cpu_count())."""
+    """Train and score every network of the setup, in parallel: one process per network, at
+    most os.cpu_count() (or ``MTL_THEORY_NESTED_JOBS``), and one inside a pool whose processes
+    already take the cores (``verify --workers > 1``, ``phase``: :func:`nested_jobs`). Each
+    network has its own seed and protocol stream, so the results do not depend on this."""
     b = budget(setup, quick)
     args = [
         (setup.C, setup.d, setup.sigma, setup.t, setup.rnn_loss, b, int(seed), k, setup.network)
         for k in range(b.networks)
     ]
-    return map_single_thread(train_and_score, args, min(b.networks, os.cpu_count() or 1))
+    workers = nested_jobs(default=min(b.networks, os.cpu_count() or 1))
+    return map_single_thread(train_and_score, args, min(b.networks, workers))
 
 
 def ideal_route_scores(setup: te.EvidenceSetup, seed: int, quick: bool) -> npr.ProtocolScores:

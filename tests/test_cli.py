@@ -118,6 +118,12 @@ def test_bad_flags_are_one_line_exit_2(capsys, toy, args, fragment):
     assert code == 2 and fragment in err and err.count("\n") == 1
 
 
+def test_a_bad_job_threads_variable_is_one_line_exit_2(capsys, toy, monkeypatch):
+    monkeypatch.setenv("MTL_THEORY_NESTED_JOBS", "two")
+    code, _, err = run(["list"], capsys)
+    assert code == 2 and "MTL_THEORY_NESTED_JOBS" in err and err.count("\n") == 1
+
+
 def test_list_names_everything(capsys, toy):
     code, out, _ = run(["list"], capsys)
     assert code == 0

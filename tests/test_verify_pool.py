@@ -7,7 +7,12 @@ import subprocess
 import sys
 import time
 
-from mtl_theory.report import _worker_pool
+import pytest
+from mtl_theory.numerics.blas import NESTED_JOBS_VARIABLE, nested_jobs
+
+from mtl_theory import report
+from mtl_theory.api import registry
+from mtl_theory.report import DerivationOutcome, _Work, _worker_pool
 
 
 def _worker_state(_: int) -> tuple[str | None, int, int]:
@@ -31,6 +36,77 @@ def test_workers_start_with_one_blas_thread():
     assert {env for env, _, _ in states} == {"1"}
     assert os.environ.get("OPENBLAS_NUM_THREADS") == before
     assert {parent for _, parent, _ in states} == {os.getpid()}
+
+
+def _nested_jobs(default: int) -> int:
+    return nested_jobs(default)
+
+
+@pytest.mark.parametrize("variable", [None, "3"])
+def test_a_pool_and_its_parent_run_nested_jobs_one_at_a_time(monkeypatch, variable):
+    """While the pool runs (verify --workers > 1; every phase sweep's pool: the same
+    watched_pool), its workers and this process run nested jobs one at a time, whatever the
+    caller's default or the variable asked for; the setting in force before comes back."""
+    if variable is None:
+        monkeypatch.delenv(NESTED_JOBS_VARIABLE, raising=False)
+    else:
+        monkeypatch.setenv(NESTED_JOBS_VARIABLE, variable)
+    outside = 4 if variable is None else 3
+    assert (nested_jobs(4), nested_jobs()) == (outside, 1 if variable is None else 3)
+    with _worker_pool(2) as pool:
+        assert nested_jobs(4) == 1
+        assert set(pool.map(_nested_jobs, [4] * 4)) == {1}
+    assert nested_jobs(4) == outside
+    assert os.environ.get(NESTED_JOBS_VARIABLE) == variable
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "two", "1.5"])
+def test_a_bad_nested_jobs_variable_is_named(monkeypatch, value):
+    monkeypatch.setenv(NESTED_JOBS_VARIABLE, value)
+    with pytest.raises(ValueError, match=NESTED_JOBS_VARIABLE):
+        nested_jobs()
+
+
+def _item_seeing_nested_jobs(work: _Work, *_: object) -> DerivationOutcome:
+    """A stand-in for one verify item: records how many nested jobs it would run (its
+    default 4: more than the cores, as a GDLN experiment's three networks)."""
+    return DerivationOutcome(work.family_name, None, 0.0, f"{os.getpid()}:{nested_jobs(4)}")
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_verify_items_run_nested_jobs_one_at_a_time_beside_workers(monkeypatch, workers):
+    """_run_all's items, wherever they run (the parent takes every item no worker has started,
+    the workers the rest), see 1 nested job with workers > 1 and their default with one
+    process."""
+    monkeypatch.delenv(NESTED_JOBS_VARIABLE, raising=False)
+    monkeypatch.setattr(report, "_run_work", lambda _family, work: _item_seeing_nested_jobs(work))
+    monkeypatch.setattr(report, "_run_in_worker", _item_seeing_nested_jobs)
+    reg = registry()
+    work = [_Work(name, "derivation", 0, True) for name in reg.families for _ in range(4)]
+    outcomes = report._run_all(reg, work, workers, lambda _m: None, lambda _n, _c: None)
+    seen = [int(o.name.split(":")[1]) for o in outcomes]
+    assert seen == [1 if workers > 1 else 4] * len(work)
+    if workers == 1:  # (which process runs which item with workers > 1 is a race: not tested)
+        assert {int(o.name.split(":")[0]) for o in outcomes} == {os.getpid()}
+
+
+def test_trained_evidence_networks_share_one_process_inside_a_pool(monkeypatch):
+    """The RNN route trains its networks one process each, but in one process when a pool
+    already takes the cores (the same setting; each network's seed is its own)."""
+    from mtl_theory.proofs import evidence_rnn as per
+
+    from mtl_theory.families.evidence import FAMILY
+
+    monkeypatch.delenv(NESTED_JOBS_VARIABLE, raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    used = []
+    monkeypatch.setattr(per, "map_single_thread", lambda _f, _args, w: used.append(w) or [])
+    spec = {"theory": "evidence", "D": 2, "n_tasks": 6, "network": "rnn", "rnn_networks": 2}
+    setup = FAMILY.build(FAMILY.schema.validate(spec))
+    per.run_networks(setup, 0, quick=False)
+    with _worker_pool(1):
+        per.run_networks(setup, 0, quick=False)
+    assert used == [2, 1]
 
 
 _KILLED_VERIFY = """

@@ -430,6 +430,15 @@ SUITE = (
         expect_applies=True,
     ),
     SuiteCase(
+        # The trained networks' OOD r2 under the authors' protocol (EV-7) is measured only:
+        # every verifying comparison of this case is on the ideal route (Eq. 7, the affine
+        # estimator, the flat prior) or the networks' training. So the suite scores each
+        # network with one decoder fit per held-out quadrant (2 x 4 x 1 fits, not the
+        # authors' 5: the other four fits' 32,000 fresh trials each were half of the case's
+        # CPU, 81 -> 40 s); the authors' counts stay in examples/evidence-paper-rnn.toml,
+        # evidence-authors-protocol.toml and the full-budget reproductions. decoder_fits is
+        # part of the setup's fingerprint (proofs.evidence._setup_json), so this case draws
+        # a fresh stream: its Monte Carlo numbers and networks differ from the 5-fit setup's.
         "paper-main-rnn",
         {
             "theory": "evidence",
@@ -440,9 +449,11 @@ SUITE = (
             "t": 20,
             "network": "rnn",
             "rnn_batches": 3000,
+            "decoder_fits": 1,
         },
         quick=False,
-        cost_seconds=80.0,
+        # measured: 39.6 s CPU (verify --workers 1, load ~15; 81.1 s with 5 fits side by side)
+        cost_seconds=40.0,
         expect_applies=True,
     ),
 )
