@@ -25,7 +25,7 @@ import numpy as np
 import sympy as sp
 from mtl_theory.numerics import evidence as ne
 from mtl_theory.numerics import evidence_arch as na
-from mtl_theory.numerics.blas import single_thread_blas_environment
+from mtl_theory.numerics.blas import blas_single_threaded, single_thread_blas_environment
 from mtl_theory.numerics.precision import DEFAULT_DTYPE
 from mtl_theory.proofs import evidence_arch as pa
 from mtl_theory.proofs import evidence_rnn as per
@@ -441,7 +441,12 @@ def train_rnn_isolated(
 
 
 def _call_single_thread(function, args: tuple):
-    """function(args) in a spawned process with one BLAS thread (here if spawning fails)."""
+    """function(args) with one BLAS thread: here when this process's BLAS already runs one
+    thread (``check``, ``verify``, sweep workers: :func:`blas_single_threaded`), else in a
+    spawned process with one BLAS thread (here too if spawning fails). Same products either
+    way, so the same numbers."""
+    if blas_single_threaded():
+        return function(args)
     try:
         with (
             single_thread_blas_environment(),

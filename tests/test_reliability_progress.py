@@ -114,3 +114,21 @@ def test_monte_carlo_chunks_and_trained_networks_tick():
         seen.clear()
         assert map_single_thread(len, [(1,), (1, 2)], 1) == [1, 2]  # spawned: ticks come back
     assert seen == [("trained networks", 1, 2), ("trained networks", 2, 2)]
+
+
+def test_single_thread_calls_run_here_when_blas_is_already_single_threaded():
+    """check/verify compute inside single_blas_thread: no process is spawned for one BLAS
+    thread (each spawn cost ~1.6 s of imports), and the ticks still come."""
+    import os
+
+    from mtl_theory.numerics.blas import blas_single_threaded, single_blas_thread
+    from mtl_theory.proofs.evidence import _call_single_thread
+    from mtl_theory.proofs.evidence_rnn import map_single_thread
+
+    here = os.getpid()
+    seen: list[tuple[str, float, float]] = []
+    with single_blas_thread(), progress.listening(lambda *a: seen.append(a)):
+        assert blas_single_threaded()
+        assert _call_single_thread(lambda _args: os.getpid(), ()) == here
+        assert map_single_thread(lambda _a: os.getpid(), [(), ()], 1) == [here, here]
+    assert seen == [("trained networks", 1, 2), ("trained networks", 2, 2)]
