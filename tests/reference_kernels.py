@@ -58,3 +58,43 @@ def two_array_adam_decoder_fit(features, latents, test_features, rng, path_steps
         if i in path_steps:
             path.append(path_features @ params["W"] + params["b"])
     return [np.concatenate(p) for p in preds], path, params["W"], params["b"]
+
+
+def gated_forward_scanning(graph, weights, X, node_gates, edge_gates):
+    """numerics.gdln.gated_forward before its GatedPlan: the topological order recomputed
+    and every edge scanned at each node, on every call."""
+    h = {}
+    P = next(iter(X.values())).shape[1]
+    for v in graph.topological_order():
+        if v in graph.inputs:
+            h[v] = X[v] * node_gates[v]
+            continue
+        acc = np.zeros((graph.sizes[v], P))
+        for e, (src, dst) in enumerate(graph.edges):
+            if dst == v:
+                acc += (weights[e] @ h[src]) * edge_gates[e]
+        h[v] = acc * node_gates[v]
+    return h
+
+
+def gated_loss_and_grads_scanning(graph, weights, X, Y, node_gates, edge_gates):
+    """numerics.gdln.gated_loss_and_grads before its GatedPlan (see gated_forward_scanning)."""
+    P = next(iter(X.values())).shape[1]
+    h = gated_forward_scanning(graph, weights, X, node_gates, edge_gates)
+    delta = {v: np.zeros((graph.sizes[v], P)) for v in graph.sizes}
+    loss = 0.0
+    for v in graph.outputs:
+        E = h[v] - Y[v]
+        loss += 0.5 * float(np.sum(E * E)) / P
+        delta[v] += E / P
+    grads = [np.zeros(graph.shape(e)) for e in range(len(graph.edges))]
+    for v in reversed(graph.topological_order()):
+        if v in graph.inputs:
+            continue
+        back = delta[v] * node_gates[v]
+        for e, (src, dst) in enumerate(graph.edges):
+            if dst == v:
+                be = back * edge_gates[e]
+                grads[e] += be @ h[src].T
+                delta[src] += weights[e].T @ be
+    return loss, grads
