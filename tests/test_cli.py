@@ -146,3 +146,31 @@ def test_a_pinned_finding_holds_only_while_it_is_seen(tmp_path, capsys, monkeypa
     got, out, _ = run(["verify", "--out", tmp_path / "rep"], capsys)
     assert got == code
     assert ("FINDING (pinned)" in out) == (code == 0)
+
+
+def test_the_program_freezes_the_collector_around_main_and_keeps_its_exit_code():
+    """The ``mtl-theory`` entry point is ``console_main``: main's exit code, with every object
+    moved to the collector's permanent generation (so the shutdown collections skip them).
+    Run in a child: in this process a freeze would outlive the test."""
+    import subprocess
+    import sys
+    import tomllib
+    from pathlib import Path
+
+    scripts = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    assert scripts["project"]["scripts"]["mtl-theory"] == "mtl_theory.cli:console_main"
+    probe = (
+        "import gc, sys\n"
+        "from mtl_theory import cli\n"
+        "seen = []\n"
+        "real = cli.main\n"
+        "cli.main = lambda: seen.append(gc.get_freeze_count()) or real(sys.argv[1:])\n"
+        "sys.argv = ['mtl-theory', *sys.argv[1:]]\n"
+        "code = cli.console_main()\n"
+        "print(code, seen[0] > 0, gc.get_freeze_count() > seen[0])\n"
+    )
+    for args, code in ((["list"], 0), (["check", "/nonexistent/spec.toml"], 2)):
+        done = subprocess.run(
+            [sys.executable, "-c", probe, *args], capture_output=True, text=True, timeout=120
+        )
+        assert done.stdout.split("\n")[-2] == f"{code} True True", done.stderr
