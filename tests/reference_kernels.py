@@ -4,7 +4,10 @@ tests compare the toolkit's kernels with them, and the benchmarks time them side
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+from mtl_theory.numerics import evidence as ne
 from mtl_theory.numerics import evidence_protocol as npr
 
 
@@ -98,3 +101,68 @@ def gated_loss_and_grads_scanning(graph, weights, X, Y, node_gates, edge_gates):
                 grads[e] += be @ h[src].T
                 delta[src] += weights[e].T @ be
     return loss, grads
+
+
+def bayes_observer_mc_einsum(
+    samples: np.ndarray,
+    C: np.ndarray,
+    d: np.ndarray,
+    sigma: float,
+    *,
+    prior: str = "box",
+    n_nodes: int = 2048,
+    proposal_scale: float = 1.5,
+    defensive: float = 0.1,
+    rng: np.random.Generator,
+    chunk: int = 64,
+) -> ne.ObserverEstimate:
+    """numerics.evidence.bayes_observer_mc before its D <= 2 path: every sum over the last
+    axis by np.sum / np.all / np.einsum (verbatim otherwise)."""
+    if prior not in ("box", "flat"):
+        raise ValueError(f"prior must be 'box' or 'flat', given {prior!r}")
+    n, t, D = samples.shape
+    s_sum = samples.sum(axis=1)
+    s_sq = np.sum(samples**2, axis=(1, 2))
+    centre = s_sum / t
+    scale = proposal_scale * sigma / math.sqrt(t)
+    log_box = -D * math.log(2 * ne.BOX_HALF_WIDTH)
+    p_out = np.empty((n, C.shape[0]))
+    se_out = np.empty_like(p_out)
+    mean_out = np.empty((n, D))
+    ess_out = np.empty(n)
+    for start in range(0, n, chunk):
+        sl = slice(start, min(n, start + chunk))
+        b = centre[sl].shape[0]
+        gauss = centre[sl][:, None, :] + scale * rng.standard_normal((b, n_nodes, D))
+        unif = rng.uniform(-ne.BOX_HALF_WIDTH, ne.BOX_HALF_WIDTH, size=(b, n_nodes, D))
+        pick = rng.random((b, n_nodes, 1)) < defensive
+        nodes = np.where(pick, unif, gauss)
+        in_box = np.all(np.abs(nodes) <= ne.BOX_HALF_WIDTH, axis=2)
+        log_g = -np.sum((nodes - centre[sl][:, None, :]) ** 2, axis=2) / (2 * scale**2) - D * (
+            math.log(scale) + 0.5 * math.log(2 * math.pi)
+        )
+        log_u = np.where(in_box, log_box, -np.inf)
+        log_q = np.logaddexp(math.log1p(-defensive) + log_g, math.log(defensive) + log_u)
+        # sum_tau ||X - x||^2 = sum ||X||^2 - 2 x . sum X + t ||x||^2
+        sq = (
+            s_sq[sl, None]
+            - 2 * np.einsum("bmd,bd->bm", nodes, s_sum[sl])
+            + t * np.sum(nodes**2, axis=2)
+        )
+        logw = -sq / (2 * sigma**2) - log_q
+        if prior == "box":
+            logw = np.where(in_box, logw, -np.inf)
+        logw -= logw.max(axis=1, keepdims=True)
+        w = np.exp(logw)
+        w /= w.sum(axis=1, keepdims=True)
+        inside = (np.einsum("bmd,nd->bmn", nodes, C) + d > 0).astype(float)
+        p = np.einsum("bm,bmn->bn", w, inside)
+        # delta-method SE of the self-normalized estimator: sqrt(sum w^2 (f - p)^2)
+        se = np.sqrt(np.einsum("bm,bmn->bn", w**2, (inside - p[:, None, :]) ** 2))
+        p_out[sl] = p
+        se_out[sl] = se
+        mean_out[sl] = np.einsum("bm,bmd->bd", w, nodes)
+        ess_out[sl] = 1.0 / np.sum(w**2, axis=1)
+    return ne.ObserverEstimate(
+        p=p_out, se=se_out, posterior_mean=mean_out, n_nodes=n_nodes, ess=ess_out
+    )
