@@ -469,6 +469,15 @@ class ObserverEstimate:
     ess: np.ndarray
 
 
+def _small_sum(terms: list[np.ndarray]) -> np.ndarray:
+    """The sum of one or two arrays, left to right: over a last axis of length 1 or 2, the
+    value of ``np.sum`` (and of ``np.einsum`` for products, rounded one by one); a sum of
+    two terms is the same in either order."""
+    if len(terms) not in (1, 2):
+        raise ValueError(f"_small_sum takes one or two terms, got {len(terms)}")
+    return terms[0] if len(terms) == 1 else terms[0] + terms[1]
+
+
 def bayes_observer_mc(
     samples: np.ndarray,
     C: np.ndarray,
@@ -513,6 +522,10 @@ def bayes_observer_mc(
     se_out = np.empty_like(p_out)
     mean_out = np.empty((n, D))
     ess_out = np.empty(n)
+    # D <= 2 (the paper's main setups): the sums over the last axis by elementwise products
+    # and at most one addition (_small_sum), the values numpy's reductions and einsum give
+    # there without their per-element iteration (tested bit for bit); einsum otherwise
+    small = D <= 2
     for start in range(0, n, chunk):
         sl = slice(start, min(n, start + chunk))
         b = centre[sl].shape[0]
@@ -520,25 +533,35 @@ def bayes_observer_mc(
         unif = rng.uniform(-BOX_HALF_WIDTH, BOX_HALF_WIDTH, size=(b, n_nodes, D))
         pick = rng.random((b, n_nodes, 1)) < defensive
         nodes = np.where(pick, unif, gauss)
-        in_box = np.all(np.abs(nodes) <= BOX_HALF_WIDTH, axis=2)
-        log_g = -np.sum((nodes - centre[sl][:, None, :]) ** 2, axis=2) / (2 * scale**2) - D * (
-            math.log(scale) + 0.5 * math.log(2 * math.pi)
-        )
+        near = np.abs(nodes) <= BOX_HALF_WIDTH
+        offset2 = (nodes - centre[sl][:, None, :]) ** 2
+        squares = nodes**2
+        if small:
+            in_box = near[..., 0] if D == 1 else near[..., 0] & near[..., 1]
+            spread = _small_sum([offset2[..., k] for k in range(D)])
+            cross = _small_sum([nodes[..., k] * s_sum[sl][:, None, k] for k in range(D)])
+            norms = _small_sum([squares[..., k] for k in range(D)])
+        else:
+            in_box = np.all(near, axis=2)
+            spread = np.sum(offset2, axis=2)
+            cross = np.einsum("bmd,bd->bm", nodes, s_sum[sl])
+            norms = np.sum(squares, axis=2)
+        log_g = -spread / (2 * scale**2) - D * (math.log(scale) + 0.5 * math.log(2 * math.pi))
         log_u = np.where(in_box, log_box, -np.inf)
         log_q = np.logaddexp(math.log1p(-defensive) + log_g, math.log(defensive) + log_u)
         # sum_tau ||X - x||^2 = sum ||X||^2 - 2 x . sum X + t ||x||^2
-        sq = (
-            s_sq[sl, None]
-            - 2 * np.einsum("bmd,bd->bm", nodes, s_sum[sl])
-            + t * np.sum(nodes**2, axis=2)
-        )
+        sq = s_sq[sl, None] - 2 * cross + t * norms
         logw = -sq / (2 * sigma**2) - log_q
         if prior == "box":
             logw = np.where(in_box, logw, -np.inf)
         logw -= logw.max(axis=1, keepdims=True)
         w = np.exp(logw)
         w /= w.sum(axis=1, keepdims=True)
-        inside = (np.einsum("bmd,nd->bmn", nodes, C) + d > 0).astype(float)
+        if small:
+            margins = _small_sum([nodes[..., k, None] * C[:, k] for k in range(D)])
+        else:
+            margins = np.einsum("bmd,nd->bmn", nodes, C)
+        inside = (margins + d > 0).astype(float)
         p = np.einsum("bm,bmn->bn", w, inside)
         # delta-method SE of the self-normalized estimator: sqrt(sum w^2 (f - p)^2)
         se = np.sqrt(np.einsum("bm,bmn->bn", w**2, (inside - p[:, None, :]) ** 2))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -213,30 +213,60 @@ def mode_strengths(products: np.ndarray, U: np.ndarray, V: np.ndarray) -> np.nda
 # --------------------------------------------------------------------------- gated graphs
 
 
-def gated_forward(graph: GatedGraph, weights, X, node_gates, edge_gates) -> dict[str, np.ndarray]:
-    """Node activities h_v (dim × P) of a gated linear network (Saxe et al. 2022 model)."""
+@dataclass(frozen=True)
+class GatedPlan:
+    """A gated graph's traversal, computed once per run instead of at every pass.
+
+    ``order`` is ``graph.topological_order()``; ``incoming[v]`` lists the (edge index,
+    source) pairs of the edges into ``v`` in edge-index order, the order in which
+    :func:`gated_forward` and :func:`gated_loss_and_grads` accumulate them (so a plan changes
+    no operation and no rounding, only the Python work of finding the edges).
+    """
+
+    order: tuple[str, ...]
+    incoming: Mapping[str, tuple[tuple[int, str], ...]]
+
+
+def gated_plan(graph: GatedGraph) -> GatedPlan:
+    """The :class:`GatedPlan` of ``graph`` (its topological order and incoming edges)."""
+    incoming = {
+        v: tuple((e, src) for e, (src, dst) in enumerate(graph.edges) if dst == v)
+        for v in graph.sizes
+    }
+    return GatedPlan(tuple(graph.topological_order()), incoming)
+
+
+def gated_forward(
+    graph: GatedGraph, weights, X, node_gates, edge_gates, plan: GatedPlan | None = None
+) -> dict[str, np.ndarray]:
+    """Node activities h_v (dim × P) of a gated linear network (Saxe et al. 2022 model).
+
+    ``plan`` (:func:`gated_plan`) saves recomputing the traversal; the result is the same.
+    """
+    plan = gated_plan(graph) if plan is None else plan
     h: dict[str, np.ndarray] = {}
     P = next(iter(X.values())).shape[1]
-    for v in graph.topological_order():
+    for v in plan.order:
         if v in graph.inputs:
             h[v] = X[v] * node_gates[v]
             continue
         acc = np.zeros((graph.sizes[v], P))
-        for e, (src, dst) in enumerate(graph.edges):
-            if dst == v:
-                acc += (weights[e] @ h[src]) * edge_gates[e]
+        for e, src in plan.incoming[v]:
+            acc += (weights[e] @ h[src]) * edge_gates[e]
         h[v] = acc * node_gates[v]
     return h
 
 
-def gated_loss_and_grads(graph, weights, X, Y, node_gates, edge_gates):
+def gated_loss_and_grads(graph, weights, X, Y, node_gates, edge_gates, plan=None):
     """Average loss ½⟨Σ_out ‖y_v − h_v‖²⟩ and its gradients by reverse-mode accumulation.
 
     Backward pass: δ_v = ∂L/∂h_v; for an edge e = (u → v) with pre-gate message m_e = W_e h_u,
-    ∂L/∂W_e = (δ_v ⊙ g_v ⊙ g_e) h_uᵀ and δ_u += W_eᵀ(δ_v ⊙ g_v ⊙ g_e).
+    ∂L/∂W_e = (δ_v ⊙ g_v ⊙ g_e) h_uᵀ and δ_u += W_eᵀ(δ_v ⊙ g_v ⊙ g_e). ``plan``
+    (:func:`gated_plan`) saves recomputing the traversal; the result is the same.
     """
+    plan = gated_plan(graph) if plan is None else plan
     P = next(iter(X.values())).shape[1]
-    h = gated_forward(graph, weights, X, node_gates, edge_gates)
+    h = gated_forward(graph, weights, X, node_gates, edge_gates, plan)
     delta = {v: np.zeros((graph.sizes[v], P)) for v in graph.sizes}
     loss = 0.0
     for v in graph.outputs:
@@ -244,15 +274,14 @@ def gated_loss_and_grads(graph, weights, X, Y, node_gates, edge_gates):
         loss += 0.5 * float(np.sum(E * E)) / P
         delta[v] += E / P
     grads = [np.zeros(graph.shape(e)) for e in range(len(graph.edges))]
-    for v in reversed(graph.topological_order()):
+    for v in reversed(plan.order):
         if v in graph.inputs:
             continue
         back = delta[v] * node_gates[v]
-        for e, (src, dst) in enumerate(graph.edges):
-            if dst == v:
-                be = back * edge_gates[e]
-                grads[e] += be @ h[src].T
-                delta[src] += weights[e].T @ be
+        for e, src in plan.incoming[v]:
+            be = back * edge_gates[e]
+            grads[e] += be @ h[src].T
+            delta[src] += weights[e].T @ be
     return loss, grads
 
 
@@ -261,13 +290,14 @@ def gated_gd(graph, weights, X, Y, node_gates, edge_gates, lr_avg: float, epochs
     Ws = [W.copy() for W in weights]
     out = {}
     want = set(int(r) for r in record)
+    plan = gated_plan(graph)
     for k in range(epochs + 1):
         progress.tick("gradient descent epochs", k, epochs)
         if k in want:
             out[k] = [W.copy() for W in Ws]
         if k == epochs:
             break
-        _, grads = gated_loss_and_grads(graph, Ws, X, Y, node_gates, edge_gates)
+        _, grads = gated_loss_and_grads(graph, Ws, X, Y, node_gates, edge_gates, plan)
         for W, g in zip(Ws, grads, strict=True):
             W -= lr_avg * g
     return out
@@ -275,8 +305,9 @@ def gated_gd(graph, weights, X, Y, node_gates, edge_gates, lr_avg: float, epochs
 
 def gated_flow(graph, weights, X, Y, node_gates, edge_gates, rate: float, t_eval):
     """Full gated-network flow dW/dt = −rate ∇L_avg (rate = 1/τ), DOP853 at FLOW_RTOL/ATOL."""
+    plan = gated_plan(graph)
     return integrate_parameter_flow(
-        lambda W: gated_loss_and_grads(graph, W, X, Y, node_gates, edge_gates)[1],
+        lambda W: gated_loss_and_grads(graph, W, X, Y, node_gates, edge_gates, plan)[1],
         weights,
         rate,
         t_eval,

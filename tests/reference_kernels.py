@@ -4,7 +4,10 @@ tests compare the toolkit's kernels with them, and the benchmarks time them side
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+from mtl_theory.numerics import evidence as ne
 from mtl_theory.numerics import evidence_protocol as npr
 
 
@@ -58,3 +61,108 @@ def two_array_adam_decoder_fit(features, latents, test_features, rng, path_steps
         if i in path_steps:
             path.append(path_features @ params["W"] + params["b"])
     return [np.concatenate(p) for p in preds], path, params["W"], params["b"]
+
+
+def gated_forward_scanning(graph, weights, X, node_gates, edge_gates):
+    """numerics.gdln.gated_forward before its GatedPlan: the topological order recomputed
+    and every edge scanned at each node, on every call."""
+    h = {}
+    P = next(iter(X.values())).shape[1]
+    for v in graph.topological_order():
+        if v in graph.inputs:
+            h[v] = X[v] * node_gates[v]
+            continue
+        acc = np.zeros((graph.sizes[v], P))
+        for e, (src, dst) in enumerate(graph.edges):
+            if dst == v:
+                acc += (weights[e] @ h[src]) * edge_gates[e]
+        h[v] = acc * node_gates[v]
+    return h
+
+
+def gated_loss_and_grads_scanning(graph, weights, X, Y, node_gates, edge_gates):
+    """numerics.gdln.gated_loss_and_grads before its GatedPlan (see gated_forward_scanning)."""
+    P = next(iter(X.values())).shape[1]
+    h = gated_forward_scanning(graph, weights, X, node_gates, edge_gates)
+    delta = {v: np.zeros((graph.sizes[v], P)) for v in graph.sizes}
+    loss = 0.0
+    for v in graph.outputs:
+        E = h[v] - Y[v]
+        loss += 0.5 * float(np.sum(E * E)) / P
+        delta[v] += E / P
+    grads = [np.zeros(graph.shape(e)) for e in range(len(graph.edges))]
+    for v in reversed(graph.topological_order()):
+        if v in graph.inputs:
+            continue
+        back = delta[v] * node_gates[v]
+        for e, (src, dst) in enumerate(graph.edges):
+            if dst == v:
+                be = back * edge_gates[e]
+                grads[e] += be @ h[src].T
+                delta[src] += weights[e].T @ be
+    return loss, grads
+
+
+def bayes_observer_mc_einsum(
+    samples: np.ndarray,
+    C: np.ndarray,
+    d: np.ndarray,
+    sigma: float,
+    *,
+    prior: str = "box",
+    n_nodes: int = 2048,
+    proposal_scale: float = 1.5,
+    defensive: float = 0.1,
+    rng: np.random.Generator,
+    chunk: int = 64,
+) -> ne.ObserverEstimate:
+    """numerics.evidence.bayes_observer_mc before its D <= 2 path: every sum over the last
+    axis by np.sum / np.all / np.einsum (verbatim otherwise)."""
+    if prior not in ("box", "flat"):
+        raise ValueError(f"prior must be 'box' or 'flat', given {prior!r}")
+    n, t, D = samples.shape
+    s_sum = samples.sum(axis=1)
+    s_sq = np.sum(samples**2, axis=(1, 2))
+    centre = s_sum / t
+    scale = proposal_scale * sigma / math.sqrt(t)
+    log_box = -D * math.log(2 * ne.BOX_HALF_WIDTH)
+    p_out = np.empty((n, C.shape[0]))
+    se_out = np.empty_like(p_out)
+    mean_out = np.empty((n, D))
+    ess_out = np.empty(n)
+    for start in range(0, n, chunk):
+        sl = slice(start, min(n, start + chunk))
+        b = centre[sl].shape[0]
+        gauss = centre[sl][:, None, :] + scale * rng.standard_normal((b, n_nodes, D))
+        unif = rng.uniform(-ne.BOX_HALF_WIDTH, ne.BOX_HALF_WIDTH, size=(b, n_nodes, D))
+        pick = rng.random((b, n_nodes, 1)) < defensive
+        nodes = np.where(pick, unif, gauss)
+        in_box = np.all(np.abs(nodes) <= ne.BOX_HALF_WIDTH, axis=2)
+        log_g = -np.sum((nodes - centre[sl][:, None, :]) ** 2, axis=2) / (2 * scale**2) - D * (
+            math.log(scale) + 0.5 * math.log(2 * math.pi)
+        )
+        log_u = np.where(in_box, log_box, -np.inf)
+        log_q = np.logaddexp(math.log1p(-defensive) + log_g, math.log(defensive) + log_u)
+        # sum_tau ||X - x||^2 = sum ||X||^2 - 2 x . sum X + t ||x||^2
+        sq = (
+            s_sq[sl, None]
+            - 2 * np.einsum("bmd,bd->bm", nodes, s_sum[sl])
+            + t * np.sum(nodes**2, axis=2)
+        )
+        logw = -sq / (2 * sigma**2) - log_q
+        if prior == "box":
+            logw = np.where(in_box, logw, -np.inf)
+        logw -= logw.max(axis=1, keepdims=True)
+        w = np.exp(logw)
+        w /= w.sum(axis=1, keepdims=True)
+        inside = (np.einsum("bmd,nd->bmn", nodes, C) + d > 0).astype(float)
+        p = np.einsum("bm,bmn->bn", w, inside)
+        # delta-method SE of the self-normalized estimator: sqrt(sum w^2 (f - p)^2)
+        se = np.sqrt(np.einsum("bm,bmn->bn", w**2, (inside - p[:, None, :]) ** 2))
+        p_out[sl] = p
+        se_out[sl] = se
+        mean_out[sl] = np.einsum("bm,bmd->bd", w, nodes)
+        ess_out[sl] = 1.0 / np.sum(w**2, axis=1)
+    return ne.ObserverEstimate(
+        p=p_out, se=se_out, posterior_mean=mean_out, n_nodes=n_nodes, ess=ess_out
+    )

@@ -152,3 +152,58 @@ def test_a_pinned_finding_holds_only_while_it_is_seen(tmp_path, capsys, monkeypa
     got, out, _ = run(["verify", "--out", tmp_path / "rep"], capsys)
     assert got == code
     assert ("FINDING (pinned)" in out) == (code == 0)
+
+
+def test_the_program_freezes_the_collector_before_main_and_keeps_its_exit_code():
+    """The ``mtl-theory`` entry point is ``console_main``: main's exit code, with every object
+    moved to the collector's permanent generation first. Run in a child: in this process a
+    freeze would outlive the test."""
+    import subprocess
+    import sys
+    import tomllib
+    from pathlib import Path
+
+    scripts = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    assert scripts["project"]["scripts"]["mtl-theory"] == "mtl_theory.cli:console_main"
+    probe = (
+        "import gc, sys\n"
+        "from mtl_theory import cli\n"
+        "seen = []\n"
+        "real = cli.main\n"
+        "cli.main = lambda: seen.append(gc.get_freeze_count()) or real(sys.argv[1:])\n"
+        "sys.argv = ['mtl-theory', *sys.argv[1:]]\n"
+        "code = cli.console_main()\n"
+        "print(code, seen[0] > 0)\n"
+    )
+    for args, code in ((["list"], 0), (["check", "/nonexistent/spec.toml"], 2)):
+        done = subprocess.run(
+            [sys.executable, "-c", probe, *args], capture_output=True, text=True, timeout=120
+        )
+        assert done.stdout.split("\n")[-2] == f"{code} True", done.stderr
+
+
+def test_importing_the_command_line_skips_the_shutdown_collections():
+    """A cycle of garbage left at exit is finalized by the shutdown collections in a plain
+    process, not in one that imported mtl_theory.cli (its atexit hook freezes them)."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "if sys.argv[1] == 'cli':\n"
+        "    import mtl_theory.cli\n"
+        "class Node:\n"
+        "    def __del__(self):\n"
+        "        sys.stdout.write('finalized')\n"
+        "        sys.stdout.flush()\n"
+        "a, b = Node(), Node()\n"
+        "a.other, b.other = b, a\n"
+        "del a, b\n"
+    )
+    outputs = {
+        mode: subprocess.run(
+            [sys.executable, "-c", probe, mode], capture_output=True, text=True, timeout=120
+        ).stdout
+        for mode in ("plain", "cli")
+    }
+    assert "finalized" in outputs["plain"] and "finalized" not in outputs["cli"]

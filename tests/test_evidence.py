@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import reference_kernels
 from budget import share
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -129,6 +130,28 @@ def test_bayes_observer_flat_matches_ev1_and_box_differs_near_edges():
     dev = np.max(np.abs(box.p - p), axis=1)
     edge = np.max(np.abs(trials.mean), axis=1) > 0.5 - 2 * sigma / math.sqrt(t)
     assert np.median(dev[edge]) > np.median(dev[~edge])
+
+
+@pytest.mark.parametrize(("D", "n_tasks"), [(1, 1), (1, 3), (2, 1), (2, 6), (3, 5)])
+@pytest.mark.parametrize("prior", ["flat", "box"])
+def test_bayes_observer_small_d_path_changes_no_bit(D, n_tasks, prior):
+    """For D <= 2 the last-axis sums are elementwise (_small_sum), not np.sum / np.all /
+    np.einsum; every output equals the previous kernel's bit for bit (and for D = 3, which
+    keeps einsum), with the same random stream. Samples and boundaries straddle the box's
+    edge and the boundaries, so every branch and sign is exercised."""
+    seed = 11 * D + n_tasks
+    rng = np.random.default_rng(seed)
+    samples = rng.uniform(-0.6, 0.6, (70, 1, D)) + 0.2 * rng.standard_normal((70, 8, D))
+    C = rng.standard_normal((n_tasks, D))
+    d = 0.2 * rng.standard_normal(n_tasks)
+    kwargs = dict(prior=prior, n_nodes=257, chunk=16)
+    new = ne.bayes_observer_mc(samples, C, d, 0.2, rng=np.random.default_rng(seed), **kwargs)
+    old = reference_kernels.bayes_observer_mc_einsum(
+        samples, C, d, 0.2, rng=np.random.default_rng(seed), **kwargs
+    )
+    for name in ("p", "se", "posterior_mean", "ess"):
+        assert np.array_equal(getattr(new, name), getattr(old, name)), name
+    assert 0 < np.mean(new.p) < 1
 
 
 # each example fits probit readouts on thousands of trials (~1 s): a quarter of the budget
