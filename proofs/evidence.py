@@ -15,19 +15,18 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from fractions import Fraction
-from multiprocessing import get_context
 from typing import Any
 
 import numpy as np
 import sympy as sp
 from mtl_theory.numerics import evidence as ne
 from mtl_theory.numerics import evidence_arch as na
-from mtl_theory.numerics.blas import blas_single_threaded, single_thread_blas_environment
+from mtl_theory.numerics.blas import blas_single_threaded
 from mtl_theory.numerics.precision import DEFAULT_DTYPE
+from mtl_theory.numerics.sweep import watched_pool
 from mtl_theory.proofs import cyclotomic as cyc
 from mtl_theory.proofs import evidence_arch as pa
 from mtl_theory.proofs import evidence_rnn as per
@@ -471,10 +470,7 @@ def _call_single_thread(function, args: tuple):
     if blas_single_threaded():
         return function(args)
     try:
-        with (
-            single_thread_blas_environment(),
-            ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool,
-        ):
+        with watched_pool(1) as pool:  # the process exits with this one
             return pool.submit(function, args).result()
     except BrokenProcessPool:
         # spawning needs an importable __main__ (not so under `python -` or some embedders):

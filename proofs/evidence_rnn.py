@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from multiprocessing import get_context
 from typing import Any
 
 import numpy as np
@@ -30,8 +28,8 @@ from mtl_theory.numerics import progress
 from mtl_theory.numerics.blas import (
     blas_single_threaded,
     nested_jobs,
-    single_thread_blas_environment,
 )
+from mtl_theory.numerics.sweep import watched_pool
 from mtl_theory.theory import evidence as te
 
 #: Stream tag of the protocol's random numbers (decoder inits, decoder and test trials),
@@ -101,7 +99,8 @@ def train_and_score(args: tuple) -> NetworkRun:
 
 
 def map_single_thread(function: Callable, args: Sequence[tuple], workers: int) -> list:
-    """[function(a) for a in args] in spawned single-BLAS-thread processes, order kept.
+    """[function(a) for a in args] in spawned single-BLAS-thread processes, order kept; the
+    processes exit with this one (:func:`mtl_theory.numerics.sweep.watched_pool`).
 
     With one worker and this process's BLAS already single-threaded (``check``, ``verify``,
     sweep workers: :func:`blas_single_threaded`) they run here, one after the other, with the
@@ -115,10 +114,8 @@ def map_single_thread(function: Callable, args: Sequence[tuple], workers: int) -
             progress.tick("trained networks", len(results), len(args))
         return results
     try:
-        with (
-            single_thread_blas_environment(),
-            ProcessPoolExecutor(max(1, workers), mp_context=get_context("spawn")) as pool,
-        ):
+        # watched: the workers exit with this process (a killed check left them sleeping)
+        with watched_pool(max(1, workers)) as pool:
             results = []
             for result in pool.map(function, args):  # in order: ticks as each one is back
                 results.append(result)
