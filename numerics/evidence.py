@@ -672,10 +672,13 @@ def _nll_logistic(theta, A, y):
 
 def _nll_probit(theta, A, y):
     s = A @ theta
-    val = -np.sum(y * log_ndtr(s) + (1 - y) * log_ndtr(-s))
+    # log Phi(s) and log Phi(-s) once each (they were evaluated twice: the same values, half
+    # the cost of the readout fits)
+    log_cdf, log_sf = log_ndtr(s), log_ndtr(-s)
+    val = -np.sum(y * log_cdf + (1 - y) * log_sf)
     # d/ds log Phi(s) = phi(s)/Phi(s) = exp(log phi - log Phi), stable in both tails
     logphi = -0.5 * s**2 - 0.5 * math.log(2 * math.pi)
-    g = -(y * np.exp(logphi - log_ndtr(s)) - (1 - y) * np.exp(logphi - log_ndtr(-s)))
+    g = -(y * np.exp(logphi - log_cdf) - (1 - y) * np.exp(logphi - log_sf))
     return val, A.T @ g
 
 
