@@ -249,7 +249,8 @@ def cmd_list(args: argparse.Namespace) -> int:
             print(f"  {d.__name__}: {doc[0] if doc else ''}")
         print("verification suite:")
         for c in family.suite:
-            print(f"  {c.name}{'' if c.quick else '  (full only)'}")
+            only = "" if c.quick and c.full else "  (full only)" if c.full else "  (quick only)"
+            print(f"  {c.name}{only}")
         print("phase diagrams:")
         for dg in family.diagrams:
             extra = "  [also --dtype float32]" if "float32" in dg.dtypes else ""

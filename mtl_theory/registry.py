@@ -42,6 +42,10 @@ class SuiteCase:
     holds when exactly those disagree, and ``verify`` lists it with ``finding_reason``; if the
     contradiction vanishes or moves, the case fails.
 
+    ``full = False`` keeps a quick case out of the full suite, where another case already runs
+    its setup at full size with more draws; ``quick_only_reason`` names that case (``verify``
+    and ``mtl-theory list`` say so).
+
     ``cost_seconds`` is the expected CPU time of the full-suite run (measured by
     ``benchmarks/bench_verify_profile.py``, relative to the other cases); it only orders the
     work when ``verify`` runs in several processes (longest first) and never changes a
@@ -58,8 +62,14 @@ class SuiteCase:
     pinned_finding: tuple[str, ...] = ()
     finding_reason: str = ""
     cost_seconds: float = 1.0
+    full: bool = True
+    quick_only_reason: str = ""
 
     def __post_init__(self) -> None:
+        if not (self.quick or self.full):
+            raise ValueError(f"suite case {self.name}: in neither the quick nor the full suite")
+        if not self.full and not self.quick_only_reason:
+            raise ValueError(f"suite case {self.name}: say which full-suite case covers it")
         if not self.expect_verified and not self.unverified_reason:
             raise ValueError(f"suite case {self.name}: say why it is not expected to verify")
         if self.pinned_finding and not self.finding_reason:

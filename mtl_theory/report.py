@@ -401,8 +401,12 @@ def run_verify(
         work += [
             _Work(family.name, "case", i, quick, case.cost_seconds)
             for i, case in enumerate(family.suite)
-            if case.quick or not quick
+            if (case.quick if quick else case.full)
         ]
+        if not quick:
+            for case in family.suite:
+                if not case.full:
+                    say(f"  {family.name:9s} quick only: {case.name}: {case.quick_only_reason}")
     drawn: dict[str, list[Path]] = {}
 
     def draw(name: str, cases: list[CaseOutcome]) -> None:

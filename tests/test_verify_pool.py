@@ -147,3 +147,30 @@ def _alive(pid: int) -> bool:
             return f.read().split(")")[-1].split()[0] != "Z"
     except OSError:
         return True
+
+
+def test_a_quick_only_case_stays_out_of_the_full_suite():
+    """full = False: run by --quick, not by the full suite, and named in the full run's log."""
+    import dataclasses
+
+    import toy_family
+
+    from mtl_theory.registry import Registry
+    from mtl_theory.report import run_verify
+
+    toy = toy_family.make_registry().families["toy"]
+    only_quick = dataclasses.replace(
+        toy.suite[0], name="toy-quick-only", full=False, quick_only_reason="covered by toy"
+    )
+    family = dataclasses.replace(toy, suite=(*toy.suite, only_quick))
+    registry = Registry({family.name: family}, missing=())
+    lines: list[str] = []
+    full = run_verify(registry, quick=False, out_dir=None, log=lines.append)
+    quick = run_verify(registry, quick=True, out_dir=None)
+    assert "toy-quick-only" not in [c.case.name for c in full.cases]
+    assert "toy-quick-only" in [c.case.name for c in quick.cases]
+    assert any("quick only: toy-quick-only: covered by toy" in line for line in lines)
+    with pytest.raises(ValueError, match="which full-suite case"):
+        dataclasses.replace(only_quick, quick_only_reason="")
+    with pytest.raises(ValueError, match="neither"):
+        dataclasses.replace(only_quick, quick=False)

@@ -273,6 +273,12 @@ SUITE = (
         "seeds the quick network shows 2 single-context strong units (the pinned finding's "
         "class), so more seeds would not verify it either",
         cost_seconds=7.0,
+        # at paper size this setup (3 contexts, different structures, 700 units, 8000 epochs,
+        # init seed 68268) is the first of the next case's five draws: 6-8 s of the full
+        # suite spent on a draw it already runs
+        full=False,
+        quick_only_reason="at full size its one draw (init seed 68268) is the first of the five "
+        "that gdln-context-3-authors-five-inits runs on the same setup",
     ),
     SuiteCase(
         "gdln-context-3-authors-five-inits",
