@@ -258,10 +258,11 @@ def _protocol_summary_note(
 ) -> str:
     """The selected protocol's percentiles, the counts, and every protocol's median."""
     p = measured["ood_r2_percentiles"]
+    fits = measured["decoder_fits"]
     return (
         f"OOD protocol {setup.protocol!r} (EV-7, measured only): 25/50/75 percentiles "
-        f"{p[0]:.3f} / {p[1]:.3f} / {p[2]:.3f} over {n_runs} networks x 4 held-out "
-        f"{_region_word(setup)} x {measured['decoder_fits']} fits (the authors' counts: "
+        f"{p[0]:.3f} / {p[1]:.3f} / {p[2]:.3f} over {n_runs} network{'s' * (n_runs != 1)} x 4 "
+        f"held-out {_region_word(setup)} x {fits} fit{'s' * (fits != 1)} (the authors' counts: "
         f"5 x 4 x 5), Adam decoder {measured['decoder_batches']} batches of 16, "
         f"{measured['decoder_test_trials']} test trials per fit. All {len(protocols)} protocols "
         "share each fit's training trials: "
