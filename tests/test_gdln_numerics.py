@@ -81,16 +81,21 @@ def gated_graphs(draw):
     return graph, seed
 
 
-@given(gated_graphs())
-def test_path_gradient_equals_backprop_and_finite_differences(case):
-    graph, seed = case
+def _random_gated_problem(graph, seed, P=5):
+    """Weights, inputs, targets and random 0/1 node and edge gates on P points."""
     rng = np.random.Generator(np.random.PCG64(seed))
-    P = 5
     W = [rng.normal(0, 0.7, graph.shape(e)) for e in range(len(graph.edges))]
     X = {v: rng.standard_normal((graph.sizes[v], P)) for v in graph.inputs}
     Y = {v: rng.standard_normal((graph.sizes[v], P)) for v in graph.outputs}
     ng = {v: rng.integers(0, 2, P).astype(float) for v in graph.sizes}
     eg = [rng.integers(0, 2, P).astype(float) for _ in graph.edges]
+    return W, X, Y, ng, eg
+
+
+@given(gated_graphs())
+def test_path_gradient_equals_backprop_and_finite_differences(case):
+    graph, seed = case
+    W, X, Y, ng, eg = _random_gated_problem(graph, seed)
     path = th.path_gradient(graph, W, X, Y, ng, eg)
     _, back = num.gated_loss_and_grads(graph, W, X, Y, ng, eg)
     fd = num.finite_difference_grads(graph, W, X, Y, ng, eg)
@@ -121,13 +126,7 @@ def test_gated_plan_changes_no_bit(case, fan_in):
     GD epochs built on it; on random DAGs with random 0/1 gates, and on a wide fan-in."""
     graph, seed = case
     graph = _fan_in_graph() if fan_in else graph
-    rng = np.random.Generator(np.random.PCG64(seed))
-    P = 5
-    W = [rng.normal(0, 0.7, graph.shape(e)) for e in range(len(graph.edges))]
-    X = {v: rng.standard_normal((graph.sizes[v], P)) for v in graph.inputs}
-    Y = {v: rng.standard_normal((graph.sizes[v], P)) for v in graph.outputs}
-    ng = {v: rng.integers(0, 2, P).astype(float) for v in graph.sizes}
-    eg = [rng.integers(0, 2, P).astype(float) for _ in graph.edges]
+    W, X, Y, ng, eg = _random_gated_problem(graph, seed)
     plan = num.gated_plan(graph)
     assert plan.order == tuple(graph.topological_order())
     h_ref = reference_kernels.gated_forward_scanning(graph, W, X, ng, eg)
