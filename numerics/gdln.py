@@ -448,7 +448,7 @@ def train_context_net(
     pathways); masked entries start at 0 and get no gradient. All seeds advance in one
     batched matmul per layer.
 
-    One hidden layer runs :func:`_one_hidden_gd` (preallocated buffers, the same products in
+    One hidden layer runs :func:`_single_net_gd` (preallocated buffers, the same products in
     the same order: losses bit for bit those of :func:`_train_context_net_reference`, tested);
     two hidden layers run the reference loop.
 
@@ -465,7 +465,7 @@ def train_context_net(
         W1 *= input_mask
     W0 = (W1.copy(), W2.copy())
     layer = _HiddenLayer(W1, W2, None if gates is None else gates[0], input_mask, task.X)
-    losses, diverged, _ = _one_hidden_gd([layer], task.Y, lr, epochs, split=False)
+    losses, diverged = _single_net_gd(layer, task.Y, lr, epochs)
     return ContextRun(losses, (layer.H.copy(),), W0, (W1, W2), diverged)
 
 
@@ -531,61 +531,116 @@ def context_only_basis(context_of: np.ndarray, n_contexts: int) -> np.ndarray:
     return ind / np.sqrt(np.maximum(ind.sum(axis=0), 1.0))
 
 
-def _one_hidden_gd(layers, Y, lr: float, epochs: int, split: bool, Q: np.ndarray | None = None):
-    """Full-batch GD of one or two (common, context) one-hidden-layer nets: (losses, diverged,
-    context_only); ``context_only`` (3, S, epochs + 1) is recorded when ``split`` and a
-    context-only basis ``Q`` (:func:`context_only_basis`) are given, else None.
+def _single_net_gd(layer: _HiddenLayer, Y: np.ndarray, lr: float, epochs: int):
+    """Full-batch GD of one one-hidden-layer net on ½‖ŷ − Y‖²: (losses, diverged).
 
-    ``split = False``: a single net on ½‖ŷ − Y‖². ``split = True`` (the authors' split loss):
-    layers = (common, context); the common net descends ½‖ŷ_c − Y‖², the context net
-    ½‖ŷ_x − (Y − ŷ_c)‖², both at the same weights; the loss recorded is the second. The
-    arithmetic is the reference loops' (``_train_context_net_reference``,
-    ``_train_pathway_network_reference``) operation for operation, so the losses are equal
-    bit for bit; what is saved is the repeated common forward pass, the products by all-ones
-    gates, and every allocation.
+    The arithmetic of :func:`_train_context_net_reference` operation for operation (losses
+    equal bit for bit, tested); what is saved is every allocation.
     """
-    last = layers[-1]
-    S = last.W1.shape[0]
-    Y = Y.astype(last.W1.dtype, copy=False)
+    S = layer.W1.shape[0]
+    Y = Y.astype(layer.W1.dtype, copy=False)
     losses = np.full((S, epochs + 1), np.nan)
-    record = split and Q is not None
-    ctx_only = np.full((3, S, epochs + 1), np.nan) if record else None
-    Qd = Q.astype(last.W1.dtype, copy=False) if record else None
-    E = np.empty_like(last.Yhat)
-    Ec = np.empty_like(layers[0].Yhat) if split else None
-    residual = np.empty_like(last.Yhat) if split else None
+    E = np.empty_like(layer.Yhat)
     limit = None
     for k in range(epochs + 1):
         progress.tick("gradient descent epochs", k, epochs)
-        if split:
-            common, context = layers
-            yc = common.forward()
-            np.subtract(yc, Y, out=Ec)
-            np.subtract(Y, yc, out=residual)
-            np.subtract(context.forward(), residual, out=E)
-        else:
-            np.subtract(last.forward(), Y, out=E)
+        np.subtract(layer.forward(), Y, out=E)
         loss = 0.5 * np.einsum("sij,sij->s", E, E)
         losses[:, k] = loss
-        if record:  # ½‖E P‖² = ½‖E Q‖² (Q orthonormal): read only, the arithmetic is unchanged
-            EQ, EcQ = E @ Qd, Ec @ Qd
-            ctx_only[0, :, k] = 0.5 * np.einsum("sij,sij->s", EQ, EQ)
-            ctx_only[1, :, k] = 0.5 * np.einsum("sij,sij->s", EcQ, EcQ)
-            EQ -= EcQ  # (ŷ_c + ŷ_x − Y) Q − (ŷ_c − Y) Q = ŷ_x Q
-            ctx_only[2, :, k] = 0.5 * np.einsum("sij,sij->s", EQ, EQ)
         if limit is None:  # from the float64 copy: 1e-300 is 0 in float32
             limit = DIVERGENCE_FACTOR * np.maximum(losses[:, k], 1e-300)
         # loss >= 0 or nan: "not all <= limit" is has_diverged's "non-finite or above limit"
         if not np.all(loss <= limit):
-            return losses, k, ctx_only
+            return losses, k
         if k == epochs:
             break
-        if split:
-            layers[0].backward_and_step(Ec, lr)
-            layers[1].backward_and_step(E, lr)
-        else:
-            last.backward_and_step(E, lr)
-    return losses, None, ctx_only
+        layer.backward_and_step(E, lr)
+    return losses, None
+
+
+@dataclass
+class _SplitRun:
+    """One context net's bookkeeping in :func:`_split_gd` (mutable: filled epoch by epoch)."""
+
+    layer: _HiddenLayer
+    losses: np.ndarray
+    context_only: np.ndarray | None
+    E: np.ndarray
+    limit: np.ndarray | None = None
+    diverged: int | None = None
+
+
+def _split_gd(
+    common: _HiddenLayer,
+    contexts: Sequence[_HiddenLayer],
+    Y: np.ndarray,
+    lr: float,
+    epochs: int,
+    Q: np.ndarray | None = None,
+) -> list[tuple[np.ndarray, int | None, np.ndarray | None]]:
+    """Full-batch GD with the authors' split loss of one common pathway and one or more
+    context nets: per context net (losses, diverged, context_only).
+
+    The common net descends ½‖ŷ_c − Y‖², each context net ½‖ŷ_x − (Y − ŷ_c)‖², both at the
+    same weights; the loss recorded is the second. The common net's descent does not read
+    any context net, so several context nets whose networks have the *same* common pathway
+    (same initial weights, no gate: the authors' ReLN and modular nets drawn from one seed,
+    which share their first module) share its forward and backward passes: each net's
+    arithmetic is exactly that of its own run, so its numbers are the same bit for bit
+    (tested), at the common pathway's cost once instead of once per net. A context net that
+    diverges stops (its weights as they were at that epoch, as alone); the others go on.
+
+    ``context_only`` (3, S, epochs + 1) is recorded when a context-only basis ``Q``
+    (:func:`context_only_basis`) is given, else None. The arithmetic is the reference loop's
+    (:func:`_train_pathway_network_reference`) operation for operation, so the losses are
+    equal bit for bit; what is saved is the reference's second common forward pass, the
+    products by all-ones gates, and every allocation.
+    """
+    dt = common.W1.dtype
+    S = common.W1.shape[0]
+    Y = Y.astype(dt, copy=False)
+    record = Q is not None
+    Qd = Q.astype(dt, copy=False) if record else None
+    runs = [
+        _SplitRun(
+            layer,
+            np.full((S, epochs + 1), np.nan),
+            np.full((3, S, epochs + 1), np.nan) if record else None,
+            np.empty_like(layer.Yhat),
+        )
+        for layer in contexts
+    ]
+    Ec = np.empty_like(common.Yhat)
+    residual = np.empty_like(common.Yhat)
+    for k in range(epochs + 1):
+        progress.tick("gradient descent epochs", k, epochs)
+        active = [r for r in runs if r.diverged is None]
+        yc = common.forward()
+        np.subtract(yc, Y, out=Ec)
+        np.subtract(Y, yc, out=residual)
+        EcQ = Ec @ Qd if record else None
+        for r in active:
+            np.subtract(r.layer.forward(), residual, out=r.E)
+            loss = 0.5 * np.einsum("sij,sij->s", r.E, r.E)
+            r.losses[:, k] = loss
+            if record:  # ½‖E P‖² = ½‖E Q‖² (Q orthonormal): read only, arithmetic unchanged
+                EQ = r.E @ Qd
+                r.context_only[0, :, k] = 0.5 * np.einsum("sij,sij->s", EQ, EQ)
+                r.context_only[1, :, k] = 0.5 * np.einsum("sij,sij->s", EcQ, EcQ)
+                EQ -= EcQ  # (ŷ_c + ŷ_x − Y) Q − (ŷ_c − Y) Q = ŷ_x Q
+                r.context_only[2, :, k] = 0.5 * np.einsum("sij,sij->s", EQ, EQ)
+            if r.limit is None:  # from the float64 copy: 1e-300 is 0 in float32
+                r.limit = DIVERGENCE_FACTOR * np.maximum(r.losses[:, k], 1e-300)
+            # loss >= 0 or nan: "not all <= limit" is has_diverged's "non-finite or above"
+            if not np.all(loss <= r.limit):
+                r.diverged = k
+        active = [r for r in active if r.diverged is None]
+        if not active or k == epochs:
+            break
+        common.backward_and_step(Ec, lr)
+        for r in active:
+            r.layer.backward_and_step(r.E, lr)
+    return [(r.losses, r.diverged, r.context_only) for r in runs]
 
 
 def _train_context_net_reference(
@@ -823,23 +878,66 @@ def train_pathway_network(
     as a function of their weights. Both gradients are taken at the same weights, then both
     steps applied. Recorded loss: the total ½‖Y − ŷ_common − ŷ_context‖².
 
-    One hidden layer runs :func:`_one_hidden_gd` (one common forward pass per epoch instead of
+    One hidden layer runs :func:`_split_gd` (one common forward pass per epoch instead of
     two, no products by the common pathway's all-ones gates, preallocated buffers; losses bit
     for bit those of :func:`_train_pathway_network_reference`, tested); deeper pathways run
     the reference loop. ``dtype``: as :func:`train_context_net`.
     """
-    if len(net.common) != 2 or len(net.context) != 2 or net.masks[1] is not None:
-        return _train_pathway_network_reference(task, net, lr, epochs, dtype)
-    Wc = [cast(W, dtype) for W in net.common]
-    Wx = [cast(W, dtype) for W in net.context]
-    W0 = tuple(W.copy() for W in Wx)
-    common = _HiddenLayer(Wc[0], Wc[1], net.common_gates[0], None, task.X)
-    context = _HiddenLayer(Wx[0], Wx[1], net.gates[0], net.masks[0], task.X)
+    return train_pathway_networks(task, (net,), lr, epochs, dtype)[0]
+
+
+def _has_fast_path(net: PathwayNetwork) -> bool:
+    return len(net.common) == 2 and len(net.context) == 2 and net.masks[1] is None
+
+
+def _same_common_pathway(a: PathwayNetwork, b: PathwayNetwork) -> bool:
+    """Equal common weights and gates: the two common descents are the same computation."""
+    pairs = zip((*a.common, *a.common_gates), (*b.common, *b.common_gates), strict=True)
+    return all(x.shape == y.shape and np.array_equal(x, y) for x, y in pairs)
+
+
+def train_pathway_networks(
+    task: ContextTask,
+    nets: Sequence[PathwayNetwork],
+    lr: float,
+    epochs: int,
+    dtype: str = DEFAULT_DTYPE,
+) -> tuple[ContextRun, ...]:
+    """:func:`train_pathway_network` of every net of ``nets``, in order, the same numbers bit
+    for bit; one-hidden-layer nets whose common pathways are equal (the authors' ReLN and
+    modular nets from one seed: their first module is drawn first from the same stream) are
+    trained side by side on one common pathway (:func:`_split_gd`), which is computed once
+    per epoch instead of once per net."""
+    runs: list[ContextRun | None] = [None] * len(nets)
+    groups: list[list[int]] = []
+    for i, net in enumerate(nets):
+        if not _has_fast_path(net):
+            runs[i] = _train_pathway_network_reference(task, net, lr, epochs, dtype)
+            continue
+        group = next((g for g in groups if _same_common_pathway(nets[g[0]], net)), None)
+        if group is None:
+            groups.append([i])
+        else:
+            group.append(i)
     Q = context_only_basis(task.context_of, task.n_contexts)
-    losses, diverged, ctx_only = _one_hidden_gd(
-        [common, context], task.Y, lr, epochs, split=True, Q=Q
-    )
-    return ContextRun(losses, (context.H.copy(),), W0, tuple(Wx), diverged, ctx_only)
+    for group in groups:
+        first = nets[group[0]]
+        common = _HiddenLayer(
+            *(cast(W, dtype) for W in first.common), first.common_gates[0], None, task.X
+        )
+        contexts, starts = [], []
+        for i in group:
+            Wx = [cast(W, dtype) for W in nets[i].context]
+            starts.append(tuple(W.copy() for W in Wx))
+            contexts.append(_HiddenLayer(Wx[0], Wx[1], nets[i].gates[0], nets[i].masks[0], task.X))
+        results = _split_gd(common, contexts, task.Y, lr, epochs, Q)
+        for i, layer, W0, (losses, diverged, ctx_only) in zip(
+            group, contexts, starts, results, strict=True
+        ):
+            runs[i] = ContextRun(
+                losses, (layer.H.copy(),), W0, (layer.W1, layer.W2), diverged, ctx_only
+            )
+    return tuple(runs)
 
 
 def _train_pathway_network_reference(
@@ -1070,8 +1168,11 @@ def run_context_experiment(
     training loop (:func:`train_context_net`); the inits are drawn in float64 whatever it is.
 
     The three trainings are independent (the authors' ReLN and modular nets are fixed module
-    networks, not read off the ReLU), so they may run ``workers`` at a time in threads
-    (:func:`mtl_theory.numerics.blas.run_in_threads`; default
+    networks, not read off the ReLU). The ReLN and the modular net drawn from one seed have
+    the same common pathway (module 0, drawn first), whose split-loss descent reads neither,
+    so they train side by side on one common pathway (:func:`train_pathway_networks`, the
+    same numbers bit for bit). The ReLU and that pair may run ``workers`` at a time in
+    threads (:func:`mtl_theory.numerics.blas.run_in_threads`; default
     :func:`~mtl_theory.numerics.blas.nested_jobs`: serially unless
     ``MTL_THEORY_NESTED_JOBS`` says more), one BLAS thread each: the numbers are a serial
     run's, bit for bit (tested).
@@ -1098,11 +1199,13 @@ def run_context_experiment(
             )
     # three independent trainings (none reads another's result): run side by side, with
     # the results of a serial run (run_in_threads)
-    relu, reln, modular = run_in_threads(
+    relu, (reln, modular) = run_in_threads(
         [
             lambda: train_context_net(task, W0, lr, epochs, dtype=dtype),
-            lambda: train_pathway_network(task, nets["reln"], lr, epochs, dtype),
-            lambda: train_pathway_network(task, nets["modular"], lr, epochs, dtype),
+            # one common pathway for both when they share it (same seed, same first module)
+            lambda: train_pathway_networks(
+                task, (nets["reln"], nets["modular"]), lr, epochs, dtype
+            ),
         ],
         workers,
     )

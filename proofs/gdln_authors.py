@@ -107,10 +107,13 @@ def contexts_compute(
     W0 = num.init_context_weights(sizes, std, init)
     relu = num.train_context_net(task, W0, 1e-3, updates, dtype=dtype)
     curves = {"relu": relu.losses[0]}
-    for name, construction in (("reln", "authors"), ("modular", "modular")):
-        mnet = th.authors_module_net(C, construction, hidden, std)
-        net = num.module_pathway_network(task, mnet, init)
-        curves[name] = num.train_pathway_network(task, net, 1e-3, updates, dtype).losses[0]
+    nets = [
+        num.module_pathway_network(task, th.authors_module_net(C, construction, hidden, std), init)
+        for construction in ("authors", "modular")
+    ]
+    # one common pathway for both when they share it (num.train_pathway_networks)
+    reln, modular = num.train_pathway_networks(task, nets, 1e-3, updates, dtype)
+    curves["reln"], curves["modular"] = reln.losses[0], modular.losses[0]
     t = np.arange(0, updates + 1, CONTEXT_CURVE_STEP)
     runs = {r.model: r for r in ga.AUTHORS_RUNS if r.dataset == key}
     cf_ref = th.authors_closed_form_for(task)

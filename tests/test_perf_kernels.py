@@ -22,6 +22,8 @@ benchmarks/bench_gdln.py).
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from budget import share
@@ -189,6 +191,83 @@ def test_paper_size_pathway_and_relu_kernels_equal_reference():
             num.train_pathway_network(task, net, 1e-3, EPOCHS),
             num._train_pathway_network_reference(task, net, 1e-3, EPOCHS),
         )
+
+
+def _same_context_only(a: num.ContextRun, b: num.ContextRun) -> None:
+    assert (a.context_only is None) == (b.context_only is None)
+    if a.context_only is not None:
+        assert np.array_equal(a.context_only, b.context_only, equal_nan=True)
+
+
+@settings(max_examples=share(0.2), deadline=None)
+@given(
+    kinds=st.lists(
+        st.sampled_from(["authors", "authors-mixed", "authors-all", "modular"]),
+        min_size=2,
+        max_size=3,
+    ),
+    contexts=st.sampled_from([2, 3, 4]),
+    seeds=st.lists(st.integers(0, 10_000), min_size=1, max_size=2, unique=True),
+)
+def test_pathway_nets_on_one_common_pathway_equal_their_own_runs(kinds, contexts, seeds):
+    # nets from one seed share their first (common) module: trained side by side on one
+    # common pathway, each net's numbers are those of its own run and of the reference loop
+    task = _task(contexts)
+    nets = [
+        num.module_pathway_network(task, th.authors_module_net(contexts, k, 120, 0.01), seeds)
+        for k in kinds
+    ]
+    assert all(num._same_common_pathway(nets[0], n) for n in nets)
+    together = num.train_pathway_networks(task, nets, 1e-2, EPOCHS)
+    for net, run in zip(nets, together, strict=True):
+        alone = num.train_pathway_network(task, net, 1e-2, EPOCHS)
+        _same_run(run, alone)
+        _same_context_only(run, alone)
+        _same_run(run, num._train_pathway_network_reference(task, net, 1e-2, EPOCHS))
+
+
+def test_pathway_nets_with_different_common_pathways_are_trained_apart():
+    # different seeds draw different common pathways: no sharing, each its own run
+    task = _task(3)
+    mnet = th.authors_module_net(3, "modular", 105, 0.01)
+    nets = [num.module_pathway_network(task, mnet, [s]) for s in (1, 2)]
+    assert not num._same_common_pathway(*nets)
+    for net, run in zip(nets, num.train_pathway_networks(task, nets, 1e-2, EPOCHS), strict=True):
+        _same_run(run, num.train_pathway_network(task, net, 1e-2, EPOCHS))
+
+
+def test_a_diverging_net_stops_and_the_one_beside_it_goes_on():
+    # two nets on one common pathway, the second's context weights blown up so that it
+    # diverges: it stops at the epoch of its own run, and the first is unaffected
+    task = _task(3)
+    mnet = th.authors_module_net(3, "authors-mixed", 105, 0.01)
+    calm = num.module_pathway_network(task, mnet, [5])
+    wild = dataclasses.replace(calm, context=tuple(100.0 * W for W in calm.context))
+    runs = num.train_pathway_networks(task, (calm, wild), 0.01, 200)
+    alone = [num.train_pathway_network(task, n, 0.01, 200) for n in (calm, wild)]
+    assert runs[0].diverged_at is None and runs[1].diverged_at is not None
+    for run, ref in zip(runs, alone, strict=True):
+        _same_run(run, ref)
+        _same_context_only(run, ref)
+
+
+def test_the_experiments_reln_and_modular_share_their_common_pathway():
+    # the saving applies to the experiment's own nets (3 and 5 contexts), and its runs equal
+    # each net trained alone
+    for contexts, kind in ((3, "authors"), (3, "authors-mixed"), (5, "authors")):
+        task = th.context_task(contexts, "same" if contexts > 3 else "different")
+        nets = [
+            num.module_pathway_network(task, th.authors_module_net(contexts, k, 300, 0.01), [7])
+            for k in (kind, "modular")
+        ]
+        assert num._same_common_pathway(*nets), (contexts, kind)
+    task = _task(3)
+    ex = num.run_context_experiment(
+        task, (105,), 1e-2, EPOCHS, 0.01, [3, 4], construction="authors"
+    )
+    for name, kind in (("reln", "authors"), ("modular", "modular")):
+        net = num.module_pathway_network(task, th.authors_module_net(3, kind, 105, 0.01), [3, 4])
+        _same_run(getattr(ex, name), num.train_pathway_network(task, net, 1e-2, EPOCHS))
 
 
 def test_gated_kernel_with_per_seed_gates_and_input_mask_equals_reference():
