@@ -1616,7 +1616,7 @@ def _rnn(setup, options, trials, measured, comparisons, notes, quick) -> None:
     protocol_measured, protocol_notes = per.protocol_measurements(setup, runs, ideal)
     measured.update(protocol_measured)
     measured.update(_rnn_jacobian_measured(result, states))
-    _rnn_fixed_points(result, sub, measured, notes, quick)
+    _rnn_fixed_points(result, sub, measured, notes, quick, setup.fixed_point_starts)
     comparisons.extend(_rnn_beats_baseline(run, sub, setup) for run in runs)
     notes.append(
         f"{len(runs)} RNN(s) trained {result.batches} batches of {result.batch} each with the "
@@ -1702,17 +1702,18 @@ def _rnn_beats_baseline(run: per.NetworkRun, sub: ne.Trials, setup) -> Compariso
     )
 
 
-RNN_FIXED_POINT_STARTS = 150
+RNN_FIXED_POINT_STARTS = te.RNN_FIXED_POINT_STARTS  # the setup's default
 RNN_FIXED_POINT_STARTS_QUICK = 40
 
 
-def _rnn_fixed_points(result, trials, measured, notes, quick) -> None:
+def _rnn_fixed_points(result, trials, measured, notes, quick, starts: int) -> None:
     """EV-7, measured only: fixed points of the stimulus-free map and their spectrum.
 
     The paper gives no number (a 2-D continuous attractor: two near-zero eigenvalues of the
     continuous-time Jacobian, i.e. two |lambda| near 1 for our map), so nothing is compared.
     """
-    n_starts = RNN_FIXED_POINT_STARTS_QUICK if quick else RNN_FIXED_POINT_STARTS
+    n_starts = min(starts, RNN_FIXED_POINT_STARTS_QUICK) if quick else starts
+    n_starts = min(n_starts, trials.samples.shape[0])  # the pool's states (n_trials < 2000)
     runs = {}
     for label, fixation in (("", 1.0), ("_decision_input", 0.0)):
         # thousands of 64 x 64 products: one BLAS thread (see train_rnn_isolated)

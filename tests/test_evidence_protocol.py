@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
+
 import numpy as np
 import pytest
 from mtl_theory.numerics import evidence as ne
 from mtl_theory.numerics import evidence_protocol as npr
+from mtl_theory.proofs import evidence as pe
 from mtl_theory.proofs import evidence_rnn as per
+from mtl_theory.theory import evidence as te
 
 from mtl_theory.families.evidence import FAMILY
 from mtl_theory.spec import SpecError
@@ -137,6 +142,7 @@ def test_rnn_defaults_are_the_authors_loss_fixed_protocol_and_counts():
     assert setup.rnn_loss == "all-steps"
     assert setup.protocol == "authors-fixed"
     assert (setup.rnn_networks, setup.decoder_fits, setup.decoder_batches) == (2, 5, 2000)
+    assert setup.fixed_point_starts == 150
     family, spec = _rnn_spec(network="rnn", n_tasks=24, protocol="authors-published")
     setup = family.build(spec)
     assert (setup.protocol, setup.decoder_batches) == ("authors-published", 1000)
@@ -148,6 +154,8 @@ def test_rnn_defaults_are_the_authors_loss_fixed_protocol_and_counts():
         ({"protocol": "authors-fixed"}, "protocol"),  # network is not 'rnn'
         ({"rnn_loss": "decision-step"}, "rnn_loss"),
         ({"decoder_fits": 2}, "decoder_fits"),
+        ({"fixed_point_starts": 40}, "fixed_point_starts"),  # no network
+        ({"network": "lstm", "fixed_point_starts": 40}, "fixed_point_starts"),  # not searched
         ({"network": "rnn", "n_tasks": 4}, "decoder_batches"),  # no authors' count for 4
         ({"network": "rnn", "D": 11, "boundaries": "random"}, "D"),  # beyond the D sweep
         (
@@ -165,7 +173,13 @@ def test_bad_rnn_specs_name_their_key(extra, key):
 
 @pytest.mark.parametrize(
     ("key", "value"),
-    [("protocol", "authors"), ("rnn_loss", "pen_end"), ("decoder_batches", 99)],
+    [
+        ("protocol", "authors"),
+        ("rnn_loss", "pen_end"),
+        ("decoder_batches", 99),
+        ("fixed_point_starts", 0),
+        ("fixed_point_starts", 2001),  # beyond the 2000-trial pool the starts come from
+    ],
 )
 def test_bad_rnn_key_values_are_rejected_by_the_schema(key, value):
     spec = {"theory": "evidence", "n_tasks": 6, "network": "rnn", key: value}
@@ -244,3 +258,16 @@ def test_score_network_records_both_regularization_paths():
     assert scores.adam_path_updates[-1] == 199  # 0.99 x 200 updates, as test_steps(200)
     # on mu(t) the unpenalized end of the ridge path is the least-squares protocol
     np.testing.assert_allclose(scores.ridge[:, :, 0], scores.r2["least-squares"], atol=1e-10)
+
+
+def test_fixed_point_starts_is_not_part_of_the_draws():
+    # an analysis size: two setups that differ only in it draw the same stream (the suite's
+    # paper-main-rnn runs 40 starts on the networks a 150-start check trains)
+    _, spec = _rnn_spec(network="rnn")
+    setup = FAMILY.build(spec)
+    fewer = dataclasses.replace(setup, fixed_point_starts=40)
+    assert json.dumps(pe._setup_json(setup), default=repr) == json.dumps(
+        pe._setup_json(fewer), default=repr
+    )
+    with pytest.raises(te.SetupError, match="fixed_point_starts"):
+        dataclasses.replace(setup, fixed_point_starts=0)

@@ -47,6 +47,9 @@ RNN_LOSSES = ("all-steps", "decision-step")
 #: (its quadrant bug included), the same with a genuinely held-out quadrant, and the
 #: toolkit's least-squares decoder (all ``code`` except the last, ours).
 PROTOCOLS = ("authors-published", "authors-fixed", "least-squares")
+#: Trajectory states the RNN's fixed-point search starts from, per input (``derived``: enough
+#: for every attractor region the trained networks visit; the quick suite uses at most 40).
+RNN_FIXED_POINT_STARTS = 150
 
 # --------------------------------------------------------------------------- statements
 
@@ -173,6 +176,9 @@ class EvidenceSetup:
     decoder_batches : int
         Adam decoder batches of 16 (the authors': 3e3/3e3/2e3/1e3/1e3 for N_task =
         2/3/6/12/24).
+    fixed_point_starts : int
+        RNN: the trajectory states the fixed-point search starts from, per input (an analysis
+        size: not part of the draws, so it changes no other number).
     """
 
     normals: tuple[tuple[float, ...], ...]
@@ -192,6 +198,7 @@ class EvidenceSetup:
     rnn_networks: int = 2
     decoder_fits: int = 5
     decoder_batches: int = 2000
+    fixed_point_starts: int = RNN_FIXED_POINT_STARTS
 
     def __post_init__(self) -> None:
         """The invariants that make every route defined (issue 11, item 5); each violation is
@@ -228,6 +235,12 @@ class EvidenceSetup:
         )
         _require(self.t >= 1, "t", "an integer >= 1", self.t)
         _require(self.n_trials >= 1, "n_trials", "an integer >= 1", self.n_trials)
+        _require(
+            self.fixed_point_starts >= 1,
+            "fixed_point_starts",
+            "an integer >= 1",
+            self.fixed_point_starts,
+        )
         for key, value, options in (
             ("network", self.network, NETWORKS),
             ("noise", self.noise, NOISE_KINDS),
