@@ -14,11 +14,12 @@ fits of both codebases, the per-network medians, and whether the medians agree w
 seed spread. Nothing is run here (the runs take minutes to hours;
 benchmarks/reproductions/evidence-disentangleres.md has the commands).
 
-Tolerance (derived from the seed spread, not tuned): the networks are the independent units,
-so the difference of the two codebases' medians is compared with
-``2 s sqrt(1/n_a + 1/n_o)``, s the pooled standard deviation of the per-network medians of
-both codebases (n_a + n_o - 2 degrees of freedom), n_a and n_o their network counts. With 2
-networks each this SD estimate has 2 degrees of freedom: a coarse yardstick, stated as such.
+Tolerance (derived from the seed spread, not tuned; the comparison ``mtl-theory check`` makes,
+:mod:`mtl_theory.proofs.evidence_authors`): the networks are the independent units, so the
+difference of the two codebases' medians is compared with ``t s sqrt(1/n_a + 1/n_o)``, s the
+pooled standard deviation of the per-network medians of both codebases (n_a + n_o - 2 degrees
+of freedom), n_a and n_o their network counts, t the two-sided 95 % Student quantile (4.30 on
+2 dof, 3.18 on 3). Tables printed before 2026-12-03's fourth session used 2 in place of t.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+from mtl_theory.proofs.evidence_authors import network_medians, seed_spread, seed_spread_quantile
 
 PROTOCOLS = {"authors-published": "0", "authors-fixed": "1"}
 
@@ -66,18 +68,10 @@ def our_runs(paths: list[str], fits: int = 0) -> dict[tuple[int, str], np.ndarra
     return {k: np.concatenate(v) for k, v in out.items()}
 
 
-def network_medians(values: np.ndarray) -> np.ndarray:
-    return np.median(values.reshape(values.shape[0], -1), axis=1)
-
-
 def tolerance(a: np.ndarray, o: np.ndarray) -> float:
-    """2 x pooled between-network SD x sqrt(1/n_a + 1/n_o) (module docstring)."""
-    ma, mo = network_medians(a), network_medians(o)
-    dof = ma.size + mo.size - 2
-    if dof <= 0:
-        return math.nan
-    ss = np.sum((ma - ma.mean()) ** 2) + np.sum((mo - mo.mean()) ** 2)
-    return 2.0 * math.sqrt(ss / dof) * math.sqrt(1 / ma.size + 1 / mo.size)
+    """t x pooled between-network SD x sqrt(1/n_a + 1/n_o) (module docstring)."""
+    se, dof = seed_spread(a, o)
+    return se * seed_spread_quantile(dof) if math.isfinite(se) else math.nan
 
 
 def fmt(p: np.ndarray) -> str:
@@ -96,7 +90,7 @@ def main() -> None:
     theirs = authors_runs(args.authors)
     print(
         "| N_task | protocol | code | networks | r² 25 / 50 / 75 % | per-network medians "
-        "| |Δ median| | tolerance | agrees |"
+        "| |Δ median| | tolerance (t × SE) | agrees |"
     )
     print("|---|---|---|---|---|---|---|---|---|")
     for n, protocol in sorted(ours):

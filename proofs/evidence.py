@@ -29,6 +29,7 @@ from mtl_theory.numerics.precision import DEFAULT_DTYPE
 from mtl_theory.numerics.sweep import watched_pool
 from mtl_theory.proofs import cyclotomic as cyc
 from mtl_theory.proofs import evidence_arch as pa
+from mtl_theory.proofs import evidence_authors as pea
 from mtl_theory.proofs import evidence_rnn as per
 from mtl_theory.proofs.symbolic import (
     Decision,
@@ -1615,6 +1616,9 @@ def _rnn(setup, options, trials, measured, comparisons, notes, quick) -> None:
     measured.update(_rnn_training_measured(setup, result, sub, states, ood))
     protocol_measured, protocol_notes = per.protocol_measurements(setup, runs, ideal)
     measured.update(protocol_measured)
+    authors_measured, authors_comparisons, authors_notes = pea.side_by_side(setup, measured)
+    measured.update(authors_measured)
+    comparisons.extend(authors_comparisons)
     measured.update(_rnn_jacobian_measured(result, states))
     _rnn_fixed_points(result, sub, measured, notes, quick, setup.fixed_point_starts)
     comparisons.extend(_rnn_beats_baseline(run, sub, setup) for run in runs)
@@ -1628,6 +1632,7 @@ def _rnn(setup, options, trials, measured, comparisons, notes, quick) -> None:
         "attractor has two eigenvalues near 1) are measured, not compared."
     )
     notes.extend(protocol_notes)
+    notes.extend(authors_notes)
 
 
 def _rnn_adam_pool_decoder(

@@ -1,0 +1,144 @@
+"""EVIDENCE beside the authors' code (issue 10): the reference table and the comparison.
+
+The table (theory.evidence_authors) must be the committed raw outputs of their scripts; the
+comparison (proofs.evidence_authors) must agree on the committed side-by-side runs, fail on a
+planted difference, and say so when it cannot measure or tell the protocols apart.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import sys
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from mtl_theory.proofs import evidence_authors as pea
+from mtl_theory.theory import evidence_authors as tea
+
+from mtl_theory.families.evidence import FAMILY
+
+ROOT = Path(__file__).resolve().parents[1]
+RAW = ROOT / "benchmarks" / "reproductions" / "evidence-side-by-side-full-budget"
+
+
+def _collect():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import evidence_authors_collect
+    finally:
+        sys.path.pop(0)
+    return evidence_authors_collect
+
+
+def _setup(path: Path):
+    return FAMILY.build(FAMILY.schema.validate(tomllib.loads(path.read_text())))
+
+
+def _ours(n: int, batches: int = 100000):
+    stem = f"ours_n{n}_b{batches}_d{tea_decoder(n)}"
+    setup = _setup(RAW / f"{stem}.toml")
+    report = json.loads((RAW / f"{stem}_seed0.json").read_text())
+    return setup, report["verification"]["measured"]
+
+
+def tea_decoder(n: int) -> int:
+    return next(r.decoder_batches for r in tea.AUTHORS_PROTOCOL_RUNS if r.n_tasks == n)
+
+
+def test_the_table_is_the_committed_raw_outputs():
+    collect = _collect()
+    rows = collect.runs(sorted(RAW.glob("gen_*.npz")))
+    assert len(rows) == len(tea.AUTHORS_PROTOCOL_RUNS) > 0
+    for (n, protocol, batches, decoder, values, name), run in zip(
+        rows, tea.AUTHORS_PROTOCOL_RUNS, strict=True
+    ):
+        assert (run.n_tasks, run.protocol, run.rnn_batches, run.decoder_batches, run.raw) == (
+            n,
+            protocol,
+            batches,
+            decoder,
+            name,
+        )
+        assert np.array_equal(run.array(), values)  # repr round-trips float64 exactly
+        assert run.fits == tea.AUTHORS_FITS
+
+
+def test_seed_spread_is_the_pooled_between_network_sd():
+    a = np.array([0.6, 0.7]).reshape(2, 1, 1)
+    o = np.array([0.5, 0.6, 0.7]).reshape(3, 1, 1)
+    se, dof = pea.seed_spread(a, o)
+    ss = 2 * 0.05**2 + 2 * 0.1**2
+    assert dof == 3
+    assert se == pytest.approx(math.sqrt(ss / 3) * math.sqrt(1 / 2 + 1 / 3), rel=1e-12)
+    assert pea.seed_spread_quantile(3) == pytest.approx(3.182446305284263, rel=1e-9)
+    assert math.isnan(pea.seed_spread(a[:1], o[:1])[0])
+
+
+@pytest.mark.parametrize("n", sorted({r.n_tasks for r in tea.AUTHORS_PROTOCOL_RUNS}))
+def test_the_committed_side_by_side_runs_agree(n):
+    if not (RAW / f"ours_n{n}_b100000_d{tea_decoder(n)}_seed0.json").exists():
+        pytest.skip(f"no toolkit run committed for N_task = {n}")
+    setup, measured = _ours(n)
+    out, comparisons, notes = pea.side_by_side(setup, measured)
+    assert {c.quantity.split(":")[0] for c in comparisons} == {
+        "median OOD r2 under authors-fixed",
+        "median OOD r2 under authors-published",
+    }
+    for c in comparisons:
+        assert c.route == "independent" and c.agrees, c.tolerance_reason
+        assert c.detectable is not None and c.detectable > c.tolerance
+    assert "authors_code_ood_r2_authors_fixed_percentiles" in out
+    assert "Side by side with the authors' code" in notes[0]
+
+
+def test_a_planted_difference_is_caught():
+    setup, measured = _ours(2)
+    shifted = dict(measured)
+    for key in ("ood_r2_authors_fixed_values", "ood_r2_authors_published_values"):
+        shifted[key] = np.asarray(measured[key]) - 0.3
+    _, comparisons, _ = pea.side_by_side(setup, shifted)
+    assert comparisons and not any(c.agrees for c in comparisons)
+
+
+def test_power_is_judged_against_the_other_protocol():
+    # N_task = 2: published and fixed medians 0.18 apart; a comparison that cannot tell them
+    # apart is reported as not powered (it never counts as verification then)
+    setup, measured = _ours(2)
+    _, comparisons, _ = pea.side_by_side(setup, measured)
+    for c in comparisons:
+        (alt,) = c.alternatives.values()
+        assert c.powered == (abs(alt - c.predicted) >= c.detectable)
+
+
+def test_other_counts_get_a_note_and_other_settings_nothing():
+    setup, measured = _ours(2)
+    short = dataclasses.replace(setup, rnn_batches=3000)
+    out, comparisons, notes = pea.side_by_side(short, measured)
+    assert (out, comparisons) == ({}, []) and "(100000, 3000)" in notes[0]
+    elsewhere = dataclasses.replace(setup, sigma=0.3)
+    assert pea.side_by_side(elsewhere, measured) == ({}, [], [])
+    one_fit = dataclasses.replace(setup, decoder_fits=1)
+    assert pea.side_by_side(one_fit, measured)[1] == []
+
+
+def test_one_network_each_is_not_measurable():
+    _, measured = _ours(2)
+    few = dict(measured)
+    for key in ("ood_r2_authors_fixed_values", "ood_r2_authors_published_values"):
+        few[key] = np.asarray(measured[key])[:1]
+    runs = tuple(
+        dataclasses.replace(r, values=r.values[:1])
+        for r in tea.AUTHORS_PROTOCOL_RUNS
+        if r.n_tasks == 2
+    )
+    comparisons = [
+        pea._comparison(
+            r.protocol, r.array(), np.asarray(few[f"ood_r2_{pea._key(r.protocol)}_values"]), None
+        )
+        for r in runs
+    ]
+    assert all(not c.agrees and "not measurable" in (c.out_of_range or "") for c in comparisons)
