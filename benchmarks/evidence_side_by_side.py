@@ -18,8 +18,8 @@ Tolerance (derived from the seed spread, not tuned; the comparison ``mtl-theory 
 :mod:`mtl_theory.proofs.evidence_authors`): the networks are the independent units, so the
 difference of the two codebases' medians is compared with ``t s sqrt(1/n_a + 1/n_o)``, s the
 pooled standard deviation of the per-network medians of both codebases (n_a + n_o - 2 degrees
-of freedom), n_a and n_o their network counts, t the two-sided 95 % Student quantile (4.30 on
-2 dof, 3.18 on 3). Tables printed before 2026-12-03's fourth session used 2 in place of t.
+of freedom), n_a and n_o their network counts, t the two-sided 99 % Student quantile (9.92 on
+2 dof, 5.84 on 3). Tables printed before 2026-12-03's fourth session used 2 in place of t.
 """
 
 from __future__ import annotations

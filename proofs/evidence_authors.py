@@ -6,15 +6,18 @@ RNN and its implementation of their protocol (they share no code: the toolkit wa
 from reading theirs). What may differ between the two is only the seeds, so the comparison
 is of the medians over networks x quadrants x fits, within the seed spread:
 
-    |median_ours - median_authors| <= t_{0.975, dof} s sqrt(1/n_a + 1/n_o)
+    |median_ours - median_authors| <= t_{0.995, dof} s sqrt(1/n_a + 1/n_o)
 
 (``derived``), the networks being the independent units: s is the pooled standard deviation
 of the per-network medians of both codebases, with dof = n_a + n_o - 2 degrees of freedom, and
-t the Student quantile (with 2 or 3 degrees of freedom s is a coarse estimate, and t says so:
-4.30 and 3.18). The nearest plausible wrong result is the other protocol (a quadrant held out
-where it is not, or the reverse): its authors' median is the alternative the comparison must
-be able to tell apart, and where the two protocols give close medians (N_task = 24 at 10^5
-batches) the comparison is reported as not powered, not as verification.
+t the two-sided 99 % Student quantile (a disagreement is a finding; with 2 or 3 degrees of
+freedom s is a coarse estimate, and t says so: 9.92 and 5.84). The nearest plausible wrong
+result is the other protocol (a quadrant held out where it is not, or the reverse): its
+authors' median is the alternative the comparison must tell apart. With the 2-3 networks per
+side run here it cannot (the protocols' medians are 0.03-0.18 apart, the detectable deviation
+0.2-0.3), so these comparisons agree without the power to count as verification: they are
+reported as "within the seed spread", not as verified. With fewer than 3 networks in all
+there is no spread to compare with: a note says so and nothing is compared.
 """
 
 from __future__ import annotations
@@ -28,8 +31,9 @@ from mtl_theory.theory import evidence as te
 from mtl_theory.theory import evidence_authors as tea
 from mtl_theory.theory.model import Comparison
 
-#: Two-sided level of the seed-spread comparison.
-SEED_SPREAD_LEVEL = 0.95
+#: Two-sided level of the seed-spread comparison: a disagreement is a finding (exit status 1),
+#: so at most a 1 % false alarm per protocol when the two codebases are the same in law.
+SEED_SPREAD_LEVEL = 0.99
 
 
 def network_medians(values: np.ndarray) -> np.ndarray:
@@ -99,7 +103,13 @@ def side_by_side(
         out[f"authors_code_ood_r2_{k}_network_medians"] = network_medians(theirs)
         out[f"authors_code_ood_r2_{k}_networks"] = run.networks
         other = next((r for p, r in by_protocol.items() if p != protocol), None)
-        comparisons.append(_comparison(protocol, theirs, ours, other))
+        if math.isfinite(seed_spread(theirs, ours)[0]):
+            comparisons.append(_comparison(protocol, theirs, ours, other))
+        else:
+            parts.append(
+                f"{protocol} not compared: the seed spread needs at least 3 networks in all "
+                f"({run.networks} + {ours.shape[0]} here)"
+            )
         parts.append(
             f"{protocol}: authors {np.median(theirs):.3f}, ours {np.median(ours):.3f}"
             f" (medians; {run.networks} and {ours.shape[0]} networks)"
@@ -120,18 +130,6 @@ def _comparison(
 ) -> Comparison:
     quantity = f"median OOD r2 under {protocol}: the toolkit's networks vs the authors' code"
     se, dof = seed_spread(theirs, ours)
-    if not math.isfinite(se):
-        return Comparison.unmeasurable(
-            "EV-7",
-            quantity,
-            float(np.median(theirs)),
-            float(np.median(ours)),
-            math.nan,
-            "the medians within the seed spread of the per-network medians",
-            why=f"the seed spread needs at least 3 networks in all ({theirs.shape[0]} + "
-            f"{ours.shape[0]} here)",
-            route="independent",
-        )
     z = seed_spread_quantile(dof)
     alternatives = (
         {f"the authors' {other.protocol} median": float(np.median(other.array()))}
@@ -148,6 +146,6 @@ def _comparison(
         f"two codebases that share no code, differing only in their seeds: the medians over "
         f"networks x quadrants x fits within the seed spread, SE = pooled between-network SD "
         f"of the per-network medians x sqrt(1/{theirs.shape[0]} + 1/{ours.shape[0]}) on "
-        f"{dof} degrees of freedom, z = Student t quantile {SEED_SPREAD_LEVEL:.0%} two-sided",
+        f"{dof} degrees of freedom, z = the two-sided {SEED_SPREAD_LEVEL:.0%} Student t quantile",
         alternatives=alternatives,
     )
