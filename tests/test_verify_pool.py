@@ -1,6 +1,7 @@
 """verify's worker pool: one BLAS thread per worker, for the pool's whole life; no worker
 outlives a SIGKILLed verify."""
 
+import gc
 import os
 import signal
 import subprocess
@@ -15,14 +16,16 @@ from mtl_theory.api import registry
 from mtl_theory.report import DerivationOutcome, _Work, _worker_pool
 
 
-def _worker_state(_: int) -> tuple[str | None, int, int]:
-    """OPENBLAS_NUM_THREADS here, the parent's pid and the parent's thread count (-1: no /proc)."""
+def _worker_state(_: int) -> tuple[str | None, int, int, int]:
+    """OPENBLAS_NUM_THREADS here, the parent's pid, the parent's thread count (-1: no /proc)
+    and the number of objects frozen out of the collector's reach at the worker's start."""
     parent = os.getppid()
     tasks = f"/proc/{parent}/task"
     return (
         os.environ.get("OPENBLAS_NUM_THREADS"),
         parent,
         len(os.listdir(tasks)) if os.path.isdir(tasks) else -1,
+        gc.get_freeze_count(),
     )
 
 
@@ -33,9 +36,11 @@ def test_workers_start_with_one_blas_thread():
     before = os.environ.get("OPENBLAS_NUM_THREADS")
     with _worker_pool(2) as pool:
         states = list(pool.map(_worker_state, range(4)))
-    assert {env for env, _, _ in states} == {"1"}
+    assert {env for env, *_ in states} == {"1"}
     assert os.environ.get("OPENBLAS_NUM_THREADS") == before
-    assert {parent for _, parent, _ in states} == {os.getpid()}
+    assert {state[1] for state in states} == {os.getpid()}
+    # the modules a worker imported on start are frozen (numerics.sweep.init_watched_worker)
+    assert min(state[3] for state in states) > 1000
 
 
 def _nested_jobs(default: int) -> int:
