@@ -11,22 +11,22 @@ BLAS), which would make results depend on how a computation was scheduled.
 * :func:`single_blas_thread` — for this process: limits its BLAS and OpenMP pools to one
   thread around a block (:mod:`threadpoolctl`). ``mtl-theory check`` and ``verify`` run inside
   it, so a check computes with the same single-threaded products as a ``phase`` worker.
-* :func:`run_in_threads` — independent computations of one process (the three networks of
-  the GDLN context experiment) in threads, each product single-threaded, so the results are
-  those of a serial run.
-* :func:`nested_jobs` — how many nested jobs (those threads; the trained EVIDENCE networks'
-  processes) a computation runs at a time: one in the processes of a pool and in its parent
-  while the pool runs (:func:`single_thread_blas_environment`), whose processes already take
-  the cores; elsewhere ``MTL_THEORY_NESTED_JOBS`` if set, else the caller's default (1 for
-  threads: they did not pay on the 2-core machine, even alone).
+* :func:`run_forked` — independent computations of one process (the networks of the GDLN
+  context experiment) in forked copies of it, each product single-threaded, so the results
+  are those of a serial run.
+* :func:`nested_jobs` — how many nested jobs (those forked processes; the trained EVIDENCE
+  networks' processes) a computation runs at a time: one in the processes of a pool and in
+  its parent while the pool runs (:func:`single_thread_blas_environment`), whose processes
+  already take the cores; elsewhere ``MTL_THEORY_NESTED_JOBS`` if set, else the caller's
+  default (the number of jobs, at most the CPUs).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 # threadpoolctl limits only the libraries already loaded: load numpy's BLAS first, so that
@@ -129,15 +129,9 @@ def nested_jobs(default: int = 1) -> int:
 
     1 inside :func:`single_thread_blas_environment` (pool workers, and a parent while its
     pool runs: the pool's processes take the cores); elsewhere ``MTL_THEORY_NESTED_JOBS`` if
-    set (a positive integer), else ``default``. Callers: :func:`run_in_threads` (default 1)
-    and the trained EVIDENCE networks' processes (default: one per network, up to the CPUs).
-
-    Why threads default to 1: on the 2-core machine the 3-context experiment's networks cost
-    more in threads than serially, and were not faster even on an idle machine (measured by
-    the lead: 8.78 s CPU and 5.69 s wall in 2 threads vs 5.23 s serially; here under load,
-    ``bench_gdln.py``: 6.26 vs 4.61 s CPU, every network's own thread CPU up 1.3-1.4x; why
-    was not profiled: the cores' shared caches and memory, the GIL over the loops' Python
-    are candidates). Where cores are free and threads do pay, set the variable.
+    set (a positive integer), else ``default``. Callers: :func:`run_forked` (default: the
+    jobs, up to the CPUs) and the trained EVIDENCE networks' processes (default: one per
+    network, up to the CPUs).
 
     Raises
     ------
@@ -158,38 +152,131 @@ def nested_jobs(default: int = 1) -> int:
     return int(value)
 
 
-def run_in_threads(jobs: Sequence[Callable[[], T]], workers: int | None = None) -> list[T]:
-    """``[job() for job in jobs]``, up to ``workers`` at a time in threads of this process.
+def run_forked(jobs: Sequence[Callable[[], T]], workers: int | None = None) -> list[T]:
+    """``[job() for job in jobs]``, up to ``workers`` at a time in forked copies of this process.
 
-    For independent numpy computations made of BLAS products and large ufuncs, which release
-    the GIL while they compute (the GDLN trainings hold it for ~10 % of their time, measured
-    at width 7 where only the Python overhead is left): two jobs then run on two cores
-    without spawning a process, which would cost ~1.6 s of imports per child on this
-    machine, more than a whole 3-context training.
+    For independent numpy computations (the networks of the GDLN context experiment): this
+    process computes the last job while forked children compute the others, each child
+    sending its result back pickled through a pipe. A fork copies the process, with its
+    imports and its arrays, in milliseconds; a spawned process would cost ~1.6 s of imports
+    on this machine, more than a whole 3-context training. Threads were tried first and were
+    slower than one thread (the 3-context experiment, idle 2-core machine: 5.69 s wall and
+    8.78 s CPU in threads against 5.23 s serially); forked, it takes 2.4-2.6 s wall against
+    4.3-4.4 s serially (measured side by side, 2026-12-03).
 
-    Results are those of a serial run, bit for bit: every job computes on its own arrays,
-    and the block runs inside :func:`single_blas_thread`, so each product is the
-    single-threaded product a serial ``check`` (or a ``phase`` worker) computes, whichever
-    thread calls it. The jobs must not share mutable state. ``workers`` defaults to
-    :func:`nested_jobs` (1 unless ``MTL_THEORY_NESTED_JOBS`` says more; always 1 in a pool's
-    processes); 1 (or a single job) runs serially here. The first exception, in the jobs'
-    order, is raised after every job has finished.
+    Results are those of a serial run, bit for bit: a child is this process, with the same
+    arrays and the same single-threaded BLAS (the block runs inside
+    :func:`single_blas_thread`), computing the same products. The jobs must not rely on side
+    effects: a child's changes to shared state stay in the child. ``workers`` defaults to
+    :func:`nested_jobs` with the number of jobs (at most the CPUs) as its default: one at a
+    time in a pool's processes, which already take the cores. It runs serially here where a
+    fork is not safe or not available: not on Linux, or when this process runs other Python
+    threads (a notebook's, a caller's; the native BLAS threads are quiesced at fork by the
+    BLAS itself). The first exception, in the jobs' order, is raised after every job has
+    finished (a child's as a RuntimeError with its traceback).
 
     Examples
     --------
     >>> import numpy as np
     >>> a = np.arange(9.0).reshape(3, 3)
-    >>> [r.tolist() for r in run_in_threads([lambda: a @ a, lambda: a.T @ a], workers=2)] == [
+    >>> [r.tolist() for r in run_forked([lambda: a @ a, lambda: a.T @ a], workers=2)] == [
     ...     (a @ a).tolist(), (a.T @ a).tolist()]
     True
     """
     n = len(jobs)
     if workers is None:
-        workers = nested_jobs()
+        workers = nested_jobs(default=min(n, os.cpu_count() or 1))
     workers = max(1, min(int(workers), n))
     with single_blas_thread():
-        if workers == 1:
+        if workers == 1 or not _fork_is_safe():
             return [job() for job in jobs]
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mtl-job") as pool:
-            futures = [pool.submit(job) for job in jobs]
-            return [f.result() for f in futures]
+        outcomes: list[tuple[str, object] | None] = [None] * n
+        waiting = list(range(n - 1))
+        running: dict[int, tuple[int, int]] = {}
+        try:
+            while waiting and len(running) < workers - 1:
+                i = waiting.pop(0)
+                running[i] = _fork_job(jobs[i])
+            outcomes[n - 1] = _outcome(jobs[n - 1])
+            while running:
+                i = min(running)
+                outcomes[i] = _collect(*running.pop(i))
+                if waiting:
+                    j = waiting.pop(0)
+                    running[j] = _fork_job(jobs[j])
+        finally:
+            for pid, fd in running.values():  # only after an interruption of this process
+                os.close(fd)
+                with contextlib.suppress(OSError):
+                    os.kill(pid, 9)
+                    os.waitpid(pid, 0)
+    for kind, value in outcomes:
+        if kind == "error":
+            raise value if isinstance(value, BaseException) else RuntimeError(value)
+    return [value for _, value in outcomes]
+
+
+def _fork_is_safe() -> bool:
+    import threading
+
+    return (
+        sys.platform.startswith("linux") and hasattr(os, "fork") and (threading.active_count() == 1)
+    )
+
+
+def _outcome(job: Callable[[], T]) -> tuple[str, object]:
+    try:
+        return "ok", job()
+    except Exception as exc:  # raised in the jobs' order once every job has finished
+        return "error", exc
+
+
+def _fork_job(job: Callable[[], object]) -> tuple[int, int]:
+    """Fork a child computing ``job()``: (its pid, the read end of its result pipe)."""
+    import pickle
+    import traceback
+    import warnings
+
+    from mtl_theory.numerics import progress
+
+    read, write = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    with warnings.catch_warnings():
+        # Python >= 3.12 warns on fork when the process has other OS threads: here only the
+        # BLAS's own, idle, which it quiesces at fork (pthread_atfork); _fork_is_safe has
+        # checked that no other Python thread runs
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # the child: compute, send, and leave without running the parent's exit code
+        code = 0
+        try:
+            os.close(read)
+            try:
+                with progress.listening(None):  # the parent reports progress, once
+                    payload = pickle.dumps(("ok", job()), protocol=pickle.HIGHEST_PROTOCOL)
+            except BaseException:
+                payload = pickle.dumps(("error", traceback.format_exc()))
+            with os.fdopen(write, "wb") as fh:
+                fh.write(payload)
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write)
+    return pid, read
+
+
+def _collect(pid: int, read: int) -> tuple[str, object]:
+    """The outcome a forked child sent, once it has ended."""
+    import pickle
+
+    with os.fdopen(read, "rb") as fh:
+        payload = fh.read()
+    os.waitpid(pid, 0)
+    if not payload:
+        return "error", RuntimeError(f"forked job process {pid} ended without a result")
+    kind, value = pickle.loads(payload)
+    if kind == "error":
+        return "error", RuntimeError(f"a forked job failed:\n{value}")
+    return kind, value

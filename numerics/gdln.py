@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from mtl_theory.numerics import progress
-from mtl_theory.numerics.blas import run_in_threads
+from mtl_theory.numerics.blas import run_forked
 from mtl_theory.numerics.precision import DEFAULT_DTYPE, as_dtype, cast
 from mtl_theory.theory.gdln import (
     RELN_CONSTRUCTIONS,
@@ -1171,12 +1171,13 @@ def run_context_experiment(
     networks, not read off the ReLU). The ReLN and the modular net drawn from one seed have
     the same common pathway (module 0, drawn first), whose split-loss descent reads neither,
     so they train side by side on one common pathway (:func:`train_pathway_networks`, the
-    same numbers bit for bit). The ReLU and that pair may run ``workers`` at a time in
-    threads (:func:`mtl_theory.numerics.blas.run_in_threads`; default
-    :func:`~mtl_theory.numerics.blas.nested_jobs`: serially unless
-    ``MTL_THEORY_NESTED_JOBS`` says more), one BLAS thread each: the numbers are a serial
-    run's, bit for bit (tested).
-    "relu-gates" trains its ReLN and modular nets side by side after the ReLU they read.
+    same numbers bit for bit). The ReLU and that pair run ``workers`` at a time, the ReLU
+    in a forked copy of this process (:func:`mtl_theory.numerics.blas.run_forked`; default
+    :func:`~mtl_theory.numerics.blas.nested_jobs`: both at once outside a pool, one at a
+    time in a pool's processes), one BLAS thread each: the numbers are a serial run's, bit
+    for bit (tested).
+    "relu-gates" trains its ReLN and modular nets side by side (forked) after the ReLU
+    they read.
     """
     if construction not in RELN_CONSTRUCTIONS:
         raise ValueError(f"construction must be one of {RELN_CONSTRUCTIONS}, got {construction!r}")
@@ -1198,8 +1199,8 @@ def run_context_experiment(
                 task, sets, pathway_width(hidden[0], C), len(hidden), init_std, seeds
             )
     # three independent trainings (none reads another's result): run side by side, with
-    # the results of a serial run (run_in_threads)
-    relu, (reln, modular) = run_in_threads(
+    # the results of a serial run (run_forked)
+    relu, (reln, modular) = run_forked(
         [
             lambda: train_context_net(task, W0, lr, epochs, dtype=dtype),
             # one common pathway for both when they share it (same seed, same first module)
@@ -1264,7 +1265,7 @@ def run_relu_gated_experiment(
     idx = _kept_index(keeps)
     w0 = _take_units(relu.weights0, idx)
     mask_k = _take_rows(mask, idx[0])
-    reln, modular = run_in_threads(
+    reln, modular = run_forked(
         [
             lambda g=g: train_context_net(
                 task, w0, lr, epochs, gates=_take_gates(g, idx), input_mask=mask_k, dtype=dtype

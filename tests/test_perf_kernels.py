@@ -23,6 +23,8 @@ benchmarks/bench_gdln.py).
 from __future__ import annotations
 
 import dataclasses
+import os
+import threading
 
 import numpy as np
 import pytest
@@ -33,7 +35,7 @@ from mtl_theory.numerics import evidence as ne
 from mtl_theory.numerics import evidence_protocol as npr
 from mtl_theory.numerics import gdln as num
 from mtl_theory.numerics import wta as nw
-from mtl_theory.numerics.blas import run_in_threads, single_blas_thread
+from mtl_theory.numerics.blas import run_forked, single_blas_thread
 from mtl_theory.theory import evidence as te
 from mtl_theory.theory import gdln as th
 from mtl_theory.theory import wta as tw
@@ -310,24 +312,55 @@ def _same_experiment(a: num.ContextExperiment, b: num.ContextExperiment) -> None
         ((30,), "relu-gates"),
     ],
 )
-def test_context_experiment_in_threads_equals_the_serial_run(hidden, construction):
-    # item 1 of issue 12: the three networks side by side (run_in_threads) give the numbers
-    # of a serial run bit for bit, for the authors' module nets, the deep block-diagonal
-    # pathways and the relu-gates nets (trained side by side after the ReLU they read)
+def test_context_experiment_forked_equals_the_serial_run(hidden, construction):
+    # item 1 of issue 12: the networks side by side (run_forked) give the numbers of a serial
+    # run bit for bit, for the authors' module nets, the deep block-diagonal pathways and the
+    # relu-gates nets (trained side by side after the ReLU they read)
     task = _task(3)
     args = (task, hidden, 1e-2, EPOCHS, 0.01, [3, 4])
     serial = num.run_context_experiment(*args, construction=construction, workers=1)
-    threads = num.run_context_experiment(*args, construction=construction, workers=3)
-    _same_experiment(serial, threads)
+    forked = num.run_context_experiment(*args, construction=construction, workers=3)
+    _same_experiment(serial, forked)
 
 
-def test_run_in_threads_keeps_order_and_raises_the_first_error():
-    def boom(k):
-        raise ValueError(f"job {k}")
+def _boom(k):
+    raise ValueError(f"job {k}")
 
-    assert run_in_threads([lambda k=k: k * k for k in range(5)], workers=2) == [0, 1, 4, 9, 16]
-    with pytest.raises(ValueError, match="job 1"):
-        run_in_threads([lambda: 0, lambda: boom(1), lambda: boom(2)], workers=3)
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_run_forked_keeps_order_and_raises_the_first_error(workers):
+    assert run_forked([lambda k=k: k * k for k in range(5)], workers=workers) == [0, 1, 4, 9, 16]
+    # job 1 runs in a child: its error comes back as a RuntimeError with its traceback
+    with pytest.raises(RuntimeError, match="ValueError: job 1"):
+        run_forked([lambda: 0, lambda: _boom(1), lambda: _boom(2)], workers=workers)
+    # the last job runs here: its own exception, once the children are done
+    with pytest.raises(ValueError, match="job 2"):
+        run_forked([lambda: 0, lambda: 1, lambda: _boom(2)], workers=workers)
+
+
+def test_run_forked_computes_in_children_and_returns_their_arrays():
+    a = np.random.default_rng(0).normal(size=(50, 50))
+    pids = run_forked([os.getpid, os.getpid], workers=2)
+    assert pids[1] == os.getpid() and pids[0] != os.getpid()
+    out = run_forked([lambda: a @ a, lambda: a.T @ a], workers=2)
+    assert np.array_equal(out[0], a @ a) and np.array_equal(out[1], a.T @ a)
+
+
+def test_a_child_that_dies_is_an_error_not_a_hang():
+    with pytest.raises(RuntimeError, match="ended without a result"):
+        run_forked([lambda: os._exit(3), lambda: 0], workers=2)
+
+
+def test_run_forked_is_serial_beside_other_python_threads():
+    # a notebook's or a caller's threads: forking beside them is not safe, so no fork
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert run_forked([os.getpid, os.getpid], workers=2) == [os.getpid()] * 2
+    finally:
+        stop.set()
+        other.join()
 
 
 # ------------------------------------------------------------------------------ EVIDENCE
