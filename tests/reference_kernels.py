@@ -166,3 +166,16 @@ def bayes_observer_mc_einsum(
     return ne.ObserverEstimate(
         p=p_out, se=se_out, posterior_mean=mean_out, n_nodes=n_nodes, ess=ess_out
     )
+
+
+def nll_probit_two_terms(theta, A, y):
+    """numerics.evidence._nll_probit before it evaluated one log Phi per sample: both
+    log Phi(s) and log Phi(-s) for every sample, one per label's term."""
+    from scipy.special import log_ndtr
+
+    s = A @ theta
+    log_cdf, log_sf = log_ndtr(s), log_ndtr(-s)
+    val = -np.sum(y * log_cdf + (1 - y) * log_sf)
+    logphi = -0.5 * s**2 - 0.5 * math.log(2 * math.pi)
+    g = -(y * np.exp(logphi - log_cdf) - (1 - y) * np.exp(logphi - log_sf))
+    return val, A.T @ g

@@ -154,6 +154,26 @@ def test_bayes_observer_small_d_path_changes_no_bit(D, n_tasks, prior):
     assert 0 < np.mean(new.p) < 1
 
 
+@settings(max_examples=share(1.0), deadline=None)
+@given(
+    n=st.integers(1, 400),
+    d=st.integers(1, 5),
+    scale=st.sampled_from([1e-3, 1.0, 10.0, 100.0]),
+    seed=st.integers(0, 2**32 - 1),
+)
+@example(n=3, d=1, scale=100.0, seed=0)  # |s| in the tens: log Phi(-s) far in its tail
+def test_probit_nll_with_one_log_phi_equals_the_two_term_form(n, d, scale, seed):
+    # one log Phi(+-s) per sample instead of both (issue 12): the same value and gradient
+    # bit for bit for 0/1 labels, whatever the scale of the scores
+    rng = np.random.default_rng(seed)
+    A = np.hstack([scale * rng.standard_normal((n, d)), np.ones((n, 1))])
+    theta = rng.standard_normal(d + 1)
+    y = (rng.random(n) < 0.5).astype(float)
+    val, grad = ne._nll_probit(theta, A, y)
+    ref_val, ref_grad = reference_kernels.nll_probit_two_terms(theta, A, y)
+    assert val == ref_val and np.array_equal(grad, ref_grad)
+
+
 # each example fits probit readouts on thousands of trials (~1 s): a quarter of the budget
 @settings(max_examples=share(0.25))
 @given(
