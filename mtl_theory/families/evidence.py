@@ -489,9 +489,10 @@ SUITE = (
             "fixed_point_starts": 40,
         },
         quick=False,
-        # measured: 24.8 s CPU (verify --workers 2, idle, 2026-12-03; 39.6 s before its
-        # networks and fixed-point analyses stopped spawning a process each; 81.1 s with 5 fits)
-        cost_seconds=25.0,
+        # measured: 21.5 s CPU (verify --workers 2, idle, 2026-12-03, 18:00; 24.8 s with 150
+        # fixed-point starts, 39.6 s before its networks and fixed-point analyses stopped
+        # spawning a process each, 81.1 s with 5 fits)
+        cost_seconds=21.5,
         expect_applies=True,
     ),
 )

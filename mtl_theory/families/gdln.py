@@ -298,7 +298,7 @@ SUITE = (
         "(under every strength rule tried: 0.05, 0.1, 0.3, 0.5), so the strict 'no "
         "single-context unit' reading of the structured-mixed-selectivity claim is false; such "
         "units are rare (0.5 %)",
-        cost_seconds=26.0,  # measured idle: 25.7 s CPU (verify --workers 2, 2026-12-03)
+        cost_seconds=25.0,  # measured idle: 25.2 s CPU (verify --workers 2, 2026-12-03, 18:00)
     ),
     SuiteCase(
         "gdln-context-5-same",
@@ -315,7 +315,7 @@ SUITE = (
         },
         quick=False,
         expect_applies=True,
-        cost_seconds=21.0,  # measured idle: 21.1 s CPU (verify --workers 2, 2026-12-03)
+        cost_seconds=21.0,  # measured idle: 20.9 s CPU (verify --workers 2, 2026-12-03, 18:00)
     ),
 )
 
