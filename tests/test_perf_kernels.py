@@ -31,11 +31,11 @@ import pytest
 from budget import share
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from mtl_theory.numerics import blas
 from mtl_theory.numerics import evidence as ne
 from mtl_theory.numerics import evidence_protocol as npr
 from mtl_theory.numerics import gdln as num
 from mtl_theory.numerics import wta as nw
-from mtl_theory.numerics import blas
 from mtl_theory.numerics.blas import run_forked, single_blas_thread
 from mtl_theory.theory import evidence as te
 from mtl_theory.theory import gdln as th
