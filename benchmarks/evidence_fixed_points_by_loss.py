@@ -86,7 +86,7 @@ def analyse(result: ne.RNNResult, setup, sub: ne.Trials) -> dict:
             sub.samples,
             sub.x_star,
             te.BOX_VARIANCE,
-            n_starts=pe.RNN_FIXED_POINT_STARTS,
+            n_starts=te.RNN_FIXED_POINT_STARTS,
             fixation=fixation,
         )
         fps = analysis.fixed_points

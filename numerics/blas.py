@@ -212,7 +212,7 @@ def run_forked(jobs: Sequence[Callable[[], T]], workers: int | None = None) -> l
                     os.waitpid(pid, 0)
     for kind, value in outcomes:
         if kind == "error":
-            raise value if isinstance(value, BaseException) else RuntimeError(value)
+            raise value  # _outcome and _collect give exceptions
     return [value for _, value in outcomes]
 
 

@@ -1707,7 +1707,6 @@ def _rnn_beats_baseline(run: per.NetworkRun, sub: ne.Trials, setup) -> Compariso
     )
 
 
-RNN_FIXED_POINT_STARTS = te.RNN_FIXED_POINT_STARTS  # the setup's default
 RNN_FIXED_POINT_STARTS_QUICK = 40
 
 
