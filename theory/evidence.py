@@ -47,8 +47,9 @@ RNN_LOSSES = ("all-steps", "decision-step")
 #: (its quadrant bug included), the same with a genuinely held-out quadrant, and the
 #: toolkit's least-squares decoder (all ``code`` except the last, ours).
 PROTOCOLS = ("authors-published", "authors-fixed", "least-squares")
-#: Trajectory states the RNN's fixed-point search starts from, per input (``derived``: enough
-#: for every attractor region the trained networks visit; the quick suite uses at most 40).
+#: Trajectory states the RNN's fixed-point search starts from, per input: an analysis size
+#: chosen by this toolkit (``reconstructed``; the authors' analyze.py starts from 128 states),
+#: not derived; the quick suite uses at most 40, the suite's paper-main-rnn 40 (same points).
 RNN_FIXED_POINT_STARTS = 150
 
 # --------------------------------------------------------------------------- statements
