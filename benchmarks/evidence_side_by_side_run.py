@@ -29,6 +29,14 @@ Example (about 2 h on a lightly loaded 2-core machine for 4 N_task values)::
 
     python benchmarks/evidence_side_by_side_run.py --authors-git DIR --python /tmp/v/bin/python \
         --work /tmp/side --n-tasks 2 3 12 24 --batches 3000 --networks 3
+
+More networks for a set already scored (train.py runs 2 and 3, two at a time; the scores go
+to ``gen_..._r2-3_fixed{0,1}.npz``), and the toolkit's side with 5 networks in all::
+
+    python benchmarks/evidence_side_by_side_run.py ... --n-tasks 12 --batches 100000 \
+        --first-run 2 --networks 2 --jobs 2 --skip-ours
+    python benchmarks/evidence_side_by_side_run.py ... --n-tasks 12 --batches 100000 \
+        --networks 5 --skip-authors
 """
 
 from __future__ import annotations
@@ -90,7 +98,10 @@ TRAIN_PATCHES = (
 )
 
 GENERALIZE_PATCHES = (
-    ("n_runs = 5 ", "n_runs = int(os.environ['DR_RUNS']) "),
+    (
+        "n_runs = 5 ",
+        "n_runs = int(os.environ['DR_RUNS']); _RUN0 = int(os.environ.get('DR_RUN0', '0')) ",
+    ),
     ("n_fit = 5 ", "n_fit = int(os.environ['DR_FITS']) "),
     ("n_tasks = np.array([2,3,6,12,24])", "n_tasks = np.array([int(os.environ['DR_NTASK'])])"),
     (
@@ -103,6 +114,11 @@ GENERALIZE_PATCHES = (
         "data_path = os.environ['DR_NETS'] + '/'",
     ),
     ("checkpoint = torch.load(", "checkpoint = torch.load(weights_only=False, f="),
+    # score train.py runs DR_RUN0 ... DR_RUN0 + DR_RUNS - 1 (more networks added to a scored set)
+    (
+        "(('run' + str(run)) if run != 0 else '')",
+        "(('run' + str(run + _RUN0)) if run + _RUN0 != 0 else '')",
+    ),
     # the second test set: the one-line fix, appended to the published one
     (
         "n_dim=n_dim,quad_num=quad_test) for key, value in task.items()]",
@@ -174,17 +190,38 @@ DEFAULT_NICE = 10
 NICE = DEFAULT_NICE
 
 
+def _niced(cmd: list[str]) -> list[str]:
+    return ["nice", "-n", str(NICE), *cmd]
+
+
 def run(cmd: list[str], env: dict[str, str], cwd: Path, log: Path) -> None:
     print("+", " ".join(cmd), f"(log {log})", flush=True)
     with log.open("w") as fh:
         subprocess.run(
-            ["nice", "-n", str(NICE), *cmd],
-            env=env,
-            cwd=cwd,
-            stdout=fh,
-            stderr=subprocess.STDOUT,
-            check=True,
+            _niced(cmd), env=env, cwd=cwd, stdout=fh, stderr=subprocess.STDOUT, check=True
         )
+
+
+def run_all(jobs: list[tuple[list[str], dict[str, str], Path, Path]], at_once: int) -> None:
+    """Run independent commands, ``at_once`` at a time (each its own process and log)."""
+    pending, running = list(jobs), []
+    while pending or running:
+        while pending and len(running) < at_once:
+            cmd, env, cwd, log = pending.pop(0)
+            print("+", " ".join(cmd), f"(log {log})", flush=True)
+            fh = log.open("w")
+            proc = subprocess.Popen(
+                _niced(cmd), env=env, cwd=cwd, stdout=fh, stderr=subprocess.STDOUT
+            )
+            running.append((proc, fh, log))
+        proc, fh, log = running.pop(0)
+        code = proc.wait()
+        fh.close()
+        if code:
+            for other, other_fh, _ in running:
+                other.kill()
+                other_fh.close()
+            raise SystemExit(f"{' '.join(proc.args)} failed ({code}): see {log}")
 
 
 def batch_tag(batches: int) -> str:
@@ -211,23 +248,38 @@ def authors(args, n_task: int, code: Path, work: Path) -> list[str]:
         "DR_BATCHES": str(args.batches),
     }
     tag = batch_tag(args.batches)
-    for r in range(args.networks):
+    first, last = args.first_run, args.first_run + args.networks - 1
+    training = []
+    for r in range(first, last + 1):
         name = f"LinProbSigmoidSL64batch{tag}LR0.001Noise2NetN0nTrial1CElossnTask{n_task}Mix"
         ckpt = nets / (name + (f"run{r}" if r else "") + ".pth")
         if not ckpt.exists():
             env = {**base, "DR_RUN": str(r)}
-            run([args.python, "train_scratch.py"], env, code, work / f"train_n{n_task}_r{r}.log")
-    out = work / f"gen_n{n_task}_b{args.batches}_d{decoder_batches(args, n_task)}_f{args.fits}_"
+            training.append(
+                (
+                    [args.python, "train_scratch.py"],
+                    env,
+                    code,
+                    work / f"train_n{n_task}_r{r}.log",
+                )
+            )
+    run_all(training, args.jobs)
+    # runs 0 ... k-1 keep the original name; a later set of runs is named by its range, and
+    # evidence_authors_collect.py joins the sets of one N_task in run order
+    runs = f"r{first}-{last}_" if first else ""
+    stem = f"gen_n{n_task}_b{args.batches}_d{decoder_batches(args, n_task)}_f{args.fits}_{runs}"
+    out = work / stem
     if not Path(str(out) + "fixed1.npz").exists():
         env = {
             **base,
             "DR_RUNS": str(args.networks),
+            "DR_RUN0": str(first),
             "DR_FITS": str(args.fits),
             "DR_DECODER_BATCHES": str(decoder_batches(args, n_task)),
             "DR_BATCH_TAG": tag,
             "DR_OUT": str(out),
         }
-        run([args.python, "generalize_scratch.py"], env, code, work / f"gen_n{n_task}.log")
+        run([args.python, "generalize_scratch.py"], env, code, work / f"gen_n{n_task}_{runs}.log")
     return [str(out) + "fixed0.npz", str(out) + "fixed1.npz"]
 
 
@@ -263,6 +315,16 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=3000)
     parser.add_argument("--networks", type=int, default=3)
     parser.add_argument(
+        "--first-run",
+        type=int,
+        default=0,
+        help="authors' side: train and score train.py runs FIRST ... FIRST + NETWORKS - 1 (to add "
+        "networks to a set already scored; the output is named by the range)",
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="authors' train.py runs at once (one thread each)"
+    )
+    parser.add_argument(
         "--decoder-batches", type=int, default=0, help="override generalize.py's count (smoke runs)"
     )
     parser.add_argument(
@@ -285,6 +347,15 @@ def main() -> None:
     args = parser.parse_args()
     global NICE
     NICE = args.nice
+    if args.first_run and not args.skip_ours:
+        raise SystemExit(
+            "--first-run: the toolkit's check trains all its networks itself; give --skip-ours "
+            "with --first-run and run ours with --networks <total> --skip-authors"
+        )
+    if args.first_run < 0 or args.jobs < 1:
+        raise SystemExit(
+            f"--first-run, --jobs: expected >= 0 and >= 1, given {args.first_run}, {args.jobs}"
+        )
     for n in args.n_tasks:
         if n not in DECODER_BATCHES:
             raise SystemExit(f"--n-tasks: expected values in {sorted(DECODER_BATCHES)}, given {n}")

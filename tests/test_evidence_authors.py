@@ -139,3 +139,39 @@ def test_one_network_each_is_noted_not_compared():
         out, comparisons, notes = pea.side_by_side(setup, few)
     assert comparisons == [] and "authors_code_ood_r2_authors_fixed_percentiles" in out
     assert notes[0].count("not compared: the seed spread needs at least 3 networks") == 2
+
+
+def _gen(tmp_path, name, values):
+    np.savez(tmp_path / name, r_sq=np.asarray(values)[None], n_tasks=np.array([3]))
+    return tmp_path / name
+
+
+def test_networks_added_later_are_joined_in_run_order(tmp_path):
+    collect = _collect()
+    first = np.full((2, 4, 5), 0.5)
+    later = np.full((2, 4, 5), 0.7)
+    paths = [
+        _gen(tmp_path, "gen_n3_b100_d30_f5_r2-3_fixed1.npz", later),
+        _gen(tmp_path, "gen_n3_b100_d30_f5_fixed1.npz", first),
+    ]
+    ((n, protocol, batches, decoder, values, name),) = collect.runs(paths)
+    assert (n, protocol, batches, decoder) == (3, "authors-fixed", 100, 30)
+    assert np.array_equal(values, np.concatenate([first, later]))
+    assert name == "gen_n3_b100_d30_f5_fixed1.npz + gen_n3_b100_d30_f5_r2-3_fixed1.npz"
+
+
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("gen_n3_b100_d30_f5_r3-4_fixed1.npz", "starts at run 3, expected run 2"),
+        ("gen_n3_b100_d30_f5_r2-4_fixed1.npz", "not the runs its name says"),
+    ],
+)
+def test_a_gap_or_a_misnamed_run_set_is_refused(tmp_path, name, message):
+    collect = _collect()
+    paths = [
+        _gen(tmp_path, "gen_n3_b100_d30_f5_fixed1.npz", np.zeros((2, 4, 5))),
+        _gen(tmp_path, name, np.zeros((2, 4, 5))),
+    ]
+    with pytest.raises(SystemExit, match=message):
+        collect.runs(paths)
