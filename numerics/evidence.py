@@ -1031,7 +1031,10 @@ def encode_in_blocks(layers: list[tuple], x: np.ndarray, rows: int = ENCODE_BLOC
     ``2 rows - 1`` rows, never a one-row product that numpy would send to gemv) has the
     whole product's remainder rows, so the result equals ``encode(layers, x)`` bit for bit
     (tested in tests/test_perf_kernels.py) at a fraction of its memory traffic: the one
-    product's megabyte-sized activations fall out of the cache between layers.
+    product's megabyte-sized activations fall out of the cache between layers. This needs
+    blocks large enough for the BLAS's ordinary kernel: OpenBLAS's SkylakeX build computes a
+    product with M N K <= 100^3 in a small-matrix kernel that rounds differently (blocks of
+    <= 100 rows of the 100 x 100 layer differ in the last bits; measured, 2026-12-03).
     """
     n = x.shape[0]
     if n < 2 * rows:

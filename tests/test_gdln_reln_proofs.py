@@ -26,7 +26,14 @@ def test_reduced_route_agrees_with_the_trained_reln_and_catches_a_wrong_rate():
     net, run = _small_run(task)
     cps = [250, 500, 1000, 2000]
     comps, measured = pr.reduced_route_comparisons(task, net, run.losses, run.losses, 4e-3, cps)
-    assert all(c.agrees and c.route == "independent" for c in comps)
+    assert all(c.route == "independent" for c in comps)
+    # Epoch 250 is at the edge of measurability: the loss moves 53.7 by then, and its
+    # tolerance (the time window Δ, whose degenerate-mode part depends on the basis LAPACK
+    # picks inside equal-s subspaces) was below that with OpenBLAS's Haswell kernels and is
+    # 56.1 with its SkylakeX ones (this machine since 2026-12-03): then it is "not
+    # measurable", never a silent agreement. The later checkpoints are measured and agree.
+    assert all(c.agrees or not c.measurable for c in comps[:1])
+    assert all(c.measurable and c.agrees for c in comps[1:])
     assert measured["alignment"]["gram_offdiag"] < 1e-12
     # the reduced theory at the wrong η (1.5×, i.e. the wrong time constant) must be refuted
     wrong, _ = pr.reduced_route_comparisons(task, net, run.losses, run.losses, 6e-3, cps)
