@@ -303,15 +303,18 @@ def _run_all(
     is called once per family with its case outcomes (listed order) when they are all known.
 
     With ``workers > 1`` this process and ``workers - 1`` worker processes share the items,
-    each with one BLAS thread (as ``phase`` points do): the items are queued to the pool
-    cases first, longest expected first, then the derivations, and this process takes, in
-    the same order, every item no worker has started yet (a queued item it cancels runs
-    here). It already holds the imported families, so it pays no worker's start-up and is
-    not idle while the workers compute; between items it draws every family whose cases are
-    done, while the workers go on (the derivations wait for nothing, so they come last). The
-    outcomes are the same objects a one-process run computes, reassembled in the listed
-    order. A registry that is not the installed families (a test's toy family) runs in this
-    process.
+    each with one BLAS thread (as ``phase`` points do), from one list: cases first, longest
+    expected first, then the derivations (they wait for nothing, so they come last). Whoever
+    is free takes the next item: this process between its own items, each worker through a
+    dispatcher thread here that hands it one item at a time, the next only when the last is
+    back. (Submitting everything to the pool up front, as before, let the pool queue an item
+    behind a worker's running one, which no one else could then take: in a traced full
+    ``verify`` the worker ran both long GDLN cases and then two more queued items while this
+    process sat idle for 8 s.) This process already holds the imported families, so it pays
+    no start-up; between items it records what the workers sent back and draws every family
+    whose cases are done. The outcomes are the same objects a one-process run computes,
+    reassembled in the listed order. A registry that is not the installed families (a test's
+    toy family) runs in this process.
     """
     if workers > 1 and not all(_is_installed(f) for f in registry.families.values()):
         say("  (families not installed as mtl_theory.families.*: running in one process)")
@@ -338,24 +341,56 @@ def _run_all(
             record(i, _run_work(registry.families[w.family_name], w))
         draw_ready()
         return [results[i] for i in range(len(work))]
-    from concurrent.futures import as_completed
+    import queue
+    import threading
 
     order = sorted(range(len(work)), key=lambda i: (work[i].kind != "case", -work[i].cost))
+    todo = iter(order)
+    lock = threading.Lock()
+    back: queue.Queue = queue.Queue()  # (index, outcome) from the workers, or (None, error)
+
+    def take() -> int | None:
+        with lock:
+            return next(todo, None)
+
+    def record_returned() -> None:
+        while not back.empty():
+            i, outcome = back.get()
+            if i is None:
+                raise outcome  # the pool broke (a worker died): as future.result() raised
+            record(i, outcome)
+
     with _worker_pool(workers - 1) as pool:
-        futures = {pool.submit(_run_in_worker, work[i]): i for i in order}
-        in_pool = []
-        for future, i in futures.items():
+        # the first submits start (fork) the workers: here, while this is the only thread
+        first = [(i, pool.submit(_run_in_worker, work[i])) for i in order[: workers - 1]]
+        for _ in first:
+            take()
+
+        def dispatch(i: int, future) -> None:
+            while True:
+                try:
+                    back.put((i, future.result()))
+                except BaseException as exc:
+                    back.put((None, exc))
+                    return
+                i = take()
+                if i is None:
+                    return
+                future = pool.submit(_run_in_worker, work[i])
+
+        threads = [threading.Thread(target=dispatch, args=f, daemon=True) for f in first]
+        for thread in threads:
+            thread.start()
+        while (i := take()) is not None:
+            record_returned()
             draw_ready()
-            if future.cancel():  # no worker has it: it runs here
-                record(i, _run_work(registry.families[work[i].family_name], work[i]))
-            else:
-                in_pool.append(future)
-            for done in [f for f in in_pool if f.done()]:
-                in_pool.remove(done)
-                record(futures[done], done.result())
-        for future in as_completed(in_pool):
-            record(futures[future], future.result())
-            draw_ready()
+            record(i, _run_work(registry.families[work[i].family_name], work[i]))
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(timeout=0.05)
+                record_returned()
+                draw_ready()
+        record_returned()
     draw_ready()
     return [results[i] for i in range(len(work))]
 
@@ -366,17 +401,24 @@ def _is_case_of(outcome: DerivationOutcome | CaseOutcome, family_name: str) -> b
 
 def _worker_pool(workers: int) -> contextlib.AbstractContextManager[ProcessPoolExecutor]:
     """``workers`` processes for ``verify``'s items: the sweep engine's pool
-    (:func:`mtl_theory.numerics.sweep.watched_pool`), spawned, one BLAS thread each for the
-    pool's whole life (the environment used to be restored before any worker started), each
-    exiting with this process (they used to live on after a SIGKILL).
+    (:func:`mtl_theory.numerics.sweep.watched_pool`), one BLAS thread each for the pool's
+    whole life, each exiting with this process.
 
-    A ``forkserver`` pool saved 2.3-3.8 s of CPU at ``--workers 2`` (the server imports the
-    families once; perf-quick's note) but its server and workers outlived a SIGKILLed parent
-    (the workers' parent is the server, which lived on), so it is not used.
+    Forked where that is safe (Linux, no other Python thread in this process:
+    :func:`mtl_theory.numerics.blas.fork_is_safe`), else spawned. A forked worker is this
+    process with the families already imported: it computes from the first millisecond
+    instead of after ~1.6 s of imports, and the imports' CPU is not paid twice (a spawned
+    worker's ran beside this process's own items). The numbers are the same either way: an
+    item's computation depends only on its setup and seed (tested). ``verify`` runs inside
+    :func:`mtl_theory.numerics.blas.single_blas_thread`, so a forked worker's BLAS is
+    single-threaded too. A ``forkserver`` pool saved as much but its server and workers
+    outlived a SIGKILLed parent (the workers' parent is the server, which lived on); a
+    forked worker's parent is this process, which it watches.
     """
+    from mtl_theory.numerics.blas import fork_is_safe
     from mtl_theory.numerics.sweep import watched_pool
 
-    return watched_pool(workers)
+    return watched_pool(workers, "fork" if fork_is_safe() else "spawn")
 
 
 def run_verify(

@@ -188,7 +188,7 @@ def run_forked(jobs: Sequence[Callable[[], T]], workers: int | None = None) -> l
         workers = nested_jobs(default=min(n, os.cpu_count() or 1))
     workers = max(1, min(int(workers), n))
     with single_blas_thread():
-        if workers == 1 or not _fork_is_safe():
+        if workers == 1 or not fork_is_safe():
             return [job() for job in jobs]
         outcomes: list[tuple[str, object] | None] = [None] * n
         waiting = list(range(n - 1))
@@ -216,7 +216,7 @@ def run_forked(jobs: Sequence[Callable[[], T]], workers: int | None = None) -> l
     return [value for _, value in outcomes]
 
 
-def _fork_is_safe() -> bool:
+def fork_is_safe() -> bool:
     import threading
 
     return (
@@ -244,7 +244,7 @@ def _fork_job(job: Callable[[], object]) -> tuple[int, int]:
     sys.stderr.flush()
     with warnings.catch_warnings():
         # Python >= 3.12 warns on fork when the process has other OS threads: here only the
-        # BLAS's own, idle, which it quiesces at fork (pthread_atfork); _fork_is_safe has
+        # BLAS's own, idle, which it quiesces at fork (pthread_atfork); fork_is_safe has
         # checked that no other Python thread runs
         warnings.simplefilter("ignore", DeprecationWarning)
         pid = os.fork()

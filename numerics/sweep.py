@@ -559,24 +559,42 @@ def init_watched_worker(parent_pid: int) -> None:
     """Initializer of :func:`watched_pool`'s workers: :func:`watch_parent`, then
     ``gc.freeze()``: the modules the worker imported on start live as long as it does, and
     frozen, no collection during its tasks walks them again (as the ``mtl-theory`` program
-    does in its own process, mtl_theory.cli.console_main). Nothing is freed or changed."""
+    does in its own process, mtl_theory.cli.console_main). Nothing is freed or changed.
+
+    The worker's BLAS is limited to one thread for its life: a spawned worker's already is
+    (its environment, :func:`single_thread_blas_environment`), a forked one has the
+    parent's loaded BLAS and its thread count, whatever that was at the fork."""
+    from threadpoolctl import threadpool_limits
+
     watch_parent(parent_pid)
+    threadpool_limits(limits=1)  # kept: not restored, the worker ends with the pool
     gc.freeze()
 
 
 @contextmanager
-def watched_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
-    """``workers`` spawned processes with one BLAS thread each, which exit with this process.
+def watched_pool(workers: int, start_method: str = "spawn") -> Iterator[ProcessPoolExecutor]:
+    """``workers`` processes with one BLAS thread each, which exit with this process.
 
     Workers are started lazily at submit time, so the environment they inherit stays set
     for the pool's whole life; each watches its parent (:func:`watch_parent`), so a
     SIGKILLed parent leaves no worker behind. Used by sweeps and by ``verify --workers``.
+
+    ``start_method`` is multiprocessing's: ``"spawn"`` (a fresh interpreter that imports
+    what it needs) or ``"fork"`` (a copy of this process, with its imports, started in
+    milliseconds; only where :func:`mtl_theory.numerics.blas.fork_is_safe`, which the
+    caller checks: a fork copies this process's BLAS thread setting, so it must be inside
+    :func:`mtl_theory.numerics.blas.single_blas_thread`, as ``verify`` is). Python 3.11's
+    pool forks every worker at the first submit, before its own manager thread starts;
+    buffered output is flushed first, or a child would write it again when it exits.
     """
+    if start_method == "fork":
+        sys.stdout.flush()
+        sys.stderr.flush()
     with (
         single_thread_blas_environment(),
         ProcessPoolExecutor(
             max_workers=workers,
-            mp_context=get_context("spawn"),
+            mp_context=get_context(start_method),
             initializer=init_watched_worker,
             initargs=(os.getpid(),),
         ) as pool,

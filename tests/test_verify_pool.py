@@ -9,16 +9,19 @@ import sys
 import time
 
 import pytest
-from mtl_theory.numerics.blas import NESTED_JOBS_VARIABLE, nested_jobs
+from mtl_theory.numerics import blas
+from mtl_theory.numerics.blas import NESTED_JOBS_VARIABLE, blas_single_threaded, nested_jobs
+from threadpoolctl import threadpool_limits
 
 from mtl_theory import report
 from mtl_theory.api import registry
 from mtl_theory.report import DerivationOutcome, _Work, _worker_pool
 
 
-def _worker_state(_: int) -> tuple[str | None, int, int, int]:
-    """OPENBLAS_NUM_THREADS here, the parent's pid, the parent's thread count (-1: no /proc)
-    and the number of objects frozen out of the collector's reach at the worker's start."""
+def _worker_state(_: int) -> tuple[str | None, int, int, int, bool]:
+    """OPENBLAS_NUM_THREADS here, the parent's pid, the parent's thread count (-1: no /proc),
+    the number of objects frozen out of the collector's reach at the worker's start, and
+    whether every loaded BLAS runs one thread."""
     parent = os.getppid()
     tasks = f"/proc/{parent}/task"
     return (
@@ -26,21 +29,52 @@ def _worker_state(_: int) -> tuple[str | None, int, int, int]:
         parent,
         len(os.listdir(tasks)) if os.path.isdir(tasks) else -1,
         gc.get_freeze_count(),
+        blas_single_threaded(),
     )
 
 
-def test_workers_start_with_one_blas_thread():
+@pytest.mark.parametrize("fork", [True, False])
+def test_workers_start_with_one_blas_thread(monkeypatch, fork):
     """Workers start at the first submit, so the one-thread environment must still be set
     then (it used to be restored as soon as the executor was built, before any worker
-    existed); they are this process's own children (spawned: see _worker_pool)."""
+    existed); they are this process's own children, forked where that is safe, else
+    spawned; a forked worker's BLAS runs one thread although this process's may not."""
+    monkeypatch.setattr(blas, "fork_is_safe", lambda: fork)
     before = os.environ.get("OPENBLAS_NUM_THREADS")
-    with _worker_pool(2) as pool:
+    with threadpool_limits(limits=2), _worker_pool(2) as pool:
+        assert pool._mp_context.get_start_method() == ("fork" if fork else "spawn")
         states = list(pool.map(_worker_state, range(4)))
     assert {env for env, *_ in states} == {"1"}
+    assert all(state[4] for state in states)
     assert os.environ.get("OPENBLAS_NUM_THREADS") == before
     assert {state[1] for state in states} == {os.getpid()}
-    # the modules a worker imported on start are frozen (numerics.sweep.init_watched_worker)
+    # the modules a worker imported on start are frozen (numerics.sweep.init_watched_worker);
+    # a forked worker's are this process's
     assert min(state[3] for state in states) > 1000
+
+
+def _item_in_its_process(work: _Work, *_: object) -> DerivationOutcome:
+    """A stand-in for one verify item that says where it ran; the first (a case) is long."""
+    if work.kind == "case":
+        time.sleep(1.0)
+    return DerivationOutcome(work.family_name, None, 0.0, f"{os.getpid()}")
+
+
+def test_a_worker_holds_one_item_at_a_time():
+    """The pool is handed an item only when a worker is free: the long case goes to the
+    worker, and every other item, short, runs here while the worker computes (the pool
+    used to queue an item behind a worker's running one, where no one else could take it:
+    the traced full verify's 8 s of an idle parent at the end)."""
+    reg = registry()
+    work = [_Work("wta", "case", 0, True, 10.0)]
+    work += [_Work(name, "derivation", 0, True) for name in reg.families for _ in range(3)]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(report, "_run_work", lambda _family, w: _item_in_its_process(w))
+        mp.setattr(report, "_run_in_worker", _item_in_its_process)
+        outcomes = report._run_all(reg, work, 2, lambda _m: None, lambda _n, _c: None)
+    where = [int(o.name) for o in outcomes]
+    assert where[0] != os.getpid()
+    assert where[1:] == [os.getpid()] * (len(work) - 1)
 
 
 def _nested_jobs(default: int) -> int:
