@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import re
 from pathlib import Path
 
 import numpy as np
@@ -37,16 +36,16 @@ PROTOCOLS = {"authors-published": "0", "authors-fixed": "1"}
 
 
 def authors_runs(paths: list[str]) -> dict[tuple[int, str], np.ndarray]:
-    """(N_task, protocol) -> r_sq (networks, 4, fits) from the authors' generalize.py runs."""
+    """(N_task, protocol) -> r_sq (networks, 4, fits) from the authors' generalize.py runs;
+    several run sets of one N_task (``..._r2-3_fixed1.npz`` beside ``..._fixed1.npz``) joined
+    in run order, as evidence_authors_collect.py joins them for the toolkit's table."""
+    from evidence_authors_collect import runs  # this directory's, one place for the names
+
     out = {}
-    for p in paths:
-        match = re.search(r"fixed([01])\.npz$", p)
-        if not match:
-            raise SystemExit(f"--authors: {p}: expected a name ending in fixed0.npz or fixed1.npz")
-        protocol = "authors-fixed" if match.group(1) == "1" else "authors-published"
-        data = np.load(p)
-        for k, n in enumerate(data["n_tasks"]):
-            out[(int(n), protocol)] = np.asarray(data["r_sq"][k], dtype=float)
+    for n, protocol, _batches, _decoder, values, _names in runs([Path(p) for p in paths]):
+        if (n, protocol) in out:
+            raise SystemExit(f"--authors: N_task = {n}, {protocol}: runs at two batch counts")
+        out[(n, protocol)] = values
     return out
 
 
