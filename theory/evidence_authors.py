@@ -740,7 +740,7 @@ AUTHORS_PROTOCOL_RUNS: tuple[AuthorsProtocolRun, ...] = (
                 ),
             ),
         ),
-        "gen_n6_b100000_d2000_f5_fixed1.npz + gen_n6_b100000_d2000_f5_r2-7_fixed1.npz",
+        ("gen_n6_b100000_d2000_f5_fixed1.npz + gen_n6_b100000_d2000_f5_r2-7_fixed1.npz"),
     ),
     AuthorsProtocolRun(
         6,
@@ -989,7 +989,7 @@ AUTHORS_PROTOCOL_RUNS: tuple[AuthorsProtocolRun, ...] = (
                 ),
             ),
         ),
-        "gen_n6_b100000_d2000_f5_fixed0.npz + gen_n6_b100000_d2000_f5_r2-7_fixed0.npz",
+        ("gen_n6_b100000_d2000_f5_fixed0.npz + gen_n6_b100000_d2000_f5_r2-7_fixed0.npz"),
     ),
     AuthorsProtocolRun(
         12,
@@ -1178,7 +1178,11 @@ AUTHORS_PROTOCOL_RUNS: tuple[AuthorsProtocolRun, ...] = (
                 ),
             ),
         ),
-        "gen_n12_b100000_d1000_f5_fixed1.npz + gen_n12_b100000_d1000_f5_r2-3_fixed1.npz + gen_n12_b100000_d1000_f5_r4-5_fixed1.npz",
+        (
+            "gen_n12_b100000_d1000_f5_fixed1.npz"
+            " + gen_n12_b100000_d1000_f5_r2-3_fixed1.npz"
+            " + gen_n12_b100000_d1000_f5_r4-5_fixed1.npz"
+        ),
     ),
     AuthorsProtocolRun(
         12,
@@ -1367,7 +1371,11 @@ AUTHORS_PROTOCOL_RUNS: tuple[AuthorsProtocolRun, ...] = (
                 ),
             ),
         ),
-        "gen_n12_b100000_d1000_f5_fixed0.npz + gen_n12_b100000_d1000_f5_r2-3_fixed0.npz + gen_n12_b100000_d1000_f5_r4-5_fixed0.npz",
+        (
+            "gen_n12_b100000_d1000_f5_fixed0.npz"
+            " + gen_n12_b100000_d1000_f5_r2-3_fixed0.npz"
+            " + gen_n12_b100000_d1000_f5_r4-5_fixed0.npz"
+        ),
     ),
     AuthorsProtocolRun(
         24,
