@@ -194,6 +194,12 @@ NICE = DEFAULT_NICE
 DEFAULT_TIME_BUDGET = 12 * 3600.0
 
 
+def bad_input(message: str) -> None:
+    """One line naming the option, what was expected and what was given; exit status 2."""
+    print(f"evidence_side_by_side_run.py: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
 def _niced(cmd: list[str]) -> list[str]:
     return ["nice", "-n", str(NICE), *cmd]
 
@@ -360,20 +366,22 @@ def main() -> None:
     global NICE
     NICE = args.nice
     if args.first_run and not args.skip_ours:
-        raise SystemExit(
+        bad_input(
             "--first-run: the toolkit's check trains all its networks itself; give --skip-ours "
             "with --first-run and run ours with --networks <total> --skip-authors"
         )
     if args.first_run < 0 or args.jobs < 1:
-        raise SystemExit(
+        bad_input(
             f"--first-run, --jobs: expected >= 0 and >= 1, given {args.first_run}, {args.jobs}"
         )
+    if not args.time_budget > 0:
+        bad_input(f"--time-budget: expected seconds > 0, given {args.time_budget}")
     for n in args.n_tasks:
         if n not in DECODER_BATCHES:
-            raise SystemExit(f"--n-tasks: expected values in {sorted(DECODER_BATCHES)}, given {n}")
+            bad_input(f"--n-tasks: expected values in {sorted(DECODER_BATCHES)}, given {n}")
     work = Path(args.work).resolve()
     if ROOT in (work, *work.parents):
-        raise SystemExit(f"--work: expected a directory outside the repository, given {work}")
+        bad_input(f"--work: expected a directory outside the repository, given {work}")
     code = work / "code"
     write_authors_code(args.authors_git, args.commit, code)
     theirs, mine = [], []
