@@ -241,6 +241,33 @@ def fit_adam_decoder(
     )
 
 
+def held_out_spread_ratio(train_features: np.ndarray, test_features: np.ndarray) -> float:
+    """Largest ratio, over the units that vary on the training trials, of a unit's standard
+    deviation on the held-out test trials to its standard deviation on the training trials
+    (nan if no unit varies on the training trials).
+
+    Why it is recorded (measured, issue 10): the least-squares decoder gives a unit a weight
+    of order (its sample correlation with the training residual) x (residual spread) / (its
+    training spread); a unit almost silent on the three training quadrants and active on the
+    held-out one multiplies that weight by its held-out spread, and the held-out error grows
+    with the ratio squared. Ridge and early-stopped Adam barely move such a weight. A unit
+    constant on the training trials (a ReLU unit that is off) gets no least-squares weight (the
+    minimum-norm solution) and is left out.
+
+    Examples
+    --------
+    >>> train = np.array([[0.0, 1.0], [0.0, 3.0], [0.0, 1.0], [0.0, 3.0]])
+    >>> test = np.array([[5.0, 0.0], [5.0, 4.0], [5.0, 0.0], [5.0, 4.0]])
+    >>> held_out_spread_ratio(train, test)  # column 0 is constant in training: left out
+    2.0
+    """
+    train_spread = np.std(train_features, axis=0)
+    live = train_spread > 0
+    if not np.any(live):
+        return float("nan")
+    return float(np.max(np.std(test_features[:, live], axis=0) / train_spread[live]))
+
+
 def least_squares_predictions(
     features: np.ndarray, latents: np.ndarray, test_features: np.ndarray
 ) -> np.ndarray:
@@ -322,7 +349,8 @@ class ProtocolScores:
     (D > 2: quarter k + 1). On the genuinely held-out test trials, also: ``ridge`` (4, fits,
     len(RIDGE_ALPHAS)) the r^2 of ridge decoders along the penalty path (same training
     trials), ``adam_path`` (4, fits, len(ADAM_PATH_FRACTIONS)) the Adam decoder's r^2 after
-    ``adam_path_updates`` updates.
+    ``adam_path_updates`` updates, and ``spread_ratio`` (4, fits) the
+    :func:`held_out_spread_ratio` of each fit's training and held-out features.
     """
 
     r2: dict[str, np.ndarray]
@@ -335,6 +363,7 @@ class ProtocolScores:
     adam_path_updates: tuple[int, ...] = ()
     angle_deviations: np.ndarray | None = None
     D: int = 2
+    spread_ratio: np.ndarray | None = None
 
 
 def score_network(
@@ -366,6 +395,7 @@ def score_network(
     r2 = {p: np.empty((4, fits)) for p in protocols}
     angles = np.empty((4, fits))
     deviations = np.empty((4, fits))
+    spread = np.empty((4, fits))
     ridge = np.empty((4, fits, len(RIDGE_ALPHAS)))
     path_steps = tuple(
         min(decoder_batches - 1, int(f * decoder_batches)) for f in ADAM_PATH_FRACTIONS
@@ -399,6 +429,7 @@ def score_network(
             )
             angles[q - 1, f] = decoded_axes_angle(fit.W)
             deviations[q - 1, f] = decoded_axes_deviation(fit.W)
+            spread[q - 1, f] = held_out_spread_ratio(feats, f_fix)
             ridge[q - 1, f] = [
                 pooled_r2(p, x_fix) for p in ridge_path_predictions(feats, x_train, f_fix)
             ]
@@ -414,6 +445,7 @@ def score_network(
         tuple(s + 1 for s in path_steps),
         deviations,
         D,
+        spread,
     )
 
 

@@ -200,6 +200,7 @@ def protocol_measurements(
     measured.update(_decoded_angle_measurements(runs))
     measured["rnn_protocol_seconds"] = [run.scores.seconds for run in runs]
     measured.update(regularization_path_measurements(runs, ideal))
+    measured.update(spread_ratio_measurements(runs))
     notes = [
         _protocol_summary_note(setup, measured, protocols, len(runs)),
         _held_out_region_note(setup, measured, protocols),
@@ -301,6 +302,43 @@ def _held_out_region_note(
     )
 
 
+#: Held-out / training spread of one unit above which a fit counts as having a unit that is
+#: almost silent in training and active on the held-out region (a reading threshold for the
+#: summary only; the raw ratios are reported).
+SPREAD_RATIO_THRESHOLD = 10.0
+
+
+def spread_ratio_measurements(runs: Sequence[NetworkRun]) -> dict[str, Any]:
+    """Per fit, the largest held-out / training spread of a unit
+    (:func:`mtl_theory.numerics.evidence_protocol.held_out_spread_ratio`), beside the
+    least-squares OOD r2 of the same fit (measured only).
+
+    ``ood_unit_spread_ratio_values`` (networks, 4, fits) and its per-network medians; the
+    medians of the least-squares and of the authors' (Adam, fixed protocol) OOD r2 over the fits
+    whose ratio exceeds :data:`SPREAD_RATIO_THRESHOLD` and over the others (nan when a group
+    is empty). Absent for scores computed before the ratio was recorded.
+    """
+    if any(run.scores.spread_ratio is None for run in runs):
+        return {}
+    ratio = np.stack([run.scores.spread_ratio for run in runs])
+    out: dict[str, Any] = {
+        "ood_unit_spread_ratio_values": ratio,
+        "ood_unit_spread_ratio_network_medians": np.median(ratio, axis=(1, 2)),
+        "ood_unit_spread_ratio_threshold": SPREAD_RATIO_THRESHOLD,
+    }
+    high = ratio > SPREAD_RATIO_THRESHOLD
+    out["ood_unit_spread_ratio_fits_above"] = int(high.sum())
+    for protocol in ("least-squares", "authors-fixed"):
+        values = np.stack([run.scores.r2[protocol] for run in runs])
+        k = _key(protocol)
+        for name, group in (("above", high), ("below", ~high)):
+            chosen = values[group]
+            out[f"ood_r2_{k}_median_spread_{name}"] = (
+                float(np.median(chosen)) if chosen.size else float("nan")
+            )
+    return out
+
+
 def _regularization_note(measured: Mapping[str, Any]) -> str:
     """The ridge and Adam paths of the decoder, beside the ideal route's ridge path."""
     ridge_med = measured["ood_r2_ridge_path_median"]
@@ -316,4 +354,22 @@ def _regularization_note(measured: Mapping[str, Any]) -> str:
         + " updates: "
         + ", ".join(f"{v:.3f}" for v in measured["ood_r2_adam_path_median"])
         + ". No derivation of why a regularized decoder generalizes better is claimed."
+        + _spread_note(measured)
+    )
+
+
+def _spread_note(measured: Mapping[str, Any]) -> str:
+    """The units almost silent in training and active on the held-out region (if recorded)."""
+    if "ood_unit_spread_ratio_values" not in measured:
+        return ""
+    ratio = measured["ood_unit_spread_ratio_values"]
+    t = measured["ood_unit_spread_ratio_threshold"]
+    return (
+        f" In {measured['ood_unit_spread_ratio_fits_above']} of {ratio.size} fits a unit's "
+        f"held-out spread is more than {t:g}x its training spread (largest {np.max(ratio):.3g}):"
+        " least squares weights such a unit by about 1 / its training spread; median "
+        f"least-squares OOD r2 {measured['ood_r2_least_squares_median_spread_above']:.3f} on "
+        f"those fits, {measured['ood_r2_least_squares_median_spread_below']:.3f} on the others "
+        f"(Adam decoder, fixed protocol: {measured['ood_r2_authors_fixed_median_spread_above']:.3f}"
+        f" and {measured['ood_r2_authors_fixed_median_spread_below']:.3f})."
     )

@@ -271,3 +271,64 @@ def test_fixed_point_starts_is_not_part_of_the_draws():
     )
     with pytest.raises(te.SetupError, match="fixed_point_starts"):
         dataclasses.replace(setup, fixed_point_starts=0)
+
+
+def _near_silent_unit_data(scale: float):
+    """Training features: 5 ordinary units and one unit of training spread ``scale`` (a
+    fixed pattern u times scale); on the test trials that unit has spread 1."""
+    rng = ne.rng_from(21)
+    X = rng.standard_normal((2000, 6))
+    u = rng.standard_normal(2000)
+    Y = X[:, :5] @ rng.standard_normal((5, 2)) + 0.3 * rng.standard_normal((2000, 2))
+    X[:, 5] = scale * u
+    Xt = rng.standard_normal((500, 6))
+    Yt = Xt[:, :5] @ np.linalg.lstsq(X[:, :5], Y, rcond=None)[0]  # what the others predict
+    return X, Y, Xt, Yt
+
+
+def test_least_squares_held_out_error_grows_as_the_spread_ratio_squared():
+    """The mechanism held_out_spread_ratio's docstring states (a test that can fail): scaling
+    a unit's training activity by s scales its least-squares weight by 1/s, so once that unit
+    dominates, halving s multiplies the held-out excess error by 4 (the 1/s^2 term; the
+    cross term is O(1/s), 2 % at s = 1e-4 here); a ridge decoder's error stays bounded."""
+    excess, ridge_excess, ratios = [], [], []
+    for scale in (2e-4, 1e-4, 5e-5):
+        X, Y, Xt, Yt = _near_silent_unit_data(scale)
+        excess.append(np.mean((npr.least_squares_predictions(X, Y, Xt) - Yt) ** 2))
+        ridge = npr.ridge_path_predictions(X, Y, Xt, (1e-2,))[0]
+        ridge_excess.append(np.mean((ridge - Yt) ** 2))
+        ratios.append(npr.held_out_spread_ratio(X, Xt))
+    assert ratios[1] / ratios[0] == pytest.approx(2.0, rel=1e-12)
+    assert excess[1] / excess[0] == pytest.approx(4.0, rel=0.05)
+    assert excess[2] / excess[1] == pytest.approx(4.0, rel=0.03)
+    assert max(ridge_excess) < 0.1 < excess[0]
+    assert ridge_excess[2] == pytest.approx(ridge_excess[0], rel=0.05)
+
+
+def test_held_out_spread_ratio_leaves_out_units_constant_in_training():
+    train = np.zeros((4, 3))
+    train[:, 1] = [1.0, 2.0, 3.0, 4.0]
+    test = np.ones((4, 3)) * np.array([[0.0], [10.0], [0.0], [10.0]])
+    ratio = npr.held_out_spread_ratio(train, test)
+    assert ratio == pytest.approx(5.0 / np.std([1.0, 2.0, 3.0, 4.0]), rel=1e-12)
+    assert np.isnan(npr.held_out_spread_ratio(np.zeros((4, 2)), test[:, :2]))
+
+
+def test_spread_ratio_measurements_split_the_fits_at_the_threshold():
+    rng = ne.rng_from(5)
+    runs = []
+    for k in range(2):
+        r2 = {p: rng.random((4, 5)) for p in npr.PROTOCOLS}
+        spread = np.full((4, 5), 2.0)
+        spread[k, :] = 50.0  # one quadrant per network with a near-silent unit
+        scores = npr.ProtocolScores(r2, np.zeros((4, 5)), 2000, 640, 1.0, spread_ratio=spread)
+        runs.append(per.NetworkRun(k, None, scores))
+    measured = per.spread_ratio_measurements(runs)
+    ls = np.stack([r.scores.r2["least-squares"] for r in runs])
+    high = np.stack([r.scores.spread_ratio for r in runs]) > per.SPREAD_RATIO_THRESHOLD
+    assert measured["ood_unit_spread_ratio_fits_above"] == 10
+    assert measured["ood_r2_least_squares_median_spread_above"] == np.median(ls[high])
+    assert measured["ood_r2_least_squares_median_spread_below"] == np.median(ls[~high])
+    np.testing.assert_array_equal(measured["ood_unit_spread_ratio_network_medians"], [2.0, 2.0])
+    old = [per.NetworkRun(0, None, dataclasses.replace(runs[0].scores, spread_ratio=None))]
+    assert per.spread_ratio_measurements(old) == {}
