@@ -268,6 +268,64 @@ def held_out_spread_ratio(train_features: np.ndarray, test_features: np.ndarray)
     return float(np.max(np.std(test_features[:, live], axis=0) / train_spread[live]))
 
 
+def least_squares_extrapolation(
+    train_features: np.ndarray,
+    train_latents: np.ndarray,
+    test_features: np.ndarray,
+    test_latents: np.ndarray,
+) -> tuple[float, float]:
+    """How far the held-out features leave the training trials, and how much of the affine
+    least-squares decoder's held-out error its estimation noise accounts for (measured).
+
+    Returns ``(direction_ratio, variance_share)``:
+
+    - ``direction_ratio``: the largest root-mean-square excursion of the held-out features from
+      the training mean along one direction, in units of the training spread along it,
+      sqrt(lambda_max(M)), M the second moment about the training mean of the held-out features
+      in the whitened coordinates of the training features (their numerical range, the rank
+      cutoff of ``lstsq``). It is at least :func:`held_out_spread_ratio` of the same direction
+      set whenever the unit axes lie in that range, and it sees directions no single unit shows.
+    - ``variance_share``: sigma^2 mean_0 h_0 / MSE_0, the classical OLS prediction variance
+      (``derived``: E[(a_0^T (w_hat - w))^2 | A] = sigma^2 h_0, h_0 = a_0^T (A^T A)^+ a_0 the
+      leverage of the held-out row a_0 = [x_0, 1], for a linear model with homoscedastic
+      noise independent of the features; sigma^2 the mean squared training residual, pooled
+      over the coordinates) over the decoder's held-out mean squared error. A share near 1
+      says the held-out error is estimation noise (more training trials would remove it);
+      near 0, that it is the bias of extrapolating an affine fit (more trials would not).
+
+    Examples
+    --------
+    Exact affine latents, noise only on training: the held-out error is all variance, and the
+    share is near 1 (one draw: within a few tens of percent).
+
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.standard_normal((4000, 3)); w = np.array([[1.0], [-2.0], [0.5]])
+    >>> Y = X @ w + 0.1 * rng.standard_normal((4000, 1))
+    >>> T = 3 * rng.standard_normal((4000, 3)); Yt = T @ w
+    >>> ratio, share = least_squares_extrapolation(X, Y, T, Yt)
+    >>> bool(2.5 < ratio < 3.5), bool(0.5 < share < 2.0)
+    (True, True)
+    """
+    mean = train_features.mean(axis=0)
+    centred = train_features - mean
+    n = centred.shape[0]
+    _, s, Vt = np.linalg.svd(centred, full_matrices=False)
+    keep = s > s[0] * max(centred.shape) * np.finfo(float).eps
+    whitened = (test_features - mean) @ Vt[keep].T / (s[keep] / math.sqrt(n))
+    moment = whitened.T @ whitened / whitened.shape[0]
+    direction_ratio = math.sqrt(max(float(np.linalg.eigvalsh(moment)[-1]), 0.0))
+    A = np.hstack([train_features, np.ones((n, 1))])
+    At = np.hstack([test_features, np.ones((test_features.shape[0], 1))])
+    U, sa, Vat = np.linalg.svd(A, full_matrices=False)
+    keep_a = sa > sa[0] * max(A.shape) * np.finfo(float).eps
+    coef = Vat[keep_a].T @ ((U[:, keep_a].T @ train_latents) / sa[keep_a][:, None])
+    sigma2 = float(np.mean((train_latents - A @ coef) ** 2))
+    leverage = np.sum((At @ Vat[keep_a].T / sa[keep_a]) ** 2, axis=1)
+    mse = float(np.mean((At @ coef - test_latents) ** 2))
+    share = sigma2 * float(np.mean(leverage)) / mse if mse > 0 else float("nan")
+    return direction_ratio, share
+
+
 def least_squares_predictions(
     features: np.ndarray, latents: np.ndarray, test_features: np.ndarray
 ) -> np.ndarray:
@@ -350,7 +408,9 @@ class ProtocolScores:
     len(RIDGE_ALPHAS)) the r^2 of ridge decoders along the penalty path (same training
     trials), ``adam_path`` (4, fits, len(ADAM_PATH_FRACTIONS)) the Adam decoder's r^2 after
     ``adam_path_updates`` updates, and ``spread_ratio`` (4, fits) the
-    :func:`held_out_spread_ratio` of each fit's training and held-out features.
+    :func:`held_out_spread_ratio` of each fit's training and held-out features,
+    ``extrapolation`` (4, fits, 2) its :func:`least_squares_extrapolation` (direction ratio,
+    variance share).
     """
 
     r2: dict[str, np.ndarray]
@@ -364,6 +424,7 @@ class ProtocolScores:
     angle_deviations: np.ndarray | None = None
     D: int = 2
     spread_ratio: np.ndarray | None = None
+    extrapolation: np.ndarray | None = None
 
 
 def score_network(
@@ -396,6 +457,7 @@ def score_network(
     angles = np.empty((4, fits))
     deviations = np.empty((4, fits))
     spread = np.empty((4, fits))
+    extrapolation = np.empty((4, fits, 2))
     ridge = np.empty((4, fits, len(RIDGE_ALPHAS)))
     path_steps = tuple(
         min(decoder_batches - 1, int(f * decoder_batches)) for f in ADAM_PATH_FRACTIONS
@@ -430,6 +492,7 @@ def score_network(
             angles[q - 1, f] = decoded_axes_angle(fit.W)
             deviations[q - 1, f] = decoded_axes_deviation(fit.W)
             spread[q - 1, f] = held_out_spread_ratio(feats, f_fix)
+            extrapolation[q - 1, f] = least_squares_extrapolation(feats, x_train, f_fix, x_fix)
             ridge[q - 1, f] = [
                 pooled_r2(p, x_fix) for p in ridge_path_predictions(feats, x_train, f_fix)
             ]
@@ -446,6 +509,7 @@ def score_network(
         deviations,
         D,
         spread,
+        extrapolation,
     )
 
 

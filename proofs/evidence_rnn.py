@@ -316,7 +316,12 @@ def spread_ratio_measurements(runs: Sequence[NetworkRun]) -> dict[str, Any]:
     ``ood_unit_spread_ratio_values`` (networks, 4, fits) and its per-network medians; the
     medians of the least-squares and of the authors' (Adam, fixed protocol) OOD r2 over the fits
     whose ratio exceeds :data:`SPREAD_RATIO_THRESHOLD` and over the others (nan when a group
-    is empty). Absent for scores computed before the ratio was recorded.
+    is empty). With :func:`~mtl_theory.numerics.evidence_protocol.least_squares_extrapolation`
+    recorded, also ``ood_direction_spread_ratio_values`` (the largest held-out excursion along
+    one direction, in training spreads) and ``ood_least_squares_variance_share_values`` (the
+    share of the least-squares held-out error that the OLS prediction variance accounts for),
+    with the 25/50/75 percentiles of each. Absent for scores computed before the ratios were
+    recorded.
     """
     if any(run.scores.spread_ratio is None for run in runs):
         return {}
@@ -326,6 +331,14 @@ def spread_ratio_measurements(runs: Sequence[NetworkRun]) -> dict[str, Any]:
         "ood_unit_spread_ratio_network_medians": np.median(ratio, axis=(1, 2)),
         "ood_unit_spread_ratio_threshold": SPREAD_RATIO_THRESHOLD,
     }
+    if all(run.scores.extrapolation is not None for run in runs):
+        extrapolation = np.stack([run.scores.extrapolation for run in runs])
+        for key, values in (
+            ("ood_direction_spread_ratio", extrapolation[..., 0]),
+            ("ood_least_squares_variance_share", extrapolation[..., 1]),
+        ):
+            out[f"{key}_values"] = values
+            out[f"{key}_percentiles"] = npr.percentiles(values)
     high = ratio > SPREAD_RATIO_THRESHOLD
     out["ood_unit_spread_ratio_fits_above"] = int(high.sum())
     for protocol in ("least-squares", "authors-fixed"):
@@ -372,4 +385,19 @@ def _spread_note(measured: Mapping[str, Any]) -> str:
         f"those fits, {measured['ood_r2_least_squares_median_spread_below']:.3f} on the others "
         f"(Adam decoder, fixed protocol: {measured['ood_r2_authors_fixed_median_spread_above']:.3f}"
         f" and {measured['ood_r2_authors_fixed_median_spread_below']:.3f})."
+        + _extrapolation_note(measured)
+    )
+
+
+def _extrapolation_note(measured: Mapping[str, Any]) -> str:
+    if "ood_direction_spread_ratio_percentiles" not in measured:
+        return ""
+    d = measured["ood_direction_spread_ratio_percentiles"]
+    v = measured["ood_least_squares_variance_share_percentiles"]
+    return (
+        f" Along one direction the held-out features leave the training mean by {d[1]:.3g} "
+        f"training spreads (median; 25-75 %: {d[0]:.3g}-{d[2]:.3g}); the OLS prediction "
+        f"variance accounts for {v[1]:.3g} of least squares' held-out error (median; 25-75 %: "
+        f"{v[0]:.3g}-{v[2]:.3g}): near 0, the error is the bias of extrapolating an affine fit, "
+        "which more training trials would not remove."
     )

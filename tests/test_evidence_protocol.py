@@ -321,7 +321,10 @@ def test_spread_ratio_measurements_split_the_fits_at_the_threshold():
         r2 = {p: rng.random((4, 5)) for p in npr.PROTOCOLS}
         spread = np.full((4, 5), 2.0)
         spread[k, :] = 50.0  # one quadrant per network with a near-silent unit
-        scores = npr.ProtocolScores(r2, np.zeros((4, 5)), 2000, 640, 1.0, spread_ratio=spread)
+        extrapolation = np.stack([spread + 1.0, np.full((4, 5), 0.01 * (k + 1))], axis=-1)
+        scores = npr.ProtocolScores(
+            r2, np.zeros((4, 5)), 2000, 640, 1.0, spread_ratio=spread, extrapolation=extrapolation
+        )
         runs.append(per.NetworkRun(k, None, scores))
     measured = per.spread_ratio_measurements(runs)
     ls = np.stack([r.scores.r2["least-squares"] for r in runs])
@@ -330,5 +333,46 @@ def test_spread_ratio_measurements_split_the_fits_at_the_threshold():
     assert measured["ood_r2_least_squares_median_spread_above"] == np.median(ls[high])
     assert measured["ood_r2_least_squares_median_spread_below"] == np.median(ls[~high])
     np.testing.assert_array_equal(measured["ood_unit_spread_ratio_network_medians"], [2.0, 2.0])
+    # 30 fits at 3 and 10 at 51: the 75th percentile interpolates 3 + 0.25 x 48 (numpy linear)
+    np.testing.assert_array_equal(measured["ood_direction_spread_ratio_percentiles"], [3, 3, 15])
+    np.testing.assert_allclose(
+        measured["ood_least_squares_variance_share_percentiles"], [0.01, 0.015, 0.02]
+    )
+    older = [dataclasses.replace(r.scores, extrapolation=None) for r in runs]
+    measured = per.spread_ratio_measurements([per.NetworkRun(0, None, sc) for sc in older])
+    assert "ood_unit_spread_ratio_values" in measured
+    assert "ood_direction_spread_ratio_values" not in measured
     old = [per.NetworkRun(0, None, dataclasses.replace(runs[0].scores, spread_ratio=None))]
     assert per.spread_ratio_measurements(old) == {}
+
+
+def test_variance_share_tells_estimation_noise_from_extrapolation_bias():
+    """least_squares_extrapolation's share is the OLS prediction variance over the held-out
+    MSE. For an exactly affine truth E[MSE_0 | A, T] = sigma^2 mean h_0, so 1 / share averages
+    1 (sigma^2 estimated from n = 500 residuals: a bias of 4 / 500); over 200 draws the mean is
+    within 3 SE of 1 (SE from the draws, ~0.06), which rejects the nearest wrong formula, the
+    training rows' mean leverage p / n in place of the held-out one (a factor ~7 here). For a
+    quadratic truth extrapolated by an affine fit the share is below 0.05 (the bias
+    dominates). The direction ratio of held-out features three training spreads out is 3 (the
+    sample moment, median over the draws, to 10 %)."""
+    inverse_shares, ratios = [], []
+    for seed in range(200):
+        rng = ne.rng_from(100 + seed)
+        X = rng.standard_normal((500, 3))
+        w = np.array([[1.0], [-2.0], [0.5]])
+        Y = X @ w + 0.2 * rng.standard_normal((500, 1))
+        T = 3 * rng.standard_normal((400, 3))
+        ratio, share = npr.least_squares_extrapolation(X, Y, T, T @ w)
+        inverse_shares.append(1.0 / share)
+        ratios.append(ratio)
+    inverse_shares = np.array(inverse_shares)
+    se = inverse_shares.std(ddof=1) / np.sqrt(inverse_shares.size)
+    assert abs(inverse_shares.mean() - 1.0) < 3 * se < 0.2
+    assert np.median(ratios) == pytest.approx(3.0, rel=0.1)
+    rng = ne.rng_from(7)
+    X = rng.uniform(-1, 0, (2000, 2))  # training on one side, held out on the other
+    T = rng.uniform(0, 1, (500, 2))
+    quad = lambda Z: (Z**2).sum(axis=1, keepdims=True)  # noqa: E731
+    Y = quad(X) + 0.01 * rng.standard_normal((2000, 1))
+    _, share = npr.least_squares_extrapolation(X, Y, T, quad(T))
+    assert share < 0.05
