@@ -390,6 +390,7 @@ def _spread_note(measured: Mapping[str, Any]) -> str:
 
 
 def _extrapolation_note(measured: Mapping[str, Any]) -> str:
+    """The held-out excursion along one direction and the OLS variance share (if recorded)."""
     if "ood_direction_spread_ratio_percentiles" not in measured:
         return ""
     d = measured["ood_direction_spread_ratio_percentiles"]
