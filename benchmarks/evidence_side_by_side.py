@@ -20,6 +20,8 @@ difference of the two codebases' medians is compared with ``t s sqrt(1/n_a + 1/n
 pooled standard deviation of the per-network medians of both codebases (n_a + n_o - 2 degrees
 of freedom), n_a and n_o their network counts, t the two-sided 99 % Student quantile (9.92 on
 2 dof, 5.84 on 3). Tables printed before 2026-12-03's fourth session used 2 in place of t.
+After the table, the power of each comparison: its detectable deviation against the gap to
+the other protocol's authors' median, and the networks a side the measured spread needs.
 """
 
 from __future__ import annotations
@@ -30,7 +32,14 @@ import math
 from pathlib import Path
 
 import numpy as np
-from mtl_theory.proofs.evidence_authors import network_medians, seed_spread, seed_spread_quantile
+from mtl_theory.proofs.evidence_authors import (
+    network_medians,
+    networks_for_power,
+    seed_spread,
+    seed_spread_comparison,
+    seed_spread_quantile,
+)
+from mtl_theory.theory.evidence_authors import AuthorsProtocolRun
 
 PROTOCOLS = {"authors-published": "0", "authors-fixed": "1"}
 
@@ -73,6 +82,35 @@ def tolerance(a: np.ndarray, o: np.ndarray) -> float:
     return se * seed_spread_quantile(dof) if math.isfinite(se) else math.nan
 
 
+def power_lines(ours: dict, theirs: dict) -> list[str]:
+    """Per N_task and protocol with the authors' runs of both protocols: the detectable
+    deviation of the comparison check makes, the gap to the other protocol's authors' median
+    (the nearest plausible wrong answer), whether it is powered, and if not, about how many
+    networks a side the measured spread needs (:func:`networks_for_power`)."""
+    lines = []
+    for n, protocol in sorted(theirs):
+        other_protocol = next(p for p in PROTOCOLS if p != protocol)
+        if (n, protocol) not in ours or (n, other_protocol) not in theirs:
+            continue
+        a, o = theirs[(n, protocol)], ours[(n, protocol)]
+        other = AuthorsProtocolRun(n, other_protocol, 0, 0, theirs[(n, other_protocol)], "")
+        if not math.isfinite(seed_spread(a, o)[0]):
+            continue
+        c = seed_spread_comparison(protocol, a, o, other)
+        gap = abs(float(np.median(other.array())) - float(np.median(a)))
+        verdict = "verified" if c.verifies else ("agrees" if c.agrees else "DISAGREES")
+        line = (
+            f"- N_task = {n}, {protocol} ({a.shape[0]} + {o.shape[0]} networks): detectable "
+            f"{c.detectable:.3f}, gap to the other protocol {gap:.3f}: "
+            f"{'powered' if c.powered else 'not powered'}, {verdict}"
+        )
+        if not c.powered:
+            need = networks_for_power(a, o, gap)
+            line += f"; about {need} networks a side at this spread" if need else ""
+        lines.append(line)
+    return lines
+
+
 def fmt(p: np.ndarray) -> str:
     return " / ".join(f"{v:.3f}" for v in p)
 
@@ -108,6 +146,10 @@ def main() -> None:
                 f"| {n} | {protocol} | {name} | {v.shape[0]} | "
                 f"{fmt(np.percentile(v, [25, 50, 75]))} | {meds} {tail}"
             )
+    power = power_lines(ours, theirs)
+    if power:
+        print("\nPower (detectable deviation against the gap between the protocols):")
+        print("\n".join(power))
 
 
 if __name__ == "__main__":

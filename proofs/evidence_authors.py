@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 from mtl_theory.theory import evidence as te
 from mtl_theory.theory import evidence_authors as tea
-from mtl_theory.theory.model import Comparison
+from mtl_theory.theory.model import Z_POWER, Comparison
 from scipy.special import stdtrit
 
 #: Two-sided level of the seed-spread comparison: a disagreement is a finding (exit status 1),
@@ -61,6 +61,28 @@ def seed_spread_quantile(dof: int) -> float:
     """Student t quantile of :data:`SEED_SPREAD_LEVEL` (two-sided) with ``dof`` dof."""
     # scipy.stats.t.ppf is stdtrit(df, q); scipy.stats itself costs ~0.75 s to import
     return float(stdtrit(dof, 0.5 + SEED_SPREAD_LEVEL / 2))
+
+
+def networks_for_power(authors: np.ndarray, ours: np.ndarray, gap: float) -> int | None:
+    """Smallest equal number of networks a side whose comparison would be powered against
+    ``gap``, at the pooled between-network SD these runs measured (``derived``; a plan, not a
+    promise: the SD and the gap are themselves estimates and move as networks are added).
+
+    With m networks a side the comparison detects deviations of
+    (t_{0.995, 2m - 2} + Z_POWER) s sqrt(2 / m) (:func:`seed_spread`, and the detectable
+    deviation of :meth:`mtl_theory.theory.model.Comparison.monte_carlo`); this returns the
+    least m >= 2 for which that is below ``gap``, or None when the spread is not measured
+    (fewer than 3 networks in all) or m would exceed 1000.
+    """
+    se, _ = seed_spread(authors, ours)
+    n_a, n_o = np.asarray(authors).shape[0], np.asarray(ours).shape[0]
+    if not math.isfinite(se) or not gap > 0:
+        return None
+    sd = se / math.sqrt(1.0 / n_a + 1.0 / n_o)
+    for m in range(2, 1001):
+        if (seed_spread_quantile(2 * m - 2) + Z_POWER) * sd * math.sqrt(2.0 / m) < gap:
+            return m
+    return None
 
 
 def _key(protocol: str) -> str:
@@ -107,7 +129,20 @@ def side_by_side(
         out[f"authors_code_ood_r2_{k}_networks"] = run.networks
         other = next((r for p, r in by_protocol.items() if p != protocol), None)
         if math.isfinite(seed_spread(theirs, ours)[0]):
-            comparisons.append(_comparison(protocol, theirs, ours, other))
+            comparison = seed_spread_comparison(protocol, theirs, ours, other)
+            comparisons.append(comparison)
+            if other is not None and not comparison.powered:
+                gap = abs(float(np.median(other.array())) - float(np.median(theirs)))
+                need = networks_for_power(theirs, ours, gap)
+                parts.append(
+                    f"{protocol} not powered (detectable {comparison.detectable:.3f} against "
+                    f"a gap of {gap:.3f} to the other protocol): "
+                    + (
+                        f"about {need} networks a side at this spread"
+                        if need is not None
+                        else "more than 1000 networks a side at this spread"
+                    )
+                )
         else:
             parts.append(
                 f"{protocol} not compared: the seed spread needs at least 3 networks in all "
@@ -128,9 +163,12 @@ def side_by_side(
     return out, comparisons, [note]
 
 
-def _comparison(
+def seed_spread_comparison(
     protocol: str, theirs: np.ndarray, ours: np.ndarray, other: tea.AuthorsProtocolRun | None
 ) -> Comparison:
+    """The EV-7 comparison of one protocol's medians (module docstring): the authors' runs
+    ``theirs`` and the toolkit's ``ours``, both (networks, 4, fits); ``other``, the authors'
+    run of the other protocol, is the alternative it must tell apart (None: none was run)."""
     quantity = f"median OOD r2 under {protocol}: the toolkit's networks vs the authors' code"
     se, dof = seed_spread(theirs, ours)
     z = seed_spread_quantile(dof)

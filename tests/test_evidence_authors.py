@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from mtl_theory.proofs import evidence_authors as pea
 from mtl_theory.theory import evidence_authors as tea
 
@@ -112,6 +114,45 @@ def test_power_is_judged_against_the_other_protocol():
     for c in comparisons:
         (alt,) = c.alternatives.values()
         assert c.powered == (abs(alt - c.predicted) >= c.detectable)
+
+
+def _networks(medians) -> np.ndarray:
+    """(networks, 4, 5) r² arrays whose per-network medians are ``medians``."""
+    return np.broadcast_to(np.asarray(medians, dtype=float)[:, None, None], (len(medians), 4, 5))
+
+
+def _spread(k: int, sd: float) -> np.ndarray:
+    """k centred, symmetric per-network offsets; two sides of them have pooled SD ``sd``."""
+    v = np.linspace(-1.0, 1.0, k)
+    return v * sd * math.sqrt((k - 1) / np.sum(v**2))
+
+
+@settings(max_examples=40, deadline=None)
+@given(sd=st.floats(0.005, 0.08), gap=st.floats(0.02, 0.2), n_a=st.integers(2, 9))
+def test_networks_for_power_is_the_least_powered_count(sd, gap, n_a):
+    # with the m networks a side that networks_for_power returns (planned from n_a + n_a
+    # networks of pooled SD sd), _comparison, the route check reports, is powered against an
+    # alternative gap away; with m - 1 it is not
+    m = pea.networks_for_power(_networks(0.9 + _spread(n_a, sd)), _networks(_spread(n_a, sd)), gap)
+    assume(m is not None)
+
+    def powered(k: int) -> bool:
+        z = _spread(k, sd)
+        other = dataclasses.replace(tea.AUTHORS_PROTOCOL_RUNS[0], values=_networks(0.9 + gap + z))
+        return pea.seed_spread_comparison(
+            "authors-fixed", _networks(0.9 + z), _networks(0.9 + z), other
+        ).powered
+
+    assert powered(m)
+    assert m == 2 or not powered(m - 1)
+
+
+def test_the_check_says_how_many_networks_an_unpowered_comparison_needs():
+    setup, measured = _ours(3)
+    _, comparisons, notes = pea.side_by_side(setup, measured)
+    unpowered = [c for c in comparisons if not c.powered]
+    assert unpowered, "N_task = 3's fixed protocol is not powered with the committed runs"
+    assert notes[0].count("networks a side at this spread") == len(unpowered)
 
 
 def test_other_counts_get_a_note_and_other_settings_nothing():
