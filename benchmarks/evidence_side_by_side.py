@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 from mtl_theory.proofs.evidence_authors import (
     network_medians,
-    networks_for_power,
+    power_plan,
     seed_spread,
     seed_spread_comparison,
     seed_spread_quantile,
@@ -86,7 +86,7 @@ def power_lines(ours: dict, theirs: dict) -> list[str]:
     """Per N_task and protocol with the authors' runs of both protocols: the detectable
     deviation of the comparison check makes, the gap to the other protocol's authors' median
     (the nearest plausible wrong answer), whether it is powered, and if not, about how many
-    networks a side the measured spread needs (:func:`networks_for_power`)."""
+    networks a side the measured spread needs (:func:`power_plan`)."""
     lines = []
     for n, protocol in sorted(theirs):
         other_protocol = next(p for p in PROTOCOLS if p != protocol)
@@ -97,17 +97,14 @@ def power_lines(ours: dict, theirs: dict) -> list[str]:
         if not math.isfinite(seed_spread(a, o)[0]):
             continue
         c = seed_spread_comparison(protocol, a, o, other)
-        gap = abs(float(np.median(other.array())) - float(np.median(a)))
         verdict = "verified" if c.verifies else ("agrees" if c.agrees else "DISAGREES")
-        line = (
-            f"- N_task = {n}, {protocol} ({a.shape[0]} + {o.shape[0]} networks): detectable "
-            f"{c.detectable:.3f}, gap to the other protocol {gap:.3f}: "
-            f"{'powered' if c.powered else 'not powered'}, {verdict}"
+        gap = abs(float(np.median(other.array())) - float(np.median(a)))
+        plan = power_plan(c, a, o) or (
+            f"powered (detectable {c.detectable:.3f} against a gap of {gap:.3f})"
         )
-        if not c.powered:
-            need = networks_for_power(a, o, gap)
-            line += f"; about {need} networks a side at this spread" if need else ""
-        lines.append(line)
+        lines.append(
+            f"- N_task = {n}, {protocol} ({a.shape[0]} + {o.shape[0]} networks): {verdict}; {plan}"
+        )
     return lines
 
 

@@ -85,6 +85,21 @@ def networks_for_power(authors: np.ndarray, ours: np.ndarray, gap: float) -> int
     return None
 
 
+def power_plan(comparison: Comparison, authors: np.ndarray, ours: np.ndarray) -> str:
+    """ "" for a powered comparison; else one clause: its detectable deviation, the gap to the
+    nearest alternative and about how many networks a side (:func:`networks_for_power`)."""
+    if comparison.powered or not comparison.alternatives:
+        return ""
+    gap = min(abs(float(v) - float(comparison.predicted)) for v in comparison.alternatives.values())
+    need = networks_for_power(authors, ours, gap)
+    return (
+        f"not powered (detectable {comparison.detectable:.3f} against a gap of {gap:.3f} to the "
+        "other protocol): "
+        + (f"about {need}" if need is not None else "more than 1000")
+        + " networks a side at this spread"
+    )
+
+
 def _key(protocol: str) -> str:
     return protocol.replace("-", "_")
 
@@ -131,18 +146,8 @@ def side_by_side(
         if math.isfinite(seed_spread(theirs, ours)[0]):
             comparison = seed_spread_comparison(protocol, theirs, ours, other)
             comparisons.append(comparison)
-            if other is not None and not comparison.powered:
-                gap = abs(float(np.median(other.array())) - float(np.median(theirs)))
-                need = networks_for_power(theirs, ours, gap)
-                parts.append(
-                    f"{protocol} not powered (detectable {comparison.detectable:.3f} against "
-                    f"a gap of {gap:.3f} to the other protocol): "
-                    + (
-                        f"about {need} networks a side at this spread"
-                        if need is not None
-                        else "more than 1000 networks a side at this spread"
-                    )
-                )
+            if other is not None and (plan := power_plan(comparison, theirs, ours)):
+                parts.append(f"{protocol} {plan}")
         else:
             parts.append(
                 f"{protocol} not compared: the seed spread needs at least 3 networks in all "
