@@ -127,7 +127,7 @@ def _spread(k: int, sd: float) -> np.ndarray:
     return v * sd * math.sqrt((k - 1) / np.sum(v**2))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(deadline=None)
 @given(sd=st.floats(0.005, 0.08), gap=st.floats(0.02, 0.2), n_a=st.integers(2, 9))
 def test_networks_for_power_is_the_least_powered_count(sd, gap, n_a):
     # with the m networks a side that networks_for_power returns (planned from n_a + n_a
