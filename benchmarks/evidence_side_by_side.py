@@ -35,6 +35,7 @@ import numpy as np
 from mtl_theory.proofs.evidence_authors import (
     network_medians,
     power_plan,
+    protocol_gap,
     seed_spread,
     seed_spread_comparison,
     seed_spread_quantile,
@@ -98,9 +99,8 @@ def power_lines(ours: dict, theirs: dict) -> list[str]:
             continue
         c = seed_spread_comparison(protocol, a, o, other)
         verdict = "verified" if c.verifies else ("agrees" if c.agrees else "DISAGREES")
-        gap = abs(float(np.median(other.array())) - float(np.median(a)))
         plan = power_plan(c, a, o) or (
-            f"powered (detectable {c.detectable:.3f} against a gap of {gap:.3f})"
+            f"powered (detectable {c.detectable:.3f} against a gap of {protocol_gap(c):.3f})"
         )
         lines.append(
             f"- N_task = {n}, {protocol} ({a.shape[0]} + {o.shape[0]} networks): {verdict}; {plan}"

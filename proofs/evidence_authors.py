@@ -85,12 +85,20 @@ def networks_for_power(authors: np.ndarray, ours: np.ndarray, gap: float) -> int
     return None
 
 
+def protocol_gap(comparison: Comparison) -> float:
+    """Distance of the nearest alternative (the other protocol's authors' median) from the
+    prediction: what the comparison must be able to detect to be powered."""
+    return min(
+        abs(float(v) - float(comparison.predicted)) for v in comparison.alternatives.values()
+    )
+
+
 def power_plan(comparison: Comparison, authors: np.ndarray, ours: np.ndarray) -> str:
     """ "" for a powered comparison; else one clause: its detectable deviation, the gap to the
     nearest alternative and about how many networks a side (:func:`networks_for_power`)."""
     if comparison.powered or not comparison.alternatives:
         return ""
-    gap = min(abs(float(v) - float(comparison.predicted)) for v in comparison.alternatives.values())
+    gap = protocol_gap(comparison)
     need = networks_for_power(authors, ours, gap)
     return (
         f"not powered (detectable {comparison.detectable:.3f} against a gap of {gap:.3f} to the "
