@@ -40,6 +40,7 @@ from mtl_theory.proofs.evidence_authors import (
     seed_spread_comparison,
     seed_spread_quantile,
 )
+from mtl_theory.proofs.evidence_rnn import training_seed
 from mtl_theory.theory.evidence_authors import AuthorsProtocolRun
 
 PROTOCOLS = {"authors-published": "0", "authors-fixed": "1"}
@@ -63,11 +64,35 @@ def our_runs(paths: list[str], fits: int = 0) -> dict[tuple[int, str], np.ndarra
     """(N_task, protocol) -> r^2 (networks, 4, fits), networks of several checks stacked.
 
     ``fits`` > 0 keeps the first ``fits`` decoder fits of each network and quadrant (the
-    fits are independent draws, so this is the protocol with that many fits)."""
+    fits are independent draws, so this is the protocol with that many fits). Checks of one
+    N_task are pooled only if they share no trained network (their training seeds,
+    :func:`training_seed`, are disjoint: ``--seed`` 0 and 1 share all but one) and were run
+    with the same batch counts."""
     out: dict[tuple[int, str], list[np.ndarray]] = {}
+    seen: dict[int, tuple[str, set[int], tuple]] = {}
     for p in paths:
         report = json.loads(Path(p).read_text())
-        n = int(report["setup"]["n_tasks"])
+        setup = report["setup"]
+        n = int(setup["n_tasks"])
+        seeds = {training_seed(setup["seed"], k) for k in range(int(setup["rnn_networks"]))}
+        counts = (setup["rnn_batches"], setup["decoder_batches"], setup["rnn_loss"])
+        if n in seen:
+            first, first_seeds, first_counts = seen[n]
+            if seeds & first_seeds:
+                shared = sorted(seeds & first_seeds)
+                raise SystemExit(
+                    f"--ours: {p} and {first} (N_task = {n}) share trained networks (training "
+                    f"seeds {shared[0]}..{shared[-1]}); rerun one with a --seed that differs by "
+                    "at least the other's network count"
+                )
+            if counts != first_counts:
+                raise SystemExit(
+                    f"--ours: {p} and {first} (N_task = {n}): rnn_batches, decoder_batches, "
+                    f"rnn_loss {counts} against {first_counts}"
+                )
+            seen[n] = (f"{first} + {p}", first_seeds | seeds, first_counts)
+        else:
+            seen[n] = (str(p), seeds, counts)
         measured = report["verification"]["measured"]
         for protocol in (*PROTOCOLS, "least-squares"):
             values = np.asarray(measured[f"ood_r2_{protocol.replace('-', '_')}_values"])

@@ -76,15 +76,24 @@ def budget(setup: te.EvidenceSetup, quick: bool) -> Budget:
     return Budget(setup.rnn_networks, setup.rnn_batches, setup.decoder_fits, setup.decoder_batches)
 
 
+def training_seed(seed: int, index: int) -> int:
+    """The training seed of network ``index`` of a check run with ``--seed seed``.
+
+    Checks whose seeds differ by at least their network count share no network, so their
+    networks can be pooled (benchmarks/evidence_side_by_side.py refuses pools that share one).
+    """
+    return int(seed) + 1 + int(index)
+
+
 def train_and_score(args: tuple) -> NetworkRun:
-    """Train network ``index`` (seed ``seed + 1 + index``) and score it (worker entry point).
+    """Train network ``index`` (seed :func:`training_seed`) and score it (worker entry point).
 
     ``network`` (the last item, default 'rnn') is any of ``evidence_arch.TRAINED_NETWORKS``.
     """
     C, d, sigma, t, loss, b, seed, index, *rest = args
     network = rest[0] if rest else "rnn"
     result, states = na.train_network(
-        network, C, d, sigma, t, b.rnn_batches, seed + 1 + index, loss
+        network, C, d, sigma, t, b.rnn_batches, training_seed(seed, index), loss
     )
     scores = npr.score_network(
         states,

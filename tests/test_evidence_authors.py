@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from benchmark_scripts import load_benchmark
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from mtl_theory.proofs import evidence_authors as pea
@@ -216,3 +217,54 @@ def test_a_gap_or_a_misnamed_run_set_is_refused(tmp_path, name, message):
     ]
     with pytest.raises(SystemExit, match=message):
         collect.runs(paths)
+
+
+def _our_check(tmp_path, name, seed, networks, values=0.5, rnn_batches=100):
+    """A minimal ``check --json`` report of ``networks`` networks trained from ``--seed``."""
+    shape = (networks, 4, 5)
+    measured = {
+        f"ood_r2_{p}_values": np.full(shape, values).tolist()
+        for p in ("authors_published", "authors_fixed", "least_squares")
+    }
+    setup = {
+        "n_tasks": 12,
+        "seed": seed,
+        "rnn_networks": networks,
+        "rnn_batches": rnn_batches,
+        "decoder_batches": 30,
+        "rnn_loss": "all-steps",
+    }
+    path = tmp_path / name
+    path.write_text(json.dumps({"setup": setup, "verification": {"measured": measured}}))
+    return str(path)
+
+
+def test_checks_with_disjoint_training_seeds_are_pooled(tmp_path):
+    side = load_benchmark("evidence_side_by_side")
+    paths = [
+        _our_check(tmp_path, "a.json", seed=0, networks=10, values=0.5),
+        _our_check(tmp_path, "b.json", seed=10, networks=11, values=0.7),
+    ]
+    pooled = side.our_runs(paths)[(12, "authors-fixed")]
+    assert pooled.shape == (21, 4, 5)
+    assert np.array_equal(pooled[:10], np.full((10, 4, 5), 0.5))
+    assert np.array_equal(pooled[10:], np.full((11, 4, 5), 0.7))
+
+
+@pytest.mark.parametrize(
+    "second, message",
+    [
+        # --seed 1 trains with seeds 2..11: nine of seed 0's ten networks again
+        (dict(seed=1, networks=10), r"share trained networks \(training seeds 2..10\)"),
+        (dict(seed=9, networks=3), r"share trained networks \(training seeds 10..10\)"),
+        (dict(seed=10, networks=3, rnn_batches=200), "rnn_batches, decoder_batches"),
+    ],
+)
+def test_checks_sharing_a_network_or_counts_are_not_pooled(tmp_path, second, message):
+    side = load_benchmark("evidence_side_by_side")
+    paths = [
+        _our_check(tmp_path, "a.json", seed=0, networks=10),
+        _our_check(tmp_path, "b.json", **second),
+    ]
+    with pytest.raises(SystemExit, match=message):
+        side.our_runs(paths)
