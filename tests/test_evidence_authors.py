@@ -42,10 +42,14 @@ def _setup(path: Path):
 
 
 def _ours(n: int, batches: int = 100000):
+    """The committed toolkit side at N_task = n: every committed check of that setup (one per
+    ``--seed``), pooled as benchmarks/evidence_side_by_side.py pools them (no shared network)."""
     stem = f"ours_n{n}_b{batches}_d{tea_decoder(n)}"
     setup = _setup(RAW / f"{stem}.toml")
-    report = json.loads((RAW / f"{stem}_seed0.json").read_text())
-    return setup, report["verification"]["measured"]
+    paths = sorted(str(p) for p in RAW.glob(f"{stem}_seed*.json"))
+    pooled = load_benchmark("evidence_side_by_side").our_runs(paths)
+    measured = {f"ood_r2_{p.replace('-', '_')}_values": v for (_, p), v in pooled.items()}
+    return setup, measured
 
 
 def tea_decoder(n: int) -> int:
