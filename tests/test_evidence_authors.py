@@ -152,6 +152,31 @@ def test_networks_for_power_is_the_least_powered_count(sd, gap, n_a):
     assert m == 2 or not powered(m - 1)
 
 
+@settings(deadline=None)
+@given(sd=st.floats(0.005, 0.08), gap=st.floats(0.02, 0.2), n_a=st.integers(2, 30))
+def test_ours_for_power_is_the_least_powered_count_beside_the_authors(sd, gap, n_a):
+    # beside the authors' n_a networks as they are, the n of ours that ours_for_power returns
+    # make the comparison check reports powered; n - 1 do not; None only when the authors'
+    # side alone already detects no less than the gap (no number of ours can help)
+    a = _networks(0.9 + _spread(n_a, sd))
+    n = pea.ours_for_power(a, _networks(_spread(n_a, sd)), gap)
+
+    def powered(k: int) -> bool:
+        other = dataclasses.replace(
+            tea.AUTHORS_PROTOCOL_RUNS[0], values=_networks(0.9 + gap + _spread(n_a, sd))
+        )
+        ours = _networks(0.9 + _spread(k, sd)) if k > 1 else _networks([0.9])
+        # the pooled SD stays sd: both sides' offsets are centred with that SD (k >= 2)
+        return pea.seed_spread_comparison("authors-fixed", a, ours, other).powered
+
+    if n is None:
+        assert not powered(1000)
+        return
+    assume(n >= 2)  # a single network of ours has no spread of its own to keep sd exact
+    assert powered(n)
+    assert n == 2 or not powered(n - 1)
+
+
 def test_the_check_says_how_many_networks_an_unpowered_comparison_needs():
     setup, measured = _ours(3)
     _, comparisons, notes = pea.side_by_side(setup, measured)
