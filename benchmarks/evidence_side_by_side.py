@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -60,24 +61,62 @@ def authors_runs(paths: list[str]) -> dict[tuple[int, str], np.ndarray]:
     return out
 
 
+#: Setup keys two checks may differ in and still be pooled: the protocol heading the report
+#: (every protocol is measured on the same decoders), the network count, and the fits
+#: (compared through the arrays' shapes, after ``--fits``).
+POOLABLE_SETUP_DIFFERENCES = ("protocol", "rnn_networks", "decoder_fits")
+#: How benchmarks/evidence_side_by_side_run.py names a check's output: by its ``--seed``.
+RUNNER_NAME = re.compile(r"_seed(\d+)\.json$")
+
+
+def trained_networks(path: str, report: dict, networks: int) -> list[int]:
+    """The training seeds of a check's networks: the report's ``rnn_training_seeds``; for a
+    report from before that key (2026-12-08), from the ``--seed`` its runner-given file name
+    carries (``..._seed<S>.json``: seeds S + 1 ... S + networks, :func:`training_seed`)."""
+    seeds = report["verification"]["measured"].get("rnn_training_seeds")
+    if seeds is not None:
+        return [int(s) for s in seeds]
+    match = RUNNER_NAME.search(Path(path).name)
+    if match is None:
+        raise SystemExit(
+            f"--ours: {path}: expected a report with rnn_training_seeds or a file named "
+            "..._seed<S>.json by its --seed; got neither, so its networks are unknown"
+        )
+    return [training_seed(int(match.group(1)), k) for k in range(networks)]
+
+
 def our_runs(paths: list[str], fits: int = 0) -> dict[tuple[int, str], np.ndarray]:
     """(N_task, protocol) -> r^2 (networks, 4, fits), networks of several checks stacked.
 
     ``fits`` > 0 keeps the first ``fits`` decoder fits of each network and quadrant (the
     fits are independent draws, so this is the protocol with that many fits). Checks of one
     N_task are pooled only if they share no trained network (their training seeds,
-    :func:`training_seed`, are disjoint: ``--seed`` 0 and 1 share all but one) and were run
-    with the same batch counts."""
+    :func:`trained_networks`, are disjoint: ``--seed`` 0 and 1 share all but one network)
+    and their setups are the same but for :data:`POOLABLE_SETUP_DIFFERENCES`."""
     out: dict[tuple[int, str], list[np.ndarray]] = {}
-    seen: dict[int, tuple[str, set[int], tuple]] = {}
+    seen: dict[int, tuple[str, set[int], dict]] = {}
     for p in paths:
         report = json.loads(Path(p).read_text())
         setup = report["setup"]
         n = int(setup["n_tasks"])
-        seeds = {training_seed(setup["seed"], k) for k in range(int(setup["rnn_networks"]))}
-        counts = (setup["rnn_batches"], setup["decoder_batches"], setup["rnn_loss"])
+        measured = report["verification"]["measured"]
+        arrays = {}
+        for protocol in (*PROTOCOLS, "least-squares"):
+            key = f"ood_r2_{protocol.replace('-', '_')}_values"
+            if key not in measured:
+                raise SystemExit(
+                    f"--ours: {p}: no {key}; expected `mtl-theory check SPEC --verify --json` of "
+                    "an RNN spec at D = 2"
+                )
+            values = np.asarray(measured[key])
+            arrays[protocol] = values[:, :, :fits] if fits else values
+        networks = arrays["authors-fixed"].shape[0]
+        seeds = set(trained_networks(p, report, networks))
+        if len(seeds) != networks:
+            raise SystemExit(f"--ours: {p}: {networks} networks but training seeds {seeds}")
+        same = {k: v for k, v in setup.items() if k not in POOLABLE_SETUP_DIFFERENCES}
         if n in seen:
-            first, first_seeds, first_counts = seen[n]
+            first, first_seeds, first_same = seen[n]
             if seeds & first_seeds:
                 shared = sorted(seeds & first_seeds)
                 raise SystemExit(
@@ -85,19 +124,25 @@ def our_runs(paths: list[str], fits: int = 0) -> dict[tuple[int, str], np.ndarra
                     f"seeds {shared[0]}..{shared[-1]}); rerun one with a --seed that differs by "
                     "at least the other's network count"
                 )
-            if counts != first_counts:
+            differ = sorted(
+                k for k in same.keys() | first_same.keys() if same.get(k) != first_same.get(k)
+            )
+            if differ:
                 raise SystemExit(
-                    f"--ours: {p} and {first} (N_task = {n}): rnn_batches, decoder_batches, "
-                    f"rnn_loss {counts} against {first_counts}"
+                    f"--ours: {p} and {first} (N_task = {n}) are checks of different setups "
+                    f"(they differ in {', '.join(differ)}): not pooled"
                 )
-            seen[n] = (f"{first} + {p}", first_seeds | seeds, first_counts)
+            shape = out[(n, "authors-fixed")][0].shape[1:]
+            if arrays["authors-fixed"].shape[1:] != shape:
+                raise SystemExit(
+                    f"--ours: {p} and {first} (N_task = {n}): (quadrants, fits) "
+                    f"{arrays['authors-fixed'].shape[1:]} against {shape}; pass --fits to compare "
+                    "the fits both have"
+                )
+            seen[n] = (f"{first} + {p}", first_seeds | seeds, first_same)
         else:
-            seen[n] = (str(p), seeds, counts)
-        measured = report["verification"]["measured"]
-        for protocol in (*PROTOCOLS, "least-squares"):
-            values = np.asarray(measured[f"ood_r2_{protocol.replace('-', '_')}_values"])
-            if fits:
-                values = values[:, :, :fits]
+            seen[n] = (str(p), seeds, same)
+        for protocol, values in arrays.items():
             out.setdefault((n, protocol), []).append(values)
     return {k: np.concatenate(v) for k, v in out.items()}
 

@@ -33,7 +33,7 @@ import numpy as np
 from mtl_theory.theory import evidence as te
 from mtl_theory.theory import evidence_authors as tea
 from mtl_theory.theory.model import Z_POWER, Comparison
-from scipy.special import stdtrit
+from scipy.special import ndtri, stdtrit
 
 #: Two-sided level of the seed-spread comparison: a disagreement is a finding (exit status 1),
 #: so at most a 1 % false alarm per protocol when the two codebases are the same in law.
@@ -78,6 +78,10 @@ def _detectable(sd: float, n_a: int, n_o: int) -> float:
     return (t + Z_POWER) * sd * math.sqrt(1.0 / n_a + 1.0 / n_o)
 
 
+#: Most networks a side a plan considers (beyond it, "more than" this many).
+MOST_NETWORKS = 1000
+
+
 def networks_for_power(authors: np.ndarray, ours: np.ndarray, gap: float) -> int | None:
     """Smallest equal number of networks a side whose comparison would be powered against
     ``gap``, at the pooled between-network SD these runs measured (``derived``; a plan, not a
@@ -85,30 +89,42 @@ def networks_for_power(authors: np.ndarray, ours: np.ndarray, gap: float) -> int
 
     With m networks a side the comparison detects deviations of
     (t_{0.995, 2m - 2} + Z_POWER) s sqrt(2 / m) (:func:`_detectable`); this returns the least
-    m >= 2 for which that is below ``gap``, or None when the spread is not measured (fewer
-    than 3 networks in all) or m would exceed 1000.
+    m >= 2 for which that is at most ``gap`` (:attr:`Comparison.powered`'s ``>=``), or None
+    when the spread is not measured (fewer than 3 networks in all), the gap is not positive
+    (no count tells two equal medians apart) or m would exceed :data:`MOST_NETWORKS`.
     """
     sd = _pooled_sd(authors, ours)
     if not math.isfinite(sd) or not gap > 0:
         return None
-    return next((m for m in range(2, 1001) if _detectable(sd, m, m) < gap), None)
+    return next((m for m in range(2, MOST_NETWORKS + 1) if _detectable(sd, m, m) <= gap), None)
+
+
+def ours_limit(authors: np.ndarray, ours: np.ndarray) -> float:
+    """The least detectable deviation any number of the toolkit's networks could reach beside
+    the authors' n_a as they are: (z_{0.995} + Z_POWER) s / sqrt(n_a), the limit of
+    :func:`_detectable` as n_o grows (t tends to the normal quantile 2.576 from above, and
+    sqrt(1/n_a + 1/n_o) to 1/sqrt(n_a)); nan when the spread is not measured."""
+    sd = _pooled_sd(authors, ours)
+    z = float(ndtri(0.5 + SEED_SPREAD_LEVEL / 2))
+    return (z + Z_POWER) * sd / math.sqrt(np.asarray(authors).shape[0])
 
 
 def ours_for_power(authors: np.ndarray, ours: np.ndarray, gap: float) -> int | None:
-    """Smallest number of the toolkit's networks that, beside the authors' networks as they
-    are, would make the comparison powered against ``gap`` at the measured pooled SD
-    (``derived``, a plan as :func:`networks_for_power` is).
+    """Smallest number of the toolkit's networks in all (those run included) that, beside the
+    authors' networks as they are, would make the comparison powered against ``gap`` at the
+    measured pooled SD (``derived``, a plan as :func:`networks_for_power` is).
 
     The toolkit's networks are the cheap side (about 3.5 min of one core at 10⁵ batches
-    against 11-12 min for the authors' train.py here), but with n_a of theirs no number of
-    ours detects less than Z_POWER s / sqrt(n_a) (and t s / sqrt(n_a) more): None when even
-    1000 do not suffice, or when the spread is not measured.
+    against 11-12 min for the authors' train.py here), but no number of them detects less
+    than :func:`ours_limit`. None when the spread is not measured, the gap is not positive,
+    or even :data:`MOST_NETWORKS` do not suffice (always so when ``ours_limit`` >= gap).
     """
     sd = _pooled_sd(authors, ours)
     n_a = np.asarray(authors).shape[0]
     if not math.isfinite(sd) or not gap > 0:
         return None
-    return next((n for n in range(max(1, 3 - n_a), 1001) if _detectable(sd, n_a, n) < gap), None)
+    counts = range(max(1, 3 - n_a), MOST_NETWORKS + 1)
+    return next((n for n in counts if _detectable(sd, n_a, n) <= gap), None)
 
 
 def protocol_gap(comparison: Comparison) -> float:
@@ -121,20 +137,30 @@ def protocol_gap(comparison: Comparison) -> float:
 
 def power_plan(comparison: Comparison, authors: np.ndarray, ours: np.ndarray) -> str:
     """ "" for a powered comparison; else one clause: its detectable deviation, the gap to the
-    nearest alternative and about how many networks a side (:func:`networks_for_power`)."""
+    nearest alternative, about how many networks a side (:func:`networks_for_power`) and how
+    many of ours in all beside the authors' as they are (:func:`ours_for_power`)."""
     if comparison.powered or not comparison.alternatives:
         return ""
     gap = protocol_gap(comparison)
+    head = (
+        f"not powered (detectable {comparison.detectable:.3f} against a gap of {gap:.3f} to the "
+        "other protocol): "
+    )
+    if not gap > 0:
+        return head + "no number of networks tells two equal medians apart"
     need = networks_for_power(authors, ours, gap)
     ours_needed = ours_for_power(authors, ours, gap)
     n_a = np.asarray(authors).shape[0]
+    if ours_needed is not None:
+        beside = f"about {ours_needed} of ours in all"
+    elif ours_limit(authors, ours) >= gap:
+        beside = "no number of ours"
+    else:
+        beside = f"more than {MOST_NETWORKS} of ours"
     return (
-        f"not powered (detectable {comparison.detectable:.3f} against a gap of {gap:.3f} to the "
-        "other protocol): "
-        + (f"about {need}" if need is not None else "more than 1000")
-        + " networks a side at this spread, or beside the authors' "
-        + str(n_a)
-        + (f" about {ours_needed} of ours" if ours_needed is not None else " no number of ours")
+        head
+        + (f"about {need}" if need is not None else f"more than {MOST_NETWORKS}")
+        + f" networks a side at this spread, or beside the authors' {n_a} {beside}"
     )
 
 

@@ -53,6 +53,7 @@ class NetworkRun:
     index: int
     result: ne.RNNResult | na.ArchResult  # network = 'rnn' | the other architectures
     scores: npr.ProtocolScores
+    training_seed: int | None = None  # :func:`training_seed`; None in hand-built runs (tests)
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,8 @@ def training_seed(seed: int, index: int) -> int:
     """The training seed of network ``index`` of a check run with ``--seed seed``.
 
     Checks whose seeds differ by at least their network count share no network, so their
-    networks can be pooled (benchmarks/evidence_side_by_side.py refuses pools that share one).
+    networks can be pooled; the report lists them (``rnn_training_seeds``), and
+    benchmarks/evidence_side_by_side.py refuses pools that share one.
     """
     return int(seed) + 1 + int(index)
 
@@ -104,7 +106,7 @@ def train_and_score(args: tuple) -> NetworkRun:
         protocol_rng(seed, index),
         D=C.shape[1],
     )
-    return NetworkRun(index, result, scores)
+    return NetworkRun(index, result, scores, training_seed(seed, index))
 
 
 def map_single_thread(function: Callable, args: Sequence[tuple], workers: int) -> list:
@@ -223,6 +225,8 @@ def _protocol_settings(setup: te.EvidenceSetup, runs: Sequence[NetworkRun]) -> d
     return {
         "rnn_loss": setup.rnn_loss,
         "rnn_networks": len(runs),
+        # which networks these are: checks of one setup may be pooled only if they share none
+        "rnn_training_seeds": [run.training_seed for run in runs],
         "ood_r2_protocol": setup.protocol,
         "decoder_fits": int(runs[0].scores.r2[setup.protocol].shape[1]),
         "decoder_batches": runs[0].scores.decoder_batches,

@@ -153,28 +153,37 @@ def test_networks_for_power_is_the_least_powered_count(sd, gap, n_a):
 
 
 @settings(deadline=None)
-@given(sd=st.floats(0.005, 0.08), gap=st.floats(0.02, 0.2), n_a=st.integers(2, 30))
-def test_ours_for_power_is_the_least_powered_count_beside_the_authors(sd, gap, n_a):
-    # beside the authors' n_a networks as they are, the n of ours that ours_for_power returns
-    # make the comparison check reports powered; n - 1 do not; None only when the authors'
-    # side alone already detects no less than the gap (no number of ours can help)
+@given(
+    sd=st.floats(0.005, 0.08),
+    gap=st.floats(0.02, 0.2),
+    n_a=st.integers(1, 30),
+    n_o=st.integers(1, 40),
+)
+def test_ours_for_power_is_the_least_powered_count_beside_the_authors(sd, gap, n_a, n_o):
+    # planned from n_a + n_o networks of pooled SD sd: with the n of ours in all that
+    # ours_for_power returns beside the authors' n_a, the comparison check reports is powered,
+    # with n - 1 it is not; None when even MOST_NETWORKS are not, and always when ours_limit
+    # (what infinitely many of ours would detect) is not below the gap
+    assume(n_a + n_o >= 3)
     a = _networks(0.9 + _spread(n_a, sd))
-    n = pea.ours_for_power(a, _networks(_spread(n_a, sd)), gap)
+    planned_from = _networks(_spread(n_o, sd))
+    n = pea.ours_for_power(a, planned_from, gap)
 
     def powered(k: int) -> bool:
+        # centred offsets of SD sd on both sides: the pooled SD stays sd (one network: 0 offset)
         other = dataclasses.replace(
             tea.AUTHORS_PROTOCOL_RUNS[0], values=_networks(0.9 + gap + _spread(n_a, sd))
         )
         ours = _networks(0.9 + _spread(k, sd)) if k > 1 else _networks([0.9])
-        # the pooled SD stays sd: both sides' offsets are centred with that SD (k >= 2)
         return pea.seed_spread_comparison("authors-fixed", a, ours, other).powered
 
+    if pea.ours_limit(a, planned_from) >= gap:
+        assert n is None
     if n is None:
-        assert not powered(1000)
+        assert not powered(pea.MOST_NETWORKS)
         return
-    assume(n >= 2)  # a single network of ours has no spread of its own to keep sd exact
     assert powered(n)
-    assert n == 2 or not powered(n - 1)
+    assert n == max(1, 3 - n_a) or not powered(n - 1)
 
 
 def test_the_check_says_how_many_networks_an_unpowered_comparison_needs():
@@ -248,31 +257,29 @@ def test_a_gap_or_a_misnamed_run_set_is_refused(tmp_path, name, message):
         collect.runs(paths)
 
 
-def _our_check(tmp_path, name, seed, networks, values=0.5, rnn_batches=100):
-    """A minimal ``check --json`` report of ``networks`` networks trained from ``--seed``."""
-    shape = (networks, 4, 5)
+def _our_check(tmp_path, name, seed, networks, values=0.5, recorded=True, fits=5, **setup):
+    """A minimal ``check --seed seed --verify --json`` report of ``networks`` RNNs (its
+    ``rnn_training_seeds`` left out when not ``recorded``: a report from before that key)."""
+    shape = (networks, 4, fits)
     measured = {
         f"ood_r2_{p}_values": np.full(shape, values).tolist()
         for p in ("authors_published", "authors_fixed", "least_squares")
     }
-    setup = {
-        "n_tasks": 12,
-        "seed": seed,
-        "rnn_networks": networks,
-        "rnn_batches": rnn_batches,
-        "decoder_batches": 30,
-        "rnn_loss": "all-steps",
-    }
+    if recorded:
+        measured["rnn_training_seeds"] = [seed + 1 + k for k in range(networks)]
+    # the spec's own seed (boundaries) is not the check's --seed: it stays 0 here
+    spec = {"n_tasks": 12, "seed": 0, "rnn_networks": networks, "rnn_batches": 100, "sigma": 0.2}
+    spec.update(setup)
     path = tmp_path / name
-    path.write_text(json.dumps({"setup": setup, "verification": {"measured": measured}}))
+    path.write_text(json.dumps({"setup": spec, "verification": {"measured": measured}}))
     return str(path)
 
 
 def test_checks_with_disjoint_training_seeds_are_pooled(tmp_path):
     side = load_benchmark("evidence_side_by_side")
     paths = [
-        _our_check(tmp_path, "a.json", seed=0, networks=10, values=0.5),
-        _our_check(tmp_path, "b.json", seed=10, networks=11, values=0.7),
+        _our_check(tmp_path, "ours_seed0.json", seed=0, networks=10, values=0.5, recorded=False),
+        _our_check(tmp_path, "b.json", seed=10, networks=11, values=0.7, protocol="x"),
     ]
     pooled = side.our_runs(paths)[(12, "authors-fixed")]
     assert pooled.shape == (21, 4, 5)
@@ -286,14 +293,54 @@ def test_checks_with_disjoint_training_seeds_are_pooled(tmp_path):
         # --seed 1 trains with seeds 2..11: nine of seed 0's ten networks again
         (dict(seed=1, networks=10), r"share trained networks \(training seeds 2..10\)"),
         (dict(seed=9, networks=3), r"share trained networks \(training seeds 10..10\)"),
-        (dict(seed=10, networks=3, rnn_batches=200), "rnn_batches, decoder_batches"),
+        # the same check twice, the older one known only by its runner-given name
+        (dict(seed=0, networks=10, recorded=False), r"training seeds 1..10"),
+        (dict(seed=10, networks=3, rnn_batches=200), "differ in rnn_batches"),
+        (dict(seed=10, networks=3, sigma=0.5, network="lstm"), "differ in network, sigma"),
+        (dict(seed=10, networks=3, fits=4), r"\(quadrants, fits\) \(4, 4\) against \(4, 5\)"),
     ],
 )
-def test_checks_sharing_a_network_or_counts_are_not_pooled(tmp_path, second, message):
+def test_checks_sharing_a_network_or_a_setup_difference_are_not_pooled(tmp_path, second, message):
     side = load_benchmark("evidence_side_by_side")
     paths = [
         _our_check(tmp_path, "a.json", seed=0, networks=10),
-        _our_check(tmp_path, "b.json", **second),
+        _our_check(tmp_path, "b_seed0.json", **second),
     ]
     with pytest.raises(SystemExit, match=message):
         side.our_runs(paths)
+
+
+def test_a_report_whose_networks_are_unknown_is_refused(tmp_path):
+    side = load_benchmark("evidence_side_by_side")
+    path = _our_check(tmp_path, "renamed.json", seed=0, networks=2, recorded=False)
+    with pytest.raises(SystemExit, match=r"renamed\.json: expected a report with rnn_training"):
+        side.our_runs([path])
+
+
+def test_a_real_check_records_the_networks_it_trained(tmp_path):
+    # the key the pooling reads comes from the check itself, with --seed (not the spec's seed)
+    from mtl_theory import api
+    from mtl_theory.render import json_dump  # as `check --json` writes it
+
+    spec = {
+        "theory": "evidence",
+        "D": 2,
+        "n_tasks": 2,
+        "sigma": 0.2,
+        "t": 4,
+        "n_trials": 200,
+        "network": "rnn",
+        "rnn_batches": 20,
+        "rnn_networks": 2,
+        "decoder_fits": 1,
+        "decoder_batches": 100,
+    }
+    reports = []
+    for seed in (0, 2, 1):
+        path = tmp_path / f"check{seed}.json"
+        path.write_text(json_dump(api.check(spec, verify=True, seed=seed).to_json()))
+        reports.append(str(path))
+    side = load_benchmark("evidence_side_by_side")
+    assert side.our_runs(reports[:2])[(2, "authors-fixed")].shape == (4, 4, 1)
+    with pytest.raises(SystemExit, match=r"share trained networks \(training seeds 2..2\)"):
+        side.our_runs([reports[0], reports[2]])

@@ -95,7 +95,8 @@ SCHEMA = Schema(
             minimum=1,
             maximum=100,
             help="independently trained RNNs (default 2; the authors' 5); network k trains with "
-            "seed --seed + 1 + k, so checks whose --seed differ by >= rnn_networks share none",
+            "seed --seed + 1 + k, so checks whose --seed differ by >= rnn_networks share none "
+            "(the report lists its training seeds: rnn_training_seeds)",
         ),
         "decoder_fits": Integer(
             default=None,
