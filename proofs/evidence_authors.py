@@ -146,8 +146,12 @@ def power_plan(comparison: Comparison, authors: np.ndarray, ours: np.ndarray) ->
         f"not powered (detectable {comparison.detectable:.3f} against a gap of {gap:.3f} to the "
         "other protocol): "
     )
-    if not gap > 0:
-        return head + "no number of networks tells two equal medians apart"
+    if not gap > 0:  # e.g. "no other protocol was run": the prediction is its own alternative
+        nearest = min(
+            comparison.alternatives,
+            key=lambda k: abs(float(comparison.alternatives[k]) - float(comparison.predicted)),
+        )
+        return head + f"no number of networks, the alternative being the prediction ({nearest})"
     need = networks_for_power(authors, ours, gap)
     ours_needed = ours_for_power(authors, ours, gap)
     n_a = np.asarray(authors).shape[0]

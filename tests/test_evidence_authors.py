@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 import sys
 import tomllib
 from pathlib import Path
@@ -184,6 +185,33 @@ def test_ours_for_power_is_the_least_powered_count_beside_the_authors(sd, gap, n
         return
     assert powered(n)
     assert n == max(1, 3 - n_a) or not powered(n - 1)
+
+
+@pytest.mark.parametrize(
+    "n_a, sd, gap, clause",
+    [
+        (
+            12,
+            0.036,
+            0.056,
+            r"about 2\d networks a side at this spread, or beside the authors' 12 "
+            r"about \d+ of ours in all$",
+        ),
+        # 3 authors' networks at SD 0.05: even infinitely many of ours detect (2.58 + 2.33)
+        # 0.05 / sqrt(3) = 0.14 > 0.1
+        (3, 0.05, 0.1, r"beside the authors' 3 no number of ours$"),
+        (5, 0.05, 0.0, r"no number of networks, the alternative being the prediction"),
+    ],
+)
+def test_the_power_plan_names_the_cheapest_way_to_power(n_a, sd, gap, clause):
+    a = _networks(0.9 + _spread(n_a, sd))
+    o = _networks(0.9 + _spread(5, sd))
+    other = dataclasses.replace(
+        tea.AUTHORS_PROTOCOL_RUNS[0], values=_networks(0.9 + gap + _spread(n_a, sd))
+    )
+    c = pea.seed_spread_comparison("authors-fixed", a, o, other)
+    assert not c.powered
+    assert re.search(clause, pea.power_plan(c, a, o)), pea.power_plan(c, a, o)
 
 
 def test_the_check_says_how_many_networks_an_unpowered_comparison_needs():
