@@ -15,10 +15,11 @@ freedom s is a coarse estimate, and t says so: 9.92 and 5.84). The nearest plaus
 result is the other protocol (a quadrant held out where it is not, or the reverse): its
 authors' median is the alternative the comparison must tell apart. A comparison whose
 detectable deviation is larger than that gap agrees without the power to count as
-verification: it is reported as "within the seed spread", not as verified. With the 4-12
+verification: it is reported as "within the seed spread", not as verified. With the 4-30
 networks a side run here (theory/evidence_authors.py) the published-protocol comparison is
-powered at every N_task, the fixed-protocol one at N_task = 2 and 6 only (its seed spread is
-wider: its per-network medians span 0.74-0.94 at N_task >= 3, in both codebases).
+powered at every N_task, the fixed-protocol one at N_task = 2, 6 and 12 (20 + 30 networks)
+but not at 3 and 24 (5 + 5: its seed spread is wider, its per-network medians spanning
+0.74-0.94 at N_task >= 3 in both codebases).
 With fewer than 3 networks in all there is no spread to compare with: a note says so and
 nothing is compared.
 """
