@@ -30,6 +30,7 @@ import argparse
 import json
 import math
 import re
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -96,8 +97,11 @@ def our_runs(paths: list[str], fits: int = 0) -> dict[tuple[int, str], np.ndarra
     out: dict[tuple[int, str], list[np.ndarray]] = {}
     seen: dict[int, tuple[str, set[int], dict]] = {}
     for p in paths:
-        report = json.loads(Path(p).read_text())
-        setup = report["setup"]
+        try:
+            report = json.loads(Path(p).read_text())
+            setup = report["setup"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise SystemExit(f"--ours: {p}: expected a check --json report, got {exc!r}") from None
         n = int(setup["n_tasks"])
         measured = report["verification"]["measured"]
         arrays = {}
@@ -190,8 +194,17 @@ def main() -> None:
         "--fits", type=int, default=0, help="compare only the first FITS fits of ours (0: all)"
     )
     args = parser.parse_args()
-    ours = our_runs(args.ours, args.fits)
-    theirs = authors_runs(args.authors)
+    try:
+        ours = our_runs(args.ours, args.fits)
+        theirs = authors_runs(args.authors)
+    except SystemExit as exc:  # bad input: one line, exit status 2, no traceback
+        if not isinstance(exc.code, str):
+            raise
+        print(f"evidence_side_by_side.py: {exc.code}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except OSError as exc:  # an unreadable --authors file (np.load)
+        print(f"evidence_side_by_side.py: --authors: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
     print(
         "| N_task | protocol | code | networks | r² 25 / 50 / 75 % | per-network medians "
         "| |Δ median| | tolerance (t × SE) | agrees |"

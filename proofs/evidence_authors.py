@@ -128,12 +128,21 @@ def ours_for_power(authors: np.ndarray, ours: np.ndarray, gap: float) -> int | N
     return next((n for n in counts if _detectable(sd, n_a, n) <= gap), None)
 
 
+def _nearest_alternative(comparison: Comparison) -> tuple[str, float]:
+    """(name, distance from the prediction) of the comparison's nearest alternative."""
+    return min(
+        (
+            (k, abs(float(v) - float(comparison.predicted)))
+            for k, v in comparison.alternatives.items()
+        ),
+        key=lambda item: item[1],
+    )
+
+
 def protocol_gap(comparison: Comparison) -> float:
     """Distance of the nearest alternative (the other protocol's authors' median) from the
     prediction: what the comparison must be able to detect to be powered."""
-    return min(
-        abs(float(v) - float(comparison.predicted)) for v in comparison.alternatives.values()
-    )
+    return _nearest_alternative(comparison)[1]
 
 
 def power_plan(comparison: Comparison, authors: np.ndarray, ours: np.ndarray) -> str:
@@ -148,10 +157,7 @@ def power_plan(comparison: Comparison, authors: np.ndarray, ours: np.ndarray) ->
         "other protocol): "
     )
     if not gap > 0:  # e.g. "no other protocol was run": the prediction is its own alternative
-        nearest = min(
-            comparison.alternatives,
-            key=lambda k: abs(float(comparison.alternatives[k]) - float(comparison.predicted)),
-        )
+        nearest = _nearest_alternative(comparison)[0]
         return head + f"no number of networks, the alternative being the prediction ({nearest})"
     need = networks_for_power(authors, ours, gap)
     ours_needed = ours_for_power(authors, ours, gap)

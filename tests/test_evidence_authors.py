@@ -372,3 +372,16 @@ def test_a_real_check_records_the_networks_it_trained(tmp_path):
     assert side.our_runs(reports[:2])[(2, "authors-fixed")].shape == (4, 4, 1)
     with pytest.raises(SystemExit, match=r"share trained networks \(training seeds 2..2\)"):
         side.our_runs([reports[0], reports[2]])
+
+
+def test_bad_input_to_the_side_by_side_table_is_one_line_and_status_2(tmp_path, capsys):
+    side = load_benchmark("evidence_side_by_side")
+    a = _our_check(tmp_path, "a.json", seed=0, networks=3)
+    for ours in ([str(tmp_path / "missing.json")], [a, a]):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(sys, "argv", ["evidence_side_by_side.py", "--ours", *ours])
+            with pytest.raises(SystemExit) as exit_:
+                side.main()
+        assert exit_.value.code == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and err.startswith("evidence_side_by_side.py: --ours: ")
