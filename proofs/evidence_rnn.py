@@ -94,9 +94,8 @@ def train_and_score(args: tuple) -> NetworkRun:
     """
     C, d, sigma, t, loss, b, seed, index, *rest = args
     network = rest[0] if rest else "rnn"
-    result, states = na.train_network(
-        network, C, d, sigma, t, b.rnn_batches, training_seed(seed, index), loss
-    )
+    seed_k = training_seed(seed, index)
+    result, states = na.train_network(network, C, d, sigma, t, b.rnn_batches, seed_k, loss)
     scores = npr.score_network(
         states,
         sigma,
@@ -106,7 +105,7 @@ def train_and_score(args: tuple) -> NetworkRun:
         protocol_rng(seed, index),
         D=C.shape[1],
     )
-    return NetworkRun(index, result, scores, training_seed(seed, index))
+    return NetworkRun(index, result, scores, seed_k)
 
 
 def map_single_thread(function: Callable, args: Sequence[tuple], workers: int) -> list:
