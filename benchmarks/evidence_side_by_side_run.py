@@ -204,14 +204,6 @@ def _niced(cmd: list[str]) -> list[str]:
     return ["nice", "-n", str(NICE), *cmd]
 
 
-def run(cmd: list[str], env: dict[str, str], cwd: Path, log: Path) -> None:
-    print("+", " ".join(cmd), f"(log {log})", flush=True)
-    with log.open("w") as fh:
-        subprocess.run(
-            _niced(cmd), env=env, cwd=cwd, stdout=fh, stderr=subprocess.STDOUT, check=True
-        )
-
-
 def run_all(jobs: list[tuple[list[str], dict[str, str], Path, Path]], at_once: int) -> None:
     """Run independent commands, ``at_once`` at a time (each its own process and log)."""
     pending, running = list(jobs), []
@@ -276,21 +268,35 @@ def authors(args, n_task: int, code: Path, work: Path) -> list[str]:
     run_all(training, args.jobs)
     # runs 0 ... k-1 keep the original name; a later set of runs is named by its range, and
     # evidence_authors_collect.py joins the sets of one N_task in run order
-    runs = f"r{first}-{last}_" if first else ""
-    stem = f"gen_n{n_task}_b{args.batches}_d{decoder_batches(args, n_task)}_f{args.fits}_{runs}"
-    out = work / stem
-    if not Path(str(out) + "fixed1.npz").exists():
+    scoring, outputs = [], []
+    for a, b in score_sets(first, last, args.score_size):
+        runs = f"r{a}-{b}_" if a else ""
+        stem = f"gen_n{n_task}_b{args.batches}_d{decoder_batches(args, n_task)}_f{args.fits}_{runs}"
+        out = work / stem
+        outputs += [str(out) + "fixed0.npz", str(out) + "fixed1.npz"]
+        if Path(str(out) + "fixed1.npz").exists():
+            continue
         env = {
             **base,
-            "DR_RUNS": str(args.networks),
-            "DR_RUN0": str(first),
+            "DR_RUNS": str(b - a + 1),
+            "DR_RUN0": str(a),
             "DR_FITS": str(args.fits),
             "DR_DECODER_BATCHES": str(decoder_batches(args, n_task)),
             "DR_BATCH_TAG": tag,
             "DR_OUT": str(out),
         }
-        run([args.python, "generalize_scratch.py"], env, code, work / f"gen_n{n_task}_{runs}.log")
-    return [str(out) + "fixed0.npz", str(out) + "fixed1.npz"]
+        log = work / f"gen_n{n_task}_{runs}.log"
+        scoring.append(([args.python, "generalize_scratch.py"], env, code, log))
+    run_all(scoring, args.jobs)  # one serial generalize.py per set, --jobs sets at once
+    return outputs
+
+
+def score_sets(first: int, last: int, size: int) -> list[tuple[int, int]]:
+    """Runs first ... last cut, in order, into sets of at most ``size`` (0: one set) that
+    generalize.py scores apart, --jobs at once: it scores one run after the other, so nine
+    runs in one set took ~30-45 min of one core after training at N_task = 12."""
+    size = size or last - first + 1
+    return [(a, min(a + size - 1, last)) for a in range(first, last + 1, size)]
 
 
 def ours(args, n_task: int, work: Path) -> str:
@@ -339,6 +345,13 @@ def main() -> None:
         "--decoder-batches", type=int, default=0, help="override generalize.py's count (smoke runs)"
     )
     parser.add_argument(
+        "--score-size",
+        type=int,
+        default=0,
+        help="score the trained runs in sets of at most this many, --jobs sets at once, each "
+        "output named by its range (default 0: one set, one generalize.py)",
+    )
+    parser.add_argument(
         "--fits",
         type=int,
         default=5,
@@ -374,6 +387,8 @@ def main() -> None:
         bad_input(
             f"--first-run, --jobs: expected >= 0 and >= 1, given {args.first_run}, {args.jobs}"
         )
+    if args.score_size < 0:
+        bad_input(f"--score-size: expected a count >= 0 (0: one set), given {args.score_size}")
     if not args.time_budget > 0:
         bad_input(f"--time-budget: expected seconds > 0, given {args.time_budget}")
     for n in args.n_tasks:

@@ -385,3 +385,29 @@ def test_bad_input_to_the_side_by_side_table_is_one_line_and_status_2(tmp_path, 
         assert exit_.value.code == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and err.startswith("evidence_side_by_side.py: --ours: ")
+
+
+@pytest.mark.parametrize(
+    "first, last, size, sets",
+    [
+        (12, 20, 2, [(12, 13), (14, 15), (16, 17), (18, 19), (20, 20)]),
+        (0, 4, 0, [(0, 4)]),
+        (5, 8, 4, [(5, 8)]),
+        (5, 8, 9, [(5, 8)]),
+    ],
+)
+def test_the_runner_scores_its_runs_in_consecutive_sets(first, last, size, sets, tmp_path):
+    runner = load_benchmark("evidence_side_by_side_run")
+    assert runner.score_sets(first, last, size) == sets
+    # named as evidence_authors_collect.py joins them: each set from the run after the last
+    collect = _collect()
+    paths = [
+        _gen(
+            tmp_path,
+            f"gen_n3_b100_d30_f5_{f'r{a}-{b}_' if a else ''}fixed1.npz",
+            np.zeros((b - a + 1, 4, 5)),
+        )
+        for a, b in runner.score_sets(0, last, size)
+    ]
+    ((*_, values, _),) = collect.runs(paths)
+    assert values.shape[0] == last + 1
