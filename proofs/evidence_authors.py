@@ -18,7 +18,7 @@ detectable deviation is larger than that gap agrees without the power to count a
 verification: it is reported as "within the seed spread", not as verified. With the 4-30
 networks a side run here (theory/evidence_authors.py) the published-protocol comparison is
 powered at every N_task, the fixed-protocol one at N_task = 2, 6 and 12 (20 + 30 networks)
-but not at 3 (9 + 5) and 24 (5 + 5): its seed spread is wider, its per-network medians
+but not at 3 (9 + 17) and 24 (5 + 5): its seed spread is wider, its per-network medians
 spanning 0.74-0.94 at N_task >= 3 in both codebases.
 With fewer than 3 networks in all there is no spread to compare with: a note says so and
 nothing is compared.
