@@ -86,6 +86,60 @@ def trained_networks(path: str, report: dict, networks: int) -> list[int]:
     return [training_seed(int(match.group(1)), k) for k in range(networks)]
 
 
+def read_check(path: str, fits: int = 0) -> tuple[dict, dict[str, np.ndarray], set[int]]:
+    """(setup, protocol -> r² (networks, 4, fits), training seeds) of one check's report;
+    ``fits`` > 0 keeps the first ``fits`` decoder fits."""
+    try:
+        report = json.loads(Path(path).read_text())
+        setup = report["setup"]
+        measured = report["verification"]["measured"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise SystemExit(f"--ours: {path}: expected a check --json report, got {exc!r}") from None
+    arrays = {}
+    for protocol in (*PROTOCOLS, "least-squares"):
+        key = f"ood_r2_{protocol.replace('-', '_')}_values"
+        if key not in measured:
+            raise SystemExit(
+                f"--ours: {path}: no {key}; expected `mtl-theory check SPEC --verify --json` of "
+                "an RNN spec at D = 2"
+            )
+        values = np.asarray(measured[key])
+        arrays[protocol] = values[:, :, :fits] if fits else values
+    networks = arrays["authors-fixed"].shape[0]
+    seeds = set(trained_networks(path, report, networks))
+    if len(seeds) != networks:
+        raise SystemExit(f"--ours: {path}: {networks} networks but training seeds {seeds}")
+    return setup, arrays, seeds
+
+
+def refuse_unpoolable(path: str, read: tuple, pooled: tuple) -> None:
+    """SystemExit unless check ``read`` (:func:`read_check` of ``path``) can join ``pooled``
+    (names, setup, arrays, training seeds of the checks already pooled at its N_task)."""
+    setup, arrays, seeds = read
+    names, first_setup, first_arrays, first_seeds = pooled
+    n = setup["n_tasks"]
+    if seeds & first_seeds:
+        shared = sorted(seeds & first_seeds)
+        raise SystemExit(
+            f"--ours: {path} and {names} (N_task = {n}) share trained networks (training seeds "
+            f"{shared[0]}..{shared[-1]}); rerun one with a --seed that differs by at least the "
+            "other's network count"
+        )
+    keys = (setup.keys() | first_setup.keys()) - set(POOLABLE_SETUP_DIFFERENCES)
+    differ = sorted(k for k in keys if setup.get(k) != first_setup.get(k))
+    if differ:
+        raise SystemExit(
+            f"--ours: {path} and {names} (N_task = {n}) are checks of different setups (they "
+            f"differ in {', '.join(differ)}): not pooled"
+        )
+    shape, first_shape = arrays["authors-fixed"].shape[1:], first_arrays["authors-fixed"].shape[1:]
+    if shape != first_shape:
+        raise SystemExit(
+            f"--ours: {path} and {names} (N_task = {n}): (quadrants, fits) {shape} against "
+            f"{first_shape}; pass --fits to compare the fits both have"
+        )
+
+
 def our_runs(paths: list[str], fits: int = 0) -> dict[tuple[int, str], np.ndarray]:
     """(N_task, protocol) -> r^2 (networks, 4, fits), networks of several checks stacked.
 
@@ -94,61 +148,18 @@ def our_runs(paths: list[str], fits: int = 0) -> dict[tuple[int, str], np.ndarra
     N_task are pooled only if they share no trained network (their training seeds,
     :func:`trained_networks`, are disjoint: ``--seed`` 0 and 1 share all but one network)
     and their setups are the same but for :data:`POOLABLE_SETUP_DIFFERENCES`."""
-    out: dict[tuple[int, str], list[np.ndarray]] = {}
-    seen: dict[int, tuple[str, set[int], dict]] = {}
+    pools: dict[int, tuple[str, dict, dict[str, np.ndarray], set[int]]] = {}
     for p in paths:
-        try:
-            report = json.loads(Path(p).read_text())
-            setup = report["setup"]
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise SystemExit(f"--ours: {p}: expected a check --json report, got {exc!r}") from None
+        setup, arrays, seeds = read_check(p, fits)
         n = int(setup["n_tasks"])
-        measured = report["verification"]["measured"]
-        arrays = {}
-        for protocol in (*PROTOCOLS, "least-squares"):
-            key = f"ood_r2_{protocol.replace('-', '_')}_values"
-            if key not in measured:
-                raise SystemExit(
-                    f"--ours: {p}: no {key}; expected `mtl-theory check SPEC --verify --json` of "
-                    "an RNN spec at D = 2"
-                )
-            values = np.asarray(measured[key])
-            arrays[protocol] = values[:, :, :fits] if fits else values
-        networks = arrays["authors-fixed"].shape[0]
-        seeds = set(trained_networks(p, report, networks))
-        if len(seeds) != networks:
-            raise SystemExit(f"--ours: {p}: {networks} networks but training seeds {seeds}")
-        same = {k: v for k, v in setup.items() if k not in POOLABLE_SETUP_DIFFERENCES}
-        if n in seen:
-            first, first_seeds, first_same = seen[n]
-            if seeds & first_seeds:
-                shared = sorted(seeds & first_seeds)
-                raise SystemExit(
-                    f"--ours: {p} and {first} (N_task = {n}) share trained networks (training "
-                    f"seeds {shared[0]}..{shared[-1]}); rerun one with a --seed that differs by "
-                    "at least the other's network count"
-                )
-            differ = sorted(
-                k for k in same.keys() | first_same.keys() if same.get(k) != first_same.get(k)
-            )
-            if differ:
-                raise SystemExit(
-                    f"--ours: {p} and {first} (N_task = {n}) are checks of different setups "
-                    f"(they differ in {', '.join(differ)}): not pooled"
-                )
-            shape = out[(n, "authors-fixed")][0].shape[1:]
-            if arrays["authors-fixed"].shape[1:] != shape:
-                raise SystemExit(
-                    f"--ours: {p} and {first} (N_task = {n}): (quadrants, fits) "
-                    f"{arrays['authors-fixed'].shape[1:]} against {shape}; pass --fits to compare "
-                    "the fits both have"
-                )
-            seen[n] = (f"{first} + {p}", first_seeds | seeds, first_same)
-        else:
-            seen[n] = (str(p), seeds, same)
-        for protocol, values in arrays.items():
-            out.setdefault((n, protocol), []).append(values)
-    return {k: np.concatenate(v) for k, v in out.items()}
+        if n not in pools:
+            pools[n] = (str(p), setup, arrays, seeds)
+            continue
+        refuse_unpoolable(p, (setup, arrays, seeds), pools[n])
+        names, first_setup, pooled, first_seeds = pools[n]
+        stacked = {k: np.concatenate([pooled[k], v]) for k, v in arrays.items()}
+        pools[n] = (f"{names} + {p}", first_setup, stacked, first_seeds | seeds)
+    return {(n, k): v for n, pool in pools.items() for k, v in pool[2].items()}
 
 
 def tolerance(a: np.ndarray, o: np.ndarray) -> float:
